@@ -1,0 +1,114 @@
+#include "commands.h"
+
+#include <cstdio>
+
+#include "catalog_database.h"
+#include "store/migrations.h"
+
+namespace vitrine {
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> commands = {
+      {"migrate", "bring the database schema up to date",
+       R"(Usage: vitrine migrate [--db sqlite:PATH]
+
+Applies the schema migrations this binary knows and the database lacks, in order, each in
+its own transaction, and records them. Running it again does nothing. A database written by
+a newer Vitrine is refused.
+
+Options:
+  --db URL   the database (default sqlite:vitrine.db)
+)",
+       {{"db"}, {}}, RunMigrate},
+      {"import", "import products, stores, prices or stock from CSV, JSON or NDJSON",
+       R"(Usage: vitrine import KIND FILE [--strict] [--json] [OPTIONS]
+
+KIND is products, stores, prices or stock; FILE is a path, or - for standard input.
+The format is detected (a JSON array, NDJSON, or CSV with ',' ';' or tab) unless --format
+says it. Columns are documented in docs/imports.md.
+
+Every rejected row is reported with its line, field and reason; by default the valid rows
+land, in batches that are each one transaction. With --strict nothing lands when any row is
+rejected.
+
+Options:
+  --db URL            the database (default sqlite:vitrine.db)
+  --strict            all or nothing
+  --json              print the report as JSON on standard output
+  --format F          auto (default), csv, json or ndjson
+  --delimiter C       CSV delimiter: ',', ';' or 'tab' (default: detected)
+  --map FROM=TO       read column FROM as the documented column TO (repeatable by commas:
+                      --map ingredients=description,code=gtin)
+  --batch-size N      valid rows per transaction (default 5000)
+  --currency CODE     currency of prices that name none (default EUR)
+
+Exit codes: 0 all rows landed, 1 some rows rejected (the others landed), 3 nothing landed
+(unreadable or empty input, or --strict with rejected rows), 4 database error.
+)",
+       {{"db", "format", "delimiter", "map", "batch-size", "currency"}, {"strict", "json"}},
+       RunImport},
+      {"demo", "seed the demo retailer: real products, ~50 stores, 90 days of prices, stock",
+       R"(Usage: vitrine demo [--db sqlite:PATH] [OPTIONS]
+
+Builds a demo retailer from the Open Food Facts sample and the French cities list shipped in
+data/: products with derived brands, categories, net quantities and prices, about 50 stores
+in several price zones, 90 days of price history, stock in every store, and a packshot image
+per product. The files are written as CSV and imported through the same importer as any
+retailer's files, so the demo shows what an import reports.
+
+Options:
+  --db URL         the database (default sqlite:vitrine.db)
+  --data DIR       folder with off-products-sample.csv and fr-cities.csv (default: data/)
+  --out DIR        where the CSV files and images go (default: vitrine-data/ beside the db)
+  --stores N       number of stores (default 50)
+  --now ISO        the demo's present (default: now)
+  --no-packshots   skip drawing product images
+)",
+       {{"db", "data", "out", "stores", "now"}, {"no-packshots"}}, RunDemo},
+      {"summary", "print what the database holds",
+       R"(Usage: vitrine summary [--db sqlite:PATH] [--json]
+
+Prints the counts of products, stores, price zones, price entries and stock levels, the
+stores of each zone, and a few products with their current national price.
+)",
+       {{"db"}, {"json"}}, RunSummary},
+  };
+  return commands;
+}
+
+std::unique_ptr<CatalogRepository> OpenCatalogOrReport(const CommandLine& command_line,
+                                                       bool migrate) {
+  auto url = ParseDatabaseUrl(command_line.ValueOr("db", "sqlite:vitrine.db"));
+  if (!url.ok()) {
+    std::fprintf(stderr, "vitrine: %s\n", url.status().message().c_str());
+    return nullptr;
+  }
+  auto catalog = OpenCatalog(*url, migrate);
+  if (!catalog.ok()) {
+    std::fprintf(stderr, "vitrine: %s\n", catalog.status().message().c_str());
+    return nullptr;
+  }
+  return std::move(catalog).value();
+}
+
+int RunMigrate(const CommandLine& command_line) {
+  if (!command_line.positional().empty()) {
+    std::fprintf(stderr, "vitrine migrate: takes no arguments\n");
+    return kExitUsage;
+  }
+  auto url = ParseDatabaseUrl(command_line.ValueOr("db", "sqlite:vitrine.db"));
+  if (!url.ok()) {
+    std::fprintf(stderr, "vitrine migrate: %s\n", url.status().message().c_str());
+    return kExitUsage;
+  }
+  auto applied = Migrate(url->sqlite_path);
+  if (!applied.ok()) {
+    std::fprintf(stderr, "vitrine migrate: %s\n", applied.status().message().c_str());
+    return kExitStore;
+  }
+  std::printf("%s: %d migration%s applied, schema at version %d\n", url->sqlite_path.c_str(),
+              *applied, *applied == 1 ? "" : "s", LatestSchemaVersion());
+  return kExitOk;
+}
+
+}  // namespace vitrine

@@ -1,0 +1,32 @@
+// The verbs of the `vitrine` executable. Each returns an ExitCode (command_line.h) and
+// prints its own errors; main() only dispatches.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "command_line.h"
+
+namespace vitrine {
+
+struct Command {
+  std::string_view name;
+  std::string_view summary;  // one line for `vitrine --help`
+  std::string_view help;     // the whole text for `vitrine NAME --help`
+  FlagSpec flags;
+  int (*run)(const CommandLine& command_line);
+};
+
+const std::vector<Command>& Commands();
+
+int RunMigrate(const CommandLine& command_line);
+int RunImport(const CommandLine& command_line);
+int RunDemo(const CommandLine& command_line);
+int RunSummary(const CommandLine& command_line);
+
+// Shared by the verbs that open the catalogue: reads --db (default sqlite:vitrine.db).
+// Prints the error and returns nullptr when it cannot be opened.
+std::unique_ptr<CatalogRepository> OpenCatalogOrReport(const CommandLine& command_line,
+                                                       bool migrate = true);
+
+}  // namespace vitrine

@@ -1,0 +1,152 @@
+// `vitrine demo` and `vitrine summary`.
+#include <cstdio>
+#include <filesystem>
+#include <map>
+
+#include "catalog/import.h"
+#include "catalog_database.h"
+#include "commands.h"
+#include "demo_retailer.h"
+#include "import_output.h"
+
+#ifndef VITRINE_DEFAULT_DATA_DIR
+#define VITRINE_DEFAULT_DATA_DIR "data"
+#endif
+
+namespace vitrine {
+namespace {
+
+std::filesystem::path DefaultOutDir(const CommandLine& command_line) {
+  auto url = ParseDatabaseUrl(command_line.ValueOr("db", "sqlite:vitrine.db"));
+  std::filesystem::path db = url.ok() ? url->sqlite_path : "vitrine.db";
+  return db.parent_path() / "vitrine-data";
+}
+
+}  // namespace
+
+int RunDemo(const CommandLine& command_line) {
+  if (!command_line.positional().empty()) {
+    std::fprintf(stderr, "vitrine demo: takes no arguments (see vitrine demo --help)\n");
+    return kExitUsage;
+  }
+  DemoOptions options;
+  options.data_dir = command_line.ValueOr("data", VITRINE_DEFAULT_DATA_DIR);
+  options.out_dir = command_line.Has("out") ? std::filesystem::path(*command_line.Value("out"))
+                                            : DefaultOutDir(command_line) / "demo";
+  options.packshots = !command_line.Has("no-packshots");
+  auto stores = command_line.IntOr("stores", 50, 1, 390);
+  if (!stores.ok()) {
+    std::fprintf(stderr, "vitrine demo: %s\n", stores.status().message().c_str());
+    return kExitUsage;
+  }
+  options.stores = static_cast<int>(*stores);
+  options.now = SystemClock::Instance().Now();
+  if (auto now = command_line.Value("now")) {
+    auto parsed = ParseInstant(*now);
+    if (!parsed.ok()) {
+      std::fprintf(stderr, "vitrine demo: --now: %s\n", parsed.status().message().c_str());
+      return kExitUsage;
+    }
+    options.now = *parsed;
+  }
+
+  auto catalog = OpenCatalogOrReport(command_line);
+  if (!catalog) return kExitStore;
+
+  std::printf("Writing the demo retailer to %s ...\n", options.out_dir.c_str());
+  std::fflush(stdout);
+  auto files = WriteDemoRetailer(options);
+  if (!files.ok()) {
+    std::fprintf(stderr, "vitrine demo: %s\n", files.status().message().c_str());
+    return files.status().code() == StatusCode::kNotFound ? kExitBadInput : kExitInternal;
+  }
+  std::printf("  %d products (%d sample rows left out: bad barcode or no title), %d stores, "
+              "%d price entries, %d stock levels, %d packshots\n",
+              files->products, files->skipped_rows, files->stores, files->price_rows,
+              files->stock_rows, files->packshots);
+
+  // Stores and products first: prices and stock refer to them.
+  const std::pair<ImportKind, std::filesystem::path> steps[] = {
+      {ImportKind::kStores, files->stores_csv},
+      {ImportKind::kProducts, files->products_csv},
+      {ImportKind::kPrices, files->prices_csv},
+      {ImportKind::kStock, files->stock_csv},
+  };
+  int worst = kExitOk;
+  for (const auto& [kind, path] : steps) {
+    ImportOptions import_options;
+    import_options.batch_size = 10000;
+    const int code = RunImportAndReport(*catalog, kind, path.string(), import_options, false);
+    if (code > worst) worst = code;
+  }
+  if (worst != kExitOk) return worst;
+  std::printf("The demo retailer is in the database; `vitrine summary` shows what it holds.\n");
+  return kExitOk;
+}
+
+int RunSummary(const CommandLine& command_line) {
+  auto catalog = OpenCatalogOrReport(command_line);
+  if (!catalog) return kExitStore;
+  auto counts = catalog->Counts();
+  auto zones = catalog->ListPriceZones();
+  auto stores = catalog->ListAllStores();
+  ProductQuery query;
+  query.limit = 5;
+  auto products = catalog->ListProducts(query);
+  for (const Status* s : {&counts.status(), &zones.status(), &stores.status(),
+                          &products.status()}) {
+    if (!s->ok()) {
+      std::fprintf(stderr, "vitrine summary: %s\n", s->message().c_str());
+      return kExitStore;
+    }
+  }
+  std::map<std::string, int> stores_by_zone;
+  for (const Store& store : *stores) ++stores_by_zone[store.price_zone];
+  const Instant now = SystemClock::Instance().Now();
+
+  nlohmann::json sample = nlohmann::json::array();
+  for (const Product& product : products->items) {
+    nlohmann::json item = {{"id", product.id}, {"title", product.title},
+                           {"brand", product.brand}};
+    auto history = catalog->ListPriceHistory(product.id);
+    if (history.ok() && !stores->empty()) {
+      if (auto price = PriceAt(*history, stores->front(), now)) {
+        item["price_in_" + stores->front().id] = price->amount.ToFrenchDisplay();
+      }
+    }
+    sample.push_back(item);
+  }
+  const nlohmann::json summary = {
+      {"products", counts->products},     {"stores", counts->stores},
+      {"price_zones", counts->price_zones}, {"price_entries", counts->price_entries},
+      {"stock_levels", counts->stock_levels}, {"stores_by_zone", stores_by_zone},
+      {"sample_products", sample},
+  };
+  if (command_line.Has("json")) {
+    std::printf("%s\n", summary.dump(2).c_str());
+    return kExitOk;
+  }
+  std::printf("Catalogue: %lld products, %lld stores in %lld price zones, %lld price entries, "
+              "%lld stock levels\n",
+              static_cast<long long>(counts->products), static_cast<long long>(counts->stores),
+              static_cast<long long>(counts->price_zones),
+              static_cast<long long>(counts->price_entries),
+              static_cast<long long>(counts->stock_levels));
+  for (const auto& [zone, n] : stores_by_zone) {
+    std::printf("  zone %-10s %d stores\n", zone.c_str(), n);
+  }
+  for (const auto& item : sample) {
+    std::printf("  %s  %s (%s)", item["id"].get<std::string>().c_str(),
+                item["title"].get<std::string>().c_str(),
+                item["brand"].get<std::string>().c_str());
+    for (const auto& [key, value] : item.items()) {
+      if (key.starts_with("price_in_")) {
+        std::printf("  %s in %s", value.get<std::string>().c_str(), key.substr(9).c_str());
+      }
+    }
+    std::printf("\n");
+  }
+  return kExitOk;
+}
+
+}  // namespace vitrine

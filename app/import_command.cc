@@ -1,0 +1,121 @@
+// `vitrine import` and the report printing shared with `vitrine demo`.
+#include <cstdio>
+#include <iostream>
+
+#include "catalog/import.h"
+#include "commands.h"
+#include "import_output.h"
+#include "progress_bar.h"
+
+namespace vitrine {
+namespace {
+
+// "ingredients=description,code=gtin" → {"ingredients": "description", "code": "gtin"}.
+Result<std::map<std::string, std::string>> ParseColumnMap(const std::string& text) {
+  std::map<std::string, std::string> aliases;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    std::string pair = text.substr(start, comma == std::string::npos ? std::string::npos
+                                                                     : comma - start);
+    size_t eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == pair.size()) {
+      return Status::InvalidArgument("--map wants FROM=TO pairs, got \"" + pair + "\"");
+    }
+    aliases[pair.substr(0, eq)] = pair.substr(eq + 1);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return aliases;
+}
+
+}  // namespace
+
+int RunImport(const CommandLine& command_line) {
+  const auto& args = command_line.positional();
+  if (args.size() != 2) {
+    std::fprintf(stderr, "vitrine import: expected KIND FILE (see vitrine import --help)\n");
+    return kExitUsage;
+  }
+  const auto kind = ParseImportKind(args[0]);
+  if (!kind) {
+    std::fprintf(stderr,
+                 "vitrine import: unknown kind \"%s\"; expected products, stores, prices or "
+                 "stock\n",
+                 args[0].c_str());
+    return kExitUsage;
+  }
+  ImportOptions options;
+  options.strict = command_line.Has("strict");
+  const auto format = ParseImportFormat(command_line.ValueOr("format", "auto"));
+  if (!format) {
+    std::fprintf(stderr, "vitrine import: --format must be auto, csv, json or ndjson\n");
+    return kExitUsage;
+  }
+  options.format = *format;
+  if (auto delimiter = command_line.Value("delimiter")) {
+    if (*delimiter == "tab" || *delimiter == "\\t") {
+      options.csv_delimiter = '\t';
+    } else if (*delimiter == "," || *delimiter == ";" || *delimiter == "|") {
+      options.csv_delimiter = (*delimiter)[0];
+    } else {
+      std::fprintf(stderr, "vitrine import: --delimiter must be ',', ';', '|' or tab\n");
+      return kExitUsage;
+    }
+  }
+  auto batch = command_line.IntOr("batch-size", 5000, 1, 1'000'000);
+  if (!batch.ok()) {
+    std::fprintf(stderr, "vitrine import: %s\n", batch.status().message().c_str());
+    return kExitUsage;
+  }
+  options.batch_size = static_cast<size_t>(*batch);
+  if (auto currency = command_line.Value("currency")) {
+    auto parsed = Currency::Parse(*currency);
+    if (!parsed.ok()) {
+      std::fprintf(stderr, "vitrine import: %s\n", parsed.status().message().c_str());
+      return kExitUsage;
+    }
+    options.default_currency = *parsed;
+  }
+  if (auto map = command_line.Value("map")) {
+    auto aliases = ParseColumnMap(*map);
+    if (!aliases.ok()) {
+      std::fprintf(stderr, "vitrine import: %s\n", aliases.status().message().c_str());
+      return kExitUsage;
+    }
+    options.column_aliases = std::move(aliases).value();
+  }
+
+  auto catalog = OpenCatalogOrReport(command_line);
+  if (!catalog) return kExitStore;
+  const bool json = command_line.Has("json");
+  const std::string& file = args[1];
+  return RunImportAndReport(*catalog, *kind, file, options, json);
+}
+
+int RunImportAndReport(CatalogRepository& catalog, ImportKind kind, const std::string& file,
+                       ImportOptions options, bool json) {
+  ProgressBar bar("importing " + std::string(ImportKindName(kind)));
+  if (!json && bar.enabled()) {
+    options.progress = [&bar](uint64_t done, uint64_t total) { bar.Update(done, total); };
+  }
+  Result<ImportReport> report = file == "-" ? Import(catalog, kind, std::cin, options)
+                                            : ImportFile(catalog, kind, file, options);
+  bar.Finish();
+  if (!report.ok()) {
+    std::fprintf(stderr, "vitrine import %s: %s\n", std::string(ImportKindName(kind)).c_str(),
+                 report.status().message().c_str());
+    const StatusCode code = report.status().code();
+    return code == StatusCode::kNotFound || code == StatusCode::kInvalidArgument ? kExitBadInput
+                                                                                 : kExitStore;
+  }
+  if (json) {
+    std::printf("%s\n", report->ToJson().dump(2).c_str());
+  } else {
+    PrintImportReport(*report, file, stdout);
+  }
+  if (!report->committed) return kExitBadInput;
+  return report->rejected > 0 ? kExitRowsRejected : kExitOk;
+}
+
+}  // namespace vitrine

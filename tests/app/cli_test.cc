@@ -1,0 +1,250 @@
+// End-to-end tests of the vitrine executable: verbs, exit codes, and an import killed in
+// the middle of a batch.
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace vitrine {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "vitrine-cli-XXXXXX").string();
+    path_ = mkdtemp(pattern.data());
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+};
+
+// Runs the vitrine binary with `args`, capturing standard output (stderr to a file).
+RunResult Vitrine(const std::vector<std::string>& args, const fs::path& dir) {
+  std::string command = std::string(VITRINE_BINARY);
+  for (const auto& a : args) command += " '" + a + "'";
+  command += " 2>" + (dir / "stderr.txt").string();
+  RunResult result;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return result;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) result.out.append(buf, n);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void WriteFile(const fs::path& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+int64_t CountRows(const fs::path& db_path, const char* table) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return -1;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  sqlite3_stmt* stmt = nullptr;
+  int64_t count = -1;
+  const std::string sql = std::string("SELECT count(*) FROM ") + table;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW) {
+    count = sqlite3_column_int64(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return count;
+}
+
+std::string IntegrityCheck(const fs::path& db_path) {
+  sqlite3* db = nullptr;
+  sqlite3_open(db_path.c_str(), &db);
+  sqlite3_stmt* stmt = nullptr;
+  std::string result;
+  if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW) {
+    result = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return result;
+}
+
+const char kStores[] =
+    "id;name;lat;lon;price_zone\n"
+    "S1;Vitrine Lyon;45.75;4.85;SUD-EST\n"
+    "S2;Vitrine Paris;48.85;2.35;IDF\n";
+
+TEST(CliTest, HelpOnEveryVerb) {
+  TempDir dir;
+  const RunResult overview = Vitrine({"--help"}, dir.path());
+  EXPECT_EQ(overview.exit_code, 0);
+  for (const char* verb : {"migrate", "import", "demo", "summary"}) {
+    EXPECT_NE(overview.out.find(verb), std::string::npos) << verb;
+    const RunResult help = Vitrine({verb, "--help"}, dir.path());
+    EXPECT_EQ(help.exit_code, 0) << verb;
+    EXPECT_NE(help.out.find("Usage: vitrine " + std::string(verb)), std::string::npos) << verb;
+  }
+}
+
+TEST(CliTest, UsageErrorsExitWithTwo) {
+  TempDir dir;
+  EXPECT_EQ(Vitrine({}, dir.path()).exit_code, 2);
+  EXPECT_EQ(Vitrine({"frobnicate"}, dir.path()).exit_code, 2);
+  EXPECT_EQ(Vitrine({"import", "products"}, dir.path()).exit_code, 2);
+  EXPECT_EQ(Vitrine({"import", "widgets", "x.csv"}, dir.path()).exit_code, 2);
+  EXPECT_EQ(Vitrine({"import", "products", "x.csv", "--stirct"}, dir.path()).exit_code, 2);
+  EXPECT_NE(ReadFile(dir.path() / "stderr.txt").find("--stirct"), std::string::npos);
+}
+
+TEST(CliTest, MigrateIsIdempotent) {
+  TempDir dir;
+  const std::string db = "sqlite:" + (dir.path() / "v.db").string();
+  const RunResult first = Vitrine({"migrate", "--db", db}, dir.path());
+  ASSERT_EQ(first.exit_code, 0);
+  EXPECT_EQ(first.out.find(": 0 migrations"), std::string::npos) << first.out;
+  const RunResult second = Vitrine({"migrate", "--db", db}, dir.path());
+  ASSERT_EQ(second.exit_code, 0);
+  EXPECT_NE(second.out.find(": 0 migrations applied"), std::string::npos) << second.out;
+}
+
+TEST(CliTest, ImportReportsRejectedRowsAndExitsWithOne) {
+  TempDir dir;
+  const std::string db = "sqlite:" + (dir.path() / "v.db").string();
+  WriteFile(dir.path() / "stores.csv", kStores);
+  ASSERT_EQ(Vitrine({"import", "stores", (dir.path() / "stores.csv").string(), "--db", db},
+                    dir.path())
+                .exit_code,
+            0);
+  WriteFile(dir.path() / "products.csv",
+            "id,gtin,title\n"
+            "P1,3017620422003,Pâte à tartiner\n"
+            "P2,3017620422004,Mauvais code\n");
+  const RunResult run = Vitrine({"import", "products", (dir.path() / "products.csv").string(),
+                                 "--db", db, "--json"},
+                                dir.path());
+  EXPECT_EQ(run.exit_code, 1);
+  const auto report = nlohmann::json::parse(run.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << run.out;
+  EXPECT_EQ(report["inserted"], 1);
+  EXPECT_EQ(report["rejected"], 1);
+  ASSERT_EQ(report["errors"].size(), 1u);
+  EXPECT_EQ(report["errors"][0]["line"], 3);
+  EXPECT_EQ(report["errors"][0]["field"], "gtin");
+
+  // Strict: nothing lands, exit 3.
+  WriteFile(dir.path() / "more.csv",
+            "id,gtin,title\n"
+            "P3,,Lait demi-écrémé\n"
+            "P4,123,Code impossible\n");
+  EXPECT_EQ(Vitrine({"import", "products", (dir.path() / "more.csv").string(), "--db", db,
+                     "--strict"},
+                    dir.path())
+                .exit_code,
+            3);
+  EXPECT_EQ(CountRows(dir.path() / "v.db", "products"), 1);
+}
+
+TEST(CliTest, MissingFileExitsWithThree) {
+  TempDir dir;
+  const std::string db = "sqlite:" + (dir.path() / "v.db").string();
+  EXPECT_EQ(Vitrine({"import", "products", (dir.path() / "nope.csv").string(), "--db", db},
+                    dir.path())
+                .exit_code,
+            3);
+}
+
+TEST(CliTest, UnopenableDatabaseExitsWithFour) {
+  TempDir dir;
+  WriteFile(dir.path() / "not-a-db", std::string(4096, 'x'));
+  EXPECT_EQ(Vitrine({"summary", "--db", "sqlite:" + (dir.path() / "not-a-db").string()},
+                    dir.path())
+                .exit_code,
+            4);
+}
+
+// A process killed in the middle of an import leaves every batch whole: the store holds a
+// multiple of the batch size, and passes SQLite's integrity check.
+TEST(CliTest, KilledImportLeavesWholeBatches) {
+  TempDir dir;
+  const fs::path db_path = dir.path() / "v.db";
+  const std::string db = "sqlite:" + db_path.string();
+  std::string stores = "id,name,lat,lon,price_zone\n";
+  for (int i = 0; i < 500; ++i) stores += "S" + std::to_string(i) + ",Magasin,45.7,4.8,Z1\n";
+  WriteFile(dir.path() / "stores.csv", stores);
+  std::string products = "id,title\n";
+  for (int i = 0; i < 2000; ++i) products += "P" + std::to_string(i) + ",Produit\n";
+  WriteFile(dir.path() / "products.csv", products);
+  ASSERT_EQ(Vitrine({"import", "stores", (dir.path() / "stores.csv").string(), "--db", db},
+                    dir.path())
+                .exit_code,
+            0);
+  ASSERT_EQ(Vitrine({"import", "products", (dir.path() / "products.csv").string(), "--db", db},
+                    dir.path())
+                .exit_code,
+            0);
+  // 1,000,000 distinct stock rows: far more than can land before the kill below.
+  {
+    std::ofstream stock(dir.path() / "stock.csv");
+    stock << "product_id,store_id,quantity\n";
+    for (int s = 0; s < 500; ++s) {
+      for (int p = 0; p < 2000; ++p) stock << 'P' << p << ",S" << s << ',' << (s + p) % 97 << '\n';
+    }
+  }
+  constexpr int kBatch = 1000;
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const std::string file = (dir.path() / "stock.csv").string();
+    const std::string batch = std::to_string(kBatch);
+    freopen("/dev/null", "w", stdout);
+    execl(VITRINE_BINARY, VITRINE_BINARY, "import", "stock", file.c_str(), "--db", db.c_str(),
+          "--batch-size", batch.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Kill as soon as some batches have landed.
+  int64_t landed = 0;
+  for (int i = 0; i < 3000 && landed <= 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    landed = fs::exists(db_path) ? CountRows(db_path, "stock") : 0;
+  }
+  kill(child, SIGKILL);
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the import finished before it could be killed";
+
+  EXPECT_EQ(IntegrityCheck(db_path), "ok");
+  const int64_t rows = CountRows(db_path, "stock");
+  EXPECT_GT(rows, 0);
+  EXPECT_LT(rows, 1'000'000);
+  EXPECT_EQ(rows % kBatch, 0) << rows << " stock rows: a batch landed in part";
+}
+
+}  // namespace
+}  // namespace vitrine
