@@ -4,12 +4,11 @@
 
 namespace vitrine {
 
-Result<CommandLine> CommandLine::Parse(const std::vector<std::string>& args,
-                                       const FlagSpec& spec) {
+Result<CommandLine> CommandLine::Parse(const std::vector<std::string>& args, const FlagSpec& spec) {
   CommandLine cl;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    if (arg == "--" ) {
+    if (arg == "--") {
       cl.positional_.insert(cl.positional_.end(), args.begin() + i + 1, args.end());
       break;
     }
@@ -60,8 +59,8 @@ Result<long long> CommandLine::IntOr(const std::string& flag, long long fallback
   auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
   if (ec != std::errc() || end != v->data() + v->size() || n < min || n > max) {
     return Status::InvalidArgument("--" + flag + " must be a whole number from " +
-                                   std::to_string(min) + " to " + std::to_string(max) +
-                                   ", got \"" + *v + "\"");
+                                   std::to_string(min) + " to " + std::to_string(max) + ", got \"" +
+                                   *v + "\"");
   }
   return n;
 }

@@ -9,7 +9,8 @@ namespace vitrine {
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
-      {"migrate", "bring the database schema up to date",
+      {"migrate",
+       "bring the database schema up to date",
        R"(Usage: vitrine migrate [--db sqlite:PATH]
 
 Applies the schema migrations this binary knows and the database lacks, in order, each in
@@ -19,8 +20,10 @@ a newer Vitrine is refused.
 Options:
   --db URL   the database (default sqlite:vitrine.db)
 )",
-       {{"db"}, {}}, RunMigrate},
-      {"import", "import products, stores, prices or stock from CSV, JSON or NDJSON",
+       {{"db"}, {}},
+       RunMigrate},
+      {"import",
+       "import products, stores, prices or stock from CSV, JSON or NDJSON",
        R"(Usage: vitrine import KIND FILE [--strict] [--json] [OPTIONS]
 
 KIND is products, stores, prices or stock; FILE is a path, or - for standard input.
@@ -47,7 +50,8 @@ Exit codes: 0 all rows landed, 1 some rows rejected (the others landed), 3 nothi
 )",
        {{"db", "format", "delimiter", "map", "batch-size", "currency"}, {"strict", "json"}},
        RunImport},
-      {"demo", "seed the demo retailer: real products, ~50 stores, 90 days of prices, stock",
+      {"demo",
+       "seed the demo retailer: real products, ~50 stores, 90 days of prices, stock",
        R"(Usage: vitrine demo [--db sqlite:PATH] [OPTIONS]
 
 Builds a demo retailer from the Open Food Facts sample and the French cities list shipped in
@@ -64,14 +68,17 @@ Options:
   --now ISO        the demo's present (default: now)
   --no-packshots   skip drawing product images
 )",
-       {{"db", "data", "out", "stores", "now"}, {"no-packshots"}}, RunDemo},
-      {"summary", "print what the database holds",
+       {{"db", "data", "out", "stores", "now"}, {"no-packshots"}},
+       RunDemo},
+      {"summary",
+       "print what the database holds",
        R"(Usage: vitrine summary [--db sqlite:PATH] [--json]
 
 Prints the counts of products, stores, price zones, price entries and stock levels, the
 stores of each zone, and a few products with their current national price.
 )",
-       {{"db"}, {"json"}}, RunSummary},
+       {{"db"}, {"json"}},
+       RunSummary},
   };
   return commands;
 }

@@ -2,9 +2,11 @@
 // prints its own errors; main() only dispatches.
 #pragma once
 
+#include <memory>
 #include <string_view>
 #include <vector>
 
+#include "catalog/repository.h"
 #include "command_line.h"
 
 namespace vitrine {

@@ -6,7 +6,7 @@
 #include "catalog/import.h"
 #include "catalog_database.h"
 #include "commands.h"
-#include "demo_retailer.h"
+#include "app/demo_retailer.h"
 #include "import_output.h"
 
 #ifndef VITRINE_DEFAULT_DATA_DIR
@@ -60,10 +60,11 @@ int RunDemo(const CommandLine& command_line) {
     std::fprintf(stderr, "vitrine demo: %s\n", files.status().message().c_str());
     return files.status().code() == StatusCode::kNotFound ? kExitBadInput : kExitInternal;
   }
-  std::printf("  %d products (%d sample rows left out: bad barcode or no title), %d stores, "
-              "%d price entries, %d stock levels, %d packshots\n",
-              files->products, files->skipped_rows, files->stores, files->price_rows,
-              files->stock_rows, files->packshots);
+  std::printf(
+      "  %d products (%d sample rows left out: bad barcode or no title), %d stores, "
+      "%d price entries, %d stock levels, %d packshots\n",
+      files->products, files->skipped_rows, files->stores, files->price_rows, files->stock_rows,
+      files->packshots);
 
   // Stores and products first: prices and stock refer to them.
   const std::pair<ImportKind, std::filesystem::path> steps[] = {
@@ -93,8 +94,8 @@ int RunSummary(const CommandLine& command_line) {
   ProductQuery query;
   query.limit = 5;
   auto products = catalog->ListProducts(query);
-  for (const Status* s : {&counts.status(), &zones.status(), &stores.status(),
-                          &products.status()}) {
+  for (const Status* s :
+       {&counts.status(), &zones.status(), &stores.status(), &products.status()}) {
     if (!s->ok()) {
       std::fprintf(stderr, "vitrine summary: %s\n", s->message().c_str());
       return kExitStore;
@@ -106,8 +107,7 @@ int RunSummary(const CommandLine& command_line) {
 
   nlohmann::json sample = nlohmann::json::array();
   for (const Product& product : products->items) {
-    nlohmann::json item = {{"id", product.id}, {"title", product.title},
-                           {"brand", product.brand}};
+    nlohmann::json item = {{"id", product.id}, {"title", product.title}, {"brand", product.brand}};
     auto history = catalog->ListPriceHistory(product.id);
     if (history.ok() && !stores->empty()) {
       if (auto price = PriceAt(*history, stores->front(), now)) {
@@ -117,28 +117,30 @@ int RunSummary(const CommandLine& command_line) {
     sample.push_back(item);
   }
   const nlohmann::json summary = {
-      {"products", counts->products},     {"stores", counts->stores},
-      {"price_zones", counts->price_zones}, {"price_entries", counts->price_entries},
-      {"stock_levels", counts->stock_levels}, {"stores_by_zone", stores_by_zone},
+      {"products", counts->products},
+      {"stores", counts->stores},
+      {"price_zones", counts->price_zones},
+      {"price_entries", counts->price_entries},
+      {"stock_levels", counts->stock_levels},
+      {"stores_by_zone", stores_by_zone},
       {"sample_products", sample},
   };
   if (command_line.Has("json")) {
     std::printf("%s\n", summary.dump(2).c_str());
     return kExitOk;
   }
-  std::printf("Catalogue: %lld products, %lld stores in %lld price zones, %lld price entries, "
-              "%lld stock levels\n",
-              static_cast<long long>(counts->products), static_cast<long long>(counts->stores),
-              static_cast<long long>(counts->price_zones),
-              static_cast<long long>(counts->price_entries),
-              static_cast<long long>(counts->stock_levels));
+  std::printf(
+      "Catalogue: %lld products, %lld stores in %lld price zones, %lld price entries, "
+      "%lld stock levels\n",
+      static_cast<long long>(counts->products), static_cast<long long>(counts->stores),
+      static_cast<long long>(counts->price_zones), static_cast<long long>(counts->price_entries),
+      static_cast<long long>(counts->stock_levels));
   for (const auto& [zone, n] : stores_by_zone) {
     std::printf("  zone %-10s %d stores\n", zone.c_str(), n);
   }
   for (const auto& item : sample) {
     std::printf("  %s  %s (%s)", item["id"].get<std::string>().c_str(),
-                item["title"].get<std::string>().c_str(),
-                item["brand"].get<std::string>().c_str());
+                item["title"].get<std::string>().c_str(), item["brand"].get<std::string>().c_str());
     for (const auto& [key, value] : item.items()) {
       if (key.starts_with("price_in_")) {
         std::printf("  %s in %s", value.get<std::string>().c_str(), key.substr(9).c_str());

@@ -16,8 +16,8 @@ Result<std::map<std::string, std::string>> ParseColumnMap(const std::string& tex
   size_t start = 0;
   while (start <= text.size()) {
     size_t comma = text.find(',', start);
-    std::string pair = text.substr(start, comma == std::string::npos ? std::string::npos
-                                                                     : comma - start);
+    std::string pair =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     size_t eq = pair.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == pair.size()) {
       return Status::InvalidArgument("--map wants FROM=TO pairs, got \"" + pair + "\"");

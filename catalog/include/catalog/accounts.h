@@ -1,0 +1,80 @@
+// Accounts: the people and platforms that may use the hub, their API tokens and their web
+// sessions, and where they are kept (AccountRepository).
+//
+// Secrets are never stored: a user's password as a memory-hard KDF string, a token and a
+// session id as the hex SHA-256 of their 256 random bits (a fast hash suffices for secrets
+// that cannot be guessed). Implementations are safe to call from several threads; calls
+// made inside CatalogRepository::Transaction() of the same backend join that transaction.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "common/time.h"
+
+namespace vitrine {
+
+// The five roles of ARCHITECTURE.md §3. viewer < editor < approver < admin; platform is
+// apart: it reads offers, feeds and creatives of its own channel only.
+enum class Role { kViewer, kEditor, kApprover, kAdmin, kPlatform };
+
+std::string_view RoleName(Role role);  // "viewer", "editor", "approver", "admin", "platform"
+std::optional<Role> ParseRole(std::string_view name);
+
+struct User {
+  std::string id;  // the login: lower-case e-mail or name, [a-z0-9._@+-], 1-100 characters
+  std::string display_name;
+  Role role = Role::kViewer;
+  std::string password_hash;  // a self-describing KDF string ("$scrypt$...")
+  bool disabled = false;
+  Instant created_at{};
+};
+
+struct ApiToken {
+  std::string id;    // public identifier ("tok_" + 12 hex), shown in lists and audit
+  std::string name;  // what it is for: "Google Merchant pull"
+  Role role = Role::kPlatform;
+  std::string channel;      // a platform token's channel ("google", "meta"); empty: none
+  std::string secret_hash;  // hex SHA-256 of the secret
+  std::string created_by;   // user id or "cli"
+  Instant created_at{};
+  std::optional<Instant> revoked_at;
+  std::optional<Instant> last_used_at;
+};
+
+struct Session {
+  std::string id_hash;  // hex SHA-256 of the cookie value
+  std::string user_id;
+  Instant created_at{};
+  Instant expires_at{};
+};
+
+class AccountRepository {
+ public:
+  virtual ~AccountRepository() = default;
+
+  // Creates or replaces the user with this id.
+  virtual Status PutUser(const User& user) = 0;
+  virtual Result<std::optional<User>> GetUser(std::string_view id) = 0;
+  virtual Result<std::vector<User>> ListUsers() = 0;
+
+  // AlreadyExists when the id is taken.
+  virtual Status CreateToken(const ApiToken& token) = 0;
+  virtual Result<std::optional<ApiToken>> FindTokenBySecretHash(std::string_view hash) = 0;
+  virtual Result<std::optional<ApiToken>> GetToken(std::string_view id) = 0;
+  virtual Result<std::vector<ApiToken>> ListTokens() = 0;
+  // Sets revoked_at; false when no such token or it was already revoked.
+  virtual Result<bool> RevokeToken(std::string_view id, Instant at) = 0;
+  // Records a use; cheap, called on every authenticated request.
+  virtual Status TouchToken(std::string_view id, Instant at) = 0;
+
+  virtual Status CreateSession(const Session& session) = 0;
+  // The session, if it exists and has not expired at `now`.
+  virtual Result<std::optional<Session>> FindSession(std::string_view id_hash, Instant now) = 0;
+  virtual Status DeleteSession(std::string_view id_hash) = 0;
+};
+
+}  // namespace vitrine
