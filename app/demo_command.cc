@@ -3,10 +3,10 @@
 #include <filesystem>
 #include <map>
 
+#include "app/demo_retailer.h"
 #include "catalog/import.h"
 #include "catalog_database.h"
 #include "commands.h"
-#include "app/demo_retailer.h"
 #include "import_output.h"
 
 #ifndef VITRINE_DEFAULT_DATA_DIR

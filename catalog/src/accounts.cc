@@ -6,6 +6,10 @@ namespace vitrine {
 
 std::string_view RoleName(Role role) {
   switch (role) {
+    case Role::kPublic:
+      return "public";
+    case Role::kPlatform:
+      return "platform";
     case Role::kViewer:
       return "viewer";
     case Role::kEditor:
@@ -14,17 +18,17 @@ std::string_view RoleName(Role role) {
       return "approver";
     case Role::kAdmin:
       return "admin";
-    case Role::kPlatform:
-      return "platform";
   }
   return "viewer";
 }
 
-std::optional<Role> ParseRole(std::string_view name) {
-  for (Role role : {Role::kViewer, Role::kEditor, Role::kApprover, Role::kAdmin, Role::kPlatform}) {
+Result<Role> ParseRole(std::string_view name) {
+  for (Role role : {Role::kPublic, Role::kPlatform, Role::kViewer, Role::kEditor, Role::kApprover,
+                    Role::kAdmin}) {
     if (RoleName(role) == name) return role;
   }
-  return std::nullopt;
+  return Status::InvalidArgument("unknown role \"" + std::string(name) +
+                                 "\" (expected viewer, editor, approver, admin or platform)");
 }
 
 nlohmann::json ToJson(const AuditEntry& e) {

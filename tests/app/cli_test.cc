@@ -5,11 +5,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -138,17 +138,17 @@ TEST(CliTest, ImportReportsRejectedRowsAndExitsWithOne) {
   TempDir dir;
   const std::string db = "sqlite:" + (dir.path() / "v.db").string();
   WriteFile(dir.path() / "stores.csv", kStores);
-  ASSERT_EQ(Vitrine({"import", "stores", (dir.path() / "stores.csv").string(), "--db", db},
-                    dir.path())
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      Vitrine({"import", "stores", (dir.path() / "stores.csv").string(), "--db", db}, dir.path())
+          .exit_code,
+      0);
   WriteFile(dir.path() / "products.csv",
             "id,gtin,title\n"
             "P1,3017620422003,Pâte à tartiner\n"
             "P2,3017620422004,Mauvais code\n");
-  const RunResult run = Vitrine({"import", "products", (dir.path() / "products.csv").string(),
-                                 "--db", db, "--json"},
-                                dir.path());
+  const RunResult run =
+      Vitrine({"import", "products", (dir.path() / "products.csv").string(), "--db", db, "--json"},
+              dir.path());
   EXPECT_EQ(run.exit_code, 1);
   const auto report = nlohmann::json::parse(run.out, nullptr, false);
   ASSERT_FALSE(report.is_discarded()) << run.out;
@@ -163,28 +163,27 @@ TEST(CliTest, ImportReportsRejectedRowsAndExitsWithOne) {
             "id,gtin,title\n"
             "P3,,Lait demi-écrémé\n"
             "P4,123,Code impossible\n");
-  EXPECT_EQ(Vitrine({"import", "products", (dir.path() / "more.csv").string(), "--db", db,
-                     "--strict"},
-                    dir.path())
-                .exit_code,
-            3);
+  EXPECT_EQ(
+      Vitrine({"import", "products", (dir.path() / "more.csv").string(), "--db", db, "--strict"},
+              dir.path())
+          .exit_code,
+      3);
   EXPECT_EQ(CountRows(dir.path() / "v.db", "products"), 1);
 }
 
 TEST(CliTest, MissingFileExitsWithThree) {
   TempDir dir;
   const std::string db = "sqlite:" + (dir.path() / "v.db").string();
-  EXPECT_EQ(Vitrine({"import", "products", (dir.path() / "nope.csv").string(), "--db", db},
-                    dir.path())
-                .exit_code,
-            3);
+  EXPECT_EQ(
+      Vitrine({"import", "products", (dir.path() / "nope.csv").string(), "--db", db}, dir.path())
+          .exit_code,
+      3);
 }
 
 TEST(CliTest, UnopenableDatabaseExitsWithFour) {
   TempDir dir;
   WriteFile(dir.path() / "not-a-db", std::string(4096, 'x'));
-  EXPECT_EQ(Vitrine({"summary", "--db", "sqlite:" + (dir.path() / "not-a-db").string()},
-                    dir.path())
+  EXPECT_EQ(Vitrine({"summary", "--db", "sqlite:" + (dir.path() / "not-a-db").string()}, dir.path())
                 .exit_code,
             4);
 }
@@ -201,10 +200,10 @@ TEST(CliTest, KilledImportLeavesWholeBatches) {
   std::string products = "id,title\n";
   for (int i = 0; i < 2000; ++i) products += "P" + std::to_string(i) + ",Produit\n";
   WriteFile(dir.path() / "products.csv", products);
-  ASSERT_EQ(Vitrine({"import", "stores", (dir.path() / "stores.csv").string(), "--db", db},
-                    dir.path())
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      Vitrine({"import", "stores", (dir.path() / "stores.csv").string(), "--db", db}, dir.path())
+          .exit_code,
+      0);
   ASSERT_EQ(Vitrine({"import", "products", (dir.path() / "products.csv").string(), "--db", db},
                     dir.path())
                 .exit_code,

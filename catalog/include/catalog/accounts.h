@@ -18,11 +18,14 @@
 namespace vitrine {
 
 // The five roles of ARCHITECTURE.md §3. viewer < editor < approver < admin; platform is
-// apart: it reads offers, feeds and creatives of its own channel only.
-enum class Role { kViewer, kEditor, kApprover, kAdmin, kPlatform };
+// apart: it reads offers, feeds and creatives of its own channel only. kPublic is no
+// account's role: it marks what anyone may call, without credentials.
+enum class Role { kPublic, kPlatform, kViewer, kEditor, kApprover, kAdmin };
 
-std::string_view RoleName(Role role);  // "viewer", "editor", "approver", "admin", "platform"
-std::optional<Role> ParseRole(std::string_view name);
+// "public", "platform", "viewer", "editor", "approver", "admin".
+std::string_view RoleName(Role role);
+// The inverse of RoleName; InvalidArgument for anything else.
+Result<Role> ParseRole(std::string_view name);
 
 struct User {
   std::string id;  // the login: lower-case e-mail or name, [a-z0-9._@+-], 1-100 characters

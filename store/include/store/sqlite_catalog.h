@@ -1,0 +1,107 @@
+// SqliteCatalog: the CatalogRepository kept in one SQLite database file (the embedded default).
+//
+// The database runs in WAL mode with synchronous=NORMAL and foreign keys on. One writer
+// connection, guarded by a mutex, runs every write in a `BEGIN IMMEDIATE` transaction; reads
+// borrow a connection from a small pool, so they see the last committed state and never wait
+// on a write in progress. Statements are prepared once per connection and reused. Safe for
+// concurrent use from any number of threads. Inside Transaction(), the calling thread reads
+// and writes through the writer connection, so it sees its own uncommitted writes; a failed
+// Put* inside a transaction is rolled back to a savepoint, leaving the rest intact.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "catalog/repository.h"
+
+namespace vitrine {
+
+namespace store_internal {
+class SqliteConnection;
+class ReaderPool;
+}  // namespace store_internal
+
+struct SqliteOptions {
+  // Apply pending schema migrations when opening. When false, a database whose schema is
+  // behind the binary's is refused with FailedPrecondition asking to run `vitrine migrate`.
+  bool migrate = true;
+  // Reader connections opened on demand and kept for reuse, at most this many at once; a
+  // reader beyond that waits for one to be returned. At least 1.
+  int reader_connections = 4;
+  // How long a statement waits for a lock held by another process before Unavailable.
+  std::chrono::milliseconds busy_timeout{5000};
+  // Page cache of each connection, in KiB (SQLite's default is 2 MiB).
+  int cache_kib = 16 * 1024;
+};
+
+class SqliteCatalog final : public CatalogRepository {
+ public:
+  // Opens (creating if missing) the database at `path`, a file name. FailedPrecondition when
+  // the schema is newer than this binary knows, or behind it and `options.migrate` is false;
+  // IoError when the file cannot be opened or is not a database.
+  static Result<std::unique_ptr<SqliteCatalog>> Open(const std::string& path,
+                                                     SqliteOptions options = {});
+  ~SqliteCatalog() override;
+  SqliteCatalog(const SqliteCatalog&) = delete;
+  SqliteCatalog& operator=(const SqliteCatalog&) = delete;
+
+  const std::string& path() const { return path_; }
+  // The schema version recorded in the database (LatestSchemaVersion() once open).
+  Result<int> SchemaVersion();
+
+  Status Transaction(const std::function<Status()>& body) override;
+
+  Result<std::vector<WriteOutcome>> PutProducts(std::span<const Product> products,
+                                                Instant now) override;
+  Result<std::optional<Product>> GetProduct(std::string_view id) override;
+  Result<bool> DeleteProduct(std::string_view id) override;
+  Result<Page<Product>> ListProducts(const ProductQuery& query) override;
+  Result<std::vector<std::string>> ListProductIds() override;
+
+  Result<std::vector<WriteOutcome>> PutStores(std::span<const Store> stores, Instant now) override;
+  Result<std::optional<Store>> GetStore(std::string_view id) override;
+  Result<bool> DeleteStore(std::string_view id) override;
+  Result<Page<Store>> ListStores(const StoreQuery& query) override;
+  Result<std::vector<Store>> ListAllStores() override;
+  Result<std::vector<PriceZone>> ListPriceZones() override;
+
+  Result<std::vector<WriteOutcome>> PutPrices(std::span<const Price> prices) override;
+  Result<std::vector<Price>> ListPriceHistory(std::string_view product_id) override;
+  Result<Page<Price>> ListPrices(const PriceQuery& query) override;
+
+  Result<std::vector<WriteOutcome>> PutStock(std::span<const StockLevel> levels) override;
+  Result<std::optional<StockLevel>> GetStock(std::string_view product_id,
+                                             std::string_view store_id) override;
+  Result<Page<StockLevel>> ListStock(const StockQuery& query) override;
+
+  Result<CatalogCounts> Counts() override;
+
+ private:
+  using Connection = store_internal::SqliteConnection;
+
+  SqliteCatalog(std::string path, std::unique_ptr<Connection> writer,
+                std::unique_ptr<store_internal::ReaderPool> readers);
+
+  // Runs `write` on the writer connection in a transaction of its own, or inside a savepoint
+  // when this thread is in Transaction().
+  Status Write(const std::function<Status(Connection&)>& write);
+  // Runs `read` on the writer when this thread is in Transaction(), else on a pooled reader.
+  Status Read(const std::function<Status(Connection&)>& read);
+  bool InTransactionOnThisThread() const {
+    return writer_owner_.load() == std::this_thread::get_id();
+  }
+
+  // Constant after construction.
+  const std::string path_;
+  const std::unique_ptr<store_internal::ReaderPool> readers_;  // thread-safe on its own
+
+  std::mutex writer_mu_;
+  std::atomic<std::thread::id> writer_owner_{};  // the thread in Transaction(), if any
+  const std::unique_ptr<Connection> writer_;     // guarded by writer_mu_
+};
+
+}  // namespace vitrine

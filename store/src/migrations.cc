@@ -1,0 +1,232 @@
+#include "store/migrations.h"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+
+#include "common/time.h"
+#include "sqlite_connection.h"
+
+namespace vitrine {
+namespace {
+
+using store_internal::SqliteConnection;
+using store_internal::SqliteError;
+
+// Version 1: the catalogue. Notes on choices that are not obvious:
+// - products.doc_id is an INTEGER PRIMARY KEY so the FTS rowids that point at it survive
+//   VACUUM (the implicit rowid of a table keyed by TEXT may be renumbered); id stays the key
+//   every other table references.
+// - brand_key holds the case-folded brand, computed by the application, so the brand filter
+//   is an index lookup without a custom SQL function.
+// - Quantities are stored as the three integers Quantity is made of, so they round-trip
+//   exactly; the unit is its feed symbol ("g", "cl", "ct").
+// - prices.level is 0 national, 1 zone, 2 store (PriceLevel's order); level_id is '' for
+//   national prices. zone_id/store_id repeat level_id for the level they name so that
+//   foreign keys hold and deleting a store cascades to its store-level prices.
+// - stock has no index on store_id on purpose: keeping one up to date made bulk stock imports
+//   about 3x slower (random inserts into a second B-tree of a million rows), while the reads
+//   that would use it (one store's stock, deleting a store) are rare or scan-friendly.
+constexpr std::string_view kCatalogV1 = R"sql(
+CREATE TABLE price_zones (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE products (
+  doc_id INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  gtin TEXT,
+  title TEXT NOT NULL,
+  brand TEXT NOT NULL,
+  brand_key TEXT NOT NULL,
+  description TEXT NOT NULL,
+  category TEXT NOT NULL,
+  google_category TEXT NOT NULL,
+  net_quantity_per_item_milli_base INTEGER,
+  net_quantity_pack_count INTEGER,
+  net_quantity_unit TEXT,
+  unit_pricing_base_per_item_milli_base INTEGER,
+  unit_pricing_base_pack_count INTEGER,
+  unit_pricing_base_unit TEXT,
+  image_url TEXT NOT NULL,
+  perishable INTEGER NOT NULL,
+  attributes TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX products_by_id_nocase ON products(id COLLATE NOCASE);
+CREATE INDEX products_by_gtin ON products(gtin);
+CREATE INDEX products_by_brand ON products(brand_key);
+CREATE INDEX products_by_category ON products(category);
+
+CREATE VIRTUAL TABLE products_fts USING fts5(
+  title, brand, description,
+  content='products', content_rowid='doc_id',
+  tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER products_fts_insert AFTER INSERT ON products BEGIN
+  INSERT INTO products_fts(rowid, title, brand, description)
+  VALUES (new.doc_id, new.title, new.brand, new.description);
+END;
+CREATE TRIGGER products_fts_delete AFTER DELETE ON products BEGIN
+  INSERT INTO products_fts(products_fts, rowid, title, brand, description)
+  VALUES ('delete', old.doc_id, old.title, old.brand, old.description);
+END;
+CREATE TRIGGER products_fts_update AFTER UPDATE OF title, brand, description ON products BEGIN
+  INSERT INTO products_fts(products_fts, rowid, title, brand, description)
+  VALUES ('delete', old.doc_id, old.title, old.brand, old.description);
+  INSERT INTO products_fts(rowid, title, brand, description)
+  VALUES (new.doc_id, new.title, new.brand, new.description);
+END;
+
+CREATE TABLE stores (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  banner TEXT NOT NULL,
+  address TEXT NOT NULL,
+  postal_code TEXT NOT NULL,
+  city TEXT NOT NULL,
+  country TEXT NOT NULL,
+  lat REAL NOT NULL,
+  lon REAL NOT NULL,
+  timezone TEXT NOT NULL,
+  price_zone TEXT REFERENCES price_zones(id),
+  services TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX stores_by_zone ON stores(price_zone);
+
+CREATE TABLE prices (
+  product_id TEXT NOT NULL REFERENCES products(id) ON DELETE CASCADE,
+  level INTEGER NOT NULL CHECK (level IN (0, 1, 2)),
+  level_id TEXT NOT NULL,
+  zone_id TEXT REFERENCES price_zones(id),
+  store_id TEXT REFERENCES stores(id) ON DELETE CASCADE,
+  amount_minor INTEGER NOT NULL,
+  currency TEXT NOT NULL,
+  effective_from INTEGER NOT NULL,
+  PRIMARY KEY (product_id, level, level_id, effective_from)
+) WITHOUT ROWID;
+CREATE INDEX prices_by_store ON prices(store_id);
+CREATE INDEX prices_by_zone ON prices(zone_id);
+
+CREATE TABLE stock (
+  product_id TEXT NOT NULL REFERENCES products(id) ON DELETE CASCADE,
+  store_id TEXT NOT NULL REFERENCES stores(id) ON DELETE CASCADE,
+  quantity INTEGER NOT NULL,
+  measured_at INTEGER NOT NULL,
+  revision INTEGER NOT NULL DEFAULT 1,
+  PRIMARY KEY (product_id, store_id)
+) WITHOUT ROWID;
+)sql";
+
+constexpr SchemaMigration kMigrations[] = {
+    {1, "catalog: products, stores, price zones, prices, stock", kCatalogV1},
+};
+
+constexpr std::string_view kCreateMigrationsTable =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
+
+Status NewerSchema(int current) {
+  return Status::FailedPrecondition("the database schema is at version " + std::to_string(current) +
+                                    ", newer than this binary knows (" +
+                                    std::to_string(LatestSchemaVersion()) +
+                                    "); use a newer vitrine");
+}
+
+}  // namespace
+
+std::span<const SchemaMigration> CatalogMigrations() { return kMigrations; }
+
+int LatestSchemaVersion() { return std::end(kMigrations)[-1].version; }
+
+Result<int> CurrentSchemaVersion(sqlite3* db) {
+  sqlite3_stmt* stmt = nullptr;
+  // Prepared by hand rather than cached: it runs once per open, and the table may not exist.
+  const char* kExists =
+      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'";
+  if (sqlite3_prepare_v2(db, kExists, -1, &stmt, nullptr) != SQLITE_OK) {
+    return SqliteError(db, "read schema version");
+  }
+  int rc = sqlite3_step(stmt);
+  const bool exists = rc == SQLITE_ROW && sqlite3_column_int(stmt, 0) > 0;
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_ROW) return SqliteError(db, "read schema version");
+  if (!exists) return 0;
+  if (sqlite3_prepare_v2(db, "SELECT coalesce(max(version), 0) FROM schema_migrations", -1, &stmt,
+                         nullptr) != SQLITE_OK) {
+    return SqliteError(db, "read schema version");
+  }
+  rc = sqlite3_step(stmt);
+  const int version = rc == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : 0;
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_ROW) return SqliteError(db, "read schema version");
+  return version;
+}
+
+Result<int> Migrate(sqlite3* db) {
+  auto exec = [db](std::string_view sql) -> Status {
+    if (sqlite3_exec(db, std::string(sql).c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return SqliteError(db, "migrate");
+    }
+    return Status::Ok();
+  };
+  // IMMEDIATE takes the write lock before reading the version, so two processes migrating
+  // at once cannot both apply the same step.
+  VITRINE_RETURN_IF_ERROR(exec("BEGIN IMMEDIATE"));
+  auto fail = [&](Status status) -> Result<int> {
+    (void)exec("ROLLBACK");
+    return status;
+  };
+  if (Status s = exec(kCreateMigrationsTable); !s.ok()) return fail(std::move(s));
+  Result<int> current = CurrentSchemaVersion(db);
+  if (!current.ok()) return fail(current.status());
+  if (*current > LatestSchemaVersion()) return fail(NewerSchema(*current));
+
+  int applied = 0;
+  const int64_t now = ToUnixSeconds(SystemClock::Instance().Now());
+  for (const SchemaMigration& m : kMigrations) {
+    if (m.version <= *current) continue;
+    if (Status s = exec(m.sql); !s.ok()) {
+      return fail(s.WithContext("migration " + std::to_string(m.version)));
+    }
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO schema_migrations(version, name, applied_at) "
+                           "VALUES (?, ?, ?)",
+                           -1, &stmt, nullptr) != SQLITE_OK) {
+      return fail(SqliteError(db, "record migration"));
+    }
+    sqlite3_bind_int(stmt, 1, m.version);
+    sqlite3_bind_text(stmt, 2, m.name.data(), static_cast<int>(m.name.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 3, now);
+    const int rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) return fail(SqliteError(db, "record migration"));
+    ++applied;
+  }
+  if (Status s = exec("COMMIT"); !s.ok()) return fail(std::move(s));
+  return applied;
+}
+
+Result<int> CurrentSchemaVersion(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return 0;
+  Result<std::unique_ptr<SqliteConnection>> conn =
+      SqliteConnection::Open(path, SQLITE_OPEN_READONLY, 5000);
+  if (!conn.ok()) return conn.status();
+  return CurrentSchemaVersion((*conn)->db());
+}
+
+Result<int> Migrate(const std::string& path) {
+  Result<std::unique_ptr<SqliteConnection>> conn =
+      SqliteConnection::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 5000);
+  if (!conn.ok()) return conn.status();
+  // The catalogue runs in WAL mode; setting it here too means a database created by
+  // `vitrine migrate` is in the same mode as one created by SqliteCatalog::Open.
+  VITRINE_RETURN_IF_ERROR((*conn)->Exec("PRAGMA journal_mode=WAL"));
+  return Migrate((*conn)->db());
+}
+
+}  // namespace vitrine

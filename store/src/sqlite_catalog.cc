@@ -1,0 +1,976 @@
+#include "store/sqlite_catalog.h"
+
+#include <condition_variable>
+#include <exception>
+#include <vector>
+
+#include "query_keys.h"
+#include "sqlite_connection.h"
+#include "store/migrations.h"
+#include "text_folding.h"
+
+namespace vitrine {
+
+namespace store_internal {
+
+// Reader connections, opened on first demand and reused. Thread-safe.
+class ReaderPool {
+ public:
+  ReaderPool(std::string path, int max_open, int busy_timeout_ms, int cache_kib)
+      : path_(std::move(path)),
+        max_open_(max_open),
+        busy_timeout_ms_(busy_timeout_ms),
+        cache_kib_(cache_kib) {}
+
+  // A connection for this thread's exclusive use until Release(); waits while all are lent.
+  Result<std::unique_ptr<SqliteConnection>> Acquire() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !idle_.empty() || open_ < max_open_; });
+    if (!idle_.empty()) {
+      std::unique_ptr<SqliteConnection> conn = std::move(idle_.back());
+      idle_.pop_back();
+      return conn;
+    }
+    ++open_;
+    lock.unlock();
+    Result<std::unique_ptr<SqliteConnection>> conn = OpenReader();
+    if (!conn.ok()) {
+      lock.lock();
+      --open_;
+      cv_.notify_one();
+    }
+    return conn;
+  }
+
+  void Release(std::unique_ptr<SqliteConnection> conn) {
+    {
+      std::lock_guard lock(mu_);
+      idle_.push_back(std::move(conn));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  Result<std::unique_ptr<SqliteConnection>> OpenReader() {
+    Result<std::unique_ptr<SqliteConnection>> conn =
+        SqliteConnection::Open(path_, SQLITE_OPEN_READWRITE, busy_timeout_ms_);
+    if (!conn.ok()) return conn;
+    // Read-write so the connection can map the WAL index; query_only keeps it a reader.
+    const std::string pragmas =
+        "PRAGMA query_only=ON; PRAGMA cache_size=-" + std::to_string(cache_kib_);
+    VITRINE_RETURN_IF_ERROR((*conn)->Exec(pragmas.c_str()));
+    return conn;
+  }
+
+  const std::string path_;
+  const int max_open_;
+  const int busy_timeout_ms_;
+  const int cache_kib_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<SqliteConnection>> idle_;  // guarded by mu_
+  int open_ = 0;                                         // guarded by mu_
+};
+
+}  // namespace store_internal
+
+namespace {
+
+using store_internal::SqliteConnection;
+using store_internal::Statement;
+
+constexpr char kProductColumns[] =
+    "id, gtin, title, brand, description, category, google_category, "
+    "net_quantity_per_item_milli_base, net_quantity_pack_count, net_quantity_unit, "
+    "unit_pricing_base_per_item_milli_base, unit_pricing_base_pack_count, "
+    "unit_pricing_base_unit, image_url, perishable, attributes, updated_at";
+
+constexpr char kStoreColumns[] =
+    "id, name, banner, address, postal_code, city, country, lat, lon, timezone, price_zone, "
+    "services, updated_at";
+
+constexpr char kPriceColumns[] =
+    "product_id, level, level_id, amount_minor, currency, effective_from";
+
+// Runs `fn`, turning an escaping exception into a Status: nothing throws across the
+// repository boundary.
+Status Guarded(const std::function<Status()>& fn) {
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("catalog store: ") + e.what());
+  } catch (...) {
+    return Status::Internal("catalog store: unknown exception");
+  }
+}
+
+Result<Unit> UnitFromSymbol(std::string_view symbol) {
+  for (Unit u : {Unit::kMilligram, Unit::kGram, Unit::kKilogram, Unit::kMillilitre,
+                 Unit::kCentilitre, Unit::kLitre, Unit::kPiece}) {
+    if (UnitSymbol(u) == symbol) return u;
+  }
+  return Status::Internal("unknown unit \"" + std::string(symbol) + "\" in the database");
+}
+
+// Reads a Quantity stored as (per_item_milli_base, pack_count, unit) at `column`.
+Result<std::optional<Quantity>> ReadQuantity(const Statement& s, int column) {
+  if (s.IsNull(column)) return std::optional<Quantity>();
+  const int64_t per_item = s.Int(column);
+  Result<Unit> unit = UnitFromSymbol(s.Text(column + 2));
+  if (!unit.ok()) return unit.status();
+  const Quantity q = Quantity::Of(per_item * 1000 / MilliBasePerUnit(*unit), *unit,
+                                  static_cast<int>(s.Int(column + 1)));
+  if (q.per_item_milli_base() != per_item) {
+    return Status::Internal("stored quantity " + std::to_string(per_item) + " " +
+                            std::string(UnitSymbol(*unit)) + " cannot be rebuilt exactly");
+  }
+  return std::optional<Quantity>(q);
+}
+
+void BindQuantity(Statement& s, int index, const std::optional<Quantity>& q) {
+  if (!q) {
+    s.BindNull(index);
+    s.BindNull(index + 1);
+    s.BindNull(index + 2);
+    return;
+  }
+  s.Bind(index, q->per_item_milli_base());
+  s.Bind(index + 1, static_cast<int64_t>(q->pack_count()));
+  s.Bind(index + 2, UnitSymbol(q->unit()));
+}
+
+// Reads the kProductColumns of the current row.
+Result<Product> ReadProduct(const Statement& s) {
+  Product p;
+  p.id = s.Text(0);
+  if (!s.IsNull(1)) {
+    Result<Gtin> gtin = Gtin::Parse(s.Text(1));
+    if (!gtin.ok()) return gtin.status().WithContext("product " + p.id + " in the database");
+    p.gtin = *gtin;
+  }
+  p.title = s.Text(2);
+  p.brand = s.Text(3);
+  p.description = s.Text(4);
+  p.category = s.Text(5);
+  p.google_category = s.Text(6);
+  Result<std::optional<Quantity>> net = ReadQuantity(s, 7);
+  if (!net.ok()) return net.status();
+  p.net_quantity = *net;
+  Result<std::optional<Quantity>> base = ReadQuantity(s, 10);
+  if (!base.ok()) return base.status();
+  p.unit_pricing_base = *base;
+  p.image_url = s.Text(13);
+  p.perishable = s.Int(14) != 0;
+  p.attributes = nlohmann::json::parse(s.Text(15));
+  p.updated_at = FromUnixSeconds(s.Int(16));
+  return p;
+}
+
+Result<Store> ReadStore(const Statement& s) {
+  Store st;
+  st.id = s.Text(0);
+  st.name = s.Text(1);
+  st.banner = s.Text(2);
+  st.address = s.Text(3);
+  st.postal_code = s.Text(4);
+  st.city = s.Text(5);
+  st.country = s.Text(6);
+  st.lat = s.Double(7);
+  st.lon = s.Double(8);
+  st.timezone = s.Text(9);
+  st.price_zone = s.Text(10);  // NULL reads as ""
+  st.services = nlohmann::json::parse(s.Text(11)).get<std::vector<std::string>>();
+  st.updated_at = FromUnixSeconds(s.Int(12));
+  return st;
+}
+
+// Reads the kPriceColumns starting at `column` (the last one may be an aggregate).
+Result<Price> ReadPrice(const Statement& s) {
+  Price p;
+  p.product_id = s.Text(0);
+  p.level = static_cast<PriceLevel>(s.Int(1));
+  p.level_id = s.Text(2);
+  Result<Currency> currency = Currency::Parse(s.Text(4));
+  if (!currency.ok()) return currency.status().WithContext("price in the database");
+  p.amount = Money(s.Int(3), *currency);
+  p.effective_from = FromUnixSeconds(s.Int(5));
+  return p;
+}
+
+StockLevel ReadStock(const Statement& s) {
+  return {s.Text(0), s.Text(1), s.Int(2), FromUnixSeconds(s.Int(3))};
+}
+
+// Runs `s` (already bound, including its LIMIT) and collects up to `limit` items of a keyset
+// page; the statement asks for limit + 1 rows so it knows whether another page follows.
+template <typename T, typename ReadFn, typename KeyFn>
+Status CollectPage(Statement& s, int limit, ReadFn read, KeyFn key, Page<T>& page) {
+  for (;;) {
+    Result<bool> row = s.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Ok();
+    if (static_cast<int>(page.items.size()) == limit) {
+      page.next_after = key(page.items.back());
+      return Status::Ok();
+    }
+    Result<T> item = read(s);
+    if (!item.ok()) return item.status();
+    page.items.push_back(std::move(item).value());
+  }
+}
+
+// A positional binder for statements whose SQL is assembled from the query's filters.
+class Binder {
+ public:
+  explicit Binder(Statement& s) : s_(s) {}
+  template <typename V>
+  Binder& operator()(V value) {
+    s_.Bind(++index_, value);
+    return *this;
+  }
+
+ private:
+  Statement& s_;
+  int index_ = 0;
+};
+
+Result<bool> Exists(SqliteConnection& conn, const std::string& sql, std::string_view key) {
+  Result<Statement> s = conn.Prepare(sql);
+  if (!s.ok()) return s.status();
+  s->Bind(1, key);
+  return s->Step();
+}
+
+std::string AttributesText(const Product& p) {
+  // Strict: invalid UTF-8 inside the attributes throws, and the caller reports it.
+  return p.attributes.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+}
+
+}  // namespace
+
+SqliteCatalog::SqliteCatalog(std::string path, std::unique_ptr<Connection> writer,
+                             std::unique_ptr<store_internal::ReaderPool> readers)
+    : path_(std::move(path)), readers_(std::move(readers)), writer_(std::move(writer)) {}
+
+SqliteCatalog::~SqliteCatalog() = default;
+
+Result<std::unique_ptr<SqliteCatalog>> SqliteCatalog::Open(const std::string& path,
+                                                           SqliteOptions options) {
+  if (options.reader_connections < 1) {
+    return Status::InvalidArgument("SqliteOptions.reader_connections must be at least 1");
+  }
+  const int busy_ms = static_cast<int>(options.busy_timeout.count());
+  Result<std::unique_ptr<Connection>> writer =
+      SqliteConnection::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, busy_ms);
+  if (!writer.ok()) return writer.status();
+  Connection& w = **writer;
+
+  Result<std::string> mode = w.QueryText("PRAGMA journal_mode=WAL");
+  if (!mode.ok()) return mode.status().WithContext("open " + path);
+  if (*mode != "wal") {
+    return Status::IoError("open " + path + ": cannot switch to WAL mode (journal mode is \"" +
+                           *mode + "\")");
+  }
+  const std::string pragmas =
+      "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-" +
+      std::to_string(options.cache_kib);
+  VITRINE_RETURN_IF_ERROR(w.Exec(pragmas.c_str()));
+
+  Result<int> version = CurrentSchemaVersion(w.db());
+  if (!version.ok()) return version.status().WithContext("open " + path);
+  if (*version > LatestSchemaVersion()) {
+    return Status::FailedPrecondition(
+        "open " + path + ": the database schema is at version " + std::to_string(*version) +
+        ", newer than this binary knows (" + std::to_string(LatestSchemaVersion()) +
+        "); use a newer vitrine");
+  }
+  if (*version < LatestSchemaVersion()) {
+    if (!options.migrate) {
+      return Status::FailedPrecondition("open " + path + ": the database schema is at version " +
+                                        std::to_string(*version) + ", behind this binary's " +
+                                        std::to_string(LatestSchemaVersion()) +
+                                        "; run `vitrine migrate`");
+    }
+    Result<int> applied = Migrate(w.db());
+    if (!applied.ok()) return applied.status().WithContext("open " + path);
+  }
+  auto readers = std::make_unique<store_internal::ReaderPool>(path, options.reader_connections,
+                                                              busy_ms, options.cache_kib);
+  return std::unique_ptr<SqliteCatalog>(
+      new SqliteCatalog(path, std::move(writer).value(), std::move(readers)));
+}
+
+Result<int> SqliteCatalog::SchemaVersion() {
+  Result<int> version = 0;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) {
+    version = CurrentSchemaVersion(conn.db());
+    return version.status();
+  }));
+  return version;
+}
+
+Status SqliteCatalog::Write(const std::function<Status(Connection&)>& write) {
+  Connection& w = *writer_;
+  if (InTransactionOnThisThread()) {
+    // A savepoint keeps this call all-or-nothing inside the caller's transaction.
+    VITRINE_RETURN_IF_ERROR(w.Exec("SAVEPOINT put"));
+    Status status = Guarded([&] { return write(w); });
+    if (!status.ok()) (void)w.Exec("ROLLBACK TO put");
+    Status released = w.Exec("RELEASE put");
+    return status.ok() ? released : status;
+  }
+  std::lock_guard lock(writer_mu_);
+  VITRINE_RETURN_IF_ERROR(w.Exec("BEGIN IMMEDIATE"));
+  Status status = Guarded([&] { return write(w); });
+  if (status.ok()) {
+    status = w.Exec("COMMIT");
+    if (status.ok()) return status;
+  }
+  (void)w.Exec("ROLLBACK");
+  return status;
+}
+
+Status SqliteCatalog::Read(const std::function<Status(Connection&)>& read) {
+  if (InTransactionOnThisThread()) return Guarded([&] { return read(*writer_); });
+  Result<std::unique_ptr<Connection>> conn = readers_->Acquire();
+  if (!conn.ok()) return conn.status();
+  Status status = Guarded([&] { return read(**conn); });
+  readers_->Release(std::move(conn).value());
+  return status;
+}
+
+Status SqliteCatalog::Transaction(const std::function<Status()>& body) {
+  if (InTransactionOnThisThread()) return Guarded(body);  // join the outer transaction
+  std::lock_guard lock(writer_mu_);
+  VITRINE_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
+  writer_owner_.store(std::this_thread::get_id());
+  Status status = Guarded(body);
+  writer_owner_.store(std::thread::id());
+  if (status.ok()) {
+    status = writer_->Exec("COMMIT");
+    if (status.ok()) return status;
+  }
+  (void)writer_->Exec("ROLLBACK");
+  return status;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Products
+
+Result<std::vector<WriteOutcome>> SqliteCatalog::PutProducts(std::span<const Product> products,
+                                                             Instant now) {
+  std::vector<WriteOutcome> outcomes;
+  outcomes.reserve(products.size());
+  VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
+    static const std::string kSelect =
+        std::string("SELECT ") + kProductColumns + " FROM products WHERE id = ?";
+    static const std::string kUpsert =
+        "INSERT INTO products(id, gtin, title, brand, brand_key, description, category, "
+        "google_category, net_quantity_per_item_milli_base, net_quantity_pack_count, "
+        "net_quantity_unit, unit_pricing_base_per_item_milli_base, "
+        "unit_pricing_base_pack_count, unit_pricing_base_unit, image_url, perishable, "
+        "attributes, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+        "ON CONFLICT(id) DO UPDATE SET gtin = excluded.gtin, title = excluded.title, "
+        "brand = excluded.brand, brand_key = excluded.brand_key, "
+        "description = excluded.description, category = excluded.category, "
+        "google_category = excluded.google_category, "
+        "net_quantity_per_item_milli_base = excluded.net_quantity_per_item_milli_base, "
+        "net_quantity_pack_count = excluded.net_quantity_pack_count, "
+        "net_quantity_unit = excluded.net_quantity_unit, "
+        "unit_pricing_base_per_item_milli_base = "
+        "excluded.unit_pricing_base_per_item_milli_base, "
+        "unit_pricing_base_pack_count = excluded.unit_pricing_base_pack_count, "
+        "unit_pricing_base_unit = excluded.unit_pricing_base_unit, "
+        "image_url = excluded.image_url, perishable = excluded.perishable, "
+        "attributes = excluded.attributes, updated_at = excluded.updated_at";
+    Result<Statement> select = conn.Prepare(kSelect);
+    if (!select.ok()) return select.status();
+    Result<Statement> upsert = conn.Prepare(kUpsert);
+    if (!upsert.ok()) return upsert.status();
+    for (const Product& p : products) {
+      select->BindStatic(1, p.id);
+      Result<bool> found = select->Step();
+      if (!found.ok()) return found.status();
+      if (*found) {
+        Result<Product> stored = ReadProduct(*select);
+        if (!stored.ok()) return stored.status();
+        if (stored->SameContentAs(p)) {
+          select->Reset();
+          outcomes.push_back(WriteOutcome::kUnchanged);
+          continue;
+        }
+      }
+      select->Reset();
+      std::string attributes;
+      try {
+        attributes = AttributesText(p);
+      } catch (const nlohmann::json::exception& e) {
+        return Status::InvalidArgument("product \"" + p.id + "\": attributes: " + e.what());
+      }
+      const std::string brand_key = store_internal::FoldCase(p.brand);
+      Statement& u = *upsert;
+      u.BindStatic(1, p.id);
+      if (p.gtin) {
+        u.BindStatic(2, p.gtin->digits());
+      } else {
+        u.BindNull(2);
+      }
+      u.BindStatic(3, p.title);
+      u.BindStatic(4, p.brand);
+      u.BindStatic(5, brand_key);
+      u.BindStatic(6, p.description);
+      u.BindStatic(7, p.category);
+      u.BindStatic(8, p.google_category);
+      BindQuantity(u, 9, p.net_quantity);
+      BindQuantity(u, 12, p.unit_pricing_base);
+      u.BindStatic(15, p.image_url);
+      u.Bind(16, static_cast<int64_t>(p.perishable ? 1 : 0));
+      u.BindStatic(17, attributes);
+      u.Bind(18, ToUnixSeconds(now));
+      Status run = u.Run();
+      u.Reset();
+      if (!run.ok()) return run.WithContext("product \"" + p.id + "\"");
+      outcomes.push_back(*found ? WriteOutcome::kUpdated : WriteOutcome::kInserted);
+    }
+    return Status::Ok();
+  }));
+  return outcomes;
+}
+
+Result<std::optional<Product>> SqliteCatalog::GetProduct(std::string_view id) {
+  std::optional<Product> product;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    static const std::string kSql =
+        std::string("SELECT ") + kProductColumns + " FROM products WHERE id = ?";
+    Result<Statement> s = conn.Prepare(kSql);
+    if (!s.ok()) return s.status();
+    s->Bind(1, id);
+    Result<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Ok();
+    Result<Product> p = ReadProduct(*s);
+    if (!p.ok()) return p.status();
+    product = std::move(p).value();
+    return Status::Ok();
+  }));
+  return product;
+}
+
+Result<bool> SqliteCatalog::DeleteProduct(std::string_view id) {
+  bool deleted = false;
+  VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
+    // Prices and stock go with it: ON DELETE CASCADE.
+    Result<Statement> s = conn.Prepare("DELETE FROM products WHERE id = ?");
+    if (!s.ok()) return s.status();
+    s->Bind(1, id);
+    VITRINE_RETURN_IF_ERROR(s->Run());
+    deleted = sqlite3_changes(conn.db()) > 0;
+    return Status::Ok();
+  }));
+  return deleted;
+}
+
+Result<Page<Product>> SqliteCatalog::ListProducts(const ProductQuery& query) {
+  VITRINE_RETURN_IF_ERROR(store_internal::CheckLimit(query.limit));
+  // The SQL depends only on which filters are present (and the number of words), so the
+  // statement cache holds a handful of shapes.
+  std::string sql = std::string("SELECT ") + kProductColumns + " FROM products WHERE 1";
+  if (!query.after.empty()) sql += " AND id > ?";
+  if (!query.category.empty()) {
+    // The category itself, or one below it: "X > ..." is the byte range ["X > ", "X >!").
+    sql += " AND (category = ? OR (category >= ? AND category < ?))";
+  }
+  if (!query.brand.empty()) sql += " AND brand_key = ?";
+  if (!query.gtin.empty()) sql += " AND gtin = ?";
+  struct Word {
+    std::string text;
+    std::string match;  // FTS5 query: every token as a prefix; empty when it has no token
+  };
+  std::vector<Word> words;
+  for (std::string_view w : store_internal::QueryWords(query.text)) {
+    Word word{std::string(w), ""};
+    for (const std::string& token : store_internal::SearchTokens(w)) {
+      if (!word.match.empty()) word.match += " AND ";
+      word.match += "\"" + token + "\"*";  // tokens never hold '"': it separates tokens
+    }
+    sql += word.match.empty() ? " AND (id = ? COLLATE NOCASE OR gtin = ?)"
+                              : " AND (id = ? COLLATE NOCASE OR gtin = ? OR doc_id IN "
+                                "(SELECT rowid FROM products_fts WHERE products_fts MATCH ?))";
+    words.push_back(std::move(word));
+  }
+  sql += " ORDER BY id LIMIT ?";
+
+  Page<Product> page;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    Result<Statement> s = conn.Prepare(sql);
+    if (!s.ok()) return s.status();
+    Binder bind(*s);
+    if (!query.after.empty()) bind(std::string_view(query.after));
+    if (!query.category.empty()) {
+      bind(std::string_view(query.category))(query.category + " > ")(query.category + " >!");
+    }
+    if (!query.brand.empty()) bind(store_internal::FoldCase(query.brand));
+    if (!query.gtin.empty()) bind(std::string_view(query.gtin));
+    for (const Word& w : words) {
+      bind(std::string_view(w.text))(std::string_view(w.text));
+      if (!w.match.empty()) bind(std::string_view(w.match));
+    }
+    bind(static_cast<int64_t>(query.limit) + 1);
+    return CollectPage<Product>(
+        *s, query.limit, ReadProduct, [](const Product& p) { return p.id; }, page);
+  }));
+  return page;
+}
+
+Result<std::vector<std::string>> SqliteCatalog::ListProductIds() {
+  std::vector<std::string> ids;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    Result<Statement> s = conn.Prepare("SELECT id FROM products ORDER BY id");
+    if (!s.ok()) return s.status();
+    for (;;) {
+      Result<bool> row = s->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return Status::Ok();
+      ids.push_back(s->Text(0));
+    }
+  }));
+  return ids;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stores and price zones
+
+Result<std::vector<WriteOutcome>> SqliteCatalog::PutStores(std::span<const Store> stores,
+                                                           Instant now) {
+  std::vector<WriteOutcome> outcomes;
+  outcomes.reserve(stores.size());
+  VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
+    static const std::string kSelect =
+        std::string("SELECT ") + kStoreColumns + " FROM stores WHERE id = ?";
+    static const std::string kUpsert =
+        "INSERT INTO stores(id, name, banner, address, postal_code, city, country, lat, lon, "
+        "timezone, price_zone, services, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
+        "ON CONFLICT(id) DO UPDATE SET name = excluded.name, banner = excluded.banner, "
+        "address = excluded.address, postal_code = excluded.postal_code, "
+        "city = excluded.city, country = excluded.country, lat = excluded.lat, "
+        "lon = excluded.lon, timezone = excluded.timezone, price_zone = excluded.price_zone, "
+        "services = excluded.services, updated_at = excluded.updated_at";
+    Result<Statement> zone = conn.Prepare(
+        "INSERT OR IGNORE INTO price_zones(id, name) "
+        "VALUES (?1, ?1)");
+    if (!zone.ok()) return zone.status();
+    Result<Statement> select = conn.Prepare(kSelect);
+    if (!select.ok()) return select.status();
+    Result<Statement> upsert = conn.Prepare(kUpsert);
+    if (!upsert.ok()) return upsert.status();
+    for (const Store& st : stores) {
+      if (!st.price_zone.empty()) {
+        zone->BindStatic(1, st.price_zone);
+        Status run = zone->Run();
+        zone->Reset();
+        VITRINE_RETURN_IF_ERROR(run);
+      }
+      select->BindStatic(1, st.id);
+      Result<bool> found = select->Step();
+      if (!found.ok()) return found.status();
+      if (*found) {
+        Result<Store> stored = ReadStore(*select);
+        if (!stored.ok()) return stored.status();
+        if (stored->SameContentAs(st)) {
+          select->Reset();
+          outcomes.push_back(WriteOutcome::kUnchanged);
+          continue;
+        }
+      }
+      select->Reset();
+      const std::string services = nlohmann::json(st.services).dump();
+      Statement& u = *upsert;
+      u.BindStatic(1, st.id);
+      u.BindStatic(2, st.name);
+      u.BindStatic(3, st.banner);
+      u.BindStatic(4, st.address);
+      u.BindStatic(5, st.postal_code);
+      u.BindStatic(6, st.city);
+      u.BindStatic(7, st.country);
+      u.Bind(8, st.lat);
+      u.Bind(9, st.lon);
+      u.BindStatic(10, st.timezone);
+      if (st.price_zone.empty()) {
+        u.BindNull(11);
+      } else {
+        u.BindStatic(11, st.price_zone);
+      }
+      u.BindStatic(12, services);
+      u.Bind(13, ToUnixSeconds(now));
+      Status run = u.Run();
+      u.Reset();
+      if (!run.ok()) return run.WithContext("store \"" + st.id + "\"");
+      outcomes.push_back(*found ? WriteOutcome::kUpdated : WriteOutcome::kInserted);
+    }
+    return Status::Ok();
+  }));
+  return outcomes;
+}
+
+Result<std::optional<Store>> SqliteCatalog::GetStore(std::string_view id) {
+  std::optional<Store> store;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    static const std::string kSql =
+        std::string("SELECT ") + kStoreColumns + " FROM stores WHERE id = ?";
+    Result<Statement> s = conn.Prepare(kSql);
+    if (!s.ok()) return s.status();
+    s->Bind(1, id);
+    Result<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Ok();
+    Result<Store> st = ReadStore(*s);
+    if (!st.ok()) return st.status();
+    store = std::move(st).value();
+    return Status::Ok();
+  }));
+  return store;
+}
+
+Result<bool> SqliteCatalog::DeleteStore(std::string_view id) {
+  bool deleted = false;
+  VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
+    // Store-level prices and stock go with it: ON DELETE CASCADE.
+    Result<Statement> s = conn.Prepare("DELETE FROM stores WHERE id = ?");
+    if (!s.ok()) return s.status();
+    s->Bind(1, id);
+    VITRINE_RETURN_IF_ERROR(s->Run());
+    deleted = sqlite3_changes(conn.db()) > 0;
+    return Status::Ok();
+  }));
+  return deleted;
+}
+
+Result<Page<Store>> SqliteCatalog::ListStores(const StoreQuery& query) {
+  VITRINE_RETURN_IF_ERROR(store_internal::CheckLimit(query.limit));
+  std::string sql = std::string("SELECT ") + kStoreColumns + " FROM stores WHERE 1";
+  if (!query.zone.empty()) sql += " AND price_zone = ?";
+  if (!query.after.empty()) sql += " AND id > ?";
+  sql += " ORDER BY id LIMIT ?";
+  Page<Store> page;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    Result<Statement> s = conn.Prepare(sql);
+    if (!s.ok()) return s.status();
+    Binder bind(*s);
+    if (!query.zone.empty()) bind(std::string_view(query.zone));
+    if (!query.after.empty()) bind(std::string_view(query.after));
+    bind(static_cast<int64_t>(query.limit) + 1);
+    return CollectPage<Store>(
+        *s, query.limit, ReadStore, [](const Store& st) { return st.id; }, page);
+  }));
+  return page;
+}
+
+Result<std::vector<Store>> SqliteCatalog::ListAllStores() {
+  std::vector<Store> stores;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    static const std::string kSql =
+        std::string("SELECT ") + kStoreColumns + " FROM stores ORDER BY id";
+    Result<Statement> s = conn.Prepare(kSql);
+    if (!s.ok()) return s.status();
+    for (;;) {
+      Result<bool> row = s->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return Status::Ok();
+      Result<Store> st = ReadStore(*s);
+      if (!st.ok()) return st.status();
+      stores.push_back(std::move(st).value());
+    }
+  }));
+  return stores;
+}
+
+Result<std::vector<PriceZone>> SqliteCatalog::ListPriceZones() {
+  std::vector<PriceZone> zones;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    Result<Statement> s = conn.Prepare("SELECT id, name FROM price_zones ORDER BY id");
+    if (!s.ok()) return s.status();
+    for (;;) {
+      Result<bool> row = s->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return Status::Ok();
+      zones.push_back({s->Text(0), s->Text(1)});
+    }
+  }));
+  return zones;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prices
+
+Result<std::vector<WriteOutcome>> SqliteCatalog::PutPrices(std::span<const Price> prices) {
+  std::vector<WriteOutcome> outcomes;
+  outcomes.reserve(prices.size());
+  VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
+    Result<Statement> in_force = conn.Prepare(
+        "SELECT amount_minor, currency, effective_from FROM prices WHERE product_id = ? AND "
+        "level = ? AND level_id = ? AND effective_from <= ? ORDER BY effective_from DESC "
+        "LIMIT 1");
+    if (!in_force.ok()) return in_force.status();
+    Result<Statement> update = conn.Prepare(
+        "UPDATE prices SET amount_minor = ?, currency = ? WHERE product_id = ? AND level = ? "
+        "AND level_id = ? AND effective_from = ?");
+    if (!update.ok()) return update.status();
+    Result<Statement> insert = conn.Prepare(
+        "INSERT INTO prices(product_id, level, level_id, zone_id, store_id, amount_minor, "
+        "currency, effective_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!insert.ok()) return insert.status();
+
+    for (const Price& p : prices) {
+      // References are checked explicitly (the foreign keys stay as a safety net) so the
+      // error names the key that is missing.
+      Result<bool> product = Exists(conn, "SELECT 1 FROM products WHERE id = ?", p.product_id);
+      if (!product.ok()) return product.status();
+      if (!*product) {
+        return Status::FailedPrecondition("price for unknown product \"" + p.product_id + "\"");
+      }
+      if (p.level == PriceLevel::kZone) {
+        Result<bool> zone = Exists(conn, "SELECT 1 FROM price_zones WHERE id = ?", p.level_id);
+        if (!zone.ok()) return zone.status();
+        if (!*zone) {
+          return Status::FailedPrecondition("price of product \"" + p.product_id +
+                                            "\" for unknown price zone \"" + p.level_id + "\"");
+        }
+      } else if (p.level == PriceLevel::kStore) {
+        Result<bool> store = Exists(conn, "SELECT 1 FROM stores WHERE id = ?", p.level_id);
+        if (!store.ok()) return store.status();
+        if (!*store) {
+          return Status::FailedPrecondition("price of product \"" + p.product_id +
+                                            "\" for unknown store \"" + p.level_id + "\"");
+        }
+      }
+      const auto level = static_cast<int64_t>(p.level);
+      const std::string currency = p.amount.currency().code();
+      const int64_t from = ToUnixSeconds(p.effective_from);
+
+      Statement& f = *in_force;
+      f.BindStatic(1, p.product_id);
+      f.Bind(2, level);
+      f.BindStatic(3, p.level_id);
+      f.Bind(4, from);
+      Result<bool> found = f.Step();
+      if (!found.ok()) return found.status();
+      const bool has_current = *found;
+      const bool same_amount =
+          has_current && f.Int(0) == p.amount.minor_units() && f.Text(1) == currency;
+      const bool same_instant = has_current && f.Int(2) == from;
+      f.Reset();
+      if (same_amount) {
+        outcomes.push_back(WriteOutcome::kUnchanged);
+        continue;
+      }
+      Statement& w = same_instant ? *update : *insert;
+      if (same_instant) {
+        w.Bind(1, p.amount.minor_units());
+        w.BindStatic(2, currency);
+        w.BindStatic(3, p.product_id);
+        w.Bind(4, level);
+        w.BindStatic(5, p.level_id);
+        w.Bind(6, from);
+      } else {
+        w.BindStatic(1, p.product_id);
+        w.Bind(2, level);
+        w.BindStatic(3, p.level_id);
+        if (p.level == PriceLevel::kZone) {
+          w.BindStatic(4, p.level_id);
+        } else {
+          w.BindNull(4);
+        }
+        if (p.level == PriceLevel::kStore) {
+          w.BindStatic(5, p.level_id);
+        } else {
+          w.BindNull(5);
+        }
+        w.Bind(6, p.amount.minor_units());
+        w.BindStatic(7, currency);
+        w.Bind(8, from);
+      }
+      Status run = w.Run();
+      w.Reset();
+      if (!run.ok()) return run.WithContext("price of product \"" + p.product_id + "\"");
+      outcomes.push_back(same_instant ? WriteOutcome::kUpdated : WriteOutcome::kInserted);
+    }
+    return Status::Ok();
+  }));
+  return outcomes;
+}
+
+Result<std::vector<Price>> SqliteCatalog::ListPriceHistory(std::string_view product_id) {
+  std::vector<Price> history;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    static const std::string kSql = std::string("SELECT ") + kPriceColumns +
+                                    " FROM prices WHERE product_id = ? "
+                                    "ORDER BY effective_from, level, level_id";
+    Result<Statement> s = conn.Prepare(kSql);
+    if (!s.ok()) return s.status();
+    s->Bind(1, product_id);
+    for (;;) {
+      Result<bool> row = s->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return Status::Ok();
+      Result<Price> p = ReadPrice(*s);
+      if (!p.ok()) return p.status();
+      history.push_back(std::move(p).value());
+    }
+  }));
+  return history;
+}
+
+Result<Page<Price>> SqliteCatalog::ListPrices(const PriceQuery& query) {
+  VITRINE_RETURN_IF_ERROR(store_internal::CheckLimit(query.limit));
+  std::optional<store_internal::PriceCursor> after;
+  if (!query.after.empty()) {
+    Result<store_internal::PriceCursor> cursor = store_internal::ParsePriceCursor(query.after);
+    if (!cursor.ok()) return cursor.status();
+    after = std::move(cursor).value();
+  }
+  const Instant at = query.at ? *query.at : SystemClock::Instance().Now();
+  // With a single max() aggregate, SQLite takes the other columns from the row holding the
+  // maximum: the entry in force at `at` for each series.
+  std::string sql = std::string("SELECT product_id, level, level_id, amount_minor, currency, ") +
+                    "max(effective_from) FROM prices WHERE effective_from <= ?";
+  if (!query.product_id.empty()) sql += " AND product_id = ?";
+  if (query.level) sql += " AND level = ?";
+  if (!query.level_id.empty()) sql += " AND level_id = ?";
+  if (after) sql += " AND (product_id, level, level_id) > (?, ?, ?)";
+  sql += " GROUP BY product_id, level, level_id ORDER BY product_id, level, level_id LIMIT ?";
+
+  Page<Price> page;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    Result<Statement> s = conn.Prepare(sql);
+    if (!s.ok()) return s.status();
+    Binder bind(*s);
+    bind(ToUnixSeconds(at));
+    if (!query.product_id.empty()) bind(std::string_view(query.product_id));
+    if (query.level) bind(static_cast<int64_t>(*query.level));
+    if (!query.level_id.empty()) bind(std::string_view(query.level_id));
+    if (after) {
+      bind(std::string_view(after->product_id))(static_cast<int64_t>(after->level))(
+          std::string_view(after->level_id));
+    }
+    bind(static_cast<int64_t>(query.limit) + 1);
+    return CollectPage<Price>(*s, query.limit, ReadPrice, store_internal::PriceKey, page);
+  }));
+  return page;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stock
+
+Result<std::vector<WriteOutcome>> SqliteCatalog::PutStock(std::span<const StockLevel> levels) {
+  std::vector<WriteOutcome> outcomes;
+  outcomes.reserve(levels.size());
+  VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
+    // One statement per level decides the outcome: a new key returns revision 1, a change
+    // returns the bumped revision, and a stale or identical level updates nothing and
+    // returns no row.
+    Result<Statement> upsert = conn.Prepare(
+        "INSERT INTO stock(product_id, store_id, quantity, measured_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(product_id, store_id) DO UPDATE SET quantity = excluded.quantity, "
+        "measured_at = excluded.measured_at, revision = revision + 1 "
+        "WHERE excluded.measured_at >= stock.measured_at "
+        "AND stock.quantity IS NOT excluded.quantity RETURNING revision");
+    if (!upsert.ok()) return upsert.status();
+    Statement& u = *upsert;
+    for (const StockLevel& s : levels) {
+      u.BindStatic(1, s.product_id);
+      u.BindStatic(2, s.store_id);
+      u.Bind(3, s.quantity);
+      u.Bind(4, ToUnixSeconds(s.measured_at));
+      Result<bool> row = u.Step();
+      if (!row.ok()) {
+        const int code = sqlite3_extended_errcode(conn.db());
+        u.Reset();
+        if (code != SQLITE_CONSTRAINT_FOREIGNKEY) return row.status();
+        // The foreign keys caught it; say which reference is missing.
+        Result<bool> product = Exists(conn, "SELECT 1 FROM products WHERE id = ?", s.product_id);
+        if (!product.ok()) return product.status();
+        if (!*product) {
+          return Status::FailedPrecondition("stock for unknown product \"" + s.product_id +
+                                            "\" (store \"" + s.store_id + "\")");
+        }
+        return Status::FailedPrecondition("stock for unknown store \"" + s.store_id +
+                                          "\" (product \"" + s.product_id + "\")");
+      }
+      if (!*row) {
+        outcomes.push_back(WriteOutcome::kUnchanged);
+      } else {
+        outcomes.push_back(u.Int(0) == 1 ? WriteOutcome::kInserted : WriteOutcome::kUpdated);
+      }
+      u.Reset();
+    }
+    return Status::Ok();
+  }));
+  return outcomes;
+}
+
+Result<std::optional<StockLevel>> SqliteCatalog::GetStock(std::string_view product_id,
+                                                          std::string_view store_id) {
+  std::optional<StockLevel> level;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    Result<Statement> s = conn.Prepare(
+        "SELECT product_id, store_id, quantity, measured_at FROM stock "
+        "WHERE product_id = ? AND store_id = ?");
+    if (!s.ok()) return s.status();
+    s->Bind(1, product_id);
+    s->Bind(2, store_id);
+    Result<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (*row) level = ReadStock(*s);
+    return Status::Ok();
+  }));
+  return level;
+}
+
+Result<Page<StockLevel>> SqliteCatalog::ListStock(const StockQuery& query) {
+  VITRINE_RETURN_IF_ERROR(store_internal::CheckLimit(query.limit));
+  std::optional<store_internal::StockCursor> after;
+  if (!query.after.empty()) {
+    Result<store_internal::StockCursor> cursor = store_internal::ParseStockCursor(query.after);
+    if (!cursor.ok()) return cursor.status();
+    after = std::move(cursor).value();
+  }
+  std::string sql = "SELECT product_id, store_id, quantity, measured_at FROM stock WHERE 1";
+  if (!query.product_id.empty()) sql += " AND product_id = ?";
+  if (!query.store_id.empty()) sql += " AND store_id = ?";
+  if (after) sql += " AND (product_id, store_id) > (?, ?)";
+  sql += " ORDER BY product_id, store_id LIMIT ?";
+  Page<StockLevel> page;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    Result<Statement> s = conn.Prepare(sql);
+    if (!s.ok()) return s.status();
+    Binder bind(*s);
+    if (!query.product_id.empty()) bind(std::string_view(query.product_id));
+    if (!query.store_id.empty()) bind(std::string_view(query.store_id));
+    if (after) bind(std::string_view(after->product_id))(std::string_view(after->store_id));
+    bind(static_cast<int64_t>(query.limit) + 1);
+    return CollectPage<StockLevel>(
+        *s, query.limit, [](const Statement& st) -> Result<StockLevel> { return ReadStock(st); },
+        store_internal::StockKey, page);
+  }));
+  return page;
+}
+
+Result<CatalogCounts> SqliteCatalog::Counts() {
+  CatalogCounts counts;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    // One statement, so the five counts come from one snapshot.
+    Result<Statement> s = conn.Prepare(
+        "SELECT (SELECT count(*) FROM products), (SELECT count(*) FROM stores), "
+        "(SELECT count(*) FROM price_zones), (SELECT count(*) FROM prices), "
+        "(SELECT count(*) FROM stock)");
+    if (!s.ok()) return s.status();
+    Result<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    counts = {s->Int(0), s->Int(1), s->Int(2), s->Int(3), s->Int(4)};
+    return Status::Ok();
+  }));
+  return counts;
+}
+
+}  // namespace vitrine

@@ -1,0 +1,120 @@
+#include "sqlite_connection.h"
+
+namespace vitrine::store_internal {
+
+Status SqliteError(sqlite3* db, std::string_view context) {
+  const int code = sqlite3_extended_errcode(db);
+  std::string message = std::string(context) + ": " + sqlite3_errmsg(db);
+  switch (code & 0xFF) {
+    case SQLITE_CONSTRAINT:
+      return Status::FailedPrecondition(std::move(message));
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Status::Unavailable(std::move(message));
+    default:
+      return Status::IoError(std::move(message));
+  }
+}
+
+Statement::~Statement() {
+  if (stmt_ != nullptr) Reset();
+}
+
+void Statement::Bind(int index, std::string_view text) {
+  // A null pointer would bind SQL NULL; an empty string must stay an empty string.
+  sqlite3_bind_text(stmt_, index, text.empty() ? "" : text.data(), static_cast<int>(text.size()),
+                    SQLITE_TRANSIENT);
+}
+
+void Statement::BindStatic(int index, std::string_view text) {
+  sqlite3_bind_text(stmt_, index, text.empty() ? "" : text.data(), static_cast<int>(text.size()),
+                    SQLITE_STATIC);
+}
+
+void Statement::Bind(int index, int64_t value) { sqlite3_bind_int64(stmt_, index, value); }
+void Statement::Bind(int index, double value) { sqlite3_bind_double(stmt_, index, value); }
+void Statement::BindNull(int index) { sqlite3_bind_null(stmt_, index); }
+
+Result<bool> Statement::Step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return SqliteError(sqlite3_db_handle(stmt_), sqlite3_sql(stmt_));
+}
+
+Status Statement::Run() {
+  for (;;) {
+    Result<bool> row = Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Ok();
+  }
+}
+
+void Statement::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+bool Statement::IsNull(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
+int64_t Statement::Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+double Statement::Double(int column) const { return sqlite3_column_double(stmt_, column); }
+std::string Statement::Text(int column) const {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+  if (text == nullptr) return std::string();
+  return std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
+}
+
+Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path, int flags,
+                                                                 int busy_timeout_ms) {
+  sqlite3* db = nullptr;
+  // NOMUTEX: each connection is used by one thread at a time, so SQLite's own lock is waste.
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    Status status = db ? SqliteError(db, "open " + path)
+                       : Status::IoError("open " + path + ": " + sqlite3_errstr(rc));
+    sqlite3_close_v2(db);
+    return status;
+  }
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, busy_timeout_ms);
+  return std::unique_ptr<SqliteConnection>(new SqliteConnection(db));
+}
+
+SqliteConnection::~SqliteConnection() {
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  sqlite3_close_v2(db_);
+}
+
+Status SqliteConnection::Exec(const char* sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    Status status = SqliteError(db_, sql);
+    sqlite3_free(error);
+    return status;
+  }
+  return Status::Ok();
+}
+
+Result<Statement> SqliteConnection::Prepare(const std::string& sql) {
+  auto it = statements_.find(sql);
+  if (it != statements_.end()) return Statement(it->second);
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                         &stmt, nullptr) != SQLITE_OK) {
+    return SqliteError(db_, "prepare " + sql);
+  }
+  statements_.emplace(sql, stmt);
+  return Statement(stmt);
+}
+
+Result<std::string> SqliteConnection::QueryText(const std::string& sql) {
+  Result<Statement> stmt = Prepare(sql);
+  if (!stmt.ok()) return stmt.status();
+  Result<bool> row = stmt->Step();
+  if (!row.ok()) return row.status();
+  return *row ? stmt->Text(0) : std::string();
+}
+
+}  // namespace vitrine::store_internal

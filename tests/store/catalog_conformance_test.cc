@@ -1,0 +1,817 @@
+// One suite for every CatalogRepository backend: each documented rule of
+// catalog/repository.h is checked against the in-memory and the SQLite implementations.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "catalog/repository.h"
+#include "store/memory_catalog.h"
+#include "store/sqlite_catalog.h"
+#include "temp_dir.h"
+
+namespace vitrine {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
+
+Instant T(int64_t seconds) { return FromUnixSeconds(1'700'000'000 + seconds); }
+
+Product MakeProduct(std::string id, std::string title, std::string brand = "Marque",
+                    std::string category = "Épicerie") {
+  Product p;
+  p.id = std::move(id);
+  p.title = std::move(title);
+  p.brand = std::move(brand);
+  p.category = std::move(category);
+  return p;
+}
+
+Store MakeStore(std::string id, std::string zone) {
+  Store s;
+  s.id = std::move(id);
+  s.name = "Magasin " + s.id;
+  s.price_zone = std::move(zone);
+  return s;
+}
+
+Price NationalPrice(std::string product, int64_t cents, Instant from) {
+  return {std::move(product), PriceLevel::kNational, "", Money::Euros(cents), from};
+}
+
+// "product_id|level|level_id", as the price cursor spells it.
+std::string PriceKeyOf(const Price& p) {
+  return p.product_id + "|" + std::string(PriceLevelName(p.level)) + "|" + p.level_id;
+}
+
+struct Backend {
+  std::string name;
+  std::function<std::unique_ptr<CatalogRepository>(const std::string& dir)> make;
+};
+
+void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
+
+class CatalogConformanceTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    repo_ = GetParam().make(dir_.path());
+    ASSERT_NE(repo_, nullptr);
+  }
+  void TearDown() override { repo_.reset(); }
+
+  std::vector<WriteOutcome> PutProducts(std::vector<Product> products, Instant now = T(0)) {
+    auto r = repo_->PutProducts(products, now);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : std::vector<WriteOutcome>{};
+  }
+  std::vector<WriteOutcome> PutStores(std::vector<Store> stores, Instant now = T(0)) {
+    auto r = repo_->PutStores(stores, now);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : std::vector<WriteOutcome>{};
+  }
+  std::vector<WriteOutcome> PutPrices(std::vector<Price> prices) {
+    auto r = repo_->PutPrices(prices);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : std::vector<WriteOutcome>{};
+  }
+  std::vector<WriteOutcome> PutStock(std::vector<StockLevel> levels) {
+    auto r = repo_->PutStock(levels);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : std::vector<WriteOutcome>{};
+  }
+  std::vector<std::string> SearchIds(ProductQuery query) {
+    std::vector<std::string> ids;
+    for (;;) {
+      auto page = repo_->ListProducts(query);
+      EXPECT_TRUE(page.ok()) << page.status().ToString();
+      if (!page.ok()) return ids;
+      for (const Product& p : page->items) ids.push_back(p.id);
+      if (page->next_after.empty()) return ids;
+      query.after = page->next_after;
+    }
+  }
+  std::vector<std::string> Search(std::string text) {
+    ProductQuery q;
+    q.text = std::move(text);
+    return SearchIds(q);
+  }
+  CatalogCounts Counts() {
+    auto c = repo_->Counts();
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return c.ok() ? *c : CatalogCounts{};
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<CatalogRepository> repo_;
+};
+
+// ----- products --------------------------------------------------------------------------------
+
+TEST_P(CatalogConformanceTest, PutProductsReportsOutcomesAndSetsUpdatedAtOnlyOnChange) {
+  EXPECT_THAT(PutProducts({MakeProduct("P1", "Chocolat noir")}, T(10)),
+              ElementsAre(WriteOutcome::kInserted));
+  EXPECT_THAT(PutProducts({MakeProduct("P1", "Chocolat noir")}, T(20)),
+              ElementsAre(WriteOutcome::kUnchanged));
+  auto got = repo_->GetProduct("P1");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->updated_at, T(10));
+
+  EXPECT_THAT(PutProducts({MakeProduct("P1", "Chocolat au lait")}, T(30)),
+              ElementsAre(WriteOutcome::kUpdated));
+  got = repo_->GetProduct("P1");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->updated_at, T(30));
+  EXPECT_EQ((*got)->title, "Chocolat au lait");
+}
+
+TEST_P(CatalogConformanceTest, ProductRoundTripsEveryField) {
+  Product p = MakeProduct("SKU-1", "Bière blonde", "Brasserie", "Boissons > Bières");
+  p.gtin = Gtin::Parse("3017620422003").value();
+  p.description = "Une bière\nde garde";
+  p.google_category = "499676";
+  p.net_quantity = Quantity::Parse("6 x 33 cl").value();
+  p.unit_pricing_base = Quantity::Parse("1 l").value();
+  p.image_url = "https://img.example/biere.png";
+  p.perishable = true;
+  p.attributes = {{"alcool", 5.5}, {"tags", {"bio", "local"}}, {"nested", {{"a", nullptr}}}};
+  EXPECT_THAT(PutProducts({p}, T(5)), ElementsAre(WriteOutcome::kInserted));
+
+  auto got = repo_->GetProduct("SKU-1");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_TRUE(got->has_value());
+  EXPECT_TRUE((*got)->SameContentAs(p));
+  EXPECT_EQ((*got)->net_quantity->total_milli_base(), 1'980'000);
+  EXPECT_EQ((*got)->net_quantity->unit(), Unit::kCentilitre);
+  EXPECT_EQ((*got)->attributes, p.attributes);
+  // The same product brought again is unchanged, so nothing got lost in storage.
+  EXPECT_THAT(PutProducts({p}, T(6)), ElementsAre(WriteOutcome::kUnchanged));
+}
+
+TEST_P(CatalogConformanceTest, QuantitiesRoundTripExactlyInEveryUnit) {
+  const std::vector<std::string> texts = {"500 g",  "250 mg",    "1,5 kg",    "75cl",     "1.5 l",
+                                          "330 ml", "12 pièces", "4 x 125 g", "6 x 1,5 l"};
+  std::vector<Product> products;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    Product p = MakeProduct("Q" + std::to_string(i), "Produit " + texts[i]);
+    Result<Quantity> q = Quantity::Parse(texts[i]);
+    ASSERT_TRUE(q.ok()) << texts[i] << ": " << q.status().ToString();
+    p.net_quantity = *q;
+    products.push_back(p);
+  }
+  PutProducts(products);
+  for (const Product& p : products) {
+    auto got = repo_->GetProduct(p.id);
+    ASSERT_TRUE(got.ok() && got->has_value()) << p.id;
+    ASSERT_TRUE((*got)->net_quantity.has_value()) << p.id;
+    EXPECT_EQ(*(*got)->net_quantity, *p.net_quantity) << p.title;
+    EXPECT_FALSE((*got)->unit_pricing_base.has_value());
+  }
+}
+
+TEST_P(CatalogConformanceTest, SameKeyTwiceInOneBatchInsertsThenUpdates) {
+  EXPECT_THAT(PutProducts({MakeProduct("P1", "A"), MakeProduct("P1", "B")}),
+              ElementsAre(WriteOutcome::kInserted, WriteOutcome::kUpdated));
+  EXPECT_EQ(repo_->GetProduct("P1")->value().title, "B");
+}
+
+TEST_P(CatalogConformanceTest, MissingProductIsAnEmptyOptional) {
+  auto got = repo_->GetProduct("nope");
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->has_value());
+  auto deleted = repo_->DeleteProduct("nope");
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_FALSE(*deleted);
+}
+
+TEST_P(CatalogConformanceTest, ListProductIdsIsSorted) {
+  PutProducts({MakeProduct("b", "B"), MakeProduct("a", "A"), MakeProduct("B", "B2"),
+               MakeProduct("a-1", "A1")});
+  auto ids = repo_->ListProductIds();
+  ASSERT_TRUE(ids.ok());
+  EXPECT_THAT(*ids, ElementsAre("B", "a", "a-1", "b"));
+}
+
+TEST_P(CatalogConformanceTest, ListProductsPagesThroughEverything) {
+  std::vector<Product> products;
+  std::vector<std::string> expected;
+  for (int i = 0; i < 25; ++i) {
+    char id[8];
+    std::snprintf(id, sizeof id, "P%03d", i);
+    products.push_back(MakeProduct(id, "Produit"));
+    expected.push_back(id);
+  }
+  std::reverse(products.begin(), products.end());  // insertion order must not matter
+  PutProducts(products);
+
+  ProductQuery q;
+  q.limit = 7;
+  std::vector<std::string> seen;
+  int pages = 0;
+  for (;;) {
+    auto page = repo_->ListProducts(q);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    ++pages;
+    EXPECT_LE(page->items.size(), 7u);
+    for (const Product& p : page->items) seen.push_back(p.id);
+    if (page->next_after.empty()) break;
+    EXPECT_EQ(page->next_after, page->items.back().id);
+    q.after = page->next_after;
+  }
+  EXPECT_EQ(pages, 4);
+  EXPECT_EQ(seen, expected);
+
+  // A page that ends exactly at the last item says it is the last.
+  q = ProductQuery();
+  q.limit = 25;
+  auto all = repo_->ListProducts(q);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->items.size(), 25u);
+  EXPECT_EQ(all->next_after, "");
+
+  q.after = "P010";
+  q.limit = 2;
+  auto after = repo_->ListProducts(q);
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->items.size(), 2u);
+  EXPECT_EQ(after->items[0].id, "P011");
+}
+
+TEST_P(CatalogConformanceTest, ListLimitsOutsideOneToThousandAreInvalid) {
+  for (int limit : {0, -1, 1001}) {
+    ProductQuery pq;
+    pq.limit = limit;
+    EXPECT_EQ(repo_->ListProducts(pq).status().code(), StatusCode::kInvalidArgument) << limit;
+    StoreQuery sq;
+    sq.limit = limit;
+    EXPECT_EQ(repo_->ListStores(sq).status().code(), StatusCode::kInvalidArgument);
+    PriceQuery prq;
+    prq.limit = limit;
+    EXPECT_EQ(repo_->ListPrices(prq).status().code(), StatusCode::kInvalidArgument);
+    StockQuery stq;
+    stq.limit = limit;
+    EXPECT_EQ(repo_->ListStock(stq).status().code(), StatusCode::kInvalidArgument);
+  }
+  ProductQuery ok;
+  ok.limit = 1000;
+  EXPECT_TRUE(repo_->ListProducts(ok).ok());
+}
+
+TEST_P(CatalogConformanceTest, TextSearchIgnoresCaseAndAccentsAndMatchesWordPrefixes) {
+  Product creme = MakeProduct("P1", "Crème brûlée", "Bonne Maman");
+  Product choco = MakeProduct("P2", "Chocolat noir 70%", "Lindt");
+  choco.description = "Un cacao intense d'Équateur";
+  choco.gtin = Gtin::Parse("4006381333931").value();
+  Product lait = MakeProduct("P3", "Chocolat au lait", "Milka");
+  PutProducts({creme, choco, lait});
+
+  EXPECT_THAT(Search("creme"), ElementsAre("P1"));
+  EXPECT_THAT(Search("CRÈME"), ElementsAre("P1"));
+  EXPECT_THAT(Search("brulee"), ElementsAre("P1"));
+  EXPECT_THAT(Search("choc"), ElementsAre("P2", "P3"));
+  EXPECT_THAT(Search("chocolat lindt"), ElementsAre("P2"));  // every word, any field
+  EXPECT_THAT(Search("  Chocolat   LAIT "), ElementsAre("P3"));
+  EXPECT_THAT(Search("equateur"), ElementsAre("P2"));  // description
+  EXPECT_THAT(Search("bonne mam"), ElementsAre("P1"));
+  EXPECT_THAT(Search("colat"), IsEmpty());  // not the start of a word
+  EXPECT_THAT(Search("chocolat vanille"), IsEmpty());
+  EXPECT_THAT(Search("p3"), ElementsAre("P3"));             // the id, whole
+  EXPECT_THAT(Search("4006381333931"), ElementsAre("P2"));  // the GTIN, whole
+  EXPECT_THAT(Search("400638"), IsEmpty());
+  EXPECT_THAT(Search(""), ElementsAre("P1", "P2", "P3"));
+}
+
+TEST_P(CatalogConformanceTest, TextSearchCombinesWithPagingAndFilters) {
+  std::vector<Product> products;
+  for (int i = 0; i < 12; ++i) {
+    products.push_back(MakeProduct("T" + std::to_string(10 + i), i % 2 ? "Thé vert" : "Café",
+                                   i % 3 ? "Kusmi" : "Lipton", "Épicerie > Thé"));
+  }
+  PutProducts(products);
+  ProductQuery q;
+  q.text = "the";
+  q.limit = 2;
+  EXPECT_THAT(SearchIds(q), ElementsAre("T11", "T13", "T15", "T17", "T19", "T21"));
+  q.brand = "kusmi";
+  EXPECT_THAT(SearchIds(q), ElementsAre("T11", "T15", "T17", "T21"));
+}
+
+TEST_P(CatalogConformanceTest, CategoryFilterTakesTheSubtree) {
+  PutProducts({MakeProduct("A", "a", "m", "Épicerie"), MakeProduct("B", "b", "m", "Épicerie > Thé"),
+               MakeProduct("C", "c", "m", "Épicerie > Thé > Vert"),
+               MakeProduct("D", "d", "m", "Épicerie salée"),
+               MakeProduct("E", "e", "m", "Épiceries"), MakeProduct("F", "f", "m", "Boissons"),
+               MakeProduct("G", "g", "m", "épicerie")});
+  ProductQuery q;
+  q.category = "Épicerie";
+  EXPECT_THAT(SearchIds(q), ElementsAre("A", "B", "C"));
+  q.category = "Épicerie > Thé";
+  EXPECT_THAT(SearchIds(q), ElementsAre("B", "C"));
+  q.category = "Épicerie > T";
+  EXPECT_THAT(SearchIds(q), IsEmpty());
+}
+
+TEST_P(CatalogConformanceTest, BrandFilterIsExactButCaseInsensitive) {
+  PutProducts({MakeProduct("A", "a", "Côte d'Or"), MakeProduct("B", "b", "Cote d'Or"),
+               MakeProduct("C", "c", "Côte d'Or Extra")});
+  ProductQuery q;
+  q.brand = "CÔTE D'OR";
+  EXPECT_THAT(SearchIds(q), ElementsAre("A"));
+  q.brand = "côte d'or";
+  EXPECT_THAT(SearchIds(q), ElementsAre("A"));
+  q.brand = "cote d'or";
+  EXPECT_THAT(SearchIds(q), ElementsAre("B"));
+  q.brand = "Côte";
+  EXPECT_THAT(SearchIds(q), IsEmpty());
+}
+
+TEST_P(CatalogConformanceTest, GtinFilterIsExact) {
+  Product a = MakeProduct("A", "a");
+  a.gtin = Gtin::Parse("4006381333931").value();
+  Product b = MakeProduct("B", "b");
+  b.gtin = Gtin::Parse("3017620422003").value();
+  PutProducts({a, b, MakeProduct("C", "c")});
+  ProductQuery q;
+  q.gtin = "3017620422003";
+  EXPECT_THAT(SearchIds(q), ElementsAre("B"));
+  q.gtin = "301762042200";
+  EXPECT_THAT(SearchIds(q), IsEmpty());
+}
+
+TEST_P(CatalogConformanceTest, OddCharactersAreStoredAsPlainData) {
+  Product p =
+      MakeProduct("it's_100%", "x'; DROP TABLE products;--", "\"Quoted\" & <b>", "A_% > \"B\"");
+  p.description = "50% off_ \\ backslash";
+  Product other = MakeProduct("AB", "autre", "m", "AB");
+  PutProducts({p, other});
+
+  auto got = repo_->GetProduct("it's_100%");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_TRUE((*got)->SameContentAs(p));
+  auto ids = repo_->ListProductIds();
+  ASSERT_TRUE(ids.ok());
+  EXPECT_THAT(*ids, ElementsAre("AB", "it's_100%"));
+  EXPECT_THAT(Search("drop table"), ElementsAre("it's_100%"));
+  EXPECT_THAT(Search("it's_100%"), ElementsAre("it's_100%"));
+  EXPECT_THAT(Search("\"quoted\""), ElementsAre("it's_100%"));
+  EXPECT_THAT(Search("%"), IsEmpty());  // not a wildcard
+  EXPECT_THAT(Search("*"), IsEmpty());
+  EXPECT_THAT(Search("\""), IsEmpty());
+
+  ProductQuery q;
+  q.category = "A_%";  // LIKE wildcards must not match "AB"
+  EXPECT_THAT(SearchIds(q), ElementsAre("it's_100%"));
+  q = ProductQuery();
+  q.brand = "%";
+  EXPECT_THAT(SearchIds(q), IsEmpty());
+  EXPECT_EQ(Counts().products, 2);
+
+  Store s = MakeStore("st'ore%", "zone'_1");
+  s.name = "Robert'); DROP TABLE stores;--";
+  PutStores({s});
+  auto store = repo_->GetStore("st'ore%");
+  ASSERT_TRUE(store.ok() && store->has_value());
+  EXPECT_TRUE((*store)->SameContentAs(s));
+  EXPECT_THAT(PutStock({{"it's_100%", "st'ore%", 3, T(1)}}), ElementsAre(WriteOutcome::kInserted));
+  EXPECT_EQ(repo_->GetStock("it's_100%", "st'ore%")->value().quantity, 3);
+}
+
+TEST_P(CatalogConformanceTest, DeleteProductCascadesToPricesAndStock) {
+  PutProducts({MakeProduct("P1", "a"), MakeProduct("P2", "b")});
+  PutStores({MakeStore("S1", "Z1")});
+  PutPrices({NationalPrice("P1", 100, T(0)),
+             NationalPrice("P2", 200, T(0)),
+             {"P1", PriceLevel::kStore, "S1", Money::Euros(90), T(0)}});
+  PutStock({{"P1", "S1", 5, T(0)}, {"P2", "S1", 6, T(0)}});
+
+  auto deleted = repo_->DeleteProduct("P1");
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_TRUE(*deleted);
+  EXPECT_FALSE(repo_->GetProduct("P1")->has_value());
+  EXPECT_THAT(*repo_->ListPriceHistory("P1"), IsEmpty());
+  EXPECT_FALSE(repo_->GetStock("P1", "S1")->has_value());
+  EXPECT_TRUE(repo_->GetStock("P2", "S1")->has_value());
+  const CatalogCounts c = Counts();
+  EXPECT_EQ(c.products, 1);
+  EXPECT_EQ(c.price_entries, 1);
+  EXPECT_EQ(c.stock_levels, 1);
+  EXPECT_FALSE(*repo_->DeleteProduct("P1"));
+}
+
+TEST_P(CatalogConformanceTest, DeleteStoreCascadesToItsPricesAndStockOnly) {
+  PutProducts({MakeProduct("P1", "a")});
+  PutStores({MakeStore("S1", "Z1"), MakeStore("S2", "Z1")});
+  PutPrices({NationalPrice("P1", 100, T(0)),
+             {"P1", PriceLevel::kZone, "Z1", Money::Euros(95), T(0)},
+             {"P1", PriceLevel::kStore, "S1", Money::Euros(90), T(0)},
+             {"P1", PriceLevel::kStore, "S2", Money::Euros(91), T(0)}});
+  PutStock({{"P1", "S1", 5, T(0)}, {"P1", "S2", 6, T(0)}});
+
+  ASSERT_TRUE(*repo_->DeleteStore("S1"));
+  EXPECT_FALSE(repo_->GetStore("S1")->has_value());
+  auto history = repo_->ListPriceHistory("P1");
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->size(), 3u);
+  for (const Price& p : *history) EXPECT_NE(p.level_id, "S1");
+  EXPECT_FALSE(repo_->GetStock("P1", "S1")->has_value());
+  EXPECT_TRUE(repo_->GetStock("P1", "S2")->has_value());
+  EXPECT_EQ(Counts().stores, 1);
+  EXPECT_EQ(Counts().price_zones, 1);  // zones stay
+  EXPECT_FALSE(*repo_->DeleteStore("S1"));
+}
+
+// ----- stores -----------------------------------------------------------------------------------
+
+TEST_P(CatalogConformanceTest, PutStoresCreatesZonesAndReportsOutcomes) {
+  Store s1 = MakeStore("S1", "Z-Nord");
+  s1.services = {"click_and_collect", "drive"};
+  s1.lat = 48.856613;
+  s1.lon = 2.352222;
+  s1.timezone = "America/Martinique";
+  EXPECT_THAT(PutStores({s1, MakeStore("S2", "Z-Sud")}, T(1)),
+              ElementsAre(WriteOutcome::kInserted, WriteOutcome::kInserted));
+  EXPECT_THAT(PutStores({s1}, T(2)), ElementsAre(WriteOutcome::kUnchanged));
+  auto got = repo_->GetStore("S1");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_TRUE((*got)->SameContentAs(s1));
+  EXPECT_EQ((*got)->lat, 48.856613);
+  EXPECT_EQ((*got)->updated_at, T(1));
+  s1.services.pop_back();
+  EXPECT_THAT(PutStores({s1}, T(3)), ElementsAre(WriteOutcome::kUpdated));
+  EXPECT_EQ(repo_->GetStore("S1")->value().updated_at, T(3));
+  EXPECT_THAT(repo_->GetStore("S1")->value().services, ElementsAre("click_and_collect"));
+
+  auto zones = repo_->ListPriceZones();
+  ASSERT_TRUE(zones.ok());
+  EXPECT_THAT(*zones, ElementsAre(PriceZone{"Z-Nord", "Z-Nord"}, PriceZone{"Z-Sud", "Z-Sud"}));
+  // A store moving to a known zone does not duplicate it.
+  PutStores({MakeStore("S3", "Z-Nord")});
+  EXPECT_EQ(Counts().price_zones, 2);
+}
+
+TEST_P(CatalogConformanceTest, ListStoresPagesAndFiltersByZone) {
+  std::vector<Store> stores;
+  for (int i = 0; i < 9; ++i)
+    stores.push_back(MakeStore("S" + std::to_string(i), i % 3 ? "A" : "B"));
+  PutStores(stores);
+  StoreQuery q;
+  q.limit = 4;
+  std::vector<std::string> seen;
+  for (;;) {
+    auto page = repo_->ListStores(q);
+    ASSERT_TRUE(page.ok());
+    for (const Store& s : page->items) seen.push_back(s.id);
+    if (page->next_after.empty()) break;
+    q.after = page->next_after;
+  }
+  EXPECT_THAT(seen, ElementsAre("S0", "S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8"));
+  q = StoreQuery();
+  q.zone = "B";
+  auto b = repo_->ListStores(q);
+  ASSERT_TRUE(b.ok());
+  ASSERT_EQ(b->items.size(), 3u);
+  EXPECT_EQ(b->items[2].id, "S6");
+  EXPECT_EQ(b->next_after, "");
+
+  auto all = repo_->ListAllStores();
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 9u);
+  EXPECT_EQ(all->front().id, "S0");
+}
+
+// ----- transactions -----------------------------------------------------------------------------
+
+TEST_P(CatalogConformanceTest, TransactionCommitsEverythingItsBodyWrote) {
+  Status s = repo_->Transaction([&]() -> Status {
+    VITRINE_RETURN_IF_ERROR(repo_->PutProducts(std::vector{MakeProduct("P1", "a")}, T(0)).status());
+    VITRINE_RETURN_IF_ERROR(repo_->PutStores(std::vector{MakeStore("S1", "Z")}, T(0)).status());
+    // The body sees its own writes, as a strict import checking references does.
+    auto ids = repo_->ListProductIds();
+    if (!ids.ok() || ids->size() != 1) return Status::Internal("own write not visible");
+    return repo_->PutStock(std::vector<StockLevel>{{"P1", "S1", 4, T(0)}}).status();
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(Counts().products, 1);
+  EXPECT_EQ(Counts().stock_levels, 1);
+}
+
+TEST_P(CatalogConformanceTest, TransactionRollsBackWhenTheBodyFails) {
+  PutProducts({MakeProduct("P0", "before")});
+  Status s = repo_->Transaction([&]() -> Status {
+    VITRINE_RETURN_IF_ERROR(repo_->PutProducts(std::vector{MakeProduct("P1", "a")}, T(0)).status());
+    VITRINE_RETURN_IF_ERROR(
+        repo_->PutProducts(std::vector{MakeProduct("P0", "changed")}, T(0)).status());
+    return Status::InvalidArgument("row 7 is bad");
+  });
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "row 7 is bad");
+  EXPECT_FALSE(repo_->GetProduct("P1")->has_value());
+  EXPECT_EQ(repo_->GetProduct("P0")->value().title, "before");
+  EXPECT_EQ(Counts().products, 1);
+}
+
+TEST_P(CatalogConformanceTest, NestedTransactionsJoinTheOuterOne) {
+  Status s = repo_->Transaction([&]() -> Status {
+    VITRINE_RETURN_IF_ERROR(repo_->PutProducts(std::vector{MakeProduct("P1", "a")}, T(0)).status());
+    Status inner = repo_->Transaction([&]() -> Status {
+      return repo_->PutProducts(std::vector{MakeProduct("P2", "b")}, T(0)).status();
+    });
+    VITRINE_RETURN_IF_ERROR(inner);
+    if (!repo_->GetProduct("P2")->has_value()) return Status::Internal("inner write not visible");
+    return Status::FailedPrecondition("abort after the inner commit");
+  });
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  // The inner "commit" was part of the outer transaction, so it rolled back too.
+  EXPECT_EQ(Counts().products, 0);
+
+  s = repo_->Transaction([&]() -> Status {
+    return repo_->Transaction([&]() -> Status {
+      return repo_->PutProducts(std::vector{MakeProduct("P3", "c")}, T(0)).status();
+    });
+  });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(repo_->GetProduct("P3")->has_value());
+}
+
+TEST_P(CatalogConformanceTest, TransactionTurnsAnExceptionIntoAStatusAndRollsBack) {
+  Status s = repo_->Transaction([&]() -> Status {
+    (void)repo_->PutProducts(std::vector{MakeProduct("P1", "a")}, T(0));
+    throw std::runtime_error("boom");
+  });
+  EXPECT_EQ(s.code(), StatusCode::kInternal);
+  EXPECT_THAT(s.message(), HasSubstr("boom"));
+  EXPECT_EQ(Counts().products, 0);
+}
+
+// ----- references -------------------------------------------------------------------------------
+
+TEST_P(CatalogConformanceTest, PriceForAnUnknownReferenceFailsTheWholeCall) {
+  PutProducts({MakeProduct("P1", "a")});
+  PutStores({MakeStore("S1", "Z1")});
+  struct Case {
+    Price bad;
+    std::string named;
+  };
+  const std::vector<Case> cases = {
+      {NationalPrice("ghost", 100, T(0)), "ghost"},
+      {{"P1", PriceLevel::kZone, "Z-ghost", Money::Euros(100), T(0)}, "Z-ghost"},
+      {{"P1", PriceLevel::kStore, "S-ghost", Money::Euros(100), T(0)}, "S-ghost"},
+  };
+  for (const Case& c : cases) {
+    std::vector<Price> batch = {NationalPrice("P1", 100, T(0)), c.bad,
+                                NationalPrice("P1", 120, T(50))};
+    auto r = repo_->PutPrices(batch);
+    EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition) << c.named;
+    EXPECT_THAT(r.status().message(), HasSubstr(c.named));
+    EXPECT_THAT(*repo_->ListPriceHistory("P1"), IsEmpty()) << c.named;
+  }
+  EXPECT_EQ(Counts().price_entries, 0);
+}
+
+TEST_P(CatalogConformanceTest, StockForAnUnknownReferenceFailsTheWholeCall) {
+  PutProducts({MakeProduct("P1", "a")});
+  PutStores({MakeStore("S1", "Z1")});
+  auto r = repo_->PutStock(std::vector<StockLevel>{
+      {"P1", "S1", 5, T(0)}, {"P1", "S-ghost", 1, T(0)}, {"P-ghost", "S1", 1, T(0)}});
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(r.status().message(), HasSubstr("S-ghost"));
+  EXPECT_FALSE(repo_->GetStock("P1", "S1")->has_value());
+
+  r = repo_->PutStock(std::vector<StockLevel>{{"P1", "S1", 5, T(0)}, {"P-ghost", "S1", 1, T(0)}});
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(r.status().message(), HasSubstr("P-ghost"));
+  EXPECT_EQ(Counts().stock_levels, 0);
+}
+
+TEST_P(CatalogConformanceTest, FailedPutInsideATransactionLandsNoneOfItsItems) {
+  PutProducts({MakeProduct("P1", "a")});
+  PutStores({MakeStore("S1", "Z1")});
+  Status s = repo_->Transaction([&]() -> Status {
+    VITRINE_RETURN_IF_ERROR(repo_->PutProducts(std::vector{MakeProduct("P2", "b")}, T(0)).status());
+    auto bad =
+        repo_->PutStock(std::vector<StockLevel>{{"P1", "S1", 5, T(0)}, {"P1", "S-ghost", 1, T(0)}});
+    if (bad.ok()) return Status::Internal("expected a reference failure");
+    return Status::Ok();  // the caller chose to carry on
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(repo_->GetProduct("P2")->has_value());
+  EXPECT_FALSE(repo_->GetStock("P1", "S1")->has_value());
+}
+
+// ----- prices -----------------------------------------------------------------------------------
+
+TEST_P(CatalogConformanceTest, PriceWritesFollowTheHistoryRules) {
+  PutProducts({MakeProduct("P1", "a")});
+  EXPECT_THAT(PutPrices({NationalPrice("P1", 250, T(100))}), ElementsAre(WriteOutcome::kInserted));
+  // Same amount as the one in force at that time: nothing stored.
+  EXPECT_THAT(PutPrices({NationalPrice("P1", 250, T(200))}), ElementsAre(WriteOutcome::kUnchanged));
+  EXPECT_THAT(PutPrices({NationalPrice("P1", 250, T(100))}), ElementsAre(WriteOutcome::kUnchanged));
+  // Same instant, other amount: replaced.
+  EXPECT_THAT(PutPrices({NationalPrice("P1", 260, T(100))}), ElementsAre(WriteOutcome::kUpdated));
+  // A change later, and one earlier than every entry: new entries.
+  EXPECT_THAT(PutPrices({NationalPrice("P1", 199, T(300)), NationalPrice("P1", 240, T(50))}),
+              ElementsAre(WriteOutcome::kInserted, WriteOutcome::kInserted));
+  // Another currency is another amount.
+  EXPECT_THAT(PutPrices({{"P1", PriceLevel::kNational, "",
+                          Money(199, Currency::Parse("XPF").value()), T(400)}}),
+              ElementsAre(WriteOutcome::kInserted));
+
+  auto history = repo_->ListPriceHistory("P1");
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 4u);
+  EXPECT_EQ((*history)[0], NationalPrice("P1", 240, T(50)));
+  EXPECT_EQ((*history)[1], NationalPrice("P1", 260, T(100)));
+  EXPECT_EQ((*history)[2], NationalPrice("P1", 199, T(300)));
+  EXPECT_EQ((*history)[3].amount.currency().code(), "XPF");
+  EXPECT_EQ(Counts().price_entries, 4);
+}
+
+TEST_P(CatalogConformanceTest, PriceHistoryIsOldestFirstAcrossLevels) {
+  PutProducts({MakeProduct("P1", "a"), MakeProduct("P2", "b")});
+  PutStores({MakeStore("S1", "Z1")});
+  PutPrices({{"P1", PriceLevel::kStore, "S1", Money::Euros(90), T(30)},
+             NationalPrice("P1", 100, T(10)),
+             NationalPrice("P2", 5, T(0)),
+             {"P1", PriceLevel::kZone, "Z1", Money::Euros(95), T(20)},
+             NationalPrice("P1", 110, T(40))});
+  auto history = repo_->ListPriceHistory("P1");
+  ASSERT_TRUE(history.ok());
+  std::vector<int64_t> cents;
+  for (const Price& p : *history) cents.push_back(p.amount.minor_units());
+  EXPECT_THAT(cents, ElementsAre(100, 95, 90, 110));
+  EXPECT_EQ((*history)[2].level, PriceLevel::kStore);
+  EXPECT_EQ((*history)[2].level_id, "S1");
+}
+
+TEST_P(CatalogConformanceTest, ListPricesGivesTheEntryInForceAtAnInstant) {
+  PutProducts({MakeProduct("P1", "a"), MakeProduct("P2", "b")});
+  PutStores({MakeStore("S1", "Z1")});
+  PutPrices({NationalPrice("P1", 100, T(10)),
+             NationalPrice("P1", 120, T(20)),
+             {"P1", PriceLevel::kZone, "Z1", Money::Euros(95), T(15)},
+             {"P1", PriceLevel::kStore, "S1", Money::Euros(90), T(30)},
+             NationalPrice("P2", 300, T(25))});
+  auto at = [&](int64_t t) {
+    PriceQuery q;
+    q.at = T(t);
+    auto page = repo_->ListPrices(q);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    std::vector<std::string> out;
+    for (const Price& p : page->items) {
+      out.push_back(PriceKeyOf(p) + "=" + std::to_string(p.amount.minor_units()));
+    }
+    return out;
+  };
+  EXPECT_THAT(at(5), IsEmpty());
+  EXPECT_THAT(at(10), ElementsAre("P1|national|=100"));
+  EXPECT_THAT(at(19), ElementsAre("P1|national|=100", "P1|zone|Z1=95"));
+  EXPECT_THAT(at(20), ElementsAre("P1|national|=120", "P1|zone|Z1=95"));
+  EXPECT_THAT(at(31), ElementsAre("P1|national|=120", "P1|zone|Z1=95", "P1|store|S1=90",
+                                  "P2|national|=300"));
+  // No instant: now, long after every entry.
+  auto now = repo_->ListPrices(PriceQuery());
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ(now->items.size(), 4u);
+  EXPECT_EQ(now->items[0].effective_from, T(20));
+}
+
+TEST_P(CatalogConformanceTest, ListPricesFiltersAndPages) {
+  PutProducts({MakeProduct("P1", "a"), MakeProduct("P1x", "b"), MakeProduct("P2", "c")});
+  PutStores({MakeStore("S1", "Z1"), MakeStore("S2", "Z1")});
+  std::vector<Price> prices;
+  for (const char* product : {"P1", "P1x", "P2"}) {
+    prices.push_back(NationalPrice(product, 100, T(0)));
+    prices.push_back({product, PriceLevel::kZone, "Z1", Money::Euros(99), T(0)});
+    prices.push_back({product, PriceLevel::kStore, "S1", Money::Euros(98), T(0)});
+    prices.push_back({product, PriceLevel::kStore, "S2", Money::Euros(97), T(0)});
+  }
+  PutPrices(prices);
+
+  PriceQuery q;
+  q.at = T(1);
+  q.limit = 5;
+  std::vector<std::string> keys;
+  int pages = 0;
+  for (;;) {
+    auto page = repo_->ListPrices(q);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    ++pages;
+    for (const Price& p : page->items) keys.push_back(PriceKeyOf(p));
+    if (page->next_after.empty()) break;
+    q.after = page->next_after;
+  }
+  EXPECT_EQ(pages, 3);
+  EXPECT_THAT(keys, ElementsAre("P1|national|", "P1|zone|Z1", "P1|store|S1", "P1|store|S2",
+                                "P1x|national|", "P1x|zone|Z1", "P1x|store|S1", "P1x|store|S2",
+                                "P2|national|", "P2|zone|Z1", "P2|store|S1", "P2|store|S2"));
+
+  q = PriceQuery();
+  q.at = T(1);
+  q.product_id = "P1";
+  EXPECT_EQ(repo_->ListPrices(q)->items.size(), 4u);
+  q.level = PriceLevel::kStore;
+  EXPECT_EQ(repo_->ListPrices(q)->items.size(), 2u);
+  q.level_id = "S2";
+  auto one = repo_->ListPrices(q);
+  ASSERT_TRUE(one.ok());
+  ASSERT_EQ(one->items.size(), 1u);
+  EXPECT_EQ(one->items[0].amount, Money::Euros(97));
+
+  q = PriceQuery();
+  q.after = "no-bars";
+  EXPECT_EQ(repo_->ListPrices(q).status().code(), StatusCode::kInvalidArgument);
+  q.after = "P1|galaxy|";
+  EXPECT_EQ(repo_->ListPrices(q).status().code(), StatusCode::kInvalidArgument);
+}
+
+// ----- stock ------------------------------------------------------------------------------------
+
+TEST_P(CatalogConformanceTest, StockWritesIgnoreStaleAndIdenticalLevels) {
+  PutProducts({MakeProduct("P1", "a")});
+  PutStores({MakeStore("S1", "Z1")});
+  EXPECT_THAT(PutStock({{"P1", "S1", 10, T(100)}}), ElementsAre(WriteOutcome::kInserted));
+  EXPECT_THAT(PutStock({{"P1", "S1", 7, T(200)}}), ElementsAre(WriteOutcome::kUpdated));
+  // Measured before the stored level: stale.
+  EXPECT_THAT(PutStock({{"P1", "S1", 3, T(150)}}), ElementsAre(WriteOutcome::kUnchanged));
+  // Same quantity later: unchanged, and the measurement time stays.
+  EXPECT_THAT(PutStock({{"P1", "S1", 7, T(300)}}), ElementsAre(WriteOutcome::kUnchanged));
+  auto got = repo_->GetStock("P1", "S1");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ(**got, (StockLevel{"P1", "S1", 7, T(200)}));
+  // Same instant, another quantity: a correction.
+  EXPECT_THAT(PutStock({{"P1", "S1", -2, T(200)}}), ElementsAre(WriteOutcome::kUpdated));
+  EXPECT_EQ(repo_->GetStock("P1", "S1")->value().quantity, -2);
+  EXPECT_FALSE(repo_->GetStock("P1", "S2")->has_value());
+  EXPECT_EQ(Counts().stock_levels, 1);
+}
+
+TEST_P(CatalogConformanceTest, ListStockFiltersAndPages) {
+  PutProducts({MakeProduct("A", "a"), MakeProduct("AB", "b"), MakeProduct("B", "c")});
+  PutStores({MakeStore("S1", "Z"), MakeStore("S2", "Z"), MakeStore("S3", "Z")});
+  std::vector<StockLevel> levels;
+  for (const char* p : {"A", "AB", "B"}) {
+    for (const char* s : {"S1", "S2", "S3"}) levels.push_back({p, s, 1, T(0)});
+  }
+  PutStock(levels);
+  StockQuery q;
+  q.limit = 4;
+  std::vector<std::string> keys;
+  for (;;) {
+    auto page = repo_->ListStock(q);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    for (const StockLevel& l : page->items) keys.push_back(l.product_id + "|" + l.store_id);
+    if (page->next_after.empty()) break;
+    q.after = page->next_after;
+  }
+  EXPECT_THAT(
+      keys, ElementsAre("A|S1", "A|S2", "A|S3", "AB|S1", "AB|S2", "AB|S3", "B|S1", "B|S2", "B|S3"));
+  q = StockQuery();
+  q.store_id = "S2";
+  auto by_store = repo_->ListStock(q);
+  ASSERT_TRUE(by_store.ok());
+  EXPECT_EQ(by_store->items.size(), 3u);
+  q.product_id = "AB";
+  EXPECT_EQ(repo_->ListStock(q)->items.size(), 1u);
+  q = StockQuery();
+  q.after = "no-bar";
+  EXPECT_EQ(repo_->ListStock(q).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_P(CatalogConformanceTest, CountsCountEveryKind) {
+  EXPECT_EQ(Counts().products, 0);
+  PutProducts({MakeProduct("P1", "a"), MakeProduct("P2", "b")});
+  PutStores({MakeStore("S1", "Z1"), MakeStore("S2", "Z2"), MakeStore("S3", "Z2")});
+  PutPrices(
+      {NationalPrice("P1", 1, T(0)), NationalPrice("P1", 2, T(1)), NationalPrice("P2", 1, T(0))});
+  PutStock({{"P1", "S1", 1, T(0)}, {"P2", "S3", 1, T(0)}});
+  const CatalogCounts c = Counts();
+  EXPECT_EQ(c.products, 2);
+  EXPECT_EQ(c.stores, 3);
+  EXPECT_EQ(c.price_zones, 2);
+  EXPECT_EQ(c.price_entries, 3);
+  EXPECT_EQ(c.stock_levels, 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Backends, CatalogConformanceTest,
+    ::testing::Values(Backend{"Memory",
+                              [](const std::string&) -> std::unique_ptr<CatalogRepository> {
+                                return std::make_unique<MemoryCatalog>();
+                              }},
+                      Backend{"Sqlite",
+                              [](const std::string& dir) -> std::unique_ptr<CatalogRepository> {
+                                auto opened = SqliteCatalog::Open(dir + "/catalog.db");
+                                EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+                                if (!opened.ok()) return nullptr;
+                                return std::move(opened).value();
+                              }}),
+    [](const ::testing::TestParamInfo<Backend>& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace vitrine

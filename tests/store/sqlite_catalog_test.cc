@@ -1,0 +1,289 @@
+// SQLite-only behaviour of SqliteCatalog: migrations, persistence, WAL, schema-version checks
+// and concurrent readers beside a writer.
+#include "store/sqlite_catalog.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/migrations.h"
+#include "temp_dir.h"
+
+namespace vitrine {
+namespace {
+
+using ::testing::HasSubstr;
+
+Instant T(int64_t seconds) { return FromUnixSeconds(1'700'000'000 + seconds); }
+
+// Runs one query on its own connection and returns the first column of every row.
+std::vector<std::string> Query(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  std::vector<std::string> rows;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+    ADD_FAILURE() << "open " << path;
+    sqlite3_close(db);
+    return rows;
+  }
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+    ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db);
+  } else {
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+      rows.push_back(text ? text : "NULL");
+    }
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return rows;
+}
+
+std::unique_ptr<SqliteCatalog> OpenOrDie(const std::string& path, SqliteOptions options = {}) {
+  auto opened = SqliteCatalog::Open(path, options);
+  EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+  return opened.ok() ? std::move(opened).value() : nullptr;
+}
+
+Product MakeProduct(std::string id) {
+  Product p;
+  p.id = std::move(id);
+  p.title = "Produit " + p.id;
+  return p;
+}
+
+Store MakeStore(std::string id) {
+  Store s;
+  s.id = std::move(id);
+  s.name = "Magasin";
+  s.price_zone = "Z";
+  return s;
+}
+
+TEST(SqliteMigrationsTest, AreRecordedOnceAndIdempotent) {
+  testing::TempDir dir;
+  const std::string path = dir.File("m.db");
+  EXPECT_EQ(CurrentSchemaVersion(path).value(), 0);  // missing file
+
+  Result<int> applied = Migrate(path);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(*applied, static_cast<int>(CatalogMigrations().size()));
+  EXPECT_EQ(CurrentSchemaVersion(path).value(), LatestSchemaVersion());
+
+  Result<int> again = Migrate(path);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, 0);
+
+  const auto versions = Query(path, "SELECT version FROM schema_migrations ORDER BY version");
+  ASSERT_EQ(versions.size(), CatalogMigrations().size());
+  for (size_t i = 0; i < versions.size(); ++i) {
+    EXPECT_EQ(versions[i], std::to_string(CatalogMigrations()[i].version));
+  }
+  EXPECT_EQ(Query(path,
+                  "SELECT count(*) FROM schema_migrations WHERE name = '' OR "
+                  "applied_at < 1600000000")[0],
+            "0");
+  // Versions are consecutive from 1, so "newer than the binary" is well defined.
+  for (size_t i = 0; i < CatalogMigrations().size(); ++i) {
+    EXPECT_EQ(CatalogMigrations()[i].version, static_cast<int>(i) + 1);
+  }
+  // A catalogue opened on a migrated file applies nothing and works.
+  auto catalog = OpenOrDie(path);
+  ASSERT_NE(catalog, nullptr);
+  EXPECT_EQ(catalog->SchemaVersion().value(), LatestSchemaVersion());
+}
+
+TEST(SqliteCatalogTest, OpenMigratesANewDatabaseByDefault) {
+  testing::TempDir dir;
+  auto catalog = OpenOrDie(dir.File("new.db"));
+  ASSERT_NE(catalog, nullptr);
+  EXPECT_EQ(catalog->SchemaVersion().value(), LatestSchemaVersion());
+  EXPECT_EQ(Query(dir.File("new.db"), "SELECT count(*) FROM schema_migrations")[0],
+            std::to_string(LatestSchemaVersion()));
+}
+
+TEST(SqliteCatalogTest, OpenWithoutMigrateRefusesASchemaBehind) {
+  testing::TempDir dir;
+  SqliteOptions options;
+  options.migrate = false;
+  auto opened = SqliteCatalog::Open(dir.File("behind.db"), options);
+  EXPECT_EQ(opened.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(opened.status().message(), HasSubstr("vitrine migrate"));
+
+  ASSERT_TRUE(Migrate(dir.File("behind.db")).ok());
+  EXPECT_TRUE(SqliteCatalog::Open(dir.File("behind.db"), options).ok());
+}
+
+TEST(SqliteCatalogTest, RefusesADatabaseNewerThanTheBinary) {
+  testing::TempDir dir;
+  const std::string path = dir.File("newer.db");
+  ASSERT_TRUE(Migrate(path).ok());
+  const int future = LatestSchemaVersion() + 1;
+  Query(path, "INSERT INTO schema_migrations VALUES (" + std::to_string(future) +
+                  ", 'from the future', 1900000000) RETURNING version");
+  ASSERT_EQ(CurrentSchemaVersion(path).value(), future);
+
+  auto opened = SqliteCatalog::Open(path);
+  EXPECT_EQ(opened.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(opened.status().message(), HasSubstr("newer"));
+  EXPECT_EQ(Migrate(path).status().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST(SqliteCatalogTest, RefusesAFileThatIsNotADatabase) {
+  testing::TempDir dir;
+  std::ofstream(dir.File("junk.db")) << "this is not a database, just some text long enough";
+  auto opened = SqliteCatalog::Open(dir.File("junk.db"));
+  EXPECT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().code(), StatusCode::kIoError);
+}
+
+TEST(SqliteCatalogTest, ReopeningKeepsTheData) {
+  testing::TempDir dir;
+  const std::string path = dir.File("keep.db");
+  {
+    auto catalog = OpenOrDie(path);
+    ASSERT_NE(catalog, nullptr);
+    ASSERT_TRUE(catalog->PutProducts(std::vector{MakeProduct("P1")}, T(1)).ok());
+    ASSERT_TRUE(catalog->PutStores(std::vector{MakeStore("S1")}, T(1)).ok());
+    ASSERT_TRUE(catalog->PutStock(std::vector<StockLevel>{{"P1", "S1", 9, T(2)}}).ok());
+  }
+  auto catalog = OpenOrDie(path);
+  ASSERT_NE(catalog, nullptr);
+  auto product = catalog->GetProduct("P1");
+  ASSERT_TRUE(product.ok() && product->has_value());
+  EXPECT_EQ((*product)->updated_at, T(1));
+  EXPECT_EQ(catalog->GetStock("P1", "S1")->value().quantity, 9);
+  // The search index survived too.
+  ProductQuery q;
+  q.text = "produit";
+  EXPECT_EQ(catalog->ListProducts(q)->items.size(), 1u);
+}
+
+TEST(SqliteCatalogTest, RunsInWalModeWithForeignKeys) {
+  testing::TempDir dir;
+  const std::string path = dir.File("wal.db");
+  auto catalog = OpenOrDie(path);
+  ASSERT_NE(catalog, nullptr);
+  EXPECT_EQ(Query(path, "PRAGMA journal_mode")[0], "wal");
+  // The foreign keys are declared so the cascade does not depend on application code.
+  EXPECT_EQ(Query(path, "SELECT count(*) FROM pragma_foreign_key_list('stock')")[0], "2");
+}
+
+TEST(SqliteCatalogTest, SearchIndexFollowsUpdatesAndDeletes) {
+  testing::TempDir dir;
+  auto catalog = OpenOrDie(dir.File("fts.db"));
+  ASSERT_NE(catalog, nullptr);
+  Product p = MakeProduct("P1");
+  p.title = "Confiture de fraises";
+  ASSERT_TRUE(catalog->PutProducts(std::vector{p}, T(1)).ok());
+  p.title = "Confiture d'abricots";
+  ASSERT_TRUE(catalog->PutProducts(std::vector{p}, T(2)).ok());
+  ProductQuery q;
+  q.text = "fraise";
+  EXPECT_TRUE(catalog->ListProducts(q)->items.empty());
+  q.text = "abricot";
+  EXPECT_EQ(catalog->ListProducts(q)->items.size(), 1u);
+  ASSERT_TRUE(catalog->DeleteProduct("P1").ok());
+  EXPECT_TRUE(catalog->ListProducts(q)->items.empty());
+  EXPECT_EQ(Query(dir.File("fts.db"),
+                  "SELECT count(*) FROM products_fts WHERE products_fts MATCH 'abricot*'")[0],
+            "0");
+}
+
+// A writer lands whole batches in which every level has the same quantity; readers on other
+// threads must only ever see a batch whole (no torn reads) and never get an error.
+TEST(SqliteCatalogTest, ConcurrentReadersSeeWholeBatchesWhileAWriterWrites) {
+  testing::TempDir dir;
+  SqliteOptions options;
+  options.reader_connections = 3;
+  auto catalog = OpenOrDie(dir.File("concurrent.db"), options);
+  ASSERT_NE(catalog, nullptr);
+  constexpr int kProducts = 100;
+  constexpr int kStores = 5;
+  std::vector<Product> products;
+  for (int i = 0; i < kProducts; ++i) products.push_back(MakeProduct("P" + std::to_string(i)));
+  std::vector<Store> stores;
+  for (int i = 0; i < kStores; ++i) stores.push_back(MakeStore("S" + std::to_string(i)));
+  ASSERT_TRUE(catalog->PutProducts(products, T(0)).ok());
+  ASSERT_TRUE(catalog->PutStores(stores, T(0)).ok());
+
+  std::atomic<bool> done{false};
+  std::atomic<int> errors{0};
+  std::atomic<int> torn{0};
+  std::atomic<int> reads{0};
+  constexpr int kBatches = 60;
+
+  std::thread writer([&] {
+    for (int batch = 1; batch <= kBatches; ++batch) {
+      std::vector<StockLevel> levels;
+      for (const Product& p : products) {
+        for (const Store& s : stores) levels.push_back({p.id, s.id, batch, T(batch)});
+      }
+      if (!catalog->PutStock(levels).ok()) ++errors;
+    }
+    done = true;
+  });
+  // A second writer thread takes the same writer connection in turn.
+  std::thread product_writer([&] {
+    for (int i = 0; i < 40; ++i) {
+      Product p = MakeProduct("X" + std::to_string(i));
+      Status s =
+          catalog->Transaction([&] { return catalog->PutProducts(std::vector{p}, T(i)).status(); });
+      if (!s.ok()) ++errors;
+    }
+  });
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 4; ++r) {
+    readers.emplace_back([&] {
+      while (!done) {
+        StockQuery q;
+        q.limit = 1000;
+        auto page = catalog->ListStock(q);
+        if (!page.ok()) {
+          ++errors;
+          continue;
+        }
+        const auto& items = page->items;
+        if (!items.empty()) {
+          if (items.size() != kProducts * kStores) ++torn;
+          for (const StockLevel& l : items) {
+            if (l.quantity != items.front().quantity) {
+              ++torn;
+              break;
+            }
+          }
+        }
+        if (!catalog->Counts().ok()) ++errors;
+        ++reads;
+      }
+    });
+  }
+  writer.join();
+  product_writer.join();
+  for (std::thread& t : readers) t.join();
+
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(torn.load(), 0);
+  EXPECT_GT(reads.load(), 0);
+  auto final_level = catalog->GetStock("P0", "S0");
+  ASSERT_TRUE(final_level.ok() && final_level->has_value());
+  EXPECT_EQ((*final_level)->quantity, kBatches);
+  EXPECT_EQ(catalog->Counts()->products, kProducts + 40);
+}
+
+TEST(SqliteCatalogTest, RejectsAnEmptyReaderPool) {
+  testing::TempDir dir;
+  SqliteOptions options;
+  options.reader_connections = 0;
+  EXPECT_EQ(SqliteCatalog::Open(dir.File("x.db"), options).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace vitrine
