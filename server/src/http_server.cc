@@ -481,6 +481,7 @@ class ScopedSignalBlock {
 struct HttpServer::Impl {
   Metrics metrics;
   Router router;  // moved into the dispatcher by Start
+  std::vector<HttpServer::RouteInfo> route_infos;
   Dispatcher::Hooks hooks;
   std::shared_ptr<Dispatcher> dispatcher;
   std::shared_ptr<ConnectionRegistry> registry;
@@ -497,6 +498,7 @@ HttpServer::HttpServer() : impl_(std::make_shared<Impl>()) {
     route.pattern = std::move(pattern);
     route.required_role = Role::kPublic;
     route.handler = std::move(handler);
+    impl->route_infos.push_back({route.method, route.pattern, route.required_role, false});
     Status added = impl->router.Add(std::move(route));
     assert(added.ok() && "built-in routes are well-formed and distinct");
     (void)added;
@@ -519,8 +521,13 @@ HttpServer::~HttpServer() { Stop(); }
 
 Status HttpServer::AddRoute(Route route) {
   if (impl_->started) return Status::FailedPrecondition("routes must be added before Start");
-  return impl_->router.Add(std::move(route));
+  RouteInfo info{route.method, route.pattern, route.required_role, route.platform_allowed};
+  VITRINE_RETURN_IF_ERROR(impl_->router.Add(std::move(route)));
+  impl_->route_infos.push_back(std::move(info));
+  return Status::Ok();
 }
+
+std::vector<HttpServer::RouteInfo> HttpServer::routes() const { return impl_->route_infos; }
 
 void HttpServer::SetAuthenticator(std::shared_ptr<Authenticator> authenticator) {
   impl_->hooks.authenticator = std::move(authenticator);

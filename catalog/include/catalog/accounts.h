@@ -62,21 +62,31 @@ class AccountRepository {
   // Creates or replaces the user with this id.
   virtual Status PutUser(const User& user) = 0;
   virtual Result<std::optional<User>> GetUser(std::string_view id) = 0;
+  // Sorted by id.
   virtual Result<std::vector<User>> ListUsers() = 0;
 
-  // AlreadyExists when the id is taken.
+  // AlreadyExists when the id, or the secret hash, is taken.
   virtual Status CreateToken(const ApiToken& token) = 0;
+  // Revoked tokens are found too, with revoked_at set: the caller refuses them.
   virtual Result<std::optional<ApiToken>> FindTokenBySecretHash(std::string_view hash) = 0;
   virtual Result<std::optional<ApiToken>> GetToken(std::string_view id) = 0;
+  // Sorted by id.
   virtual Result<std::vector<ApiToken>> ListTokens() = 0;
   // Sets revoked_at; false when no such token or it was already revoked.
   virtual Result<bool> RevokeToken(std::string_view id, Instant at) = 0;
-  // Records a use; cheap, called on every authenticated request.
+  // Records a use at `at` in last_used_at. Called on every authenticated request, so it is
+  // throttled: a use less than 60 s after the recorded one, or before it, writes nothing
+  // (last_used_at lags real use by under a minute and never goes back), and deciding that
+  // takes one indexed read and no write lock. NotFound when there is no such token.
   virtual Status TouchToken(std::string_view id, Instant at) = 0;
 
+  // AlreadyExists when the id hash is taken. Also deletes every session expired at
+  // session.created_at, so the table holds live sessions only.
   virtual Status CreateSession(const Session& session) = 0;
-  // The session, if it exists and has not expired at `now`.
+  // The session, if it exists and has not expired at `now` (it expires at expires_at:
+  // now >= expires_at finds nothing).
   virtual Result<std::optional<Session>> FindSession(std::string_view id_hash, Instant now) = 0;
+  // OK whether or not there was such a session (logging out twice is harmless).
   virtual Status DeleteSession(std::string_view id_hash) = 0;
 };
 

@@ -39,9 +39,10 @@ struct AuditQuery {
 class AuditLog {
  public:
   virtual ~AuditLog() = default;
-  // Appends `entry` (its seq is ignored) and returns the seq it was given.
+  // Appends `entry` (its seq is ignored) and returns the seq it was given. InvalidArgument
+  // when before or after holds a string that is not UTF-8 (it could not be kept as JSON).
   virtual Result<int64_t> Append(const AuditEntry& entry) = 0;
-  // Newest first.
+  // Newest first. InvalidArgument for a limit outside 1..1000 or a negative before_seq.
   virtual Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& query) = 0;
 };
 

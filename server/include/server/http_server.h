@@ -23,6 +23,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 #include <string_view>
 #include <thread>
 
@@ -98,6 +99,16 @@ class HttpServer {
   // written, then closes every connection and the listening socket. Idempotent. Never call
   // it from a handler: it waits for the handler to return.
   void Stop();
+
+  // What a route declares, for tools that walk the route table (the role matrix test, the
+  // OpenAPI coverage test). Built-in routes included, in the order added.
+  struct RouteInfo {
+    std::string method;
+    std::string pattern;
+    Role required_role;
+    bool platform_allowed;
+  };
+  std::vector<RouteInfo> routes() const;
 
   // The registry behind GET /metrics; other modules may bump vitrine_store_errors_total.
   Metrics& metrics();

@@ -1,0 +1,81 @@
+#include "server/account_authenticator.h"
+
+#include "server/credentials.h"
+
+namespace vitrine {
+
+AccountAuthenticator::AccountAuthenticator(AccountRepository& accounts, const Clock& clock)
+    : accounts_(accounts), clock_(clock) {}
+
+std::optional<std::string> RequestCookie(const HttpRequest& request, std::string_view name) {
+  for (std::string_view header : request.headers.GetAll("Cookie")) {
+    while (!header.empty()) {
+      const size_t semi = header.find(';');
+      std::string_view pair = header.substr(0, semi);
+      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+      const size_t eq = pair.find('=');
+      if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
+        return std::string(pair.substr(eq + 1));
+      }
+      if (semi == std::string_view::npos) break;
+      header.remove_prefix(semi + 1);
+    }
+  }
+  return std::nullopt;
+}
+
+Result<std::optional<Principal>> AccountAuthenticator::Authenticate(const HttpRequest& request) {
+  if (auto authorization = request.headers.Get("Authorization")) {
+    constexpr std::string_view kBearer = "Bearer ";
+    if (authorization->size() <= kBearer.size() ||
+        !EqualsIgnoreCase(authorization->substr(0, kBearer.size()), kBearer)) {
+      return Status::Unauthenticated("the Authorization header must be \"Bearer <token>\"");
+    }
+    auto principal = FromToken(authorization->substr(kBearer.size()));
+    if (!principal.ok()) return principal.status();
+    return std::optional<Principal>(*principal);
+  }
+  if (auto cookie = RequestCookie(request, kSessionCookie)) {
+    auto principal = FromSession(*cookie);
+    if (!principal.ok()) return principal.status();
+    return std::optional<Principal>(*principal);
+  }
+  // Platforms that can only fetch a URL pass their token in it; elsewhere a URL token would
+  // end up in browser histories and proxy logs, so it is not accepted.
+  const bool url_token_allowed =
+      request.path.starts_with("/feeds/") || request.path.starts_with("/creatives/");
+  if (auto token = request.Query("token"); token && url_token_allowed) {
+    auto principal = FromToken(*token);
+    if (!principal.ok()) return principal.status();
+    return std::optional<Principal>(*principal);
+  }
+  return std::optional<Principal>();
+}
+
+Result<Principal> AccountAuthenticator::FromToken(std::string_view secret) {
+  auto token = accounts_.FindTokenBySecretHash(Sha256Hex(secret));
+  if (!token.ok()) return Status::Unavailable("tokens cannot be checked right now");
+  if (!token->has_value() || (*token)->revoked_at) {
+    return Status::Unauthenticated("the token is unknown or revoked");
+  }
+  const ApiToken& t = **token;
+  // A failed touch only loses a "last used" time: the request itself is fine.
+  (void)accounts_.TouchToken(t.id, clock_.Now());
+  Principal principal{"token:" + t.id, t.role, std::nullopt};
+  if (!t.channel.empty()) principal.channel = t.channel;
+  return principal;
+}
+
+Result<Principal> AccountAuthenticator::FromSession(std::string_view secret) {
+  auto session = accounts_.FindSession(Sha256Hex(secret), clock_.Now());
+  if (!session.ok()) return Status::Unavailable("sessions cannot be checked right now");
+  if (!session->has_value()) return Status::Unauthenticated("the session has expired");
+  auto user = accounts_.GetUser((*session)->user_id);
+  if (!user.ok()) return Status::Unavailable("sessions cannot be checked right now");
+  if (!user->has_value() || (*user)->disabled) {
+    return Status::Unauthenticated("the session's user is disabled");
+  }
+  return Principal{"user:" + (*user)->id, (*user)->role, std::nullopt};
+}
+
+}  // namespace vitrine

@@ -1,0 +1,173 @@
+#include "api_support.h"
+
+#include <charconv>
+#include <iostream>
+#include <sstream>
+
+namespace vitrine::api {
+
+std::optional<int> ParseLimit(const HttpRequest& request, std::optional<HttpResponse>* problem) {
+  auto text = request.Query("limit");
+  if (!text) return 100;
+  int limit = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
+  if (ec != std::errc() || end != text->data() + text->size() || limit < 1 || limit > 1000) {
+    *problem = BadParameter("limit", "must be a whole number from 1 to 1000");
+    return std::nullopt;
+  }
+  return limit;
+}
+
+std::string EncodeCursor(std::string_view kind, std::string_view key) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string plain = std::string(kind) + ":" + std::string(key);
+  std::string out;
+  out.reserve(plain.size() * 2);
+  for (unsigned char c : plain) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
+std::optional<std::string> DecodeCursor(std::string_view kind, std::string_view cursor) {
+  if (cursor.size() % 2 != 0 || cursor.size() > 2048) return std::nullopt;
+  std::string plain;
+  for (size_t i = 0; i < cursor.size(); i += 2) {
+    int value = 0;
+    auto [end, ec] = std::from_chars(cursor.data() + i, cursor.data() + i + 2, value, 16);
+    if (ec != std::errc() || end != cursor.data() + i + 2) return std::nullopt;
+    plain += static_cast<char>(value);
+  }
+  const std::string prefix = std::string(kind) + ":";
+  if (!plain.starts_with(prefix)) return std::nullopt;
+  return plain.substr(prefix.size());
+}
+
+std::string CursorKey(const HttpRequest& request, std::string_view kind,
+                      std::optional<HttpResponse>* problem) {
+  auto cursor = request.Query("cursor");
+  if (!cursor || cursor->empty()) return "";
+  auto key = DecodeCursor(kind, *cursor);
+  if (!key) {
+    *problem = BadParameter("cursor",
+                            "is not a cursor of this list; pass back next_cursor as "
+                            "it was returned");
+    return "";
+  }
+  return *key;
+}
+
+nlohmann::json PageJson(nlohmann::json items, std::string_view kind, const std::string& next) {
+  return {
+      {"items", std::move(items)},
+      {"next_cursor", next.empty() ? nlohmann::json() : nlohmann::json(EncodeCursor(kind, next))}};
+}
+
+HttpResponse BadParameter(std::string field, std::string message) {
+  const std::string detail = field + " " + message;
+  return HttpResponse::Problem(400, "Invalid parameter", detail,
+                               {FieldProblem{std::move(field), std::nullopt, std::move(message)}});
+}
+
+std::string Actor(const HttpRequest& request) {
+  return request.principal ? request.principal->subject : "anonymous";
+}
+
+AuditEntry AuditFor(const HttpRequest& request, const Clock& clock, std::string action,
+                    std::string entity, std::string entity_id, nlohmann::json before,
+                    nlohmann::json after) {
+  AuditEntry entry;
+  entry.at = clock.Now();
+  entry.actor = Actor(request);
+  entry.action = std::move(action);
+  entry.entity = std::move(entity);
+  entry.entity_id = std::move(entity_id);
+  entry.before = std::move(before);
+  entry.after = std::move(after);
+  entry.request_id = request.request_id;
+  return entry;
+}
+
+HttpResponse StoreFailure(const Status& status) {
+  // The facade logs 5xx answers with their request id; the message may name files or SQL.
+  std::clog << nlohmann::json(
+                   {{"level", "error"}, {"msg", "store failure"}, {"status", status.ToString()}})
+                   .dump()
+            << '\n';
+  if (status.code() == StatusCode::kUnavailable) return HttpResponse::FromStatus(status);
+  return HttpResponse::FromStatus(Status::Internal(status.message()));
+}
+
+std::vector<FieldProblem> ProblemsFrom(const ImportReport& report) {
+  std::vector<FieldProblem> problems;
+  for (const RowError& e : report.errors) {
+    problems.push_back({e.field.empty() ? "record" : e.field, e.line, e.reason});
+  }
+  return problems;
+}
+
+std::optional<HttpResponse> RejectUnknownColumns(const nlohmann::json& object, ImportKind kind) {
+  if (!object.is_object()) {
+    return HttpResponse::Problem(400, "Invalid body", "expected a JSON object",
+                                 {{"body", std::nullopt, "expected a JSON object"}});
+  }
+  const std::vector<ImportColumn> columns = ImportColumns(kind);
+  std::vector<FieldProblem> unknown;
+  std::string names;
+  for (const auto& [key, value] : object.items()) {
+    bool known = false;
+    for (const ImportColumn& c : columns) known = known || c.name == key;
+    if (!known) {
+      unknown.push_back(
+          {key, std::nullopt, "is not a field of " + std::string(ImportKindName(kind))});
+      names += (names.empty() ? "" : ", ") + key;
+    }
+  }
+  if (unknown.empty()) return std::nullopt;
+  return HttpResponse::Problem(400, "Unknown fields", "unknown fields: " + names,
+                               std::move(unknown));
+}
+
+JsonLanding LandJsonRows(const ApiServices& services, const HttpRequest& request, ImportKind kind,
+                         const nlohmann::json& rows, std::string audit_action,
+                         std::string audit_entity, std::string audit_entity_id,
+                         const nlohmann::json& audit_before,
+                         const std::function<nlohmann::json()>& audit_after) {
+  JsonLanding landing;
+  ImportOptions options;
+  options.strict = true;
+  options.format = ImportFormat::kJson;
+  options.clock = services.clock;
+  options.batch_size = 10000;
+  std::istringstream in(rows.dump());
+  bool rejected = false;
+  const Status status = services.catalog->Transaction([&]() -> Status {
+    auto report = Import(*services.catalog, kind, in, options);
+    if (!report.ok()) return report.status();
+    landing.report = std::move(report).value();
+    if (!landing.report.committed) {
+      rejected = true;
+      return Status::InvalidArgument("rows rejected");  // rolls back; nothing was written
+    }
+    nlohmann::json after = audit_after ? audit_after() : landing.report.ToJson();
+    auto seq = services.audit->Append(AuditFor(request, *services.clock, std::move(audit_action),
+                                               std::move(audit_entity), std::move(audit_entity_id),
+                                               audit_before, std::move(after)));
+    return seq.ok() ? Status::Ok() : seq.status();
+  });
+  if (rejected) {
+    const bool single = rows.size() == 1;
+    landing.problem = HttpResponse::Problem(
+        single ? 400 : 422,
+        single ? "Invalid " + std::string(ImportKindName(kind)) : "Rows rejected",
+        std::to_string(landing.report.rejected) + " of " +
+            std::to_string(landing.report.rows_read) + " rows rejected; nothing was written",
+        ProblemsFrom(landing.report));
+  } else if (!status.ok()) {
+    landing.problem = StoreFailure(status);
+  }
+  return landing;
+}
+
+}  // namespace vitrine::api

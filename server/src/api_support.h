@@ -1,0 +1,65 @@
+// Helpers shared by the API route files: paging, cursors, problems from field errors,
+// auditing and running JSON bodies through the importer. Private to server/.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/audit.h"
+#include "catalog/import.h"
+#include "server/api.h"
+#include "server/http_message.h"
+
+namespace vitrine::api {
+
+// Reads `limit` (default 100, 1..1000). A bad value is a 400 problem in `*problem`.
+std::optional<int> ParseLimit(const HttpRequest& request, std::optional<HttpResponse>* problem);
+
+// Cursors are opaque to clients: the hex of "<kind>:<key>", so a client cannot mistake one
+// for an id nor hand-craft one for another list.
+std::string EncodeCursor(std::string_view kind, std::string_view key);
+// The key, or nullopt (→ 400) when `cursor` is not a cursor of `kind`.
+std::optional<std::string> DecodeCursor(std::string_view kind, std::string_view cursor);
+// Reads the `cursor` query parameter; "" when absent. A bad cursor sets `*problem`.
+std::string CursorKey(const HttpRequest& request, std::string_view kind,
+                      std::optional<HttpResponse>* problem);
+
+// {"items": [...], "next_cursor": "..." | null}
+nlohmann::json PageJson(nlohmann::json items, std::string_view kind, const std::string& next);
+
+// A 400 problem naming one parameter.
+HttpResponse BadParameter(std::string field, std::string message);
+
+// "user:alice", "token:tok_..." or "anonymous".
+std::string Actor(const HttpRequest& request);
+
+// An audit entry for `request` (actor, request id, time from `clock`).
+AuditEntry AuditFor(const HttpRequest& request, const Clock& clock, std::string action,
+                    std::string entity, std::string entity_id, nlohmann::json before,
+                    nlohmann::json after);
+
+// Logs a failed Status from a backend into the response: 500/503 problem without internals.
+HttpResponse StoreFailure(const Status& status);
+
+// Rows of `kind` from a JSON array, landed all-or-nothing through the importer inside the
+// catalogue transaction, with one audit entry. Unknown fields, row errors → 400/422
+// problem; success → the report. `line` in errors is the 1-based index in the array.
+struct JsonLanding {
+  std::optional<HttpResponse> problem;  // set when nothing landed
+  ImportReport report;
+};
+JsonLanding LandJsonRows(const ApiServices& services, const HttpRequest& request, ImportKind kind,
+                         const nlohmann::json& rows, std::string audit_action,
+                         std::string audit_entity, std::string audit_entity_id,
+                         const nlohmann::json& audit_before,
+                         const std::function<nlohmann::json()>& audit_after);
+
+// The fields of `object` that are not import columns of `kind`; a 400 naming them.
+std::optional<HttpResponse> RejectUnknownColumns(const nlohmann::json& object, ImportKind kind);
+
+// Problem+json errors[] from an import report's row errors.
+std::vector<FieldProblem> ProblemsFrom(const ImportReport& report);
+
+}  // namespace vitrine::api

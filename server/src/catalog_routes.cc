@@ -1,0 +1,494 @@
+// Catalogue routes: products, stores, prices, stock, price history and imports.
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <sstream>
+
+#include "api_routes.h"
+#include "api_support.h"
+#include "catalog/field_error.h"
+#include "server/json_body.h"
+
+namespace vitrine::api {
+namespace {
+
+constexpr size_t kMaxFilterBytes = 200;
+
+// A path id that cannot be an entity's id (too long, "../", SQL) is a 400, never a lookup.
+std::optional<HttpResponse> CheckPathId(const HttpRequest& request, std::string_view name) {
+  if (field_rules::IsValidId(request.PathParam(name))) return std::nullopt;
+  return BadParameter(std::string(name),
+                      "must be 1-50 characters of A-Z, a-z, 0-9, '.', '_' or '-'");
+}
+
+std::optional<HttpResponse> CheckFilterLength(const HttpRequest& request,
+                                              std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    if (auto value = request.Query(name); value && value->size() > kMaxFilterBytes) {
+      return BadParameter(name, "is longer than 200 bytes");
+    }
+  }
+  return std::nullopt;
+}
+
+HttpResponse ListOrFailure(const Status& status) {
+  if (status.code() == StatusCode::kInvalidArgument) return HttpResponse::FromStatus(status);
+  return StoreFailure(status);
+}
+
+std::optional<double> ParseDouble(std::string_view text) {
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value)) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// Reads a JSON body that is an object, or (when `allow_array`) an array of objects, each
+// with only the import columns of `kind`. Returns the rows as an array.
+std::optional<nlohmann::json> ReadRows(const HttpRequest& request, ImportKind kind,
+                                       bool allow_array, std::optional<HttpResponse>* problem) {
+  auto body = ParseJsonBody(request);
+  if (!body.ok()) {
+    *problem =
+        HttpResponse::FromStatus(body.status(), {{"body", std::nullopt, body.status().message()}});
+    return std::nullopt;
+  }
+  nlohmann::json rows = body->is_array() && allow_array ? *body : nlohmann::json::array({*body});
+  if (rows.empty()) {
+    *problem = HttpResponse::Problem(400, "Invalid body", "the array holds no rows",
+                                     {{"body", std::nullopt, "the array holds no rows"}});
+    return std::nullopt;
+  }
+  if (rows.size() > 100000) {
+    *problem = HttpResponse::Problem(413, "Too many rows",
+                                     "at most 100,000 rows per request; use the imports route",
+                                     {{"body", std::nullopt, "more than 100,000 rows"}});
+    return std::nullopt;
+  }
+  for (const auto& row : rows) {
+    if (auto rejected = RejectUnknownColumns(row, kind)) {
+      *problem = std::move(rejected);
+      return std::nullopt;
+    }
+  }
+  return rows;
+}
+
+class CatalogRoutes {
+ public:
+  explicit CatalogRoutes(const ApiServices& services) : s_(services) {}
+
+  HttpResponse ListProducts(const HttpRequest& request) const {
+    std::optional<HttpResponse> problem =
+        CheckFilterLength(request, {"q", "category", "brand", "gtin"});
+    ProductQuery query;
+    query.text = request.Query("q").value_or("");
+    query.category = request.Query("category").value_or("");
+    query.brand = request.Query("brand").value_or("");
+    query.gtin = request.Query("gtin").value_or("");
+    if (!problem) query.after = CursorKey(request, "products", &problem);
+    if (!problem) {
+      if (auto limit = ParseLimit(request, &problem)) query.limit = *limit;
+    }
+    if (problem) return *problem;
+    auto page = s_.catalog->ListProducts(query);
+    if (!page.ok()) return ListOrFailure(page.status());
+    nlohmann::json items = nlohmann::json::array();
+    for (const Product& p : page->items) items.push_back(ToJson(p));
+    return HttpResponse::Json(200, PageJson(std::move(items), "products", page->next_after));
+  }
+
+  HttpResponse GetProduct(const HttpRequest& request) const {
+    if (auto bad = CheckPathId(request, "id")) return *bad;
+    auto product = s_.catalog->GetProduct(request.PathParam("id"));
+    if (!product.ok()) return StoreFailure(product.status());
+    if (!product->has_value()) return NotFound("product", request.PathParam("id"));
+    return HttpResponse::Json(200, ToJson(**product));
+  }
+
+  HttpResponse PutProduct(const HttpRequest& request) const {
+    return PutEntity(request, ImportKind::kProducts, "product", [this](std::string_view id) {
+      auto p = s_.catalog->GetProduct(id);
+      return p.ok() && p->has_value() ? ToJson(**p) : nlohmann::json();
+    });
+  }
+
+  HttpResponse DeleteProduct(const HttpRequest& request) const {
+    return DeleteEntity(
+        request, "product",
+        [this](std::string_view id) -> Result<nlohmann::json> {
+          auto p = s_.catalog->GetProduct(id);
+          if (!p.ok()) return p.status();
+          return p->has_value() ? ToJson(**p) : nlohmann::json();
+        },
+        [this](std::string_view id) { return s_.catalog->DeleteProduct(id); });
+  }
+
+  HttpResponse PriceHistory(const HttpRequest& request) const {
+    if (auto bad = CheckPathId(request, "id")) return *bad;
+    const std::string product_id(request.PathParam("id"));
+    auto product = s_.catalog->GetProduct(product_id);
+    if (!product.ok()) return StoreFailure(product.status());
+    if (!product->has_value()) return NotFound("product", product_id);
+    std::optional<Store> store;
+    if (auto store_id = request.Query("store")) {
+      if (!field_rules::IsValidId(*store_id)) return BadParameter("store", "is not a store id");
+      auto found = s_.catalog->GetStore(*store_id);
+      if (!found.ok()) return StoreFailure(found.status());
+      if (!found->has_value()) return NotFound("store", *store_id);
+      store = **found;
+    }
+    auto history = s_.catalog->ListPriceHistory(product_id);
+    if (!history.ok()) return StoreFailure(history.status());
+    nlohmann::json entries = nlohmann::json::array();
+    for (const Price& p : *history) entries.push_back(ToJson(p));
+    nlohmann::json out = {{"product_id", product_id},
+                          {"store_id", store ? nlohmann::json(store->id) : nlohmann::json()},
+                          {"entries", std::move(entries)}};
+    if (store) {
+      nlohmann::json applied = nlohmann::json::array();
+      for (const AppliedPrice& a : AppliedPriceTimeline(*history, *store)) {
+        applied.push_back(
+            {{"from", FormatUtc(a.from)},
+             {"until",
+              a.until == Instant::max() ? nlohmann::json() : nlohmann::json(FormatUtc(a.until))},
+             {"price", a.amount.ToFeedString()},
+             {"amount_minor", a.amount.minor_units()},
+             {"currency", a.amount.currency().code()},
+             {"level", PriceLevelName(a.level)}});
+      }
+      out["applied"] = std::move(applied);
+    }
+    return HttpResponse::Json(200, out);
+  }
+
+  HttpResponse ListStores(const HttpRequest& request) const {
+    std::optional<HttpResponse> problem = CheckFilterLength(request, {"zone", "near"});
+    if (problem) return *problem;
+    const auto limit = ParseLimit(request, &problem);
+    if (problem) return *problem;
+    const std::string zone(request.Query("zone").value_or(""));
+    if (!zone.empty() && !field_rules::IsValidId(zone)) {
+      return BadParameter("zone", "is not a price zone id");
+    }
+    if (auto near = request.Query("near")) return ListStoresNear(request, *near, zone, *limit);
+    if (request.Query("radius_km")) return BadParameter("radius_km", "needs near=lat,lon");
+    StoreQuery query;
+    query.zone = zone;
+    query.limit = *limit;
+    query.after = CursorKey(request, "stores", &problem);
+    if (problem) return *problem;
+    auto page = s_.catalog->ListStores(query);
+    if (!page.ok()) return ListOrFailure(page.status());
+    nlohmann::json items = nlohmann::json::array();
+    for (const Store& st : page->items) items.push_back(ToJson(st));
+    return HttpResponse::Json(200, PageJson(std::move(items), "stores", page->next_after));
+  }
+
+  HttpResponse GetStore(const HttpRequest& request) const {
+    if (auto bad = CheckPathId(request, "id")) return *bad;
+    auto store = s_.catalog->GetStore(request.PathParam("id"));
+    if (!store.ok()) return StoreFailure(store.status());
+    if (!store->has_value()) return NotFound("store", request.PathParam("id"));
+    return HttpResponse::Json(200, ToJson(**store));
+  }
+
+  HttpResponse PutStore(const HttpRequest& request) const {
+    return PutEntity(request, ImportKind::kStores, "store", [this](std::string_view id) {
+      auto st = s_.catalog->GetStore(id);
+      return st.ok() && st->has_value() ? ToJson(**st) : nlohmann::json();
+    });
+  }
+
+  HttpResponse DeleteStore(const HttpRequest& request) const {
+    return DeleteEntity(
+        request, "store",
+        [this](std::string_view id) -> Result<nlohmann::json> {
+          auto st = s_.catalog->GetStore(id);
+          if (!st.ok()) return st.status();
+          return st->has_value() ? ToJson(**st) : nlohmann::json();
+        },
+        [this](std::string_view id) { return s_.catalog->DeleteStore(id); });
+  }
+
+  HttpResponse ListPrices(const HttpRequest& request) const {
+    std::optional<HttpResponse> problem;
+    PriceQuery query;
+    query.product_id = request.Query("product").value_or("");
+    if (!query.product_id.empty() && !field_rules::IsValidId(query.product_id)) {
+      return BadParameter("product", "is not a product id");
+    }
+    if (auto level = request.Query("level")) {
+      auto parsed = ParsePriceLevel(*level);
+      if (!parsed || level->empty()) {
+        return BadParameter("level", "must be national, zone or store");
+      }
+      query.level = *parsed;
+    }
+    query.level_id = request.Query("level_id").value_or("");
+    if (!query.level_id.empty() && (!query.level || !field_rules::IsValidId(query.level_id))) {
+      return BadParameter("level_id", "needs level=zone or level=store and a valid id");
+    }
+    query.at = s_.clock->Now();
+    if (auto at = request.Query("at")) {
+      auto parsed = ParseInstant(*at);
+      if (!parsed.ok()) return BadParameter("at", parsed.status().message());
+      query.at = *parsed;
+    }
+    query.after = CursorKey(request, "prices", &problem);
+    if (!problem) {
+      if (auto limit = ParseLimit(request, &problem)) query.limit = *limit;
+    }
+    if (problem) return *problem;
+    auto page = s_.catalog->ListPrices(query);
+    if (!page.ok()) return ListOrFailure(page.status());
+    nlohmann::json items = nlohmann::json::array();
+    for (const Price& p : page->items) items.push_back(ToJson(p));
+    return HttpResponse::Json(200, PageJson(std::move(items), "prices", page->next_after));
+  }
+
+  HttpResponse ListStock(const HttpRequest& request) const {
+    std::optional<HttpResponse> problem;
+    StockQuery query;
+    query.product_id = request.Query("product").value_or("");
+    query.store_id = request.Query("store").value_or("");
+    if (!query.product_id.empty() && !field_rules::IsValidId(query.product_id)) {
+      return BadParameter("product", "is not a product id");
+    }
+    if (!query.store_id.empty() && !field_rules::IsValidId(query.store_id)) {
+      return BadParameter("store", "is not a store id");
+    }
+    query.after = CursorKey(request, "stock", &problem);
+    if (!problem) {
+      if (auto limit = ParseLimit(request, &problem)) query.limit = *limit;
+    }
+    if (problem) return *problem;
+    auto page = s_.catalog->ListStock(query);
+    if (!page.ok()) return ListOrFailure(page.status());
+    nlohmann::json items = nlohmann::json::array();
+    for (const StockLevel& level : page->items) items.push_back(ToJson(level));
+    return HttpResponse::Json(200, PageJson(std::move(items), "stock", page->next_after));
+  }
+
+  // PUT /prices and PUT /stock: an array of rows, all or nothing.
+  HttpResponse PutRows(const HttpRequest& request, ImportKind kind) const {
+    std::optional<HttpResponse> problem;
+    auto rows = ReadRows(request, kind, /*allow_array=*/true, &problem);
+    if (!rows) return *problem;
+    JsonLanding landing =
+        LandJsonRows(s_, request, kind, *rows, "write", std::string(ImportKindName(kind)), "",
+                     nlohmann::json(), nullptr);
+    if (landing.problem) return *landing.problem;
+    return HttpResponse::Json(200, landing.report.ToJson());
+  }
+
+  HttpResponse PostImport(const HttpRequest& request) const {
+    const auto kind = ParseImportKind(request.PathParam("kind"));
+    if (!kind) return BadParameter("kind", "must be products, stores, prices or stock");
+    ImportOptions options;
+    options.clock = s_.clock;
+    if (auto strict = request.Query("strict")) {
+      if (*strict != "true" && *strict != "false") {
+        return BadParameter("strict", "must be true or false");
+      }
+      options.strict = *strict == "true";
+    }
+    if (auto format = request.Query("format")) {
+      auto parsed = ParseImportFormat(*format);
+      if (!parsed) return BadParameter("format", "must be auto, csv, json or ndjson");
+      options.format = *parsed;
+    }
+    std::istringstream in(request.body);
+    auto report = Import(*s_.catalog, *kind, in, options);
+    if (!report.ok()) {
+      if (report.status().code() == StatusCode::kInvalidArgument) {
+        return HttpResponse::FromStatus(report.status());
+      }
+      return StoreFailure(report.status());
+    }
+    if (report->inserted + report->updated > 0) {
+      // One entry per import: its report says what landed. Row-level before/after of a
+      // million-row file would make the log the biggest table of the database.
+      auto seq = s_.audit->Append(AuditFor(request, *s_.clock, "import",
+                                           std::string(ImportKindName(*kind)), "", nlohmann::json(),
+                                           report->ToJson()));
+      if (!seq.ok()) return StoreFailure(seq.status());
+    }
+    if (!report->committed) {
+      HttpResponse problem = HttpResponse::Problem(422, "Nothing imported",
+                                                   std::to_string(report->rejected) + " of " +
+                                                       std::to_string(report->rows_read) +
+                                                       " rows rejected; nothing was written",
+                                                   ProblemsFrom(*report));
+      (*problem.problem)["report"] = report->ToJson();
+      return problem;
+    }
+    return HttpResponse::Json(200, report->ToJson());
+  }
+
+ private:
+  static HttpResponse NotFound(std::string_view entity, std::string_view id) {
+    return HttpResponse::Problem(404, "Not found",
+                                 "no " + std::string(entity) + " \"" + std::string(id) + "\"");
+  }
+
+  HttpResponse PutEntity(const HttpRequest& request, ImportKind kind, const char* entity,
+                         const std::function<nlohmann::json(std::string_view)>& load) const {
+    if (auto bad = CheckPathId(request, "id")) return *bad;
+    const std::string id(request.PathParam("id"));
+    std::optional<HttpResponse> problem;
+    auto rows = ReadRows(request, kind, /*allow_array=*/false, &problem);
+    if (!rows) return *problem;
+    nlohmann::json& row = (*rows)[0];
+    if (row.contains("id") && row["id"] != id) {
+      return BadParameter("id", "in the body differs from the id in the path");
+    }
+    row["id"] = id;
+    const nlohmann::json before = load(id);
+    JsonLanding landing =
+        LandJsonRows(s_, request, kind, *rows, before.is_null() ? "create" : "update", entity, id,
+                     before, [&] { return load(id); });
+    if (landing.problem) return *landing.problem;
+    return HttpResponse::Json(before.is_null() ? 201 : 200, load(id));
+  }
+
+  HttpResponse DeleteEntity(const HttpRequest& request, const char* entity,
+                            const std::function<Result<nlohmann::json>(std::string_view)>& load,
+                            const std::function<Result<bool>(std::string_view)>& remove) const {
+    if (auto bad = CheckPathId(request, "id")) return *bad;
+    const std::string id(request.PathParam("id"));
+    bool found = true;
+    const Status status = s_.catalog->Transaction([&]() -> Status {
+      auto before = load(id);
+      if (!before.ok()) return before.status();
+      if (before->is_null()) {
+        found = false;
+        return Status::NotFound(id);
+      }
+      auto removed = remove(id);
+      if (!removed.ok()) return removed.status();
+      auto seq = s_.audit->Append(
+          AuditFor(request, *s_.clock, "delete", entity, id, *before, nlohmann::json()));
+      return seq.ok() ? Status::Ok() : seq.status();
+    });
+    if (!found) return NotFound(entity, id);
+    if (!status.ok()) return StoreFailure(status);
+    HttpResponse response;
+    response.status = 204;
+    return response;
+  }
+
+  HttpResponse ListStoresNear(const HttpRequest& request, std::string_view near,
+                              const std::string& zone, int limit) const {
+    const size_t comma = near.find(',');
+    const auto lat =
+        comma == std::string_view::npos ? std::nullopt : ParseDouble(near.substr(0, comma));
+    const auto lon =
+        comma == std::string_view::npos ? std::nullopt : ParseDouble(near.substr(comma + 1));
+    if (!lat || !lon || *lat < -90 || *lat > 90 || *lon < -180 || *lon > 180) {
+      return BadParameter("near", "must be lat,lon in decimal degrees, e.g. 45.76,4.84");
+    }
+    double radius = 10;
+    if (auto text = request.Query("radius_km")) {
+      auto parsed = ParseDouble(*text);
+      if (!parsed || *parsed <= 0 || *parsed > 1000) {
+        return BadParameter("radius_km", "must be a number of kilometres above 0, at most 1000");
+      }
+      radius = *parsed;
+    }
+    std::optional<HttpResponse> problem;
+    const std::string offset_key = CursorKey(request, "stores-near", &problem);
+    if (problem) return *problem;
+    size_t offset = 0;
+    if (!offset_key.empty()) {
+      auto [end, ec] =
+          std::from_chars(offset_key.data(), offset_key.data() + offset_key.size(), offset);
+      if (ec != std::errc()) return BadParameter("cursor", "is not a cursor of this list");
+    }
+    auto stores = s_.catalog->ListAllStores();
+    if (!stores.ok()) return StoreFailure(stores.status());
+    std::vector<std::pair<double, const Store*>> hits;
+    for (const Store& st : *stores) {
+      if (!zone.empty() && st.price_zone != zone) continue;
+      const double d = DistanceKm(*lat, *lon, st.lat, st.lon);
+      if (d <= radius) hits.emplace_back(d, &st);
+    }
+    std::sort(hits.begin(), hits.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first < b.first : a.second->id < b.second->id;
+    });
+    nlohmann::json items = nlohmann::json::array();
+    for (size_t i = offset; i < hits.size() && i < offset + limit; ++i) {
+      nlohmann::json item = ToJson(*hits[i].second);
+      item["distance_km"] = std::round(hits[i].first * 1000) / 1000;
+      items.push_back(std::move(item));
+    }
+    const std::string next =
+        offset + limit < hits.size() ? std::to_string(offset + limit) : std::string();
+    return HttpResponse::Json(200, PageJson(std::move(items), "stores-near", next));
+  }
+
+  const ApiServices& s_;
+};
+
+}  // namespace
+
+Status AddCatalogRoutes(HttpServer& server, const ApiServices& services) {
+  auto routes = std::make_shared<CatalogRoutes>(services);
+  auto bind = [routes](HttpResponse (CatalogRoutes::*method)(const HttpRequest&) const) {
+    return [routes, method](const HttpRequest& request) { return ((*routes).*method)(request); };
+  };
+  const std::vector<std::string> json_body = {"application/json"};
+  const std::vector<std::string> import_body = {
+      "text/csv", "application/json", "application/x-ndjson", "application/ndjson", "text/plain"};
+  std::vector<Route> table = {
+      {"GET", "/api/v1/products", Role::kViewer, false, {}, "", bind(&CatalogRoutes::ListProducts)},
+      {"GET",
+       "/api/v1/products/{id}",
+       Role::kViewer,
+       false,
+       {},
+       "",
+       bind(&CatalogRoutes::GetProduct)},
+      {"PUT", "/api/v1/products/{id}", Role::kEditor, false, json_body, "",
+       bind(&CatalogRoutes::PutProduct)},
+      {"DELETE",
+       "/api/v1/products/{id}",
+       Role::kEditor,
+       false,
+       {},
+       "",
+       bind(&CatalogRoutes::DeleteProduct)},
+      {"GET",
+       "/api/v1/products/{id}/price-history",
+       Role::kViewer,
+       false,
+       {},
+       "",
+       bind(&CatalogRoutes::PriceHistory)},
+      {"GET", "/api/v1/stores", Role::kViewer, false, {}, "", bind(&CatalogRoutes::ListStores)},
+      {"GET", "/api/v1/stores/{id}", Role::kViewer, false, {}, "", bind(&CatalogRoutes::GetStore)},
+      {"PUT", "/api/v1/stores/{id}", Role::kEditor, false, json_body, "",
+       bind(&CatalogRoutes::PutStore)},
+      {"DELETE",
+       "/api/v1/stores/{id}",
+       Role::kEditor,
+       false,
+       {},
+       "",
+       bind(&CatalogRoutes::DeleteStore)},
+      {"GET", "/api/v1/prices", Role::kViewer, false, {}, "", bind(&CatalogRoutes::ListPrices)},
+      {"PUT", "/api/v1/prices", Role::kEditor, false, json_body, "",
+       [routes](const HttpRequest& r) { return routes->PutRows(r, ImportKind::kPrices); }},
+      {"GET", "/api/v1/stock", Role::kViewer, false, {}, "", bind(&CatalogRoutes::ListStock)},
+      {"PUT", "/api/v1/stock", Role::kEditor, false, json_body, "",
+       [routes](const HttpRequest& r) { return routes->PutRows(r, ImportKind::kStock); }},
+      {"POST", "/api/v1/imports/{kind}", Role::kEditor, false, import_body, "",
+       bind(&CatalogRoutes::PostImport)},
+  };
+  for (Route& route : table) VITRINE_RETURN_IF_ERROR(server.AddRoute(std::move(route)));
+  return Status::Ok();
+}
+
+}  // namespace vitrine::api

@@ -1,0 +1,103 @@
+// Oversight routes: the audit log, dashboard figures and the OpenAPI document.
+#include <charconv>
+#include <map>
+
+#include "api_routes.h"
+#include "api_support.h"
+
+namespace vitrine::api {
+namespace {
+
+class OversightRoutes {
+ public:
+  explicit OversightRoutes(const ApiServices& services) : s_(services) {}
+
+  HttpResponse ListAudit(const HttpRequest& request) const {
+    std::optional<HttpResponse> problem;
+    AuditQuery query;
+    query.entity = request.Query("entity").value_or("");
+    query.entity_id = request.Query("id").value_or("");
+    if (query.entity.size() > 50) return BadParameter("entity", "is longer than 50 bytes");
+    if (query.entity_id.size() > 200) return BadParameter("id", "is longer than 200 bytes");
+    const std::string before = CursorKey(request, "audit", &problem);
+    if (!problem && !before.empty()) {
+      auto [end, ec] =
+          std::from_chars(before.data(), before.data() + before.size(), query.before_seq);
+      if (ec != std::errc() || query.before_seq <= 0) {
+        problem = BadParameter("cursor", "is not a cursor of this list");
+      }
+    }
+    if (!problem) {
+      if (auto limit = ParseLimit(request, &problem)) query.limit = *limit;
+    }
+    if (problem) return *problem;
+    auto entries = s_.audit->ListAudit(query);
+    if (!entries.ok()) return StoreFailure(entries.status());
+    nlohmann::json items = nlohmann::json::array();
+    for (const AuditEntry& e : *entries) items.push_back(ToJson(e));
+    // A full page may have more behind it; the cursor is the oldest seq shown.
+    const std::string next = static_cast<int>(entries->size()) == query.limit
+                                 ? std::to_string(entries->back().seq)
+                                 : std::string();
+    return HttpResponse::Json(200, PageJson(std::move(items), "audit", next));
+  }
+
+  HttpResponse Stats(const HttpRequest&) const {
+    auto counts = s_.catalog->Counts();
+    if (!counts.ok()) return StoreFailure(counts.status());
+    auto stores = s_.catalog->ListAllStores();
+    if (!stores.ok()) return StoreFailure(stores.status());
+    std::map<std::string, int> by_zone;
+    for (const Store& st : *stores) ++by_zone[st.price_zone];
+    return HttpResponse::Json(200, {{"products", counts->products},
+                                    {"stores", counts->stores},
+                                    {"price_zones", counts->price_zones},
+                                    {"price_entries", counts->price_entries},
+                                    {"stock_levels", counts->stock_levels},
+                                    {"stores_by_zone", by_zone}});
+  }
+
+  HttpResponse OpenApi(const HttpRequest&) const {
+    return HttpResponse::Text(200, std::string(OpenApiDocument()), "application/json");
+  }
+
+ private:
+  const ApiServices& s_;
+};
+
+}  // namespace
+
+Status AddOversightRoutes(HttpServer& server, const ApiServices& services) {
+  auto routes = std::make_shared<OversightRoutes>(services);
+  auto bind = [routes](HttpResponse (OversightRoutes::*method)(const HttpRequest&) const) {
+    return [routes, method](const HttpRequest& request) { return ((*routes).*method)(request); };
+  };
+  std::vector<Route> table = {
+      {"GET", "/api/v1/audit", Role::kApprover, false, {}, "", bind(&OversightRoutes::ListAudit)},
+      {"GET", "/api/v1/stats", Role::kViewer, false, {}, "", bind(&OversightRoutes::Stats)},
+      {"GET",
+       "/api/v1/openapi.json",
+       Role::kPublic,
+       false,
+       {},
+       "",
+       bind(&OversightRoutes::OpenApi)},
+  };
+  for (Route& route : table) VITRINE_RETURN_IF_ERROR(server.AddRoute(std::move(route)));
+  return Status::Ok();
+}
+
+}  // namespace vitrine::api
+
+namespace vitrine {
+
+Status AddApiRoutes(HttpServer& server, const ApiServices& services) {
+  if (!services.catalog || !services.accounts || !services.audit || !services.clock) {
+    return Status::InvalidArgument("the API needs a catalogue, accounts, an audit log and a clock");
+  }
+  VITRINE_RETURN_IF_ERROR(api::AddCatalogRoutes(server, services));
+  VITRINE_RETURN_IF_ERROR(api::AddAccountRoutes(server, services));
+  return api::AddOversightRoutes(server, services);
+}
+
+}  // namespace vitrine
