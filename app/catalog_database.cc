@@ -1,7 +1,5 @@
 #include "catalog_database.h"
 
-#include "store/sqlite_catalog.h"
-
 namespace vitrine {
 
 Result<DatabaseUrl> ParseDatabaseUrl(const std::string& url) {
@@ -17,12 +15,12 @@ Result<DatabaseUrl> ParseDatabaseUrl(const std::string& url) {
   return DatabaseUrl{path};
 }
 
-Result<std::unique_ptr<CatalogRepository>> OpenCatalog(const DatabaseUrl& url, bool migrate) {
+Result<std::unique_ptr<SqliteCatalog>> OpenCatalog(const DatabaseUrl& url, bool migrate) {
   SqliteOptions options;
   options.migrate = migrate;
   auto db = SqliteCatalog::Open(url.sqlite_path, options);
   if (!db.ok()) return db.status().WithContext("opening " + url.sqlite_path);
-  return std::unique_ptr<CatalogRepository>(std::move(db).value());
+  return std::move(db).value();
 }
 
 }  // namespace vitrine

@@ -5,8 +5,8 @@
 #include <memory>
 #include <string>
 
-#include "catalog/repository.h"
 #include "common/status.h"
+#include "store/sqlite_catalog.h"
 
 namespace vitrine {
 
@@ -17,7 +17,9 @@ struct DatabaseUrl {
 // InvalidArgument for an unknown scheme or an empty path.
 Result<DatabaseUrl> ParseDatabaseUrl(const std::string& url);
 
-// Opens (creating when needed) and, when `migrate`, brings the schema up to date.
-Result<std::unique_ptr<CatalogRepository>> OpenCatalog(const DatabaseUrl& url, bool migrate);
+// Opens (creating when needed) and, when `migrate`, brings the schema up to date. The
+// SQLite backend is the catalogue, the accounts and the audit log at once, so that a write
+// and its audit entry share a transaction.
+Result<std::unique_ptr<SqliteCatalog>> OpenCatalog(const DatabaseUrl& url, bool migrate);
 
 }  // namespace vitrine

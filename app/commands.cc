@@ -79,12 +79,53 @@ stores of each zone, and a few products with their current national price.
 )",
        {{"db"}, {"json"}},
        RunSummary},
+      {"serve",
+       "serve the HTTP API",
+       R"(Usage: vitrine serve [--db sqlite:PATH] [OPTIONS]
+
+Serves the API of docs/openapi.json until SIGTERM or SIGINT, then stops accepting
+connections, lets the requests in flight finish and closes the database cleanly. One JSON
+access-log line per request goes to standard error.
+
+Options:
+  --db URL              the database (default sqlite:vitrine.db)
+  --address A           address to listen on (default 0.0.0.0)
+  --port N              TCP port (default 8080; 0 picks a free one and prints it)
+  --threads N           worker threads (default: the number of cores)
+  --max-body-mb N       largest request body, for imports (default 16)
+  --rate-limit SPEC     per-principal limits: ROLE=PER_SECOND[:BURST],... or off
+                        (default platform=20:40,viewer=50:100,editor=50:100,
+                        approver=50:100,admin=100:200)
+)",
+       {{"db", "address", "port", "threads", "max-body-mb", "rate-limit"}, {}},
+       RunServe},
+      {"token",
+       "create, list or revoke API tokens",
+       R"(Usage: vitrine token create --role ROLE [--channel C] [--name NAME] [--db sqlite:PATH]
+       vitrine token list [--db sqlite:PATH]
+       vitrine token revoke ID [--db sqlite:PATH]
+
+create prints the token once: only its SHA-256 is kept. ROLE is viewer, editor, approver,
+admin or platform; a platform token needs --channel (google, meta, leaflet...).
+)",
+       {{"db", "role", "channel", "name"}, {"json"}},
+       RunToken},
+      {"user",
+       "add a user of the web UI and API",
+       R"(Usage: vitrine user add LOGIN --role ROLE [--name DISPLAY] [--password-stdin]
+       [--db sqlite:PATH]
+
+ROLE is viewer, editor, approver or admin. The password is read from standard input with
+--password-stdin (at least 12 characters); otherwise a strong one is generated and printed
+once.
+)",
+       {{"db", "role", "name"}, {"password-stdin"}},
+       RunUser},
   };
   return commands;
 }
 
-std::unique_ptr<CatalogRepository> OpenCatalogOrReport(const CommandLine& command_line,
-                                                       bool migrate) {
+std::unique_ptr<SqliteCatalog> OpenCatalogOrReport(const CommandLine& command_line, bool migrate) {
   auto url = ParseDatabaseUrl(command_line.ValueOr("db", "sqlite:vitrine.db"));
   if (!url.ok()) {
     std::fprintf(stderr, "vitrine: %s\n", url.status().message().c_str());

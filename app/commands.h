@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "catalog/repository.h"
 #include "command_line.h"
+#include "store/sqlite_catalog.h"
 
 namespace vitrine {
 
@@ -25,10 +25,13 @@ int RunMigrate(const CommandLine& command_line);
 int RunImport(const CommandLine& command_line);
 int RunDemo(const CommandLine& command_line);
 int RunSummary(const CommandLine& command_line);
+int RunServe(const CommandLine& command_line);
+int RunToken(const CommandLine& command_line);
+int RunUser(const CommandLine& command_line);
 
 // Shared by the verbs that open the catalogue: reads --db (default sqlite:vitrine.db).
 // Prints the error and returns nullptr when it cannot be opened.
-std::unique_ptr<CatalogRepository> OpenCatalogOrReport(const CommandLine& command_line,
-                                                       bool migrate = true);
+std::unique_ptr<SqliteCatalog> OpenCatalogOrReport(const CommandLine& command_line,
+                                                   bool migrate = true);
 
 }  // namespace vitrine

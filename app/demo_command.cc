@@ -1,6 +1,7 @@
 // `vitrine demo` and `vitrine summary`.
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "app/demo_retailer.h"
@@ -8,6 +9,7 @@
 #include "catalog_database.h"
 #include "commands.h"
 #include "import_output.h"
+#include "server/account_admin.h"
 
 #ifndef VITRINE_DEFAULT_DATA_DIR
 #define VITRINE_DEFAULT_DATA_DIR "data"
@@ -20,6 +22,36 @@ std::filesystem::path DefaultOutDir(const CommandLine& command_line) {
   auto url = ParseDatabaseUrl(command_line.ValueOr("db", "sqlite:vitrine.db"));
   std::filesystem::path db = url.ok() ? url->sqlite_path : "vitrine.db";
   return db.parent_path() / "vitrine-data";
+}
+
+// The demo's admin login and token, printed and kept (readable by the owner only) so the
+// Quick start can show them again on every start: only their hashes are in the database.
+int CreateDemoAdmin(SqliteCatalog& db, const std::filesystem::path& credentials_path) {
+  auto existing = db.GetUser("admin");
+  if (!existing.ok()) {
+    std::fprintf(stderr, "vitrine demo: %s\n", existing.status().message().c_str());
+    return kExitStore;
+  }
+  if (existing->has_value()) return kExitOk;  // seeded before: keep its credentials
+  AccountWriter writer{db, db, db, SystemClock::Instance(), "demo", ""};
+  const std::string password = RandomHex(12);
+  auto user = CreateUserAccount(writer, {"admin", "Demo administrator", Role::kAdmin, password});
+  auto token = user.ok() ? IssueApiToken(writer, {"demo admin token", Role::kAdmin, ""})
+                         : Result<IssuedToken>(user.status());
+  if (!token.ok()) {
+    std::fprintf(stderr, "vitrine demo: %s\n", token.status().message().c_str());
+    return kExitStore;
+  }
+  const std::string text =
+      "login:    admin\npassword: " + password + "\ntoken:    " + token->secret + "\n";
+  {
+    std::ofstream out(credentials_path, std::ios::trunc);
+    out << text;
+  }
+  std::filesystem::permissions(
+      credentials_path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::printf("Demo administrator (also in %s):\n%s", credentials_path.c_str(), text.c_str());
+  return kExitOk;
 }
 
 }  // namespace
@@ -81,8 +113,7 @@ int RunDemo(const CommandLine& command_line) {
     if (code > worst) worst = code;
   }
   if (worst != kExitOk) return worst;
-  std::printf("The demo retailer is in the database; `vitrine summary` shows what it holds.\n");
-  return kExitOk;
+  return CreateDemoAdmin(*catalog, options.out_dir.parent_path() / "demo-credentials.txt");
 }
 
 int RunSummary(const CommandLine& command_line) {

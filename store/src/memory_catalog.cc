@@ -321,7 +321,8 @@ Result<Page<Price>> MemoryCatalog::ListPrices(const PriceQuery& query) {
     if (!cursor.ok()) return cursor.status();
     after = PriceSeries{cursor->product_id, cursor->level, cursor->level_id};
   }
-  const Instant at = query.at ? *query.at : SystemClock::Instance().Now();
+  VITRINE_RETURN_IF_ERROR(store_internal::CheckPriceInstant(query.at));
+  const Instant at = query.at;
 
   Lock lock(*this);
   Page<Price> page;

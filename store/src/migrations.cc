@@ -120,8 +120,64 @@ CREATE TABLE stock (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 2: accounts and the audit log. Notes:
+// - Roles are stored by RoleName, not by enum value, so reordering Role cannot silently
+//   change anyone's rights; channel, created_by and request_id are '' when absent.
+// - sessions.user_id has no foreign key: users are never deleted (they are disabled), and a
+//   session of a disabled user is refused when it is used.
+// - sessions_by_expiry serves the purge of expired sessions that CreateSession runs.
+// - audit_log.seq is AUTOINCREMENT so a committed seq is never handed out again, even if the
+//   newest entries were removed by hand (the hub never deletes any): a seq quoted in a report
+//   or a before_seq cursor keeps naming one entry. before_json/after_json are NULL for a JSON
+//   null. audit_by_entity serves "the history of this product", newest first.
+constexpr std::string_view kAccountsV2 = R"sql(
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  display_name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  disabled INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE api_tokens (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  secret_hash TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER,
+  last_used_at INTEGER
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX api_tokens_by_secret_hash ON api_tokens(secret_hash);
+
+CREATE TABLE sessions (
+  id_hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_by_expiry ON sessions(expires_at);
+
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  entity TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  before_json TEXT,
+  after_json TEXT,
+  request_id TEXT NOT NULL
+);
+CREATE INDEX audit_by_entity ON audit_log(entity, entity_id, seq);
+)sql";
+
 constexpr SchemaMigration kMigrations[] = {
     {1, "catalog: products, stores, price zones, prices, stock", kCatalogV1},
+    {2, "accounts: users, API tokens, sessions; audit log", kAccountsV2},
 };
 
 constexpr std::string_view kCreateMigrationsTable =

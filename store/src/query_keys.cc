@@ -10,6 +10,13 @@ Status CheckLimit(int limit) {
   return Status::Ok();
 }
 
+Status CheckPriceInstant(Instant at) {
+  if (at == Instant{}) {
+    return Status::InvalidArgument("PriceQuery.at is required: pass the clock's now");
+  }
+  return Status::Ok();
+}
+
 std::string PriceKey(const Price& price) {
   std::string key = price.product_id;
   key += '|';

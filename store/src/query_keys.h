@@ -8,11 +8,15 @@
 #include "catalog/price.h"
 #include "catalog/stock.h"
 #include "common/status.h"
+#include "common/time.h"
 
 namespace vitrine::store_internal {
 
 // InvalidArgument unless 1 <= limit <= 1000.
 Status CheckLimit(int limit);
+
+// InvalidArgument for the default Instant: PriceQuery.at was not set.
+Status CheckPriceInstant(Instant at);
 
 // "product_id|level|level_id" with the level spelled by PriceLevelName.
 std::string PriceKey(const Price& price);

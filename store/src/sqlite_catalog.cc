@@ -829,7 +829,8 @@ Result<Page<Price>> SqliteCatalog::ListPrices(const PriceQuery& query) {
     if (!cursor.ok()) return cursor.status();
     after = std::move(cursor).value();
   }
-  const Instant at = query.at ? *query.at : SystemClock::Instance().Now();
+  VITRINE_RETURN_IF_ERROR(store_internal::CheckPriceInstant(query.at));
+  const Instant at = query.at;
   // With a single max() aggregate, SQLite takes the other columns from the row holding the
   // maximum: the entry in force at `at` for each series.
   std::string sql = std::string("SELECT product_id, level, level_id, amount_minor, currency, ") +

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "catalog/accounts.h"
+#include "catalog/audit.h"
 #include "catalog/repository.h"
 #include "store/memory_catalog.h"
 #include "store/sqlite_catalog.h"
@@ -63,6 +65,11 @@ class CatalogConformanceTest : public ::testing::TestWithParam<Backend> {
   void SetUp() override {
     repo_ = GetParam().make(dir_.path());
     ASSERT_NE(repo_, nullptr);
+    // Every backend is all three: that is what lets an audit entry join a catalogue write.
+    accounts_ = dynamic_cast<AccountRepository*>(repo_.get());
+    ASSERT_NE(accounts_, nullptr);
+    audit_ = dynamic_cast<AuditLog*>(repo_.get());
+    ASSERT_NE(audit_, nullptr);
   }
   void TearDown() override { repo_.reset(); }
 
@@ -108,8 +115,27 @@ class CatalogConformanceTest : public ::testing::TestWithParam<Backend> {
     return c.ok() ? *c : CatalogCounts{};
   }
 
+  // Appends and returns the seq, failing the test on an error.
+  int64_t Append(const AuditEntry& entry) {
+    auto seq = audit_->Append(entry);
+    EXPECT_TRUE(seq.ok()) << seq.status().ToString();
+    return seq.ok() ? *seq : -1;
+  }
+  // The seqs ListAudit returns for `query`, in its order.
+  std::vector<int64_t> AuditSeqs(const AuditQuery& query) {
+    auto entries = audit_->ListAudit(query);
+    EXPECT_TRUE(entries.ok()) << entries.status().ToString();
+    std::vector<int64_t> seqs;
+    if (entries.ok()) {
+      for (const AuditEntry& e : *entries) seqs.push_back(e.seq);
+    }
+    return seqs;
+  }
+
   testing::TempDir dir_;
   std::unique_ptr<CatalogRepository> repo_;
+  AccountRepository* accounts_ = nullptr;  // repo_ seen as its other interfaces
+  AuditLog* audit_ = nullptr;
 };
 
 // ----- products --------------------------------------------------------------------------------
@@ -252,6 +278,7 @@ TEST_P(CatalogConformanceTest, ListLimitsOutsideOneToThousandAreInvalid) {
     sq.limit = limit;
     EXPECT_EQ(repo_->ListStores(sq).status().code(), StatusCode::kInvalidArgument);
     PriceQuery prq;
+    prq.at = T(0);
     prq.limit = limit;
     EXPECT_EQ(repo_->ListPrices(prq).status().code(), StatusCode::kInvalidArgument);
     StockQuery stq;
@@ -674,11 +701,13 @@ TEST_P(CatalogConformanceTest, ListPricesGivesTheEntryInForceAtAnInstant) {
   EXPECT_THAT(at(20), ElementsAre("P1|national|=120", "P1|zone|Z1=95"));
   EXPECT_THAT(at(31), ElementsAre("P1|national|=120", "P1|zone|Z1=95", "P1|store|S1=90",
                                   "P2|national|=300"));
-  // No instant: now, long after every entry.
-  auto now = repo_->ListPrices(PriceQuery());
-  ASSERT_TRUE(now.ok());
-  EXPECT_EQ(now->items.size(), 4u);
-  EXPECT_EQ(now->items[0].effective_from, T(20));
+  // Long after every entry, the latest ones are in force.
+  EXPECT_THAT(at(1'000'000), ElementsAre("P1|national|=120", "P1|zone|Z1=95", "P1|store|S1=90",
+                                         "P2|national|=300"));
+  // No instant is a caller's mistake, not "the prices of 1970".
+  auto missing = repo_->ListPrices(PriceQuery());
+  EXPECT_EQ(missing.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(missing.status().message(), HasSubstr("PriceQuery.at"));
 }
 
 TEST_P(CatalogConformanceTest, ListPricesFiltersAndPages) {
@@ -724,6 +753,7 @@ TEST_P(CatalogConformanceTest, ListPricesFiltersAndPages) {
   EXPECT_EQ(one->items[0].amount, Money::Euros(97));
 
   q = PriceQuery();
+  q.at = T(1);
   q.after = "no-bars";
   EXPECT_EQ(repo_->ListPrices(q).status().code(), StatusCode::kInvalidArgument);
   q.after = "P1|galaxy|";
@@ -796,6 +826,423 @@ TEST_P(CatalogConformanceTest, CountsCountEveryKind) {
   EXPECT_EQ(c.price_zones, 2);
   EXPECT_EQ(c.price_entries, 3);
   EXPECT_EQ(c.stock_levels, 2);
+}
+
+// ----- accounts ---------------------------------------------------------------------------------
+
+User MakeUser(std::string id, Role role, std::string display_name = "Alice Martin") {
+  User u;
+  u.id = std::move(id);
+  u.display_name = std::move(display_name);
+  u.role = role;
+  u.password_hash = "$scrypt$ln=15,r=8,p=1$c2FsdA$aGFzaA";
+  u.created_at = T(1);
+  return u;
+}
+
+ApiToken MakeToken(std::string id, std::string secret_hash) {
+  ApiToken t;
+  t.id = std::move(id);
+  t.name = "Google Merchant pull";
+  t.role = Role::kPlatform;
+  t.channel = "google";
+  t.secret_hash = std::move(secret_hash);
+  t.created_by = "admin@example.com";
+  t.created_at = T(2);
+  return t;
+}
+
+void ExpectSameUser(const User& got, const User& want) {
+  EXPECT_EQ(got.id, want.id);
+  EXPECT_EQ(got.display_name, want.display_name);
+  EXPECT_EQ(got.role, want.role);
+  EXPECT_EQ(got.password_hash, want.password_hash);
+  EXPECT_EQ(got.disabled, want.disabled);
+  EXPECT_EQ(got.created_at, want.created_at);
+}
+
+void ExpectSameToken(const ApiToken& got, const ApiToken& want) {
+  EXPECT_EQ(got.id, want.id);
+  EXPECT_EQ(got.name, want.name);
+  EXPECT_EQ(got.role, want.role);
+  EXPECT_EQ(got.channel, want.channel);
+  EXPECT_EQ(got.secret_hash, want.secret_hash);
+  EXPECT_EQ(got.created_by, want.created_by);
+  EXPECT_EQ(got.created_at, want.created_at);
+  EXPECT_EQ(got.revoked_at, want.revoked_at);
+  EXPECT_EQ(got.last_used_at, want.last_used_at);
+}
+
+TEST_P(CatalogConformanceTest, UsersArePutGotListedByIdAndReplaced) {
+  const User bob = MakeUser("bob@example.com", Role::kEditor, "Bob Dupré");
+  User alice = MakeUser("alice@example.com", Role::kAdmin);
+  ASSERT_TRUE(accounts_->PutUser(bob).ok());
+  ASSERT_TRUE(accounts_->PutUser(alice).ok());
+
+  auto got = accounts_->GetUser("bob@example.com");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_TRUE(got->has_value());
+  ExpectSameUser(**got, bob);
+  auto missing = accounts_->GetUser("carol@example.com");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value());
+
+  auto users = accounts_->ListUsers();
+  ASSERT_TRUE(users.ok()) << users.status().ToString();
+  ASSERT_EQ(users->size(), 2u);
+  EXPECT_EQ((*users)[0].id, "alice@example.com");
+  EXPECT_EQ((*users)[1].id, "bob@example.com");
+
+  // Put with a taken id replaces every field.
+  alice.role = Role::kViewer;
+  alice.disabled = true;
+  alice.display_name = "Alice M.";
+  alice.password_hash = "$scrypt$new";
+  ASSERT_TRUE(accounts_->PutUser(alice).ok());
+  got = accounts_->GetUser("alice@example.com");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  ExpectSameUser(**got, alice);
+  EXPECT_EQ(accounts_->ListUsers()->size(), 2u);
+}
+
+TEST_P(CatalogConformanceTest, EveryRoleRoundTrips) {
+  for (Role role : {Role::kPlatform, Role::kViewer, Role::kEditor, Role::kApprover, Role::kAdmin}) {
+    const std::string id = std::string(RoleName(role)) + "@example.com";
+    ASSERT_TRUE(accounts_->PutUser(MakeUser(id, role)).ok());
+    auto got = accounts_->GetUser(id);
+    ASSERT_TRUE(got.ok() && got->has_value()) << id;
+    EXPECT_EQ((*got)->role, role) << id;
+  }
+}
+
+TEST_P(CatalogConformanceTest, TokensRoundTripAndAreFoundBySecretHash) {
+  ApiToken google = MakeToken("tok_00000000000b", "hash-b");
+  ApiToken cli = MakeToken("tok_00000000000a", "hash-a");
+  cli.role = Role::kAdmin;
+  cli.channel = "";
+  cli.created_by = "cli";
+  cli.last_used_at = T(3);
+  ASSERT_TRUE(accounts_->CreateToken(google).ok());
+  ASSERT_TRUE(accounts_->CreateToken(cli).ok());
+
+  auto found = accounts_->FindTokenBySecretHash("hash-b");
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  ASSERT_TRUE(found->has_value());
+  ExpectSameToken(**found, google);
+  auto by_id = accounts_->GetToken("tok_00000000000a");
+  ASSERT_TRUE(by_id.ok() && by_id->has_value());
+  ExpectSameToken(**by_id, cli);
+
+  EXPECT_FALSE(accounts_->FindTokenBySecretHash("hash-z")->has_value());
+  EXPECT_FALSE(accounts_->GetToken("tok_ffffffffffff")->has_value());
+
+  auto all = accounts_->ListTokens();
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].id, "tok_00000000000a");
+  EXPECT_EQ((*all)[1].id, "tok_00000000000b");
+}
+
+TEST_P(CatalogConformanceTest, CreateTokenRefusesATakenIdOrSecretHash) {
+  ASSERT_TRUE(accounts_->CreateToken(MakeToken("tok_1", "hash-1")).ok());
+
+  ApiToken same_id = MakeToken("tok_1", "hash-2");
+  same_id.name = "impostor";
+  Status s = accounts_->CreateToken(same_id);
+  EXPECT_EQ(s.code(), StatusCode::kAlreadyExists) << s.ToString();
+  EXPECT_THAT(s.message(), HasSubstr("tok_1"));
+  EXPECT_EQ(accounts_->GetToken("tok_1")->value().name, "Google Merchant pull");
+  EXPECT_FALSE(accounts_->FindTokenBySecretHash("hash-2")->has_value());
+
+  s = accounts_->CreateToken(MakeToken("tok_2", "hash-1"));
+  EXPECT_EQ(s.code(), StatusCode::kAlreadyExists) << s.ToString();
+  EXPECT_FALSE(accounts_->GetToken("tok_2")->has_value());
+  EXPECT_EQ(accounts_->ListTokens()->size(), 1u);
+}
+
+TEST_P(CatalogConformanceTest, RevokeTokenSucceedsOnceAndTheTokenStaysFindable) {
+  ASSERT_TRUE(accounts_->CreateToken(MakeToken("tok_1", "hash-1")).ok());
+  auto first = accounts_->RevokeToken("tok_1", T(50));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_TRUE(*first);
+  auto again = accounts_->RevokeToken("tok_1", T(60));
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(*again);
+  auto unknown = accounts_->RevokeToken("tok_ghost", T(60));
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_FALSE(*unknown);
+
+  // Found with revoked_at set, at the first revocation's time: the caller refuses it.
+  auto found = accounts_->FindTokenBySecretHash("hash-1");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->revoked_at, std::optional<Instant>(T(50)));
+  EXPECT_EQ(accounts_->GetToken("tok_1")->value().revoked_at, std::optional<Instant>(T(50)));
+}
+
+TEST_P(CatalogConformanceTest, TouchTokenRecordsUsesAtMostOnceAMinute) {
+  ASSERT_TRUE(accounts_->CreateToken(MakeToken("tok_1", "hash-1")).ok());
+  ASSERT_TRUE(accounts_->CreateToken(MakeToken("tok_2", "hash-2")).ok());
+  auto last_used = [&]() { return accounts_->GetToken("tok_1")->value().last_used_at; };
+  EXPECT_EQ(last_used(), std::nullopt);
+
+  ASSERT_TRUE(accounts_->TouchToken("tok_1", T(100)).ok());
+  EXPECT_EQ(last_used(), std::optional<Instant>(T(100)));
+  // Within the minute: not written.
+  ASSERT_TRUE(accounts_->TouchToken("tok_1", T(159)).ok());
+  EXPECT_EQ(last_used(), std::optional<Instant>(T(100)));
+  // A minute later: written.
+  ASSERT_TRUE(accounts_->TouchToken("tok_1", T(160)).ok());
+  EXPECT_EQ(last_used(), std::optional<Instant>(T(160)));
+  // Never back in time, even by more than a minute.
+  ASSERT_TRUE(accounts_->TouchToken("tok_1", T(10)).ok());
+  EXPECT_EQ(last_used(), std::optional<Instant>(T(160)));
+  // Only the named token.
+  EXPECT_EQ(accounts_->GetToken("tok_2")->value().last_used_at, std::nullopt);
+
+  EXPECT_EQ(accounts_->TouchToken("tok_ghost", T(200)).code(), StatusCode::kNotFound);
+}
+
+TEST_P(CatalogConformanceTest, SessionsAreFoundUntilTheyExpireOrAreDeleted) {
+  const Session session{"sess-hash-1", "alice@example.com", T(0), T(100)};
+  ASSERT_TRUE(accounts_->CreateSession(session).ok());
+
+  auto found = accounts_->FindSession("sess-hash-1", T(99));
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->id_hash, "sess-hash-1");
+  EXPECT_EQ((*found)->user_id, "alice@example.com");
+  EXPECT_EQ((*found)->created_at, T(0));
+  EXPECT_EQ((*found)->expires_at, T(100));
+  // Expired from expires_at on.
+  EXPECT_FALSE(accounts_->FindSession("sess-hash-1", T(100))->has_value());
+  EXPECT_FALSE(accounts_->FindSession("sess-hash-1", T(5000))->has_value());
+  EXPECT_FALSE(accounts_->FindSession("sess-other", T(0))->has_value());
+
+  Status dup = accounts_->CreateSession({"sess-hash-1", "bob@example.com", T(1), T(200)});
+  EXPECT_EQ(dup.code(), StatusCode::kAlreadyExists) << dup.ToString();
+  EXPECT_EQ(accounts_->FindSession("sess-hash-1", T(2))->value().user_id, "alice@example.com");
+
+  ASSERT_TRUE(accounts_->DeleteSession("sess-hash-1").ok());
+  EXPECT_FALSE(accounts_->FindSession("sess-hash-1", T(2))->has_value());
+  EXPECT_TRUE(accounts_->DeleteSession("sess-hash-1").ok());  // logging out twice
+}
+
+TEST_P(CatalogConformanceTest, CreateSessionSweepsAwaySessionsExpiredByThen) {
+  ASSERT_TRUE(accounts_->CreateSession({"old", "alice@example.com", T(0), T(50)}).ok());
+  ASSERT_TRUE(accounts_->CreateSession({"live", "bob@example.com", T(0), T(500)}).ok());
+  ASSERT_TRUE(accounts_->FindSession("old", T(10))->has_value());
+
+  ASSERT_TRUE(accounts_->CreateSession({"new", "carol@example.com", T(60), T(600)}).ok());
+  // Asked about a time before it expired, "old" is still not there: it was deleted.
+  EXPECT_FALSE(accounts_->FindSession("old", T(10))->has_value());
+  EXPECT_TRUE(accounts_->FindSession("live", T(10))->has_value());
+  EXPECT_TRUE(accounts_->FindSession("new", T(60))->has_value());
+  // An expired session's id hash may be reused.
+  EXPECT_TRUE(accounts_->CreateSession({"live", "dave@example.com", T(500), T(900)}).ok());
+  EXPECT_EQ(accounts_->FindSession("live", T(500))->value().user_id, "dave@example.com");
+}
+
+// ----- audit log --------------------------------------------------------------------------------
+
+AuditEntry MakeEntry(std::string entity, std::string entity_id, std::string action = "update") {
+  AuditEntry e;
+  e.at = T(10);
+  e.actor = "user:alice@example.com";
+  e.action = std::move(action);
+  e.entity = std::move(entity);
+  e.entity_id = std::move(entity_id);
+  e.request_id = "req-1";
+  return e;
+}
+
+TEST_P(CatalogConformanceTest, AppendAssignsIncreasingSeqsAndIgnoresTheGivenOne) {
+  AuditEntry e = MakeEntry("product", "P1", "create");
+  e.seq = 999;
+  const int64_t first = Append(e);
+  e.seq = 0;
+  const int64_t second = Append(e);
+  const int64_t third = Append(MakeEntry("store", "S1"));
+  EXPECT_GT(first, 0);
+  EXPECT_LT(first, second);
+  EXPECT_LT(second, third);
+  EXPECT_NE(first, 999);
+  EXPECT_THAT(AuditSeqs(AuditQuery()), ElementsAre(third, second, first));
+}
+
+TEST_P(CatalogConformanceTest, ListAuditIsNewestFirstWithFiltersPagingAndLimit) {
+  std::vector<int64_t> p1;  // seqs of product P1's entries, oldest first
+  std::vector<int64_t> all;
+  for (int i = 0; i < 5; ++i) {
+    all.push_back(Append(MakeEntry("product", "P1")));
+    p1.push_back(all.back());
+    all.push_back(Append(MakeEntry("product", "P2")));
+    all.push_back(Append(MakeEntry("store", "P1")));  // same id, another entity
+  }
+  std::vector<int64_t> newest_first(all.rbegin(), all.rend());
+  EXPECT_EQ(AuditSeqs(AuditQuery()), newest_first);
+
+  AuditQuery q;
+  q.entity = "product";
+  q.entity_id = "P1";
+  EXPECT_THAT(AuditSeqs(q), ElementsAre(p1[4], p1[3], p1[2], p1[1], p1[0]));
+  q.entity_id = "";
+  EXPECT_EQ(AuditSeqs(q).size(), 10u);
+  q.entity = "";
+  q.entity_id = "P1";
+  EXPECT_EQ(AuditSeqs(q).size(), 10u);  // product P1 and store P1
+
+  // Paging P1's product history two at a time with before_seq.
+  q = AuditQuery();
+  q.entity = "product";
+  q.entity_id = "P1";
+  q.limit = 2;
+  std::vector<std::vector<int64_t>> pages;
+  for (;;) {
+    std::vector<int64_t> page = AuditSeqs(q);
+    if (page.empty()) break;
+    pages.push_back(page);
+    ASSERT_LE(pages.size(), 5u) << "paging does not end";
+    q.before_seq = page.back();
+  }
+  EXPECT_THAT(
+      pages, ElementsAre(ElementsAre(p1[4], p1[3]), ElementsAre(p1[2], p1[1]), ElementsAre(p1[0])));
+
+  q = AuditQuery();
+  q.before_seq = all[1];
+  EXPECT_THAT(AuditSeqs(q), ElementsAre(all[0]));
+  q.before_seq = all[0];
+  EXPECT_THAT(AuditSeqs(q), IsEmpty());
+
+  for (int limit : {0, -1, 1001}) {
+    AuditQuery bad;
+    bad.limit = limit;
+    EXPECT_EQ(audit_->ListAudit(bad).status().code(), StatusCode::kInvalidArgument) << limit;
+  }
+  AuditQuery negative;
+  negative.before_seq = -1;
+  EXPECT_EQ(audit_->ListAudit(negative).status().code(), StatusCode::kInvalidArgument);
+  AuditQuery max;
+  max.limit = 1000;
+  EXPECT_EQ(AuditSeqs(max).size(), all.size());
+}
+
+TEST_P(CatalogConformanceTest, AuditEntriesRoundTripEveryFieldAndAnyJson) {
+  AuditEntry created = MakeEntry("product", "Crème-1", "create");
+  created.at = T(42);
+  created.actor = "token:tok_1a2b3c4d5e6f";
+  created.request_id = "01J9Z8K7";
+  created.before = nullptr;
+  created.after = {
+      {"title", "Crème brûlée « maison » ☕🍫"},
+      {"price", 3.5},
+      {"quantity", -12},
+      {"big", 9007199254740993},
+      {"tags", {"bio", "local", nullptr, true}},
+      {"nested", {{"empty", nlohmann::json::object()}, {"list", nlohmann::json::array()}}},
+      {"quote", "say \"hi\"\\n\n\t"}};
+  AuditEntry deleted = MakeEntry("product", "Crème-1", "delete");
+  deleted.before = created.after;
+  deleted.after = nullptr;
+  AuditEntry scalars = MakeEntry("import", "products", "import");
+  scalars.before = "plain string";
+  scalars.after = 0;
+
+  const int64_t seq = Append(created);
+  Append(deleted);
+  Append(scalars);
+  auto entries = audit_->ListAudit(AuditQuery());
+  ASSERT_TRUE(entries.ok()) << entries.status().ToString();
+  ASSERT_EQ(entries->size(), 3u);
+
+  const AuditEntry& got = (*entries)[2];
+  EXPECT_EQ(got.seq, seq);
+  EXPECT_EQ(got.at, T(42));
+  EXPECT_EQ(got.actor, created.actor);
+  EXPECT_EQ(got.action, "create");
+  EXPECT_EQ(got.entity, "product");
+  EXPECT_EQ(got.entity_id, "Crème-1");
+  EXPECT_EQ(got.request_id, "01J9Z8K7");
+  EXPECT_TRUE(got.before.is_null());
+  EXPECT_EQ(got.after, created.after);
+  EXPECT_EQ(got.after["title"].get<std::string>(), "Crème brûlée « maison » ☕🍫");
+  EXPECT_EQ(got.after["big"].get<int64_t>(), 9007199254740993);
+
+  EXPECT_EQ((*entries)[1].before, created.after);
+  EXPECT_TRUE((*entries)[1].after.is_null());
+  EXPECT_EQ((*entries)[0].before, nlohmann::json("plain string"));
+  EXPECT_EQ((*entries)[0].after, nlohmann::json(0));
+
+  AuditQuery by_accented_id;
+  by_accented_id.entity = "product";
+  by_accented_id.entity_id = "Crème-1";
+  EXPECT_EQ(AuditSeqs(by_accented_id).size(), 2u);
+}
+
+TEST_P(CatalogConformanceTest, AppendRefusesJsonThatIsNotUtf8) {
+  AuditEntry e = MakeEntry("product", "P1");
+  e.after = {{"title", std::string("caf\xe9")}};  // Latin-1, not UTF-8
+  auto r = audit_->Append(e);
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << r.status().ToString();
+  EXPECT_THAT(AuditSeqs(AuditQuery()), IsEmpty());
+}
+
+// ----- audit and accounts inside catalogue transactions -------------------------------------
+
+TEST_P(CatalogConformanceTest, AuditEntryAndProductOfAFailedTransactionBothRollBack) {
+  Status s = repo_->Transaction([&]() -> Status {
+    VITRINE_RETURN_IF_ERROR(repo_->PutProducts(std::vector{MakeProduct("P1", "a")}, T(0)).status());
+    AuditEntry e = MakeEntry("product", "P1", "create");
+    e.after = {{"id", "P1"}};
+    VITRINE_RETURN_IF_ERROR(audit_->Append(e).status());
+    VITRINE_RETURN_IF_ERROR(accounts_->PutUser(MakeUser("alice@example.com", Role::kEditor)));
+    VITRINE_RETURN_IF_ERROR(accounts_->CreateToken(MakeToken("tok_1", "hash-1")));
+    // The body sees its own entry before deciding to fail.
+    auto own = audit_->ListAudit(AuditQuery());
+    if (!own.ok() || own->size() != 1) return Status::Internal("own audit entry not visible");
+    return Status::FailedPrecondition("approval missing");
+  });
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+  EXPECT_FALSE(repo_->GetProduct("P1")->has_value());
+  EXPECT_THAT(AuditSeqs(AuditQuery()), IsEmpty());
+  EXPECT_FALSE(accounts_->GetUser("alice@example.com")->has_value());
+  EXPECT_FALSE(accounts_->GetToken("tok_1")->has_value());
+}
+
+TEST_P(CatalogConformanceTest, AuditEntryAndProductOfASuccessfulTransactionBothLand) {
+  int64_t seq = 0;
+  Status s = repo_->Transaction([&]() -> Status {
+    VITRINE_RETURN_IF_ERROR(repo_->PutProducts(std::vector{MakeProduct("P1", "a")}, T(0)).status());
+    AuditEntry e = MakeEntry("product", "P1", "create");
+    e.after = {{"id", "P1"}, {"title", "a"}};
+    Result<int64_t> appended = audit_->Append(e);
+    VITRINE_RETURN_IF_ERROR(appended.status());
+    seq = *appended;
+    return accounts_->TouchToken("tok_ghost", T(0)).code() == StatusCode::kNotFound
+               ? Status::Ok()
+               : Status::Internal("touching an unknown token must be NotFound");
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(repo_->GetProduct("P1")->has_value());
+  auto entries = audit_->ListAudit(AuditQuery());
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 1u);
+  EXPECT_EQ((*entries)[0].seq, seq);
+  EXPECT_EQ((*entries)[0].after["title"], "a");
+}
+
+TEST_P(CatalogConformanceTest, AFailedAccountWriteInsideATransactionLeavesTheRestIntact) {
+  ASSERT_TRUE(accounts_->CreateToken(MakeToken("tok_1", "hash-1")).ok());
+  Status s = repo_->Transaction([&]() -> Status {
+    VITRINE_RETURN_IF_ERROR(repo_->PutProducts(std::vector{MakeProduct("P1", "a")}, T(0)).status());
+    if (accounts_->CreateToken(MakeToken("tok_1", "hash-2")).code() != StatusCode::kAlreadyExists) {
+      return Status::Internal("expected AlreadyExists");
+    }
+    return audit_->Append(MakeEntry("product", "P1", "create")).status();
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(repo_->GetProduct("P1")->has_value());
+  EXPECT_EQ(AuditSeqs(AuditQuery()).size(), 1u);
+  EXPECT_FALSE(accounts_->FindTokenBySecretHash("hash-2")->has_value());
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -19,6 +19,7 @@ namespace vitrine {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 Instant T(int64_t seconds) { return FromUnixSeconds(1'700'000'000 + seconds); }
 
@@ -283,6 +284,104 @@ TEST(SqliteCatalogTest, RejectsAnEmptyReaderPool) {
   options.reader_connections = 0;
   EXPECT_EQ(SqliteCatalog::Open(dir.File("x.db"), options).status().code(),
             StatusCode::kInvalidArgument);
+}
+
+TEST(SqliteCatalogTest, OpeningAVersionOneDatabaseAddsAccountsAndKeepsTheCatalogue) {
+  testing::TempDir dir;
+  const std::string path = dir.File("v1.db");
+  {
+    // A database as a binary that knew only migration 1 left it, with one product.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const std::string v1 = std::string(CatalogMigrations()[0].sql) +
+                           "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+                           "name TEXT NOT NULL, applied_at INTEGER NOT NULL);"
+                           "INSERT INTO schema_migrations VALUES (1, 'catalog', 1700000000);"
+                           "INSERT INTO products(id, title, brand, brand_key, description, "
+                           "category, google_category, image_url, perishable, attributes, "
+                           "updated_at) VALUES ('P1', 'Produit', '', '', '', '', '', '', 0, "
+                           "'{}', 1700000001);";
+    char* error = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, v1.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
+    sqlite3_free(error);
+    sqlite3_close(db);
+  }
+  ASSERT_EQ(CurrentSchemaVersion(path).value(), 1);
+
+  auto catalog = OpenOrDie(path);
+  ASSERT_NE(catalog, nullptr);
+  EXPECT_EQ(catalog->SchemaVersion().value(), LatestSchemaVersion());
+  EXPECT_TRUE(catalog->GetProduct("P1")->has_value());
+  User user;
+  user.id = "alice@example.com";
+  user.role = Role::kAdmin;
+  ASSERT_TRUE(catalog->PutUser(user).ok());
+  EXPECT_EQ(catalog->GetUser("alice@example.com")->value().role, Role::kAdmin);
+  auto seq = catalog->Append({0, T(1), "cli", "migrate", "schema", "2", nullptr, nullptr, ""});
+  ASSERT_TRUE(seq.ok()) << seq.status().ToString();
+  EXPECT_EQ(*seq, 1);
+}
+
+TEST(SqliteCatalogTest, AccountTablesHaveTheirIndexes) {
+  testing::TempDir dir;
+  const std::string path = dir.File("idx.db");
+  ASSERT_NE(OpenOrDie(path), nullptr);
+  // The unique index is what turns a reused secret into AlreadyExists rather than two tokens.
+  EXPECT_EQ(Query(path,
+                  "SELECT \"unique\" FROM pragma_index_list('api_tokens') "
+                  "WHERE name = 'api_tokens_by_secret_hash'"),
+            std::vector<std::string>{"1"});
+  EXPECT_EQ(Query(path, "SELECT name FROM pragma_index_info('sessions_by_expiry')"),
+            std::vector<std::string>{"expires_at"});
+  EXPECT_EQ(Query(path, "SELECT name FROM pragma_index_info('audit_by_entity') ORDER BY seqno"),
+            (std::vector<std::string>{"entity", "entity_id", "seq"}));
+  // "The history of this entity, newest first" walks the index, with no sort step.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(
+                db,
+                "EXPLAIN QUERY PLAN SELECT seq, actor, after_json FROM audit_log WHERE entity = ? "
+                "AND entity_id = ? AND seq < ? ORDER BY seq DESC LIMIT 10",
+                -1, &stmt, nullptr),
+            SQLITE_OK);
+  std::string plan;  // the detail column of every step
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    plan += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
+    plan += "\n";
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  EXPECT_THAT(plan, HasSubstr("INDEX audit_by_entity (entity=? AND entity_id=? AND seq<?)"));
+  EXPECT_THAT(plan, Not(HasSubstr("TEMP B-TREE")));
+}
+
+TEST(SqliteCatalogTest, ThrottledTouchTokenNeedsNoWriteLock) {
+  testing::TempDir dir;
+  const std::string path = dir.File("touch.db");
+  SqliteOptions options;
+  options.busy_timeout = std::chrono::milliseconds(50);
+  auto catalog = OpenOrDie(path, options);
+  ASSERT_NE(catalog, nullptr);
+  ApiToken token;
+  token.id = "tok_1";
+  token.secret_hash = "hash-1";
+  ASSERT_TRUE(catalog->CreateToken(token).ok());
+  ASSERT_TRUE(catalog->TouchToken("tok_1", T(100)).ok());
+
+  // Another process holds the write lock, as a long import would.
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  // Within the minute: answered from a read, so the request is not held up.
+  EXPECT_TRUE(catalog->TouchToken("tok_1", T(130)).ok());
+  // Due: it must write, and waits for the lock like any write.
+  EXPECT_EQ(catalog->TouchToken("tok_1", T(200)).code(), StatusCode::kUnavailable);
+  ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+
+  EXPECT_TRUE(catalog->TouchToken("tok_1", T(200)).ok());
+  EXPECT_EQ(catalog->GetToken("tok_1")->value().last_used_at, std::optional<Instant>(T(200)));
 }
 
 }  // namespace

@@ -59,19 +59,26 @@ struct StoreQuery {
   int limit = 100;    // 1..1000
 };
 
+// Price and stock pages are ordered by their key tuple, (product_id, level, level_id) with
+// levels in PriceLevel order and (product_id, store_id), each id compared as bytes; not by
+// the string of the cursor: "P1|..." comes before "P1x|..." although '|' sorts after 'x'.
+// `after` names a tuple, and the page starts at the first key greater than it.
 struct PriceQuery {
   std::string product_id;  // empty: all products
   std::optional<PriceLevel> level;
-  std::string level_id;       // with level: a zone or store id
-  std::optional<Instant> at;  // the entries in force at this instant; empty: now's
-  std::string after;          // exclusive lower bound on "product_id|level|level_id"
+  std::string level_id;  // with level: a zone or store id
+  // Required: the entries in force at this instant. The caller passes its clock's now (the
+  // repository never reads a clock); the default, the epoch, is InvalidArgument so that a
+  // forgotten `at` fails loudly instead of listing nothing.
+  Instant at{};
+  std::string after;  // exclusive lower bound on the tuple "product_id|level|level_id" names
   int limit = 100;
 };
 
 struct StockQuery {
   std::string product_id;  // empty: all
   std::string store_id;    // empty: all
-  std::string after;       // exclusive lower bound on "product_id|store_id"
+  std::string after;       // exclusive lower bound on the tuple "product_id|store_id" names
   int limit = 100;
 };
 

@@ -1,7 +1,8 @@
-// MemoryCatalog: a CatalogRepository that keeps everything in ordered maps in memory.
+// MemoryCatalog: a CatalogRepository, AccountRepository and AuditLog that keeps everything in
+// ordered maps in memory.
 //
 // For tests and for domain modules that need a repository without a file. It follows every
-// rule of CatalogRepository, so the conformance suite runs against it and against SQLite.
+// rule of the three interfaces, so the conformance suite runs against it and against SQLite.
 // Safe for concurrent use: one mutex guards all state. A Transaction() holds that mutex for
 // the whole body, so other threads wait until it commits or rolls back; calls the body makes
 // on its own thread (including nested Transaction() calls) join it. Rollback restores a copy
@@ -15,12 +16,15 @@
 #include <thread>
 #include <tuple>
 #include <utility>
+#include <vector>
 
+#include "catalog/accounts.h"
+#include "catalog/audit.h"
 #include "catalog/repository.h"
 
 namespace vitrine {
 
-class MemoryCatalog final : public CatalogRepository {
+class MemoryCatalog final : public CatalogRepository, public AccountRepository, public AuditLog {
  public:
   MemoryCatalog() = default;
   MemoryCatalog(const MemoryCatalog&) = delete;
@@ -53,6 +57,24 @@ class MemoryCatalog final : public CatalogRepository {
 
   Result<CatalogCounts> Counts() override;
 
+  // AccountRepository (memory_accounts.cc).
+  Status PutUser(const User& user) override;
+  Result<std::optional<User>> GetUser(std::string_view id) override;
+  Result<std::vector<User>> ListUsers() override;
+  Status CreateToken(const ApiToken& token) override;
+  Result<std::optional<ApiToken>> FindTokenBySecretHash(std::string_view hash) override;
+  Result<std::optional<ApiToken>> GetToken(std::string_view id) override;
+  Result<std::vector<ApiToken>> ListTokens() override;
+  Result<bool> RevokeToken(std::string_view id, Instant at) override;
+  Status TouchToken(std::string_view id, Instant at) override;
+  Status CreateSession(const Session& session) override;
+  Result<std::optional<Session>> FindSession(std::string_view id_hash, Instant now) override;
+  Status DeleteSession(std::string_view id_hash) override;
+
+  // AuditLog (memory_accounts.cc).
+  Result<int64_t> Append(const AuditEntry& entry) override;
+  Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& query) override;
+
  private:
   // (product_id, level, level_id): one price history.
   using PriceSeries = std::tuple<std::string, PriceLevel, std::string>;
@@ -64,6 +86,12 @@ class MemoryCatalog final : public CatalogRepository {
     std::map<std::string, PriceZone, std::less<>> zones;
     std::map<PriceSeries, std::map<Instant, Money>> prices;  // by effective_from
     std::map<StockKey, StockLevel> stock;
+
+    std::map<std::string, User, std::less<>> users;
+    std::map<std::string, ApiToken, std::less<>> tokens;
+    std::map<std::string, std::string, std::less<>> token_ids_by_secret_hash;
+    std::map<std::string, Session, std::less<>> sessions;  // by id_hash
+    std::vector<AuditEntry> audit;                         // oldest first; seq = index + 1
   };
 
   // Locks mu_ unless this thread already holds it (inside Transaction()).

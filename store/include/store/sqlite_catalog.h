@@ -1,4 +1,6 @@
-// SqliteCatalog: the CatalogRepository kept in one SQLite database file (the embedded default).
+// SqliteCatalog: the CatalogRepository kept in one SQLite database file (the embedded default),
+// which is also the AccountRepository and the AuditLog, so an audit entry and the write it
+// records land in one transaction.
 //
 // The database runs in WAL mode with synchronous=NORMAL and foreign keys on. One writer
 // connection, guarded by a mutex, runs every write in a `BEGIN IMMEDIATE` transaction; reads
@@ -16,6 +18,8 @@
 #include <string>
 #include <thread>
 
+#include "catalog/accounts.h"
+#include "catalog/audit.h"
 #include "catalog/repository.h"
 
 namespace vitrine {
@@ -38,7 +42,7 @@ struct SqliteOptions {
   int cache_kib = 16 * 1024;
 };
 
-class SqliteCatalog final : public CatalogRepository {
+class SqliteCatalog final : public CatalogRepository, public AccountRepository, public AuditLog {
  public:
   // Opens (creating if missing) the database at `path`, a file name. FailedPrecondition when
   // the schema is newer than this binary knows, or behind it and `options.migrate` is false;
@@ -79,6 +83,24 @@ class SqliteCatalog final : public CatalogRepository {
   Result<Page<StockLevel>> ListStock(const StockQuery& query) override;
 
   Result<CatalogCounts> Counts() override;
+
+  // AccountRepository (sqlite_accounts.cc).
+  Status PutUser(const User& user) override;
+  Result<std::optional<User>> GetUser(std::string_view id) override;
+  Result<std::vector<User>> ListUsers() override;
+  Status CreateToken(const ApiToken& token) override;
+  Result<std::optional<ApiToken>> FindTokenBySecretHash(std::string_view hash) override;
+  Result<std::optional<ApiToken>> GetToken(std::string_view id) override;
+  Result<std::vector<ApiToken>> ListTokens() override;
+  Result<bool> RevokeToken(std::string_view id, Instant at) override;
+  Status TouchToken(std::string_view id, Instant at) override;
+  Status CreateSession(const Session& session) override;
+  Result<std::optional<Session>> FindSession(std::string_view id_hash, Instant now) override;
+  Status DeleteSession(std::string_view id_hash) override;
+
+  // AuditLog (sqlite_accounts.cc).
+  Result<int64_t> Append(const AuditEntry& entry) override;
+  Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& query) override;
 
  private:
   using Connection = store_internal::SqliteConnection;

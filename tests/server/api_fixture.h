@@ -1,0 +1,231 @@
+// ApiHarness: the HTTP API of Vitrine over a real socket on 127.0.0.1 and a SQLite file in a
+// fresh temporary directory, with a ManualClock, one API token per role and one user per
+// staff role; plus a small libcurl client. For the API tests only; not thread-safe except
+// where a comment says so (each thread uses its own ApiClient).
+#pragma once
+
+#include <curl/curl.h>
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "../store/temp_dir.h"
+#include "server/account_admin.h"
+#include "server/account_authenticator.h"
+#include "server/api.h"
+#include "server/http_server.h"
+#include "store/sqlite_catalog.h"
+
+namespace vitrine::testing {
+
+// What the server answered.
+struct Reply {
+  CURLcode code = CURLE_OK;
+  long status = 0;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  // The first header of that name; "" when absent.
+  std::string Header(std::string_view name) const {
+    for (const auto& [n, v] : headers) {
+      if (EqualsIgnoreCase(n, name)) return v;
+    }
+    return "";
+  }
+  std::vector<std::string> Headers(std::string_view name) const {
+    std::vector<std::string> out;
+    for (const auto& [n, v] : headers) {
+      if (EqualsIgnoreCase(n, name)) out.push_back(v);
+    }
+    return out;
+  }
+  // The body as JSON; a discarded value when it is not JSON.
+  nlohmann::json Json() const { return nlohmann::json::parse(body, nullptr, false); }
+};
+
+// One libcurl easy handle; use one ApiClient per thread.
+class ApiClient {
+ public:
+  ApiClient() : curl_(curl_easy_init()) {
+    if (curl_ == nullptr) throw std::runtime_error("curl_easy_init failed");
+  }
+  ~ApiClient() { curl_easy_cleanup(curl_); }
+  ApiClient(const ApiClient&) = delete;
+  ApiClient& operator=(const ApiClient&) = delete;
+
+  // `path` is sent as is (no dot-segment squashing), so "/a/../b" reaches the server.
+  Reply Fetch(int port, const std::string& method, const std::string& path,
+              const std::vector<std::string>& headers = {},
+              const std::optional<std::string>& body = std::nullopt, long timeout_seconds = 60) {
+    curl_easy_reset(curl_);
+    Reply reply;
+    const std::string url = "http://127.0.0.1:" + std::to_string(port) + path;
+    curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl_, CURLOPT_PATH_AS_IS, 1L);
+    curl_easy_setopt(curl_, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(curl_, CURLOPT_TIMEOUT, timeout_seconds);
+    curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, &ApiClient::CollectBody);
+    curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &reply.body);
+    curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, &ApiClient::CollectHeader);
+    curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &reply.headers);
+    if (method != "GET") curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, method.c_str());
+    if (body) {
+      curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, body->data());
+      curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
+    }
+    curl_slist* list = curl_slist_append(nullptr, "Expect:");  // no 100-continue round trip
+    for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
+    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, list);
+    reply.code = curl_easy_perform(curl_);
+    curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &reply.status);
+    curl_slist_free_all(list);
+    return reply;
+  }
+
+ private:
+  static size_t CollectBody(char* data, size_t size, size_t n, void* out) {
+    static_cast<std::string*>(out)->append(data, size * n);
+    return size * n;
+  }
+  static size_t CollectHeader(char* data, size_t size, size_t n, void* out) {
+    std::string_view line(data, size * n);
+    auto* headers = static_cast<std::vector<std::pair<std::string, std::string>>*>(out);
+    if (line.starts_with("HTTP/")) headers->clear();
+    const size_t colon = line.find(':');
+    if (colon != std::string_view::npos) {
+      std::string_view value = line.substr(colon + 1);
+      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+      while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) {
+        value.remove_suffix(1);
+      }
+      headers->emplace_back(std::string(line.substr(0, colon)), std::string(value));
+    }
+    return size * n;
+  }
+
+  CURL* curl_;
+};
+
+// The password of every user the harness creates.
+inline constexpr std::string_view kPassword = "correct horse battery staple";
+
+class ApiHarness {
+ public:
+  // Opens v.db in a fresh directory; the clock starts at 2026-06-01T08:00:00Z.
+  ApiHarness() : clock_(*ParseInstant("2026-06-01T08:00:00Z")) { OpenDatabase(); }
+  ~ApiHarness() { StopServers(); }
+  ApiHarness(const ApiHarness&) = delete;
+  ApiHarness& operator=(const ApiHarness&) = delete;
+
+  static ServerOptions TestOptions() {
+    ServerOptions options;
+    options.address = "127.0.0.1";
+    options.port = 0;
+    options.threads = 2;
+    options.log_sink = [](std::string_view) {};
+    return options;
+  }
+
+  void OpenDatabase() {
+    auto db = SqliteCatalog::Open(dir_.File("v.db"));
+    if (!db.ok()) throw std::runtime_error("cannot open v.db: " + db.status().ToString());
+    db_ = std::move(db).value();
+  }
+  // Servers must be stopped first: they hold the database.
+  void CloseDatabase() { db_.reset(); }
+
+  // Builds, wires and starts a server over the database (or over `catalog`, which must use
+  // the same database underneath, for tests that wrap it). The harness owns it.
+  HttpServer& StartServer(ServerOptions options = TestOptions(),
+                          std::shared_ptr<RateLimiter> limiter = nullptr,
+                          CatalogRepository* catalog = nullptr) {
+    ApiServices& services = services_.emplace_back();
+    services.catalog = catalog ? catalog : db_.get();
+    services.accounts = db_.get();
+    services.audit = db_.get();
+    services.clock = &clock_;
+    services.password_hashing = FastHashing();
+    auto server = std::make_unique<HttpServer>();
+    if (Status st = AddApiRoutes(*server, services); !st.ok()) {
+      throw std::runtime_error("AddApiRoutes: " + st.ToString());
+    }
+    server->SetAuthenticator(std::make_shared<AccountAuthenticator>(*db_, clock_));
+    if (limiter) server->SetRateLimiter(std::move(limiter));
+    if (Status st = server->Start(options); !st.ok()) {
+      throw std::runtime_error("Start: " + st.ToString());
+    }
+    servers_.push_back(std::move(server));
+    return *servers_.back();
+  }
+
+  // Stops and destroys every server (and the services they used).
+  void StopServers() {
+    for (auto& server : servers_) server->Stop();
+    servers_.clear();
+    services_.clear();
+  }
+
+  // One token per role, keyed by role name ("viewer" ... "admin", "platform" on channel
+  // "google"), and one user per staff role ("<role>@example.com", password kPassword).
+  void CreateAccounts() {
+    for (Role role : {Role::kViewer, Role::kEditor, Role::kApprover, Role::kAdmin,
+                      Role::kPlatform}) {
+      TokenRequest request;
+      request.name = "test " + std::string(RoleName(role));
+      request.role = role;
+      if (role == Role::kPlatform) request.channel = "google";
+      auto issued = IssueApiToken(Writer(), request);
+      if (!issued.ok()) throw std::runtime_error("IssueApiToken: " + issued.status().ToString());
+      tokens_[std::string(RoleName(role))] = issued->secret;
+      token_ids_[std::string(RoleName(role))] = issued->token.id;
+      if (role == Role::kPlatform) continue;
+      UserRequest user;
+      user.id = std::string(RoleName(role)) + "@example.com";
+      user.display_name = "Test " + std::string(RoleName(role));
+      user.role = role;
+      user.password = std::string(kPassword);
+      auto created = CreateUserAccount(Writer(), user, FastHashing());
+      if (!created.ok()) {
+        throw std::runtime_error("CreateUserAccount: " + created.status().ToString());
+      }
+    }
+  }
+
+  // "Authorization: Bearer <secret>" of the token made for `role`; no header for "".
+  std::vector<std::string> AuthFor(const std::string& role) const {
+    if (role.empty()) return {};
+    return {"Authorization: Bearer " + tokens_.at(role)};
+  }
+  const std::string& TokenSecret(const std::string& role) const { return tokens_.at(role); }
+  const std::string& TokenId(const std::string& role) const { return token_ids_.at(role); }
+
+  static ScryptParams FastHashing() {
+    ScryptParams params;
+    params.n = 1u << 10;
+    return params;
+  }
+
+  AccountWriter Writer() { return {*db_, *db_, *db_, clock_, "cli", ""}; }
+  SqliteCatalog& db() { return *db_; }
+  ManualClock& clock() { return clock_; }
+  const TempDir& dir() const { return dir_; }
+
+ private:
+  TempDir dir_;
+  ManualClock clock_;
+  std::unique_ptr<SqliteCatalog> db_;
+  std::map<std::string, std::string> tokens_;
+  std::map<std::string, std::string> token_ids_;
+  std::deque<ApiServices> services_;  // referenced by the servers' handlers: stable addresses
+  std::vector<std::unique_ptr<HttpServer>> servers_;
+};
+
+}  // namespace vitrine::testing
