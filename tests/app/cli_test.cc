@@ -105,7 +105,7 @@ TEST(CliTest, HelpOnEveryVerb) {
   TempDir dir;
   const RunResult overview = Vitrine({"--help"}, dir.path());
   EXPECT_EQ(overview.exit_code, 0);
-  for (const char* verb : {"migrate", "import", "demo", "summary"}) {
+  for (const char* verb : {"migrate", "import", "demo", "summary", "serve", "token", "user"}) {
     EXPECT_NE(overview.out.find(verb), std::string::npos) << verb;
     const RunResult help = Vitrine({verb, "--help"}, dir.path());
     EXPECT_EQ(help.exit_code, 0) << verb;
@@ -243,6 +243,92 @@ TEST(CliTest, KilledImportLeavesWholeBatches) {
   EXPECT_GT(rows, 0);
   EXPECT_LT(rows, 1'000'000);
   EXPECT_EQ(rows % kBatch, 0) << rows << " stock rows: a batch landed in part";
+}
+
+TEST(CliTest, TokensAreShownOnceListedAndRevoked) {
+  TempDir dir;
+  const std::string db = "sqlite:" + (dir.path() / "v.db").string();
+  const RunResult created = Vitrine({"token", "create", "--role", "platform", "--channel", "google",
+                                     "--name", "GMC", "--db", db, "--json"},
+                                    dir.path());
+  ASSERT_EQ(created.exit_code, 0) << ReadFile(dir.path() / "stderr.txt");
+  const auto token = nlohmann::json::parse(created.out);
+  EXPECT_TRUE(token["token"].get<std::string>().starts_with("vit_"));
+  EXPECT_EQ(token["role"], "platform");
+  EXPECT_EQ(token["channel"], "google");
+  const std::string id = token["id"];
+
+  const RunResult listed = Vitrine({"token", "list", "--db", db}, dir.path());
+  ASSERT_EQ(listed.exit_code, 0);
+  EXPECT_NE(listed.out.find(id), std::string::npos);
+  EXPECT_EQ(listed.out.find(token["token"].get<std::string>()), std::string::npos)
+      << "the secret must never be listed";
+
+  EXPECT_EQ(Vitrine({"token", "revoke", id, "--db", db}, dir.path()).exit_code, 0);
+  EXPECT_EQ(Vitrine({"token", "revoke", id, "--db", db}, dir.path()).exit_code, 3);
+  // A platform token without a channel is a usage error.
+  EXPECT_EQ(Vitrine({"token", "create", "--role", "platform", "--db", db}, dir.path()).exit_code,
+            2);
+}
+
+TEST(CliTest, UserAddGeneratesAPasswordAndRefusesDuplicates) {
+  TempDir dir;
+  const std::string db = "sqlite:" + (dir.path() / "v.db").string();
+  const RunResult added =
+      Vitrine({"user", "add", "marie@example.com", "--role", "approver", "--db", db}, dir.path());
+  ASSERT_EQ(added.exit_code, 0) << ReadFile(dir.path() / "stderr.txt");
+  EXPECT_NE(added.out.find("password: "), std::string::npos);
+  EXPECT_EQ(
+      Vitrine({"user", "add", "marie@example.com", "--role", "viewer", "--db", db}, dir.path())
+          .exit_code,
+      3);
+  EXPECT_EQ(
+      Vitrine({"user", "add", "Bad Login", "--role", "viewer", "--db", db}, dir.path()).exit_code,
+      3);
+}
+
+// `vitrine serve` answers on the port it prints and stops cleanly on SIGTERM.
+TEST(CliTest, ServeAnswersAndStopsOnSigterm) {
+  TempDir dir;
+  const std::string db = "sqlite:" + (dir.path() / "v.db").string();
+  const fs::path out_path = dir.path() / "serve.out";
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    freopen(out_path.c_str(), "w", stdout);
+    freopen((dir.path() / "serve.err").c_str(), "w", stderr);
+    execl(VITRINE_BINARY, VITRINE_BINARY, "serve", "--db", db.c_str(), "--address", "127.0.0.1",
+          "--port", "0", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::string port;
+  for (int i = 0; i < 500 && port.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const std::string out = ReadFile(out_path);
+    const size_t at = out.find("http://127.0.0.1:");
+    if (at != std::string::npos) {
+      const size_t begin = at + std::string("http://127.0.0.1:").size();
+      const size_t end = out.find_first_not_of("0123456789", begin);
+      if (end != std::string::npos) port = out.substr(begin, end - begin);
+    }
+  }
+  ASSERT_FALSE(port.empty()) << ReadFile(dir.path() / "serve.err");
+  const RunResult health = [&] {
+    RunResult r;
+    FILE* pipe = popen(("curl -s http://127.0.0.1:" + port + "/healthz").c_str(), "r");
+    char buf[256];
+    size_t n;
+    while (pipe && (n = fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
+    r.exit_code = pipe ? pclose(pipe) : -1;
+    return r;
+  }();
+  EXPECT_NE(health.out.find("ok"), std::string::npos);
+  kill(child, SIGTERM);
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_NE(ReadFile(dir.path() / "serve.err").find("stopped cleanly"), std::string::npos);
 }
 
 }  // namespace
