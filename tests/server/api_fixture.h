@@ -176,8 +176,8 @@ class ApiHarness {
   // One token per role, keyed by role name ("viewer" ... "admin", "platform" on channel
   // "google"), and one user per staff role ("<role>@example.com", password kPassword).
   void CreateAccounts() {
-    for (Role role : {Role::kViewer, Role::kEditor, Role::kApprover, Role::kAdmin,
-                      Role::kPlatform}) {
+    for (Role role :
+         {Role::kViewer, Role::kEditor, Role::kApprover, Role::kAdmin, Role::kPlatform}) {
       TokenRequest request;
       request.name = "test " + std::string(RoleName(role));
       request.role = role;

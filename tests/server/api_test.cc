@@ -1,1 +1,1532 @@
+// The HTTP API v1 end to end: a real server on 127.0.0.1 over a SQLite file in a fresh
+// directory, spoken to with libcurl. Every route on its happy path, the role matrix over the
+// route table, docs/openapi.json against the route table, every error of the contract as
+// problem+json, shutdown with a request in flight, and a restart over the same file.
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <fstream>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "api_fixture.h"
+#include "server/rate_limiter.h"
+
+namespace vitrine::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+// ---- helpers ----------------------------------------------------------------------------
+
+// Percent-encodes a query value (UTF-8 bytes included).
+std::string Encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+// A GTIN-13 from its first twelve digits.
+std::string Gtin13(const std::string& twelve) {
+  int sum = 0;
+  for (size_t i = 0; i < 12; ++i) sum += (twelve[i] - '0') * (i % 2 == 0 ? 1 : 3);
+  return twelve + static_cast<char>('0' + (10 - sum % 10) % 10);
+}
+
+std::vector<std::string> Ids(const json& items, const char* key = "id") {
+  std::vector<std::string> ids;
+  for (const auto& item : items) ids.push_back(item.at(key).get<std::string>());
+  return ids;
+}
+
+// Checks the problem+json shape of an error and returns the problem.
+json ExpectProblem(const Reply& r, int status) {
+  EXPECT_EQ(r.code, CURLE_OK) << curl_easy_strerror(r.code);
+  EXPECT_EQ(r.status, status) << r.body;
+  EXPECT_EQ(r.Header("Content-Type"), "application/problem+json") << r.body;
+  json p = r.Json();
+  if (!p.is_object()) {
+    ADD_FAILURE() << "not a JSON object: " << r.body;
+    return json::object();
+  }
+  EXPECT_EQ(p.value("status", 0), status);
+  EXPECT_TRUE(p.contains("title") && p["title"].is_string() && !p["title"].empty()) << r.body;
+  EXPECT_TRUE(p.contains("detail") && p["detail"].is_string()) << r.body;
+  EXPECT_TRUE(p.contains("type")) << r.body;
+  EXPECT_FALSE(r.Header("X-Request-Id").empty());
+  EXPECT_EQ(p.value("instance", ""), r.Header("X-Request-Id"));
+  return p;
+}
+
+// The errors[].field values of a problem.
+std::vector<std::string> ErrorFields(const json& problem) {
+  std::vector<std::string> fields;
+  if (!problem.contains("errors")) return fields;
+  for (const auto& e : problem["errors"]) fields.push_back(e.value("field", ""));
+  return fields;
+}
+
+bool Contains(const std::vector<std::string>& list, std::string_view item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+void ExpectJson(const Reply& r, int status) {
+  EXPECT_EQ(r.code, CURLE_OK) << curl_easy_strerror(r.code);
+  EXPECT_EQ(r.status, status) << r.body;
+  EXPECT_TRUE(r.Header("Content-Type").starts_with("application/json")) << r.Header("Content-Type");
+  EXPECT_FALSE(r.Json().is_discarded()) << r.body;
+}
+
+// The value of the session cookie set by a response; nullopt when none.
+std::optional<std::string> SetCookieValue(const Reply& r, std::string* whole = nullptr) {
+  for (const std::string& cookie : r.Headers("Set-Cookie")) {
+    const std::string prefix = std::string(kSessionCookie) + "=";
+    if (!cookie.starts_with(prefix)) continue;
+    if (whole) *whole = cookie;
+    const size_t end = cookie.find(';');
+    return cookie.substr(prefix.size(), end == std::string::npos ? end : end - prefix.size());
+  }
+  return std::nullopt;
+}
+
+// A harmless path for a route pattern: every {param} becomes "x".
+std::string FillPattern(const std::string& pattern) {
+  std::string out;
+  bool in_param = false;
+  for (char c : pattern) {
+    if (c == '{') {
+      in_param = true;
+      out += 'x';
+    } else if (c == '}') {
+      in_param = false;
+    } else if (!in_param) {
+      out += c;
+    }
+  }
+  return out;
+}
+
+int StaffRank(Role role) {
+  switch (role) {
+    case Role::kViewer:
+      return 0;
+    case Role::kEditor:
+      return 1;
+    case Role::kApprover:
+      return 2;
+    case Role::kAdmin:
+      return 3;
+    default:
+      return -1;
+  }
+}
+
+// ---- fixture ------------------------------------------------------------------------------
+
+class ApiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+  void SetUp() override {
+    h_.CreateAccounts();
+    server_ = &h_.StartServer();
+  }
+
+  int port() const { return server_->port(); }
+
+  // `who` is a role name whose token is sent ("" for none).
+  Reply Get(const std::string& path, const std::string& who = "viewer",
+            std::vector<std::string> extra = {}) {
+    std::vector<std::string> headers = h_.AuthFor(who);
+    headers.insert(headers.end(), extra.begin(), extra.end());
+    return client_.Fetch(port(), "GET", path, headers);
+  }
+  Reply Send(const std::string& method, const std::string& path, const std::string& who,
+             const std::optional<std::string>& body,
+             const std::string& content_type = "application/json",
+             std::vector<std::string> extra = {}) {
+    std::vector<std::string> headers = h_.AuthFor(who);
+    if (!content_type.empty()) headers.push_back("Content-Type: " + content_type);
+    headers.insert(headers.end(), extra.begin(), extra.end());
+    return client_.Fetch(port(), method, path, headers, body);
+  }
+  Reply Put(const std::string& path, const json& body, const std::string& who = "editor") {
+    return Send("PUT", path, who, body.dump());
+  }
+  Reply Delete(const std::string& path, const std::string& who = "editor") {
+    return Send("DELETE", path, who, std::nullopt, "");
+  }
+
+  // Follows next_cursor from `first` (a path with a query) and returns every item.
+  json CollectPages(const std::string& first, const std::string& who, int* pages) {
+    json all = json::array();
+    std::string path = first;
+    *pages = 0;
+    for (int guard = 0; guard < 1000; ++guard) {
+      Reply r = Get(path, who);
+      EXPECT_EQ(r.status, 200) << path << ": " << r.body;
+      if (r.status != 200) break;
+      json page = r.Json();
+      ++*pages;
+      for (auto& item : page["items"]) all.push_back(item);
+      if (page["next_cursor"].is_null()) break;
+      path = first + "&cursor=" + Encode(page["next_cursor"].get<std::string>());
+    }
+    return all;
+  }
+
+  // Stores PARIS and VERSAILLES (zone Z-IDF), LYON (zone Z-SUD); products P1 and P2.
+  void SeedSmallCatalog() {
+    ASSERT_EQ(Put("/api/v1/stores/PARIS", {{"name", "Paris Rivoli"},
+                                           {"lat", 48.8566},
+                                           {"lon", 2.3522},
+                                           {"price_zone", "Z-IDF"},
+                                           {"city", "Paris"},
+                                           {"services", {"drive"}}})
+                  .status,
+              201);
+    ASSERT_EQ(Put("/api/v1/stores/VERSAILLES", {{"name", "Versailles Chantiers"},
+                                                {"lat", 48.8049},
+                                                {"lon", 2.1204},
+                                                {"price_zone", "Z-IDF"}})
+                  .status,
+              201);
+    ASSERT_EQ(Put("/api/v1/stores/LYON", {{"name", "Lyon Part-Dieu"},
+                                          {"lat", 45.7640},
+                                          {"lon", 4.8357},
+                                          {"price_zone", "Z-SUD"}})
+                  .status,
+              201);
+    ASSERT_EQ(Put("/api/v1/products/P1", {{"title", "Café moulu"}, {"brand", "Lavazza"}}).status,
+              201);
+    ASSERT_EQ(Put("/api/v1/products/P2", {{"title", "Thé vert"}, {"brand", "Kusmi"}}).status, 201);
+  }
+
+  ApiHarness h_;
+  HttpServer* server_ = nullptr;
+  ApiClient client_;
+};
+
+// ---- 1. every route on its happy path ------------------------------------------------------
+
+TEST_F(ApiTest, ProductsPutGetSearchPageAndDelete) {
+  const std::string gtin = Gtin13("301762042200");
+  Reply created = Put("/api/v1/products/SKU-1", {{"title", "Crème fraîche épaisse"},
+                                                 {"brand", "Président"},
+                                                 {"gtin", gtin},
+                                                 {"category", "Crèmerie > Crème"},
+                                                 {"net_quantity", "20 cl"}});
+  ExpectJson(created, 201);
+  EXPECT_EQ(created.Json()["id"], "SKU-1");
+  EXPECT_EQ(created.Json()["title"], "Crème fraîche épaisse");
+  EXPECT_EQ(created.Json()["gtin"], gtin);
+
+  Reply updated = Put("/api/v1/products/SKU-1", {{"title", "Crème fraîche épaisse 30%"},
+                                                 {"brand", "Président"},
+                                                 {"gtin", gtin},
+                                                 {"category", "Crèmerie > Crème"}});
+  ExpectJson(updated, 200);
+  EXPECT_EQ(updated.Json()["title"], "Crème fraîche épaisse 30%");
+
+  for (int i = 1; i <= 6; ++i) {
+    const std::string id = "TEA-" + std::to_string(i);
+    ASSERT_EQ(Put("/api/v1/products/" + id, {{"title", "Thé noir n°" + std::to_string(i)},
+                                             {"brand", "Kusmi"},
+                                             {"category", "Épicerie > Thé"}})
+                  .status,
+              201);
+  }
+  ASSERT_EQ(
+      Put("/api/v1/products/CHOC",
+          {{"title", "Chocolat noir"}, {"brand", "Lindt"}, {"category", "Épicerie > Chocolat"}})
+          .status,
+      201);
+
+  Reply one = Get("/api/v1/products/SKU-1");
+  ExpectJson(one, 200);
+  EXPECT_EQ(one.Json()["title"], "Crème fraîche épaisse 30%");
+  EXPECT_EQ(one.Json()["brand"], "Président");
+
+  Reply all = Get("/api/v1/products");
+  ExpectJson(all, 200);
+  ASSERT_TRUE(all.Json()["items"].is_array());
+  EXPECT_EQ(all.Json()["items"].size(), 8u);
+  EXPECT_TRUE(all.Json()["next_cursor"].is_null());
+
+  // Accent- and case-insensitive search, several words.
+  for (const char* q : {"creme", "CRÈME", "fraiche epaisse", "président"}) {
+    Reply r = Get("/api/v1/products?q=" + Encode(q));
+    ExpectJson(r, 200);
+    EXPECT_EQ(Ids(r.Json()["items"]), std::vector<std::string>{"SKU-1"}) << q;
+  }
+  Reply category = Get("/api/v1/products?category=" + Encode("Épicerie") + "&limit=1000");
+  ExpectJson(category, 200);
+  EXPECT_EQ(category.Json()["items"].size(), 7u);
+  Reply tea = Get("/api/v1/products?category=" + Encode("Épicerie > Thé"));
+  EXPECT_EQ(tea.Json()["items"].size(), 6u);
+  Reply brand = Get("/api/v1/products?brand=kusmi");
+  EXPECT_EQ(brand.Json()["items"].size(), 6u);
+  Reply by_gtin = Get("/api/v1/products?gtin=" + gtin);
+  EXPECT_EQ(Ids(by_gtin.Json()["items"]), std::vector<std::string>{"SKU-1"});
+  Reply none = Get("/api/v1/products?q=introuvable");
+  ExpectJson(none, 200);
+  EXPECT_TRUE(none.Json()["items"].empty());
+
+  // Paging through every page with a small limit gives every product once, in id order.
+  int pages = 0;
+  json paged = CollectPages("/api/v1/products?limit=3", "viewer", &pages);
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(Ids(paged), Ids(all.Json()["items"]));
+  std::vector<std::string> sorted = Ids(paged);
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(Ids(paged), sorted);
+  Reply limited = Get("/api/v1/products?limit=2");
+  EXPECT_EQ(limited.Json()["items"].size(), 2u);
+  EXPECT_TRUE(limited.Json()["next_cursor"].is_string());
+  // Filters and paging combine.
+  json tea_paged = CollectPages("/api/v1/products?brand=Kusmi&limit=4", "viewer", &pages);
+  EXPECT_EQ(pages, 2);
+  EXPECT_EQ(tea_paged.size(), 6u);
+
+  Reply deleted = Delete("/api/v1/products/SKU-1");
+  EXPECT_EQ(deleted.status, 204);
+  EXPECT_TRUE(deleted.body.empty());
+  ExpectProblem(Get("/api/v1/products/SKU-1"), 404);
+  ExpectProblem(Delete("/api/v1/products/SKU-1"), 404);
+}
+
+TEST_F(ApiTest, PriceHistoryListsEntriesAndTheAppliedTimelineOfAStore) {
+  SeedSmallCatalog();
+  Reply written =
+      Put("/api/v1/prices",
+          json::array({
+              {{"product_id", "P1"}, {"price", "2.49"}, {"effective_from", "2026-01-01T00:00:00Z"}},
+              {{"product_id", "P1"},
+               {"level", "zone"},
+               {"level_id", "Z-IDF"},
+               {"price", "2.29"},
+               {"effective_from", "2026-02-01T00:00:00Z"}},
+              {{"product_id", "P1"},
+               {"level", "store"},
+               {"level_id", "PARIS"},
+               {"price", "1,99"},
+               {"effective_from", "2026-03-01T00:00:00Z"}},
+          }));
+  ExpectJson(written, 200);
+  EXPECT_EQ(written.Json()["inserted"], 3);
+  EXPECT_EQ(written.Json()["committed"], true);
+
+  Reply plain = Get("/api/v1/products/P1/price-history");
+  ExpectJson(plain, 200);
+  json history = plain.Json();
+  EXPECT_EQ(history["product_id"], "P1");
+  EXPECT_TRUE(history["store_id"].is_null());
+  EXPECT_FALSE(history.contains("applied"));
+  ASSERT_EQ(history["entries"].size(), 3u);
+  EXPECT_EQ(history["entries"][0]["amount_minor"], 249);
+  EXPECT_EQ(history["entries"][0]["level"], "national");
+
+  Reply paris = Get("/api/v1/products/P1/price-history?store=PARIS");
+  ExpectJson(paris, 200);
+  json applied = paris.Json()["applied"];
+  EXPECT_EQ(paris.Json()["store_id"], "PARIS");
+  ASSERT_EQ(applied.size(), 3u) << paris.body;
+  EXPECT_EQ(applied[0]["level"], "national");
+  EXPECT_EQ(applied[0]["from"], "2026-01-01T00:00:00Z");
+  EXPECT_EQ(applied[0]["until"], "2026-02-01T00:00:00Z");
+  EXPECT_EQ(applied[1]["level"], "zone");
+  EXPECT_EQ(applied[1]["amount_minor"], 229);
+  EXPECT_EQ(applied[2]["level"], "store");
+  EXPECT_EQ(applied[2]["amount_minor"], 199);
+  EXPECT_TRUE(applied[2]["until"].is_null());
+
+  // Lyon is in another zone: only the national price ever applied there.
+  Reply lyon = Get("/api/v1/products/P1/price-history?store=LYON");
+  ASSERT_EQ(lyon.Json()["applied"].size(), 1u) << lyon.body;
+  EXPECT_EQ(lyon.Json()["applied"][0]["amount_minor"], 249);
+  EXPECT_TRUE(lyon.Json()["applied"][0]["until"].is_null());
+
+  ExpectProblem(Get("/api/v1/products/P1/price-history?store=NOWHERE"), 404);
+  ExpectProblem(Get("/api/v1/products/NOPE/price-history"), 404);
+}
+
+TEST_F(ApiTest, StoresListNearZoneGetPutDelete) {
+  SeedSmallCatalog();
+  Reply again = Put("/api/v1/stores/PARIS", {{"name", "Paris Rivoli (rénové)"},
+                                             {"lat", 48.8566},
+                                             {"lon", 2.3522},
+                                             {"price_zone", "Z-IDF"}});
+  ExpectJson(again, 200);
+  EXPECT_EQ(again.Json()["name"], "Paris Rivoli (rénové)");
+
+  Reply list = Get("/api/v1/stores");
+  ExpectJson(list, 200);
+  EXPECT_EQ(Ids(list.Json()["items"]), (std::vector<std::string>{"LYON", "PARIS", "VERSAILLES"}));
+  EXPECT_TRUE(list.Json()["next_cursor"].is_null());
+  int pages = 0;
+  EXPECT_EQ(Ids(CollectPages("/api/v1/stores?limit=2", "viewer", &pages)),
+            Ids(list.Json()["items"]));
+  EXPECT_EQ(pages, 2);
+
+  Reply near = Get("/api/v1/stores?near=48.8566,2.3522&radius_km=30");
+  ExpectJson(near, 200);
+  json items = near.Json()["items"];
+  ASSERT_EQ(Ids(items), (std::vector<std::string>{"PARIS", "VERSAILLES"})) << near.body;
+  EXPECT_NEAR(items[0]["distance_km"].get<double>(), 0.0, 0.01);
+  EXPECT_GT(items[1]["distance_km"].get<double>(), 10.0);
+  EXPECT_LT(items[1]["distance_km"].get<double>(), 25.0);
+
+  Reply far = Get("/api/v1/stores?near=48.8566,2.3522&radius_km=1000");
+  json far_items = far.Json()["items"];
+  ASSERT_EQ(Ids(far_items), (std::vector<std::string>{"PARIS", "VERSAILLES", "LYON"}));
+  EXPECT_NEAR(far_items[2]["distance_km"].get<double>(), 392.0, 10.0);
+  json near_paged =
+      CollectPages("/api/v1/stores?near=48.8566,2.3522&radius_km=1000&limit=1", "viewer", &pages);
+  EXPECT_EQ(Ids(near_paged), Ids(far_items));
+  EXPECT_EQ(pages, 3);
+
+  Reply south = Get("/api/v1/stores?near=48.8566,2.3522&radius_km=1000&zone=Z-SUD");
+  EXPECT_EQ(Ids(south.Json()["items"]), std::vector<std::string>{"LYON"});
+  Reply idf = Get("/api/v1/stores?zone=Z-IDF");
+  EXPECT_EQ(Ids(idf.Json()["items"]), (std::vector<std::string>{"PARIS", "VERSAILLES"}));
+
+  Reply lyon = Get("/api/v1/stores/LYON");
+  ExpectJson(lyon, 200);
+  EXPECT_EQ(lyon.Json()["price_zone"], "Z-SUD");
+  EXPECT_EQ(lyon.Json()["name"], "Lyon Part-Dieu");
+  EXPECT_EQ(Delete("/api/v1/stores/LYON").status, 204);
+  ExpectProblem(Get("/api/v1/stores/LYON"), 404);
+  ExpectProblem(Delete("/api/v1/stores/LYON"), 404);
+}
+
+TEST_F(ApiTest, PricesAndStockReadAndWrite) {
+  SeedSmallCatalog();
+  ASSERT_EQ(
+      Put("/api/v1/prices",
+          json::array({
+              {{"product_id", "P1"}, {"price", "2.49"}, {"effective_from", "2026-01-01T00:00:00Z"}},
+              {{"product_id", "P1"}, {"price", "2.59"}, {"effective_from", "2026-05-01T00:00:00Z"}},
+              {{"product_id", "P2"},
+               {"level", "zone"},
+               {"level_id", "Z-IDF"},
+               {"price", "3.10"},
+               {"effective_from", "2026-01-01T00:00:00Z"}},
+              {{"product_id", "P2"},
+               {"level", "store"},
+               {"level_id", "LYON"},
+               {"price", "2.90"},
+               {"effective_from", "2026-01-01T00:00:00Z"}},
+          }))
+          .status,
+      200);
+
+  Reply now = Get("/api/v1/prices");
+  ExpectJson(now, 200);
+  json items = now.Json()["items"];
+  ASSERT_EQ(items.size(), 3u) << now.body;  // one entry in force per (product, level, level_id)
+  EXPECT_EQ(items[0]["product_id"], "P1");
+  EXPECT_EQ(items[0]["amount_minor"], 259);
+
+  Reply in_january = Get("/api/v1/prices?product=P1&at=2026-01-15T00:00:00Z");
+  ASSERT_EQ(in_january.Json()["items"].size(), 1u) << in_january.body;
+  EXPECT_EQ(in_january.Json()["items"][0]["amount_minor"], 249);
+  Reply before_all = Get("/api/v1/prices?at=2025-12-01");
+  EXPECT_TRUE(before_all.Json()["items"].empty()) << before_all.body;
+
+  Reply zone = Get("/api/v1/prices?level=zone");
+  ASSERT_EQ(zone.Json()["items"].size(), 1u);
+  EXPECT_EQ(zone.Json()["items"][0]["level_id"], "Z-IDF");
+  Reply store = Get("/api/v1/prices?level=store&level_id=LYON");
+  ASSERT_EQ(store.Json()["items"].size(), 1u);
+  EXPECT_EQ(store.Json()["items"][0]["amount_minor"], 290);
+  Reply national = Get("/api/v1/prices?level=national");
+  EXPECT_EQ(Ids(national.Json()["items"], "product_id"), std::vector<std::string>{"P1"});
+  int pages = 0;
+  EXPECT_EQ(CollectPages("/api/v1/prices?limit=1", "viewer", &pages).size(), 3u);
+  EXPECT_EQ(pages, 3);
+
+  Reply stock =
+      Put("/api/v1/stock", json::array({
+                               {{"product_id", "P1"}, {"store_id", "PARIS"}, {"quantity", 12}},
+                               {{"product_id", "P1"}, {"store_id", "LYON"}, {"quantity", 0}},
+                               {{"product_id", "P2"}, {"store_id", "PARIS"}, {"quantity", -3}},
+                           }));
+  ExpectJson(stock, 200);
+  EXPECT_EQ(stock.Json()["inserted"], 3);
+  Reply single =
+      Put("/api/v1/stock", {{"product_id", "P2"}, {"store_id", "LYON"}, {"quantity", 4}});
+  ExpectJson(single, 200);
+  EXPECT_EQ(single.Json()["inserted"], 1);
+
+  Reply levels = Get("/api/v1/stock");
+  ExpectJson(levels, 200);
+  EXPECT_EQ(levels.Json()["items"].size(), 4u);
+  Reply p1 = Get("/api/v1/stock?product=P1");
+  EXPECT_EQ(Ids(p1.Json()["items"], "store_id"), (std::vector<std::string>{"LYON", "PARIS"}));
+  Reply paris = Get("/api/v1/stock?store=PARIS&product=P1");
+  ASSERT_EQ(paris.Json()["items"].size(), 1u);
+  EXPECT_EQ(paris.Json()["items"][0]["quantity"], 12);
+  EXPECT_EQ(paris.Json()["items"][0]["availability"], "in_stock");
+  EXPECT_EQ(CollectPages("/api/v1/stock?limit=3", "viewer", &pages).size(), 4u);
+  EXPECT_EQ(pages, 2);
+
+  // All or nothing: one bad row and no row lands.
+  Reply bad =
+      Put("/api/v1/stock", json::array({
+                               {{"product_id", "P1"}, {"store_id", "PARIS"}, {"quantity", 1}},
+                               {{"product_id", "GHOST"}, {"store_id", "PARIS"}, {"quantity", 1}},
+                           }));
+  json problem = ExpectProblem(bad, 422);
+  EXPECT_TRUE(Contains(ErrorFields(problem), "product_id")) << bad.body;
+  EXPECT_EQ(Get("/api/v1/stock?store=PARIS&product=P1").Json()["items"][0]["quantity"], 12);
+}
+
+TEST_F(ApiTest, ImportsEveryKindFromCsvJsonAndNdjson) {
+  const std::string good = Gtin13("376000000001");
+  const std::string other = Gtin13("376000000002");
+  // Products: CSV with ';', one bad barcode on line 3.
+  const std::string products =
+      "id;gtin;title;brand;net_quantity\n"
+      "A1;" +
+      good +
+      ";Pâte à tartiner;Maison;400 g\n"
+      "A2;3017620422004;Mauvais code;Maison;1 kg\n"
+      "A3;" +
+      other + ";\"Crème, fraîche\";Maison;20 cl\n";
+  Reply r = Send("POST", "/api/v1/imports/products", "editor", products, "text/csv");
+  ExpectJson(r, 200);
+  json report = r.Json();
+  EXPECT_EQ(report["kind"], "products");
+  EXPECT_EQ(report["format"], "csv");
+  EXPECT_EQ(report["committed"], true);
+  EXPECT_EQ(report["rows_read"], 3);
+  EXPECT_EQ(report["inserted"], 2);
+  EXPECT_EQ(report["rejected"], 1);
+  ASSERT_EQ(report["errors"].size(), 1u) << r.body;
+  EXPECT_EQ(report["errors"][0]["line"], 3);
+  EXPECT_EQ(report["errors"][0]["field"], "gtin");
+  EXPECT_EQ(Get("/api/v1/products/A3").Json()["title"], "Crème, fraîche");
+  ExpectProblem(Get("/api/v1/products/A2"), 404);
+
+  // Stores: CSV with ','.
+  const std::string stores =
+      "id,name,lat,lon,price_zone,services\n"
+      "S1,Nantes Centre,47.2184,-1.5536,Z-OUEST,drive|click_and_collect\n"
+      "S2,Rennes Gare,48.1035,-1.6723,Z-OUEST,\n";
+  r = Send("POST", "/api/v1/imports/stores", "editor", stores, "text/csv; charset=utf-8");
+  ExpectJson(r, 200);
+  EXPECT_EQ(r.Json()["inserted"], 2) << r.body;
+  EXPECT_EQ(Get("/api/v1/stores/S1").Json()["services"],
+            json::array({"drive", "click_and_collect"}));
+
+  // Prices: a JSON array; a row for an unknown product is listed, the others land.
+  // One element a line: errors name the line an element starts on.
+  const std::string prices =
+      "[\n" +
+      json({{"product_id", "A1"}, {"price", 2.49}, {"effective_from", "2026-05-01T00:00:00Z"}})
+          .dump() +
+      ",\n" +
+      json({{"product_id", "A3"},
+            {"level", "zone"},
+            {"level_id", "Z-OUEST"},
+            {"price", "1,89"},
+            {"effective_from", "2026-05-01"}})
+          .dump() +
+      ",\n" + json({{"product_id", "NOPE"}, {"price", "1.00"}}).dump() + "\n]\n";
+  r = Send("POST", "/api/v1/imports/prices", "editor", prices, "application/json");
+  ExpectJson(r, 200);
+  EXPECT_EQ(r.Json()["format"], "json");
+  EXPECT_EQ(r.Json()["inserted"], 2) << r.body;
+  EXPECT_EQ(r.Json()["rejected"], 1);
+  ASSERT_EQ(r.Json()["errors"].size(), 1u);
+  EXPECT_EQ(r.Json()["errors"][0]["field"], "product_id");
+  EXPECT_EQ(r.Json()["errors"][0]["line"], 4);
+  EXPECT_EQ(Get("/api/v1/prices?product=A3").Json()["items"][0]["amount_minor"], 189);
+
+  // Stock: NDJSON.
+  const std::string stock =
+      "{\"product_id\": \"A1\", \"store_id\": \"S1\", \"quantity\": 7}\n"
+      "{\"product_id\": \"A3\", \"store_id\": \"S2\", \"quantity\": \"2\"}\n"
+      "{\"product_id\": \"A1\", \"store_id\": \"S2\", \"quantity\": \"x\"}\n";
+  r = Send("POST", "/api/v1/imports/stock", "editor", stock, "application/x-ndjson");
+  ExpectJson(r, 200);
+  EXPECT_EQ(r.Json()["format"], "ndjson");
+  EXPECT_EQ(r.Json()["inserted"], 2) << r.body;
+  EXPECT_EQ(r.Json()["rejected"], 1);
+  EXPECT_EQ(r.Json()["errors"][0]["line"], 3);
+  EXPECT_EQ(Get("/api/v1/stock?product=A1&store=S1").Json()["items"][0]["quantity"], 7);
+
+  // Strict: nothing lands, 422 with every problem and the report.
+  const std::string strict = "id,title,gtin\nB1,Bon produit,\nB2,,\nB3,Autre,123\n";
+  r = Send("POST", "/api/v1/imports/products?strict=true", "editor", strict, "text/csv");
+  json problem = ExpectProblem(r, 422);
+  ASSERT_TRUE(problem.contains("errors")) << r.body;
+  std::vector<std::string> fields = ErrorFields(problem);
+  EXPECT_TRUE(Contains(fields, "title")) << r.body;
+  EXPECT_TRUE(Contains(fields, "gtin")) << r.body;
+  std::set<int64_t> lines;
+  for (const auto& e : problem["errors"]) lines.insert(e.value("line", int64_t{0}));
+  EXPECT_EQ(lines, (std::set<int64_t>{3, 4}));
+  ASSERT_TRUE(problem.contains("report")) << r.body;
+  EXPECT_EQ(problem["report"]["committed"], false);
+  EXPECT_EQ(problem["report"]["strict"], true);
+  EXPECT_EQ(problem["report"]["rejected"], 2);
+  ExpectProblem(Get("/api/v1/products/B1"), 404);
+
+  // The format can be forced; a bad kind is a 400.
+  r = Send("POST", "/api/v1/imports/products?format=ndjson", "editor",
+           "{\"id\": \"N1\", \"title\": \"Forcé\"}\n", "text/plain");
+  ExpectJson(r, 200);
+  EXPECT_EQ(r.Json()["inserted"], 1) << r.body;
+  EXPECT_TRUE(
+      Contains(ErrorFields(ExpectProblem(
+                   Send("POST", "/api/v1/imports/widgets", "editor", "id\n1\n", "text/csv"), 400)),
+               "kind"));
+}
+
+// An import body in one of four encodings: CSV with ';', CSV with ',', a JSON array (one
+// element a line, after a "[" line) and NDJSON. Every value is a string.
+struct Encoding {
+  const char* name;
+  const char* format;  // as the report names it
+  const char* content_type;
+  int first_line;  // the line of the first record
+};
+constexpr Encoding kEncodings[] = {{"csv;", "csv", "text/csv", 2},
+                                   {"csv,", "csv", "text/csv; charset=utf-8", 2},
+                                   {"json", "json", "application/json", 2},
+                                   {"ndjson", "ndjson", "application/x-ndjson", 1}};
+
+std::string Encoded(const Encoding& encoding, const std::vector<std::string>& columns,
+                    const std::vector<std::vector<std::string>>& rows) {
+  const std::string name = encoding.name;
+  std::string out;
+  if (name.starts_with("csv")) {
+    const char delimiter = name.back();
+    for (size_t i = 0; i < columns.size(); ++i) {
+      out += (i ? std::string(1, delimiter) : "") + columns[i];
+    }
+    out += "\n";
+    for (const auto& row : rows) {
+      for (size_t i = 0; i < row.size(); ++i) out += (i ? std::string(1, delimiter) : "") + row[i];
+      out += "\n";
+    }
+    return out;
+  }
+  if (name == "json") out += "[\n";
+  for (size_t r = 0; r < rows.size(); ++r) {
+    json object = json::object();
+    for (size_t i = 0; i < columns.size(); ++i) object[columns[i]] = rows[r][i];
+    out += object.dump();
+    if (name == "json" && r + 1 < rows.size()) out += ",";
+    out += "\n";
+  }
+  if (name == "json") out += "]\n";
+  return out;
+}
+
+TEST_F(ApiTest, ImportsEachKindInEachFormatLandValidRowsAndListTheRest) {
+  struct Case {
+    const char* kind;
+    std::vector<std::string> columns;
+    // Two valid rows then one bad row, for encoding number `f`.
+    std::function<std::vector<std::vector<std::string>>(int f)> rows;
+    const char* bad_field;
+  };
+  const std::vector<Case> cases = {
+      {"products",
+       {"id", "title", "gtin"},
+       [](int f) {
+         const std::string k = "K" + std::to_string(f);
+         return std::vector<std::vector<std::string>>{
+             {k + "-1", "Crème n°1", ""},
+             {k + "-2", "Thé", Gtin13("37600000001" + std::to_string(f))},
+             {k + "-3", "Mauvais", "123"}};
+       },
+       "gtin"},
+      {"stores",
+       {"id", "name", "lat", "lon", "price_zone"},
+       [](int f) {
+         const std::string k = "ST" + std::to_string(f);
+         return std::vector<std::vector<std::string>>{{k + "-1", "Un", "45.1", "4.8", "ZF"},
+                                                      {k + "-2", "Deux", "45.2", "4.9", "ZF"},
+                                                      {k + "-3", "Trois", "95", "4.9", "ZF"}};
+       },
+       "lat"},
+      {"prices",
+       {"product_id", "price", "effective_from"},
+       [](int f) {
+         auto day = [f](int r) {
+           return "2026-01-" + std::to_string(10 + f * 3 + r) + "T00:00:00Z";
+         };
+         return std::vector<std::vector<std::string>>{
+             {"K0-1", std::to_string(f * 10 + 1) + ".50", day(0)},
+             {"K0-1", std::to_string(f * 10 + 2) + ".50", day(1)},
+             {"K0-1", "-1", day(2)}};
+       },
+       "price"},
+      {"stock",
+       {"product_id", "store_id", "quantity"},
+       [](int f) {
+         const std::string k = "ST" + std::to_string(f);
+         return std::vector<std::vector<std::string>>{
+             {"K0-1", k + "-1", "3"}, {"K0-1", k + "-2", "-2"}, {"K0-2", k + "-1", "abc"}};
+       },
+       "quantity"},
+  };
+  for (const Case& c : cases) {
+    for (int f = 0; f < 4; ++f) {
+      const Encoding& encoding = kEncodings[f];
+      SCOPED_TRACE(std::string(c.kind) + " as " + encoding.name);
+      const std::string body = Encoded(encoding, c.columns, c.rows(f));
+      Reply r = Send("POST", std::string("/api/v1/imports/") + c.kind, "editor", body,
+                     encoding.content_type);
+      ExpectJson(r, 200);
+      json report = r.Json();
+      EXPECT_EQ(report["kind"], c.kind);
+      EXPECT_EQ(report["format"], encoding.format);
+      EXPECT_EQ(report["committed"], true);
+      EXPECT_EQ(report["rows_read"], 3);
+      EXPECT_EQ(report["inserted"], 2) << r.body;
+      EXPECT_EQ(report["rejected"], 1) << r.body;
+      ASSERT_EQ(report["errors"].size(), 1u) << r.body;
+      EXPECT_EQ(report["errors"][0]["field"], c.bad_field);
+      EXPECT_EQ(report["errors"][0]["line"], encoding.first_line + 2);
+    }
+  }
+  Reply counts = Get("/api/v1/stats");
+  EXPECT_EQ(counts.Json()["products"], 8);
+  EXPECT_EQ(counts.Json()["stores"], 8);
+  EXPECT_EQ(counts.Json()["price_entries"], 8);
+  EXPECT_EQ(counts.Json()["stock_levels"], 8);
+  EXPECT_EQ(Get("/api/v1/products/K2-1").Json()["title"], "Crème n°1");
+  EXPECT_EQ(Get("/api/v1/stock?product=K0-1&store=ST3-2").Json()["items"][0]["quantity"], -2);
+  EXPECT_EQ(Get("/api/v1/prices?product=K0-1").Json()["items"][0]["amount_minor"], 3250);
+}
+
+TEST_F(ApiTest, SessionLoginMeAndLogout) {
+  Reply login = Send("POST", "/api/v1/session", "",
+                     json({{"user", "editor@example.com"}, {"password", kPassword}}).dump());
+  ExpectJson(login, 200);
+  EXPECT_EQ(login.Json()["user"]["id"], "editor@example.com");
+  EXPECT_EQ(login.Json()["user"]["role"], "editor");
+  EXPECT_FALSE(login.Json()["user"].contains("password_hash"));
+  std::string set_cookie;
+  auto cookie = SetCookieValue(login, &set_cookie);
+  ASSERT_TRUE(cookie.has_value()) << login.body;
+  EXPECT_FALSE(cookie->empty());
+  EXPECT_NE(set_cookie.find("HttpOnly"), std::string::npos) << set_cookie;
+  EXPECT_NE(set_cookie.find("SameSite=Strict"), std::string::npos) << set_cookie;
+  EXPECT_NE(set_cookie.find("Path=/"), std::string::npos) << set_cookie;
+  const std::string cookie_header = "Cookie: " + std::string(kSessionCookie) + "=" + *cookie;
+
+  Reply me = Get("/api/v1/me", "", {cookie_header});
+  ExpectJson(me, 200);
+  EXPECT_EQ(me.Json()["subject"], "user:editor@example.com");
+  EXPECT_EQ(me.Json()["kind"], "user");
+  EXPECT_EQ(me.Json()["role"], "editor");
+  // The session carries the role: an editor may write.
+  EXPECT_EQ(Send("PUT", "/api/v1/products/SESS", "", json({{"title", "Via session"}}).dump(),
+                 "application/json", {cookie_header})
+                .status,
+            201);
+
+  Reply logout = Send("DELETE", "/api/v1/session", "", std::nullopt, "", {cookie_header});
+  EXPECT_EQ(logout.status, 204);
+  std::string cleared;
+  auto cleared_value = SetCookieValue(logout, &cleared);
+  ASSERT_TRUE(cleared_value.has_value());
+  EXPECT_TRUE(cleared_value->empty());
+  EXPECT_NE(cleared.find("Max-Age=0"), std::string::npos) << cleared;
+  Reply after = Get("/api/v1/me", "", {cookie_header});
+  ExpectProblem(after, 401);
+  EXPECT_FALSE(after.Header("WWW-Authenticate").empty());
+
+  // Wrong password and unknown user look the same.
+  Reply wrong =
+      Send("POST", "/api/v1/session", "",
+           json({{"user", "editor@example.com"}, {"password", "not the password"}}).dump());
+  json wrong_problem = ExpectProblem(wrong, 401);
+  Reply unknown = Send("POST", "/api/v1/session", "",
+                       json({{"user", "nobody@example.com"}, {"password", kPassword}}).dump());
+  json unknown_problem = ExpectProblem(unknown, 401);
+  EXPECT_EQ(wrong_problem["detail"], unknown_problem["detail"]);
+  EXPECT_FALSE(SetCookieValue(wrong).has_value());
+
+  // A session expires with the clock.
+  Reply again = Send("POST", "/api/v1/session", "",
+                     json({{"user", "viewer@example.com"}, {"password", kPassword}}).dump());
+  auto second = SetCookieValue(again);
+  ASSERT_TRUE(second.has_value());
+  const std::string second_header = "Cookie: " + std::string(kSessionCookie) + "=" + *second;
+  EXPECT_EQ(Get("/api/v1/me", "", {second_header}).status, 200);
+  h_.clock().Advance(std::chrono::hours(13));
+  ExpectProblem(Get("/api/v1/me", "", {second_header}), 401);
+}
+
+TEST_F(ApiTest, MeWithTokens) {
+  Reply me = Get("/api/v1/me", "approver");
+  ExpectJson(me, 200);
+  EXPECT_EQ(me.Json()["subject"], "token:" + h_.TokenId("approver"));
+  EXPECT_EQ(me.Json()["kind"], "token");
+  EXPECT_EQ(me.Json()["role"], "approver");
+  EXPECT_TRUE(me.Json()["channel"].is_null());
+  Reply platform = Get("/api/v1/me", "platform");
+  ExpectJson(platform, 200);
+  EXPECT_EQ(platform.Json()["role"], "platform");
+  EXPECT_EQ(platform.Json()["channel"], "google");
+  Reply bogus = client_.Fetch(port(), "GET", "/api/v1/me", {"Authorization: Bearer vit_bogus"});
+  ExpectProblem(bogus, 401);
+  EXPECT_FALSE(bogus.Header("WWW-Authenticate").empty());
+}
+
+TEST_F(ApiTest, TokensListCreateUseAndRevoke) {
+  Reply created =
+      Send("POST", "/api/v1/tokens", "admin",
+           json({{"name", "Meta pull"}, {"role", "platform"}, {"channel", "meta"}}).dump());
+  ExpectJson(created, 201);
+  json token = created.Json();
+  ASSERT_TRUE(token["token"].is_string()) << created.body;
+  const std::string secret = token["token"];
+  const std::string id = token["id"];
+  EXPECT_TRUE(id.starts_with("tok_"));
+  EXPECT_EQ(token["role"], "platform");
+  EXPECT_EQ(token["channel"], "meta");
+  EXPECT_FALSE(token.contains("secret_hash"));
+
+  // Usable at once.
+  Reply me = client_.Fetch(port(), "GET", "/api/v1/me", {"Authorization: Bearer " + secret});
+  ExpectJson(me, 200);
+  EXPECT_EQ(me.Json()["subject"], "token:" + id);
+  EXPECT_EQ(me.Json()["channel"], "meta");
+
+  // Listed, never with its secret.
+  Reply list = Get("/api/v1/tokens", "admin");
+  ExpectJson(list, 200);
+  EXPECT_EQ(list.body.find(secret), std::string::npos);
+  std::vector<std::string> ids = Ids(list.Json()["items"]);
+  EXPECT_TRUE(Contains(ids, id));
+  EXPECT_TRUE(Contains(ids, h_.TokenId("viewer")));
+  EXPECT_EQ(ids.size(), 6u);
+  const json listed = list.Json();
+  for (const auto& item : listed["items"]) {
+    EXPECT_FALSE(item.contains("token"));
+    EXPECT_FALSE(item.contains("secret_hash"));
+  }
+
+  // A bad request names the field.
+  json bad = ExpectProblem(
+      Send("POST", "/api/v1/tokens", "admin", json({{"name", "x"}, {"role", "platform"}}).dump()),
+      400);
+  EXPECT_TRUE(Contains(ErrorFields(bad), "channel")) << bad.dump();
+
+  EXPECT_EQ(Delete("/api/v1/tokens/" + id, "admin").status, 204);
+  Reply refused = client_.Fetch(port(), "GET", "/api/v1/me", {"Authorization: Bearer " + secret});
+  ExpectProblem(refused, 401);
+  ExpectProblem(Delete("/api/v1/tokens/" + id, "admin"), 404);
+  bool listed_revoked = false;
+  const json after_revoke = Get("/api/v1/tokens", "admin").Json();
+  for (const auto& item : after_revoke["items"]) {
+    if (item["id"] == id) listed_revoked = item["revoked_at"].is_string();
+  }
+  EXPECT_TRUE(listed_revoked);
+}
+
+TEST_F(ApiTest, UsersListCreateAndConflict) {
+  const json alice = {{"id", "alice@example.com"},
+                      {"display_name", "Alice Martin"},
+                      {"role", "approver"},
+                      {"password", "a long enough password"}};
+  Reply created = Send("POST", "/api/v1/users", "admin", alice.dump());
+  ExpectJson(created, 201);
+  EXPECT_EQ(created.Json()["id"], "alice@example.com");
+  EXPECT_EQ(created.Json()["role"], "approver");
+  EXPECT_FALSE(created.Json().contains("password_hash"));
+  EXPECT_FALSE(created.Json().contains("password"));
+
+  json conflict = ExpectProblem(Send("POST", "/api/v1/users", "admin", alice.dump()), 409);
+  EXPECT_NE(conflict["detail"].get<std::string>().find("alice@example.com"), std::string::npos);
+
+  Reply list = Get("/api/v1/users", "admin");
+  ExpectJson(list, 200);
+  EXPECT_EQ(
+      Ids(list.Json()["items"]),
+      (std::vector<std::string>{"admin@example.com", "alice@example.com", "approver@example.com",
+                                "editor@example.com", "viewer@example.com"}));
+  EXPECT_EQ(list.body.find("$scrypt$"), std::string::npos);
+
+  // The new user can log in with the password given.
+  Reply login =
+      Send("POST", "/api/v1/session", "",
+           json({{"user", "alice@example.com"}, {"password", "a long enough password"}}).dump());
+  EXPECT_EQ(login.status, 200) << login.body;
+
+  json short_password =
+      ExpectProblem(Send("POST", "/api/v1/users", "admin",
+                         json({{"id", "bob"}, {"role", "viewer"}, {"password", "short"}}).dump()),
+                    400);
+  EXPECT_TRUE(Contains(ErrorFields(short_password), "password"));
+}
+
+TEST_F(ApiTest, AuditRecordsEveryWriteWithFiltersAndPaging) {
+  ASSERT_EQ(Put("/api/v1/products/AUD", {{"title", "Avant"}}).status, 201);
+  h_.clock().Advance(60s);
+  ASSERT_EQ(Put("/api/v1/products/AUD", {{"title", "Après"}}).status, 200);
+  ASSERT_EQ(Delete("/api/v1/products/AUD").status, 204);
+  ASSERT_EQ(Put("/api/v1/stores/AUD-S",
+                {{"name", "Store"}, {"lat", 45.0}, {"lon", 5.0}, {"price_zone", "Z"}})
+                .status,
+            201);
+  ASSERT_EQ(
+      Send("POST", "/api/v1/imports/products", "editor", "id,title\nIMP1,Importé\n", "text/csv")
+          .status,
+      200);
+
+  Reply product = Get("/api/v1/audit?entity=product&id=AUD", "approver");
+  ExpectJson(product, 200);
+  json entries = product.Json()["items"];
+  ASSERT_EQ(entries.size(), 3u) << product.body;
+  EXPECT_EQ(entries[0]["action"], "delete");
+  EXPECT_EQ(entries[0]["before"]["title"], "Après");
+  EXPECT_TRUE(entries[0]["after"].is_null());
+  EXPECT_EQ(entries[1]["action"], "update");
+  EXPECT_EQ(entries[1]["before"]["title"], "Avant");
+  EXPECT_EQ(entries[1]["after"]["title"], "Après");
+  EXPECT_EQ(entries[2]["action"], "create");
+  EXPECT_TRUE(entries[2]["before"].is_null());
+  EXPECT_EQ(entries[2]["after"]["title"], "Avant");
+  EXPECT_EQ(entries[2]["at"], "2026-06-01T08:00:00Z");
+  EXPECT_EQ(entries[1]["at"], "2026-06-01T08:01:00Z");
+  for (const auto& e : entries) {
+    EXPECT_EQ(e["actor"], "token:" + h_.TokenId("editor"));
+    EXPECT_EQ(e["entity"], "product");
+    EXPECT_EQ(e["entity_id"], "AUD");
+    EXPECT_FALSE(e["request_id"].get<std::string>().empty());
+  }
+  EXPECT_GT(entries[0]["seq"].get<int64_t>(), entries[1]["seq"].get<int64_t>());
+
+  // The request id of a write ties it to its audit entry.
+  Reply tagged =
+      Send("PUT", "/api/v1/stores/AUD-S", "editor",
+           json({{"name", "Renamed"}, {"lat", 45.0}, {"lon", 5.0}, {"price_zone", "Z"}}).dump(),
+           "application/json", {"X-Request-Id: audit-test-42"});
+  ASSERT_EQ(tagged.status, 200);
+  json store = Get("/api/v1/audit?entity=store", "approver").Json()["items"];
+  ASSERT_EQ(store.size(), 2u);
+  EXPECT_EQ(store[0]["request_id"], "audit-test-42");
+  EXPECT_EQ(store[0]["before"]["name"], "Store");
+  EXPECT_EQ(store[0]["after"]["name"], "Renamed");
+  json imports = Get("/api/v1/audit?entity=products", "approver").Json()["items"];
+  ASSERT_EQ(imports.size(), 1u);
+  EXPECT_EQ(imports[0]["action"], "import");
+  EXPECT_EQ(imports[0]["after"]["inserted"], 1);
+
+  // Paging: newest first, every entry once.
+  Reply full = Get("/api/v1/audit?limit=1000", "approver");
+  json all = full.Json()["items"];
+  // 5 tokens and 4 users of the harness, then the 6 writes above.
+  ASSERT_EQ(all.size(), 15u) << full.body;
+  int pages = 0;
+  json paged = CollectPages("/api/v1/audit?limit=4", "approver", &pages);
+  EXPECT_EQ(pages, 4);
+  ASSERT_EQ(paged.size(), all.size());
+  for (size_t i = 0; i < paged.size(); ++i) {
+    EXPECT_EQ(paged[i]["seq"], all[i]["seq"]);
+    if (i > 0) {
+      EXPECT_LT(paged[i]["seq"].get<int64_t>(), paged[i - 1]["seq"].get<int64_t>());
+    }
+  }
+  json tokens =
+      Get("/api/v1/audit?entity=token&id=" + h_.TokenId("admin"), "approver").Json()["items"];
+  ASSERT_EQ(tokens.size(), 1u);
+  EXPECT_EQ(tokens[0]["actor"], "cli");
+  EXPECT_EQ(tokens[0]["after"].dump().find(h_.TokenSecret("admin")), std::string::npos);
+}
+
+TEST_F(ApiTest, StatsCountTheCatalogue) {
+  SeedSmallCatalog();
+  ASSERT_EQ(Put("/api/v1/prices", {{"product_id", "P1"}, {"price", "1.00"}}).status, 200);
+  ASSERT_EQ(
+      Put("/api/v1/stock", {{"product_id", "P1"}, {"store_id", "LYON"}, {"quantity", 1}}).status,
+      200);
+  Reply stats = Get("/api/v1/stats");
+  ExpectJson(stats, 200);
+  json s = stats.Json();
+  EXPECT_EQ(s["products"], 2);
+  EXPECT_EQ(s["stores"], 3);
+  EXPECT_EQ(s["price_zones"], 2);
+  EXPECT_EQ(s["price_entries"], 1);
+  EXPECT_EQ(s["stock_levels"], 1);
+  EXPECT_EQ(s["stores_by_zone"], json({{"Z-IDF", 2}, {"Z-SUD", 1}}));
+}
+
+TEST_F(ApiTest, OpsRoutesAndTheServedOpenApiDocument) {
+  Reply doc = Get("/api/v1/openapi.json", "");
+  ExpectJson(doc, 200);
+  json openapi = doc.Json();
+  ASSERT_TRUE(openapi.is_object());
+  EXPECT_TRUE(openapi.value("openapi", "").starts_with("3.1.")) << openapi.value("openapi", "");
+  EXPECT_TRUE(openapi["paths"].is_object());
+  // The server serves the document it was built with: the one in docs/.
+  std::ifstream file(std::string(VITRINE_SOURCE_DIR) + "/docs/openapi.json");
+  std::stringstream text;
+  text << file.rdbuf();
+  EXPECT_EQ(openapi, json::parse(text.str(), nullptr, false));
+
+  Reply health = Get("/healthz", "");
+  EXPECT_EQ(health.status, 200);
+  Reply ready = Get("/readyz", "");
+  EXPECT_EQ(ready.status, 200);
+  Get("/api/v1/products");  // counted in the metrics below
+  Reply metrics = Get("/metrics", "");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_TRUE(metrics.Header("Content-Type").starts_with("text/plain"))
+      << metrics.Header("Content-Type");
+  EXPECT_NE(metrics.body.find("# TYPE vitrine_http_requests_total counter"), std::string::npos);
+  EXPECT_NE(metrics.body.find("route=\"/api/v1/products\""), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("vitrine_http_requests_in_flight"), std::string::npos);
+}
+
+// ---- 2. the role matrix --------------------------------------------------------------------
+
+TEST_F(ApiTest, RoleMatrixOverEveryRoute) {
+  const std::vector<HttpServer::RouteInfo> routes = server_->routes();
+  ASSERT_GE(routes.size(), 28u);  // 3 built-in and 25 API routes at least
+  const std::vector<std::pair<std::string, Role>> callers = {
+      {"viewer", Role::kViewer}, {"editor", Role::kEditor},     {"approver", Role::kApprover},
+      {"admin", Role::kAdmin},   {"platform", Role::kPlatform},
+  };
+  int checked = 0;
+  for (const auto& route : routes) {
+    SCOPED_TRACE(route.method + " " + route.pattern);
+    const std::string path = FillPattern(route.pattern);
+    const bool has_body = route.method == "POST" || route.method == "PUT";
+    auto call = [&](const std::string& who) {
+      return has_body ? Send(route.method, path, who, std::string("{}"))
+                      : Send(route.method, path, who, std::nullopt, "");
+    };
+
+    Reply anonymous = call("");
+    ASSERT_EQ(anonymous.code, CURLE_OK);
+    if (route.required_role == Role::kPublic) {
+      EXPECT_NE(anonymous.status, 401) << anonymous.body;
+      EXPECT_NE(anonymous.status, 403) << anonymous.body;
+      EXPECT_LT(anonymous.status, 500) << anonymous.body;
+    } else {
+      ExpectProblem(anonymous, 401);
+      EXPECT_TRUE(anonymous.Header("WWW-Authenticate").starts_with("Bearer"))
+          << anonymous.Header("WWW-Authenticate");
+    }
+
+    for (const auto& [who, role] : callers) {
+      SCOPED_TRACE(who);
+      Reply r = call(who);
+      ASSERT_EQ(r.code, CURLE_OK);
+      bool allowed;
+      if (route.required_role == Role::kPublic) {
+        allowed = true;
+      } else if (role == Role::kPlatform) {
+        allowed = route.platform_allowed;
+      } else {
+        allowed = StaffRank(role) >= StaffRank(route.required_role);
+      }
+      if (allowed) {
+        EXPECT_NE(r.status, 401) << r.body;
+        EXPECT_NE(r.status, 403) << r.body;
+        EXPECT_LT(r.status, 500) << r.body;
+      } else {
+        json problem = ExpectProblem(r, 403);
+        EXPECT_NE(problem.value("detail", "").find(RoleName(route.required_role)),
+                  std::string::npos)
+            << r.body;
+      }
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, static_cast<int>(routes.size() * callers.size()));
+  // The matrix left the accounts alone: every harness token still works.
+  for (const auto& [who, role] : callers) EXPECT_EQ(Get("/api/v1/me", who).status, 200) << who;
+}
+
+// ---- 3. docs/openapi.json against the route table -----------------------------------------
+
+TEST_F(ApiTest, OpenApiDocumentsEveryRouteWithItsRole) {
+  std::ifstream file(std::string(VITRINE_SOURCE_DIR) + "/docs/openapi.json");
+  ASSERT_TRUE(file.good());
+  const json doc = json::parse(file, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << "docs/openapi.json is not valid JSON";
+  ASSERT_TRUE(doc["paths"].is_object());
+
+  static const std::set<std::string> kMethods = {"get",   "put",     "post", "delete",
+                                                 "patch", "options", "head", "trace"};
+  std::set<std::pair<std::string, std::string>> served;
+  for (const auto& route : server_->routes()) {
+    std::string method = route.method;
+    std::transform(method.begin(), method.end(), method.begin(), ::tolower);
+    served.insert({method, route.pattern});
+    SCOPED_TRACE(route.method + " " + route.pattern);
+    ASSERT_TRUE(doc["paths"].contains(route.pattern)) << "path missing from docs/openapi.json";
+    const json& path_item = doc["paths"][route.pattern];
+    ASSERT_TRUE(path_item.contains(method)) << "operation missing from docs/openapi.json";
+    const json& operation = path_item[method];
+    EXPECT_EQ(operation.value("x-vitrine-role", ""), RoleName(route.required_role));
+    EXPECT_EQ(operation.value("x-vitrine-platform", false), route.platform_allowed);
+    EXPECT_TRUE(operation.contains("operationId"));
+    EXPECT_TRUE(operation.contains("responses"));
+    if (route.required_role == Role::kPublic) {
+      EXPECT_EQ(operation.value("security", json::array({nullptr})), json::array())
+          << "a public operation must declare `security: []`";
+    }
+  }
+  for (const auto& [path, item] : doc["paths"].items()) {
+    for (const auto& [method, operation] : item.items()) {
+      if (!kMethods.count(method)) continue;
+      EXPECT_TRUE(served.count({method, path}))
+          << method << " " << path << " is documented but no route serves it";
+    }
+  }
+}
+
+// ---- 4. errors as problem+json -------------------------------------------------------------
+
+TEST_F(ApiTest, BodyOverTheLimitIs413StatingTheLimit) {
+  ServerOptions options = ApiHarness::TestOptions();
+  options.max_body_bytes = 2048;
+  HttpServer& small = h_.StartServer(options);
+  const std::string body = json({{"title", std::string(4000, 'a')}}).dump();
+  Reply r = client_.Fetch(
+      small.port(), "PUT", "/api/v1/products/BIG",
+      {"Authorization: Bearer " + h_.TokenSecret("editor"), "Content-Type: application/json"},
+      body);
+  json problem = ExpectProblem(r, 413);
+  EXPECT_NE(problem.value("detail", "").find("2048"), std::string::npos) << r.body;
+  // Nothing was written, and a body within the limit goes through.
+  EXPECT_EQ(Get("/api/v1/products/BIG").status, 404);
+  Reply fits = client_.Fetch(
+      small.port(), "PUT", "/api/v1/products/BIG",
+      {"Authorization: Bearer " + h_.TokenSecret("editor"), "Content-Type: application/json"},
+      json({{"title", "small"}}).dump());
+  EXPECT_EQ(fits.status, 201) << fits.body;
+}
+
+TEST_F(ApiTest, InvalidJsonIs400WithTheParserPosition) {
+  const std::string body = "{\"title\": \"Café\", \"brand\": }";
+  size_t byte = 0;
+  try {
+    json parsed = json::parse(body);
+    ADD_FAILURE() << "parsed: " << parsed.dump();
+  } catch (const json::parse_error& e) {
+    byte = e.byte;
+  }
+  ASSERT_GT(byte, 0u);
+  for (const std::string path : {"/api/v1/products/BAD", "/api/v1/stock"}) {
+    Reply r = Send("PUT", path, "editor", body);
+    json problem = ExpectProblem(r, 400);
+    EXPECT_NE(problem.value("detail", "").find("byte " + std::to_string(byte)), std::string::npos)
+        << r.body;
+    EXPECT_TRUE(Contains(ErrorFields(problem), "body")) << r.body;
+  }
+  json login = ExpectProblem(Send("POST", "/api/v1/session", "", "{\"user\": "), 400);
+  EXPECT_NE(login.value("detail", "").find("byte "), std::string::npos);
+  ExpectProblem(Send("PUT", "/api/v1/products/BAD", "editor", ""), 400);
+}
+
+TEST_F(ApiTest, UnknownFieldsAre400NamingThem) {
+  Reply product = Put("/api/v1/products/UNK", {{"title", "Ok"}, {"colour", "red"}, {"size", 3}});
+  json problem = ExpectProblem(product, 400);
+  std::vector<std::string> fields = ErrorFields(problem);
+  EXPECT_TRUE(Contains(fields, "colour")) << product.body;
+  EXPECT_TRUE(Contains(fields, "size")) << product.body;
+  EXPECT_FALSE(Contains(fields, "title"));
+  EXPECT_EQ(Get("/api/v1/products/UNK").status, 404);
+
+  json stock = ExpectProblem(
+      Put("/api/v1/stock", json::array({{{"product_id", "P"}, {"store_id", "S"}, {"qty", 1}}})),
+      400);
+  EXPECT_TRUE(Contains(ErrorFields(stock), "qty"));
+  json token =
+      ExpectProblem(Send("POST", "/api/v1/tokens", "admin",
+                         json({{"name", "n"}, {"role", "viewer"}, {"expires", "never"}}).dump()),
+                    400);
+  EXPECT_EQ(ErrorFields(token), std::vector<std::string>{"expires"});
+  json login =
+      ExpectProblem(Send("POST", "/api/v1/session", "",
+                         json({{"user", "a"}, {"password", "b"}, {"remember", true}}).dump()),
+                    400);
+  EXPECT_EQ(ErrorFields(login), std::vector<std::string>{"remember"});
+}
+
+TEST_F(ApiTest, WrongContentTypeIs415) {
+  Reply r = Send("PUT", "/api/v1/products/CT", "editor", json({{"title", "x"}}).dump(), "text/csv");
+  json problem = ExpectProblem(r, 415);
+  EXPECT_NE(r.Header("Accept").find("application/json"), std::string::npos);
+  ExpectProblem(
+      Send("POST", "/api/v1/imports/products", "editor", "<products/>", "application/xml"), 415);
+  ExpectProblem(Send("POST", "/api/v1/users", "admin", "id=x", "application/x-www-form-urlencoded"),
+                415);
+  EXPECT_EQ(Get("/api/v1/products/CT").status, 404);
+}
+
+TEST_F(ApiTest, WrongMethodIs405WithAllow) {
+  Reply r = Send("PATCH", "/api/v1/products/P1", "editor", json({{"title", "x"}}).dump());
+  ExpectProblem(r, 405);
+  EXPECT_EQ(r.Header("Allow"), "DELETE, GET, HEAD, PUT");
+  Reply stats = Send("POST", "/api/v1/stats", "viewer", std::string("{}"));
+  ExpectProblem(stats, 405);
+  EXPECT_EQ(stats.Header("Allow"), "GET, HEAD");
+  Reply session = Send("GET", "/api/v1/session", "viewer", std::nullopt, "");
+  ExpectProblem(session, 405);
+  EXPECT_EQ(session.Header("Allow"), "DELETE, POST");
+  ExpectProblem(Get("/api/v1/nothing-here"), 404);
+}
+
+TEST_F(ApiTest, BadParametersAre400NamingTheField) {
+  ASSERT_EQ(Put("/api/v1/products/P1", {{"title", "Café"}}).status, 201);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"/api/v1/products?limit=0", "limit"},
+      {"/api/v1/products?limit=abc", "limit"},
+      {"/api/v1/products?limit=1001", "limit"},
+      {"/api/v1/products?cursor=zz", "cursor"},
+      {"/api/v1/products?cursor=" + std::string("73746f7265733a41"), "cursor"},  // "stores:A"
+      {"/api/v1/products?q=" + std::string(201, 'a'), "q"},
+      {"/api/v1/stores?near=91,0", "near"},
+      {"/api/v1/stores?near=45.7", "near"},
+      {"/api/v1/stores?near=abc,def", "near"},
+      {"/api/v1/stores?near=45.7,4.8&radius_km=-1", "radius_km"},
+      {"/api/v1/stores?near=45.7,4.8&radius_km=nan", "radius_km"},
+      {"/api/v1/stores?radius_km=5", "radius_km"},
+      {"/api/v1/stores?limit=0", "limit"},
+      {"/api/v1/stores?cursor=zz", "cursor"},
+      {"/api/v1/prices?at=garbage", "at"},
+      {"/api/v1/prices?level=regional", "level"},
+      {"/api/v1/prices?level=", "level"},
+      {"/api/v1/prices?level_id=Z1", "level_id"},
+      {"/api/v1/prices?limit=abc", "limit"},
+      {"/api/v1/stock?limit=0", "limit"},
+      {"/api/v1/stock?cursor=zz", "cursor"},
+      {"/api/v1/audit?cursor=zz", "cursor"},
+      {"/api/v1/audit?limit=0", "limit"},
+      {"/api/v1/products/" + std::string(51, 'a'), "id"},
+      {"/api/v1/products/P1/price-history?store=" + Encode("../S1"), "store"},
+  };
+  for (const auto& [path, field] : cases) {
+    SCOPED_TRACE(path);
+    Reply r = Get(path, "approver");
+    json problem = ExpectProblem(r, 400);
+    EXPECT_TRUE(Contains(ErrorFields(problem), field)) << r.body;
+    EXPECT_NE(problem.value("detail", "").find(field), std::string::npos) << r.body;
+  }
+  json strict = ExpectProblem(
+      Send("POST", "/api/v1/imports/products?strict=yes", "editor", "id,title\nA,B\n", "text/csv"),
+      400);
+  EXPECT_TRUE(Contains(ErrorFields(strict), "strict"));
+}
+
+TEST_F(ApiTest, HostileStringsAreDataOr400NeverA500) {
+  const std::string sql = "x'; DROP TABLE products;--";
+  ASSERT_EQ(Put("/api/v1/products/SAFE", {{"title", "Témoin"}}).status, 201);
+
+  // As a search, a filter and a zone: plain data.
+  for (const std::string& path :
+       {"/api/v1/products?q=" + Encode(sql), "/api/v1/products?brand=" + Encode(sql),
+        "/api/v1/products?category=" + Encode(sql), "/api/v1/products?gtin=" + Encode(sql),
+        "/api/v1/audit?entity=" + Encode(sql) + "&id=" + Encode(sql)}) {
+    Reply r = Get(path, "approver");
+    EXPECT_EQ(r.status, 200) << path << ": " << r.body;
+    EXPECT_TRUE(r.Json()["items"].empty()) << path;
+  }
+  // As a title: stored verbatim and read back.
+  Reply stored = Put("/api/v1/products/INJ", {{"title", sql}, {"brand", "Robert'); --"}});
+  ExpectJson(stored, 201);
+  Reply back = Get("/api/v1/products/INJ");
+  EXPECT_EQ(back.Json()["title"], sql);
+  EXPECT_EQ(back.Json()["brand"], "Robert'); --");
+  Reply found = Get("/api/v1/products?q=" + Encode("DROP TABLE"));
+  EXPECT_EQ(Ids(found.Json()["items"]), std::vector<std::string>{"INJ"});
+  EXPECT_EQ(Get("/api/v1/products").Json()["items"].size(), 2u);
+
+  // In ids and as ids: 400 or not found, never a 500.
+  const std::vector<std::string> paths = {
+      "/api/v1/products/" + Encode(sql),
+      "/api/v1/products/..%2F..%2Fetc%2Fpasswd",
+      "/api/v1/products/../stores",
+      "/api/v1/products/..",
+      "/api/v1/products/%2e%2e",
+      "/api/v1/stores/" + Encode("../../v.db"),
+      "/api/v1/products/" + std::string(51, 'x'),
+      "/api/v1/products/" + std::string(5000, 'x'),
+      "/api/v1/products/" + Encode(sql) + "/price-history",
+      "/api/v1/products/%00",
+      "/api/v1/stock?product=" + Encode(sql),
+      "/api/v1/prices?product=" + Encode(sql),
+      "/api/v1/stores?zone=" + Encode(sql),
+  };
+  for (const std::string& path : paths) {
+    Reply r = Get(path, "admin");
+    EXPECT_TRUE(r.status == 400 || r.status == 404) << path << ": " << r.status << " " << r.body;
+    ExpectProblem(r, static_cast<int>(r.status));
+  }
+  for (const std::string& path :
+       {"/api/v1/products/" + Encode(sql), std::string("/api/v1/products/..%2F..%2Fv.db"),
+        "/api/v1/stores/" + Encode(sql), "/api/v1/products/" + std::string(51, 'x'),
+        std::string("/api/v1/products/../stores/x")}) {
+    Reply r = Delete(path, "admin");
+    EXPECT_TRUE(r.status == 400 || r.status == 404) << path << ": " << r.status << " " << r.body;
+    ExpectProblem(r, static_cast<int>(r.status));
+  }
+  for (const std::string& id : {Encode(sql), std::string("..%2Fescape"), std::string(51, 'y')}) {
+    Reply r = Put("/api/v1/products/" + id, {{"title", "x"}});
+    json problem = ExpectProblem(r, 400);
+    EXPECT_TRUE(Contains(ErrorFields(problem), "id")) << r.body;
+  }
+  Reply revoke = Delete("/api/v1/tokens/" + Encode(sql), "admin");
+  EXPECT_TRUE(revoke.status == 400 || revoke.status == 404) << revoke.body;
+  Reply login = Send("POST", "/api/v1/session", "",
+                     json({{"user", sql}, {"password", "' OR '1'='1"}}).dump());
+  ExpectProblem(login, 401);
+
+  // The table is still there, with what it held.
+  EXPECT_EQ(Get("/api/v1/products/SAFE").status, 200);
+  EXPECT_EQ(Get("/api/v1/stats").Json()["products"], 2);
+}
+
+TEST_F(ApiTest, TokenOverItsRateLimitGets429WithRetryAfter) {
+  auto limiter = std::make_shared<TokenBucketRateLimiter>(
+      std::map<Role, TokenBucketRateLimiter::Limit>{{Role::kViewer, {0.5, 2}}}, h_.clock());
+  HttpServer& limited = h_.StartServer(ApiHarness::TestOptions(), limiter);
+  auto call = [&](const std::string& who) {
+    return client_.Fetch(limited.port(), "GET", "/api/v1/stats", h_.AuthFor(who));
+  };
+  EXPECT_EQ(call("viewer").status, 200);
+  EXPECT_EQ(call("viewer").status, 200);
+  Reply refused = call("viewer");
+  json problem = ExpectProblem(refused, 429);
+  const std::string retry_after = refused.Header("Retry-After");
+  ASSERT_FALSE(retry_after.empty());
+  const int wait = std::stoi(retry_after);
+  EXPECT_GE(wait, 1);
+  EXPECT_LE(wait, 2);
+  // Other principals and unlimited roles are not held up.
+  EXPECT_EQ(call("editor").status, 200);
+  // Still refused until the clock moves; then allowed again.
+  EXPECT_EQ(call("viewer").status, 429);
+  h_.clock().Advance(std::chrono::seconds(wait));
+  EXPECT_EQ(call("viewer").status, 200);
+  // Public routes without credentials are never limited here.
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(client_.Fetch(limited.port(), "GET", "/healthz").status, 200);
+  }
+}
+
+// ---- 5. shutdown and restart ---------------------------------------------------------------
+
+// A CatalogRepository that forwards to another and holds the first PutStock call until
+// released, so a test can stop the server while an import is certainly in its handler.
+class GatedCatalog final : public CatalogRepository {
+ public:
+  explicit GatedCatalog(CatalogRepository& inner) : inner_(inner) {}
+
+  std::future<void> Entered() { return entered_.get_future(); }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+  Status Transaction(const std::function<Status()>& body) override {
+    return inner_.Transaction(body);
+  }
+  Result<std::vector<WriteOutcome>> PutProducts(std::span<const Product> products,
+                                                Instant now) override {
+    return inner_.PutProducts(products, now);
+  }
+  Result<std::optional<Product>> GetProduct(std::string_view id) override {
+    return inner_.GetProduct(id);
+  }
+  Result<bool> DeleteProduct(std::string_view id) override { return inner_.DeleteProduct(id); }
+  Result<Page<Product>> ListProducts(const ProductQuery& query) override {
+    return inner_.ListProducts(query);
+  }
+  Result<std::vector<std::string>> ListProductIds() override { return inner_.ListProductIds(); }
+  Result<std::vector<WriteOutcome>> PutStores(std::span<const Store> stores, Instant now) override {
+    return inner_.PutStores(stores, now);
+  }
+  Result<std::optional<Store>> GetStore(std::string_view id) override {
+    return inner_.GetStore(id);
+  }
+  Result<bool> DeleteStore(std::string_view id) override { return inner_.DeleteStore(id); }
+  Result<Page<Store>> ListStores(const StoreQuery& query) override {
+    return inner_.ListStores(query);
+  }
+  Result<std::vector<Store>> ListAllStores() override { return inner_.ListAllStores(); }
+  Result<std::vector<PriceZone>> ListPriceZones() override { return inner_.ListPriceZones(); }
+  Result<std::vector<WriteOutcome>> PutPrices(std::span<const Price> prices) override {
+    return inner_.PutPrices(prices);
+  }
+  Result<std::vector<Price>> ListPriceHistory(std::string_view product_id) override {
+    return inner_.ListPriceHistory(product_id);
+  }
+  Result<Page<Price>> ListPrices(const PriceQuery& query) override {
+    return inner_.ListPrices(query);
+  }
+  Result<std::vector<WriteOutcome>> PutStock(std::span<const StockLevel> levels) override {
+    if (!entered_once_.exchange(true)) {
+      entered_.set_value();
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return released_; });
+    }
+    return inner_.PutStock(levels);
+  }
+  Result<std::optional<StockLevel>> GetStock(std::string_view product_id,
+                                             std::string_view store_id) override {
+    return inner_.GetStock(product_id, store_id);
+  }
+  Result<Page<StockLevel>> ListStock(const StockQuery& query) override {
+    return inner_.ListStock(query);
+  }
+  Result<CatalogCounts> Counts() override { return inner_.Counts(); }
+
+ private:
+  CatalogRepository& inner_;
+  std::promise<void> entered_;
+  std::atomic<bool> entered_once_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool released_ = false;  // guarded by mu_
+};
+
+TEST_F(ApiTest, StopLetsAnInFlightImportFinishAndLand) {
+  constexpr int kProducts = 1000;
+  constexpr int kStores = 200;
+  auto pid = [](int i) {
+    std::string n = std::to_string(i);
+    return "P" + std::string(4 - n.size(), '0') + n;
+  };
+  auto sid = [](int i) {
+    std::string n = std::to_string(i);
+    return "S" + std::string(3 - n.size(), '0') + n;
+  };
+  std::string products = "id;title\n";
+  for (int i = 0; i < kProducts; ++i) products += pid(i) + ";Produit " + std::to_string(i) + "\n";
+  std::string stores = "id;name;lat;lon;price_zone\n";
+  for (int i = 0; i < kStores; ++i) stores += sid(i) + ";Magasin;45,5;4,8;Z1\n";
+  ASSERT_EQ(Send("POST", "/api/v1/imports/products", "editor", products, "text/csv").status, 200);
+  ASSERT_EQ(Send("POST", "/api/v1/imports/stores", "editor", stores, "text/csv").status, 200);
+  std::string stock = "product_id;store_id;quantity\n";
+  stock.reserve(static_cast<size_t>(kProducts) * kStores * 16);
+  for (int p = 0; p < kProducts; ++p) {
+    for (int s = 0; s < kStores; ++s)
+      stock += pid(p) + ";" + sid(s) + ";" + std::to_string(s % 9) + "\n";
+  }
+
+  GatedCatalog gated(h_.db());
+  ServerOptions options = ApiHarness::TestOptions();
+  options.threads = 4;
+  options.drain_timeout = std::chrono::minutes(10);
+  HttpServer& server = h_.StartServer(options, nullptr, &gated);
+  const int gated_port = server.port();
+  const std::vector<std::string> headers = {"Authorization: Bearer " + h_.TokenSecret("editor"),
+                                            "Content-Type: text/csv"};
+  auto pending = std::async(std::launch::async, [&] {
+    ApiClient client;
+    return client.Fetch(gated_port, "POST", "/api/v1/imports/stock", headers, stock, 600);
+  });
+  std::future<void> entered = gated.Entered();
+  ASSERT_EQ(entered.wait_for(120s), std::future_status::ready) << "the import never started";
+
+  std::atomic<bool> stopped{false};
+  std::thread stopper([&] {
+    server.Stop();
+    stopped = true;
+  });
+  // Stop is draining: a new request is refused (503) or cannot connect. A probe that lands
+  // on the worker busy with the import times out and is retried.
+  bool draining = false;
+  ApiClient probe;
+  for (int i = 0; i < 60 && !draining; ++i) {
+    Reply r = probe.Fetch(gated_port, "GET", "/healthz", {}, std::nullopt, 2);
+    draining = r.status == 503 || r.code == CURLE_COULDNT_CONNECT;
+    if (!draining) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(draining) << "the server never began to drain";
+  EXPECT_FALSE(stopped.load()) << "Stop returned with the import still in its handler";
+  gated.Release();
+
+  Reply r = pending.get();
+  stopper.join();
+  EXPECT_TRUE(stopped.load());
+  ASSERT_EQ(r.code, CURLE_OK) << curl_easy_strerror(r.code);
+  ExpectJson(r, 200);
+  EXPECT_EQ(r.Json()["committed"], true);
+  EXPECT_EQ(r.Json()["inserted"], kProducts * kStores) << r.body.substr(0, 500);
+  EXPECT_EQ(r.Json()["rejected"], 0);
+  EXPECT_EQ(server.port(), 0);
+
+  auto counts = h_.db().Counts();
+  ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+  EXPECT_EQ(counts->stock_levels, kProducts * kStores);
+  // The other server still answers, from the same database.
+  EXPECT_EQ(Get("/api/v1/stats").Json()["stock_levels"], kProducts * kStores);
+  auto level = h_.db().GetStock(pid(kProducts - 1), sid(kStores - 1));
+  ASSERT_TRUE(level.ok() && level->has_value());
+  EXPECT_EQ((*level)->quantity, (kStores - 1) % 9);
+}
+
+TEST_F(ApiTest, RestartOverTheSameFileKeepsEverything) {
+  ASSERT_EQ(Put("/api/v1/products/KEEP", {{"title", "Gardé après redémarrage"}}).status, 201);
+  Reply token = Send("POST", "/api/v1/tokens", "admin",
+                     json({{"name", "survives"}, {"role", "editor"}}).dump());
+  ASSERT_EQ(token.status, 201);
+  const std::string api_secret = token.Json()["token"];
+  Reply login = Send("POST", "/api/v1/session", "",
+                     json({{"user", "approver@example.com"}, {"password", kPassword}}).dump());
+  auto cookie = SetCookieValue(login);
+  ASSERT_TRUE(cookie.has_value());
+  const size_t audit_before = Get("/api/v1/audit?limit=1000", "approver").Json()["items"].size();
+  ASSERT_GT(audit_before, 0u);
+
+  h_.StopServers();
+  h_.CloseDatabase();
+  h_.OpenDatabase();
+  server_ = &h_.StartServer();
+
+  Reply product = Get("/api/v1/products/KEEP");
+  ExpectJson(product, 200);
+  EXPECT_EQ(product.Json()["title"], "Gardé après redémarrage");
+  // The harness token, the token made through the API and the session all still work.
+  EXPECT_EQ(Get("/api/v1/me", "viewer").status, 200);
+  Reply by_token =
+      client_.Fetch(port(), "GET", "/api/v1/me", {"Authorization: Bearer " + api_secret});
+  ExpectJson(by_token, 200);
+  EXPECT_EQ(by_token.Json()["role"], "editor");
+  Reply by_session = Get("/api/v1/me", "", {"Cookie: vitrine_session=" + *cookie});
+  ExpectJson(by_session, 200);
+  EXPECT_EQ(by_session.Json()["subject"], "user:approver@example.com");
+  json audit = Get("/api/v1/audit?limit=1000", "approver").Json()["items"];
+  EXPECT_EQ(audit.size(), audit_before);
+  json keep = Get("/api/v1/audit?entity=product&id=KEEP", "approver").Json()["items"];
+  ASSERT_EQ(keep.size(), 1u);
+  EXPECT_EQ(keep[0]["after"]["title"], "Gardé après redémarrage");
+  // And it still writes.
+  EXPECT_EQ(Put("/api/v1/products/KEEP", {{"title", "Modifié"}}).status, 200);
+}
+
+}  // namespace
+}  // namespace vitrine::testing
