@@ -167,9 +167,10 @@ class AccountRoutes {
   static HttpResponse Invalid(const std::string& what, const std::vector<FieldError>& errors) {
     std::vector<FieldProblem> problems;
     for (const FieldError& e : errors) problems.push_back({e.field, std::nullopt, e.message});
-    return HttpResponse::Problem(400, "Invalid " + what,
-                                 problems.front().field + " " + problems.front().message,
-                                 std::move(problems));
+    // Built before the call: argument evaluation order is unspecified, and the by-value
+    // `errors` parameter may be move-constructed from `problems` first, emptying it.
+    std::string detail = problems.front().field + " " + problems.front().message;
+    return HttpResponse::Problem(400, "Invalid " + what, std::move(detail), std::move(problems));
   }
 
   // Secure when the client reached us over TLS (the reverse proxy says so): the hub itself

@@ -23,9 +23,9 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <vector>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "common/status.h"
 #include "server/auth.h"
