@@ -1,0 +1,62 @@
+// PublishedOffer: one promotion for one product in one store, as the world sees it.
+//
+// Assembly builds it from the promotion and its campaign, the product, the store's regular
+// price, its stock and the price history (ARCHITECTURE.md §2). Feeds, the offers API and
+// creatives are all made from it. Plain data; thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/stock.h"
+#include "common/money.h"
+#include "common/time.h"
+
+namespace vitrine {
+
+struct PublishedOffer {
+  std::string offer_id;  // promotion id + "~" + product id: '~' appears in neither
+  std::string store_id;
+  std::string campaign_id;
+  std::string promotion_id;
+  std::string product_id;
+  std::string category;               // the product's, for filtering
+  std::vector<std::string> channels;  // the campaign's, sorted
+  Interval validity;                  // in UTC, from the store's local dates
+  std::string timezone;               // the store's IANA zone, for local display
+
+  Money regular_price;                   // the store's regular unit price at the start
+  Money shelf_price;                     // what the shelf label shows
+  Money effective_unit_price;            // what one unit costs with the mechanic fully used
+  std::optional<Money> unit_price;       // per unit_pricing_base, from effective_unit_price
+  std::string unit_pricing_base;         // "1 kg", "1 l", "1 pièce"; empty without net quantity
+  std::optional<Money> reference_price;  // lowest price of the 30 days before; empty if exempt
+  std::optional<int> discount_percent;   // announced reduction against reference_price
+
+  std::string mechanic;  // "percent_off", ...
+  nlohmann::json mechanic_parameters = nlohmann::json::object();
+  std::optional<Money> loyalty_credit;  // a stacked loyalty credit, per unit
+  std::string badge;
+  std::string headline;
+  std::string legal;
+
+  int64_t stock_quantity = 0;
+  Availability availability = Availability::kOutOfStock;
+
+  // Set by the repository.
+  std::string content_hash;  // over every field above: equal hash, nothing to publish
+  int64_t version = 0;       // 1 on first publication, +1 on each change
+  int64_t seq = 0;           // position in the change feed
+};
+
+// A stable hash of the content fields (everything above content_hash), hex.
+std::string ContentHash(const PublishedOffer& offer);
+
+// The public JSON of an offer (the offers API and the change feed), with the validity in
+// the store's local time and UTC offset.
+nlohmann::json ToJson(const PublishedOffer& offer);
+
+}  // namespace vitrine

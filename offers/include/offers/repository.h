@@ -1,0 +1,108 @@
+// Where campaigns, promotions and published offers are kept.
+//
+// CampaignRepository holds what marketing authors; OfferRepository holds what assembly
+// publishes, with a monotonic change sequence (seq) so platforms can follow changes.
+// Implementations live in store/ (SQLite, in-memory) and are safe to call from several
+// threads; calls made inside CatalogRepository::Transaction() of the same backend join it.
+// Optimistic concurrency: an update names the version it read; a stale version is
+// FailedPrecondition and nothing is written.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/repository.h"
+#include "offers/campaign.h"
+#include "offers/published_offer.h"
+
+namespace vitrine {
+
+struct CampaignQuery {
+  std::optional<CampaignStatus> status;  // a stored status; empty: all
+  std::string after;                     // exclusive lower bound on id
+  int limit = 100;                       // 1..1000
+};
+
+class CampaignRepository {
+ public:
+  virtual ~CampaignRepository() = default;
+
+  // Assigns an id ("C" + 8 digits, increasing) and version 1; sets created_at/updated_at.
+  virtual Result<Campaign> CreateCampaign(Campaign campaign, Instant now) = 0;
+  virtual Result<std::optional<Campaign>> GetCampaign(std::string_view id) = 0;
+  // Replaces the campaign when its stored version is `expected_version`; the result has
+  // version + 1. NotFound, or FailedPrecondition when stale.
+  virtual Result<Campaign> UpdateCampaign(const Campaign& campaign, int expected_version,
+                                          Instant now) = 0;
+  // Deletes the campaign and its promotions. False when there was none.
+  virtual Result<bool> DeleteCampaign(std::string_view id) = 0;
+  virtual Result<Page<Campaign>> ListCampaigns(const CampaignQuery& query) = 0;
+
+  // Assigns an id ("PR" + 8 digits) and version 1. NotFound when the campaign does not exist.
+  virtual Result<Promotion> CreatePromotion(Promotion promotion) = 0;
+  virtual Result<std::optional<Promotion>> GetPromotion(std::string_view id) = 0;
+  virtual Result<Promotion> UpdatePromotion(const Promotion& promotion, int expected_version) = 0;
+  virtual Result<bool> DeletePromotion(std::string_view id) = 0;
+  // The campaign's promotions, by id.
+  virtual Result<std::vector<Promotion>> ListPromotions(std::string_view campaign_id) = 0;
+};
+
+struct OfferQuery {
+  std::string store_id;       // empty: all stores
+  std::string channel;        // offers published on this channel; empty: all
+  std::string campaign_id;    // empty: all
+  std::string category;       // the product's category or below; empty: all
+  std::optional<Instant> at;  // offers valid at this instant; empty: whatever their dates
+  std::string after;          // exclusive lower bound on "offer_id|store_id"
+  int limit = 100;            // 1..1000
+};
+
+// One entry of the change feed: the offer as it now is, or a tombstone.
+struct OfferChange {
+  int64_t seq = 0;
+  std::string offer_id;
+  std::string store_id;
+  bool deleted = false;
+  std::optional<PublishedOffer> offer;  // empty for a tombstone
+};
+
+struct OfferWriteCounts {
+  int64_t inserted = 0;
+  int64_t updated = 0;    // content changed: a new seq and version
+  int64_t unchanged = 0;  // same content_hash: nothing written
+  int64_t deleted = 0;    // tombstoned
+};
+
+class OfferRepository {
+ public:
+  virtual ~OfferRepository() = default;
+
+  // In one transaction: upserts `offers` (a new seq for each inserted or changed one,
+  // compared by content_hash) and tombstones the live offers of `scope` that are not in
+  // `offers`. `scope` names what was re-assembled: offers whose promotion is in
+  // scope.promotion_ids (all of a promotion's offers were recomputed), or, when
+  // product_ids / store_ids are given, only those of these products / stores.
+  struct Scope {
+    std::vector<std::string> promotion_ids;
+    std::vector<std::string> product_ids;  // empty: every product of those promotions
+    std::vector<std::string> store_ids;    // empty: every store
+  };
+  virtual Result<OfferWriteCounts> ReplaceOffers(const Scope& scope,
+                                                 std::span<const PublishedOffer> offers) = 0;
+  virtual Result<std::optional<PublishedOffer>> GetOffer(std::string_view offer_id,
+                                                         std::string_view store_id) = 0;
+  // Live offers (not tombstoned), keyset-paged by (offer_id, store_id).
+  virtual Result<Page<PublishedOffer>> ListOffers(const OfferQuery& query) = 0;
+  // Changes with seq > since, in seq order, at most `limit`; with `channel`, only offers
+  // of that channel (tombstones of offers that were on it included).
+  virtual Result<std::vector<OfferChange>> ListChanges(int64_t since, int limit,
+                                                       std::string_view channel) = 0;
+  // The highest seq given so far; 0 when none.
+  virtual Result<int64_t> LastSeq() = 0;
+};
+
+}  // namespace vitrine
