@@ -1,0 +1,39 @@
+// JSON forms of campaigns, promotions and mechanics, as the API reads and writes them.
+//
+// Reading collects one FieldError per bad field (named by its JSON path: "scope.kind",
+// "mechanic.percent") instead of stopping at the first, and refuses unknown fields. A
+// patch is read onto an existing value, so absent fields keep their value. Pure functions.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "catalog/field_error.h"
+#include "offers/campaign.h"
+#include "offers/mechanics.h"
+
+namespace vitrine {
+
+// {"type": "percent_off", "percent": 30}; money as "1.50 EUR".
+nlohmann::json ToJson(const Mechanic& mechanic);
+// {"id", "name", "description", "start", "end" (local, "2026-12-02T00:00:00"), "channels",
+//  "scope": {"kind", "ids"}, "theme": {"brand_kit", "templates"}, "status", "version",
+//  "created_at", "updated_at"}.
+nlohmann::json ToJson(const Campaign& campaign);
+// {"id", "campaign_id", "selector": {"kind", "product_ids" | "category" | "brand"},
+//  "mechanic", "priority", "exclusive", "scope" | null, "badge", "legal",
+//  "per_customer_limit", "version"}.
+nlohmann::json ToJson(const Promotion& promotion);
+
+// Reads `json` onto `*mechanic`. Amounts accept "1,50", "1.50 EUR" or a number of euros.
+void ReadMechanic(const nlohmann::json& json, const std::string& path, Mechanic* mechanic,
+                  std::vector<FieldError>* errors);
+// Reads the writable fields (name, description, start, end, channels, scope, theme) of
+// `json` onto `*campaign`. id, status, version and timestamps are not writable.
+void ReadCampaign(const nlohmann::json& json, Campaign* campaign, std::vector<FieldError>* errors);
+// Reads the writable fields (selector, mechanic, priority, exclusive, scope, badge, legal,
+// per_customer_limit) onto `*promotion`.
+void ReadPromotion(const nlohmann::json& json, Promotion* promotion,
+                   std::vector<FieldError>* errors);
+
+}  // namespace vitrine
