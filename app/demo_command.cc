@@ -8,6 +8,7 @@
 #include "catalog/import.h"
 #include "catalog_database.h"
 #include "commands.h"
+#include "demo_campaigns.h"
 #include "import_output.h"
 #include "server/account_admin.h"
 
@@ -113,6 +114,11 @@ int RunDemo(const CommandLine& command_line) {
     if (code > worst) worst = code;
   }
   if (worst != kExitOk) return worst;
+  std::printf("Campaigns:\n");
+  if (Status st = SeedDemoCampaigns(*catalog, options.now, stdout); !st.ok()) {
+    std::fprintf(stderr, "vitrine demo: campaigns: %s\n", st.message().c_str());
+    return kExitStore;
+  }
   return CreateDemoAdmin(*catalog, options.out_dir.parent_path() / "demo-credentials.txt");
 }
 

@@ -3,7 +3,9 @@
 #include <iostream>
 #include <mutex>
 
+#include "assembly_worker.h"
 #include "commands.h"
+#include "offers/campaign_checks.h"
 #include "server/account_authenticator.h"
 #include "server/api.h"
 #include "server/http_server.h"
@@ -73,13 +75,25 @@ int RunServe(const CommandLine& command_line) {
   options.max_body_bytes = static_cast<size_t>(*body_mb) << 20;
   auto log_mutex = std::make_shared<std::mutex>();
   options.log_sink = [log_mutex](std::string_view line) {
+    // One write(2) per line: stderr is unbuffered, and `cerr << line << '\n'` makes two.
+    std::string out;
+    out.reserve(line.size() + 1);
+    out.append(line).push_back('\n');
     std::lock_guard<std::mutex> lock(*log_mutex);
-    std::cerr << line << '\n';
+    std::fwrite(out.data(), 1, out.size(), stderr);
   };
 
   auto db = OpenCatalogOrReport(command_line);
   if (!db) return kExitStore;
   const Clock& clock = SystemClock::Instance();
+
+  // Published offers follow campaigns and the catalogue: the assembler runs on a worker
+  // thread after catalogue writes, and inline after campaign transitions.
+  AssemblyOptions assembly_options;
+  assembly_options.clock = &clock;
+  Assembler assembler(*db, *db, *db, assembly_options);
+  auto worker = std::make_unique<AssemblyWorker>(
+      assembler, [sink = options.log_sink](const std::string& line) { sink(line); });
 
   HttpServer server;
   ApiServices services;
@@ -87,11 +101,40 @@ int RunServe(const CommandLine& command_line) {
   services.accounts = db.get();
   services.audit = db.get();
   services.clock = &clock;
+  services.campaigns = db.get();
+  services.offers = db.get();
+  services.assemble_campaign = [w = worker.get()](const std::string& id) {
+    return w->Run([&id](Assembler& a) { return a.AssembleCampaign(id).status(); });
+  };
+  services.catalog_changed = [w = worker.get()](const std::vector<std::string>& products) {
+    w->ProductsChanged(products);
+  };
+  services.stock_changed = [w = worker.get()](const std::vector<StockLevel>& levels) {
+    w->StockChanged(levels);
+  };
+  services.explain_offer = [w = worker.get()](
+                               const std::string& offer_id,
+                               const std::string& store_id) -> Result<nlohmann::json> {
+    Result<nlohmann::json> explanation = Status::Internal("not explained");
+    (void)w->Run([&](Assembler& a) {
+      explanation = a.Explain(offer_id, store_id);
+      return Status::Ok();
+    });
+    return explanation;
+  };
+  SqliteCatalog* backend = db.get();
+  services.check_campaign = [backend, &clock](const Campaign& campaign) -> Result<nlohmann::json> {
+    auto checks = CheckCampaign(*backend, *backend, campaign, ComplianceRules{}, clock.Now());
+    if (!checks.ok()) return checks.status();
+    return checks->ToJson();
+  };
+  auto authenticator = std::make_shared<AccountAuthenticator>(*db, clock);
+  services.credentials_changed = [authenticator] { authenticator->ForgetCachedCredentials(); };
   if (Status st = AddApiRoutes(server, services); !st.ok()) {
     std::fprintf(stderr, "vitrine serve: %s\n", st.message().c_str());
     return kExitInternal;
   }
-  server.SetAuthenticator(std::make_shared<AccountAuthenticator>(*db, clock));
+  server.SetAuthenticator(authenticator);
   if (!limits->empty()) {
     server.SetRateLimiter(std::make_shared<TokenBucketRateLimiter>(*limits, clock));
   }
@@ -116,7 +159,8 @@ int RunServe(const CommandLine& command_line) {
   }
   std::fprintf(stderr, "vitrine serve: signal %d, draining requests in flight\n", signal_number);
   server.Stop();
-  db.reset();  // checkpoints the WAL and closes the database
+  worker.reset();  // finishes the queued re-assembly while the database is still open
+  db.reset();      // checkpoints the WAL and closes the database
   std::fprintf(stderr, "vitrine serve: stopped cleanly\n");
   return kExitOk;
 }

@@ -4,8 +4,33 @@
 
 namespace vitrine {
 
-AccountAuthenticator::AccountAuthenticator(AccountRepository& accounts, const Clock& clock)
-    : accounts_(accounts), clock_(clock) {}
+AccountAuthenticator::AccountAuthenticator(AccountRepository& accounts, const Clock& clock,
+                                           std::chrono::seconds cache_ttl)
+    : accounts_(accounts), clock_(clock), cache_ttl_(cache_ttl) {}
+
+void AccountAuthenticator::ForgetCachedCredentials() {
+  std::lock_guard<std::mutex> lock(mu_);
+  cache_.clear();
+}
+
+std::optional<Principal> AccountAuthenticator::Cached(const std::string& credential) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = cache_.find(credential);
+  if (it == cache_.end()) return std::nullopt;
+  if (clock_.Now() >= it->second.until) {
+    cache_.erase(it);
+    return std::nullopt;
+  }
+  return it->second.principal;
+}
+
+void AccountAuthenticator::Remember(const std::string& credential, const Principal& principal) {
+  if (cache_ttl_.count() <= 0) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  // Bounded: a flood of distinct credentials must not grow the cache without end.
+  if (cache_.size() >= 10000) cache_.clear();
+  cache_[credential] = {principal, clock_.Now() + cache_ttl_};
+}
 
 std::optional<std::string> RequestCookie(const HttpRequest& request, std::string_view name) {
   for (std::string_view header : request.headers.GetAll("Cookie")) {
@@ -53,6 +78,8 @@ Result<std::optional<Principal>> AccountAuthenticator::Authenticate(const HttpRe
 }
 
 Result<Principal> AccountAuthenticator::FromToken(std::string_view secret) {
+  const std::string key = "t:" + std::string(secret);
+  if (auto principal = Cached(key)) return *principal;
   auto token = accounts_.FindTokenBySecretHash(Sha256Hex(secret));
   if (!token.ok()) return Status::Unavailable("tokens cannot be checked right now");
   if (!token->has_value() || (*token)->revoked_at) {
@@ -63,10 +90,13 @@ Result<Principal> AccountAuthenticator::FromToken(std::string_view secret) {
   (void)accounts_.TouchToken(t.id, clock_.Now());
   Principal principal{"token:" + t.id, t.role, std::nullopt};
   if (!t.channel.empty()) principal.channel = t.channel;
+  Remember(key, principal);
   return principal;
 }
 
 Result<Principal> AccountAuthenticator::FromSession(std::string_view secret) {
+  const std::string key = "s:" + std::string(secret);
+  if (auto principal = Cached(key)) return *principal;
   auto session = accounts_.FindSession(Sha256Hex(secret), clock_.Now());
   if (!session.ok()) return Status::Unavailable("sessions cannot be checked right now");
   if (!session->has_value()) return Status::Unauthenticated("the session has expired");
@@ -75,7 +105,10 @@ Result<Principal> AccountAuthenticator::FromSession(std::string_view secret) {
   if (!user->has_value() || (*user)->disabled) {
     return Status::Unauthenticated("the session's user is disabled");
   }
-  return Principal{"user:" + (*user)->id, (*user)->role, std::nullopt};
+  Principal principal{"user:" + (*user)->id, (*user)->role, std::nullopt};
+  // Never past the session's own expiry.
+  if ((*session)->expires_at > clock_.Now() + cache_ttl_) Remember(key, principal);
+  return principal;
 }
 
 }  // namespace vitrine

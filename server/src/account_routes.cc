@@ -75,6 +75,7 @@ class AccountRoutes {
         return StoreFailure(st);
       }
     }
+    if (s_.credentials_changed) s_.credentials_changed();
     HttpResponse response;
     response.status = 204;
     response.headers.Add("Set-Cookie", SessionCookie(request, "", std::chrono::seconds(0)));
@@ -122,6 +123,7 @@ class AccountRoutes {
     if (id.size() > 60) return BadParameter("id", "is not a token id");
     auto revoked = RevokeApiToken(Writer(request), id);
     if (!revoked.ok()) return StoreFailure(revoked.status());
+    if (s_.credentials_changed) s_.credentials_changed();
     if (!*revoked) return HttpResponse::Problem(404, "Not found", "no active token \"" + id + "\"");
     HttpResponse response;
     response.status = 204;

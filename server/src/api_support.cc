@@ -140,6 +140,22 @@ JsonLanding LandJsonRows(const ApiServices& services, const HttpRequest& request
   options.format = ImportFormat::kJson;
   options.clock = services.clock;
   options.batch_size = 10000;
+  // A body names its references: check those, not the whole catalogue.
+  ReferenceHint hint;
+  for (const auto& row : rows) {
+    if (!row.is_object()) continue;
+    for (const char* key : {"product_id"}) {
+      if (auto it = row.find(key); it != row.end() && it->is_string()) {
+        hint.product_ids.push_back(it->get<std::string>());
+      }
+    }
+    for (const char* key : {"store_id", "level_id"}) {
+      if (auto it = row.find(key); it != row.end() && it->is_string()) {
+        hint.store_ids.push_back(it->get<std::string>());
+      }
+    }
+  }
+  options.reference_hint = std::move(hint);
   std::istringstream in(rows.dump());
   bool rejected = false;
   const Status status = services.catalog->Transaction([&]() -> Status {

@@ -78,7 +78,8 @@ std::optional<nlohmann::json> ReadRows(const HttpRequest& request, ImportKind ki
 
 class CatalogRoutes {
  public:
-  explicit CatalogRoutes(const ApiServices& services) : s_(services) {}
+  CatalogRoutes(const ApiServices& services, std::shared_ptr<StoreDirectory> stores)
+      : s_(services), stores_(std::move(stores)) {}
 
   HttpResponse ListProducts(const HttpRequest& request) const {
     std::optional<HttpResponse> problem =
@@ -109,10 +110,13 @@ class CatalogRoutes {
   }
 
   HttpResponse PutProduct(const HttpRequest& request) const {
-    return PutEntity(request, ImportKind::kProducts, "product", [this](std::string_view id) {
-      auto p = s_.catalog->GetProduct(id);
-      return p.ok() && p->has_value() ? ToJson(**p) : nlohmann::json();
-    });
+    HttpResponse response =
+        PutEntity(request, ImportKind::kProducts, "product", [this](std::string_view id) {
+          auto p = s_.catalog->GetProduct(id);
+          return p.ok() && p->has_value() ? ToJson(**p) : nlohmann::json();
+        });
+    if (response.status < 300) Changed({std::string(request.PathParam("id"))});
+    return response;
   }
 
   HttpResponse DeleteProduct(const HttpRequest& request) const {
@@ -196,14 +200,18 @@ class CatalogRoutes {
   }
 
   HttpResponse PutStore(const HttpRequest& request) const {
-    return PutEntity(request, ImportKind::kStores, "store", [this](std::string_view id) {
-      auto st = s_.catalog->GetStore(id);
-      return st.ok() && st->has_value() ? ToJson(**st) : nlohmann::json();
-    });
+    HttpResponse response =
+        PutEntity(request, ImportKind::kStores, "store", [this](std::string_view id) {
+          auto st = s_.catalog->GetStore(id);
+          return st.ok() && st->has_value() ? ToJson(**st) : nlohmann::json();
+        });
+    stores_->Invalidate();  // after the write: a reload now sees it
+    if (response.status < 300) Changed({});
+    return response;
   }
 
   HttpResponse DeleteStore(const HttpRequest& request) const {
-    return DeleteEntity(
+    HttpResponse response = DeleteEntity(
         request, "store",
         [this](std::string_view id) -> Result<nlohmann::json> {
           auto st = s_.catalog->GetStore(id);
@@ -211,6 +219,9 @@ class CatalogRoutes {
           return st->has_value() ? ToJson(**st) : nlohmann::json();
         },
         [this](std::string_view id) { return s_.catalog->DeleteStore(id); });
+    stores_->Invalidate();
+    if (response.status < 300) Changed({});
+    return response;
   }
 
   HttpResponse ListPrices(const HttpRequest& request) const {
@@ -281,6 +292,23 @@ class CatalogRoutes {
         LandJsonRows(s_, request, kind, *rows, "write", std::string(ImportKindName(kind)), "",
                      nlohmann::json(), nullptr);
     if (landing.problem) return *landing.problem;
+    if (kind == ImportKind::kStock && s_.stock_changed) {
+      // Read back what landed: the rows' quantities may be text, and stale rows were kept out.
+      std::vector<StockLevel> levels;
+      for (const auto& row : *rows) {
+        auto level = s_.catalog->GetStock(row.value("product_id", ""), row.value("store_id", ""));
+        if (level.ok() && level->has_value()) levels.push_back(**level);
+      }
+      s_.stock_changed(levels);
+    } else {
+      std::vector<std::string> products;
+      for (const auto& row : *rows) {
+        if (auto it = row.find("product_id"); it != row.end() && it->is_string()) {
+          products.push_back(it->get<std::string>());
+        }
+      }
+      Changed(std::move(products));
+    }
     return HttpResponse::Json(200, landing.report.ToJson());
   }
 
@@ -302,6 +330,7 @@ class CatalogRoutes {
     }
     std::istringstream in(request.body);
     auto report = Import(*s_.catalog, *kind, in, options);
+    if (*kind == ImportKind::kStores) stores_->Invalidate();
     if (!report.ok()) {
       if (report.status().code() == StatusCode::kInvalidArgument) {
         return HttpResponse::FromStatus(report.status());
@@ -309,6 +338,7 @@ class CatalogRoutes {
       return StoreFailure(report.status());
     }
     if (report->inserted + report->updated > 0) {
+      Changed({});  // a file can touch anything: the assembler finds what really changed
       // One entry per import: its report says what landed. Row-level before/after of a
       // million-row file would make the log the biggest table of the database.
       auto seq = s_.audit->Append(AuditFor(request, *s_.clock, "import",
@@ -329,6 +359,11 @@ class CatalogRoutes {
   }
 
  private:
+  // Published offers follow the catalogue: tell the assembly what changed.
+  void Changed(std::vector<std::string> product_ids) const {
+    if (s_.catalog_changed) s_.catalog_changed(product_ids);
+  }
+
   static HttpResponse NotFound(std::string_view entity, std::string_view id) {
     return HttpResponse::Problem(404, "Not found",
                                  "no " + std::string(entity) + " \"" + std::string(id) + "\"");
@@ -407,10 +442,10 @@ class CatalogRoutes {
           std::from_chars(offset_key.data(), offset_key.data() + offset_key.size(), offset);
       if (ec != std::errc()) return BadParameter("cursor", "is not a cursor of this list");
     }
-    auto stores = s_.catalog->ListAllStores();
+    auto stores = stores_->All();
     if (!stores.ok()) return StoreFailure(stores.status());
     std::vector<std::pair<double, const Store*>> hits;
-    for (const Store& st : *stores) {
+    for (const Store& st : **stores) {
       if (!zone.empty() && st.price_zone != zone) continue;
       const double d = DistanceKm(*lat, *lon, st.lat, st.lon);
       if (d <= radius) hits.emplace_back(d, &st);
@@ -430,12 +465,14 @@ class CatalogRoutes {
   }
 
   const ApiServices& s_;
+  std::shared_ptr<StoreDirectory> stores_;
 };
 
 }  // namespace
 
-Status AddCatalogRoutes(HttpServer& server, const ApiServices& services) {
-  auto routes = std::make_shared<CatalogRoutes>(services);
+Status AddCatalogRoutes(HttpServer& server, const ApiServices& services,
+                        std::shared_ptr<StoreDirectory> stores) {
+  auto routes = std::make_shared<CatalogRoutes>(services, std::move(stores));
   auto bind = [routes](HttpResponse (CatalogRoutes::*method)(const HttpRequest&) const) {
     return [routes, method](const HttpRequest& request) { return ((*routes).*method)(request); };
   };

@@ -116,9 +116,11 @@ std::string RandomHex(size_t n) {
 std::string NewSecret(std::string_view prefix) { return std::string(prefix) + RandomHex(32); }
 
 std::string Sha256Hex(std::string_view data) {
+  // Fetched once: EVP_sha256() looks the algorithm up (under a lock) on every digest.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
+  EVP_Digest(data.data(), data.size(), digest, &len, sha256, nullptr);
   return Hex(digest, len);
 }
 

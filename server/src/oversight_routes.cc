@@ -10,7 +10,8 @@ namespace {
 
 class OversightRoutes {
  public:
-  explicit OversightRoutes(const ApiServices& services) : s_(services) {}
+  OversightRoutes(const ApiServices& services, std::shared_ptr<StoreDirectory> stores)
+      : s_(services), stores_(std::move(stores)) {}
 
   HttpResponse ListAudit(const HttpRequest& request) const {
     std::optional<HttpResponse> problem;
@@ -45,10 +46,10 @@ class OversightRoutes {
   HttpResponse Stats(const HttpRequest&) const {
     auto counts = s_.catalog->Counts();
     if (!counts.ok()) return StoreFailure(counts.status());
-    auto stores = s_.catalog->ListAllStores();
+    auto stores = stores_->All();
     if (!stores.ok()) return StoreFailure(stores.status());
     std::map<std::string, int> by_zone;
-    for (const Store& st : *stores) ++by_zone[st.price_zone];
+    for (const Store& st : **stores) ++by_zone[st.price_zone];
     return HttpResponse::Json(200, {{"products", counts->products},
                                     {"stores", counts->stores},
                                     {"price_zones", counts->price_zones},
@@ -63,12 +64,14 @@ class OversightRoutes {
 
  private:
   const ApiServices& s_;
+  std::shared_ptr<StoreDirectory> stores_;
 };
 
 }  // namespace
 
-Status AddOversightRoutes(HttpServer& server, const ApiServices& services) {
-  auto routes = std::make_shared<OversightRoutes>(services);
+Status AddOversightRoutes(HttpServer& server, const ApiServices& services,
+                          std::shared_ptr<StoreDirectory> stores) {
+  auto routes = std::make_shared<OversightRoutes>(services, std::move(stores));
   auto bind = [routes](HttpResponse (OversightRoutes::*method)(const HttpRequest&) const) {
     return [routes, method](const HttpRequest& request) { return ((*routes).*method)(request); };
   };
@@ -95,9 +98,22 @@ Status AddApiRoutes(HttpServer& server, const ApiServices& services) {
   if (!services.catalog || !services.accounts || !services.audit || !services.clock) {
     return Status::InvalidArgument("the API needs a catalogue, accounts, an audit log and a clock");
   }
-  VITRINE_RETURN_IF_ERROR(api::AddCatalogRoutes(server, services));
+  auto stores = std::make_shared<api::StoreDirectory>(*services.catalog);
+  VITRINE_RETURN_IF_ERROR(api::AddCatalogRoutes(server, services, stores));
   VITRINE_RETURN_IF_ERROR(api::AddAccountRoutes(server, services));
-  return api::AddOversightRoutes(server, services);
+  VITRINE_RETURN_IF_ERROR(api::AddOversightRoutes(server, services, stores));
+  if (services.campaigns || services.offers) {
+    if (!services.campaigns || !services.offers || !services.assemble_campaign ||
+        !services.catalog_changed || !services.stock_changed || !services.explain_offer ||
+        !services.check_campaign) {
+      return Status::InvalidArgument(
+          "the campaign and offer routes need both repositories and "
+          "the four offers hooks");
+    }
+    VITRINE_RETURN_IF_ERROR(api::AddCampaignRoutes(server, services));
+    VITRINE_RETURN_IF_ERROR(api::AddOfferRoutes(server, services, stores));
+  }
+  return Status::Ok();
 }
 
 }  // namespace vitrine

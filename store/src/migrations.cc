@@ -175,9 +175,100 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_by_entity ON audit_log(entity, entity_id, seq);
 )sql";
 
+// Version 3: campaigns, promotions and published offers. Notes:
+// - Campaign scope, channels and theme, and a promotion's selector, mechanic parameters and
+//   scope are JSON text: they are read and written whole, never filtered on in SQL.
+//   start_local/end_local are wall-clock seconds (LocalTime), not UTC instants.
+// - counters hands out campaign and promotion numbers and the offer seq; a MAX() would hand
+//   the number of a deleted newest campaign out again.
+// - offers.seq is the rowid: the change feed reads the table in its own order, and a first
+//   publication appends to it without a separate seq index to maintain. A changed offer gets
+//   a new seq, so its row moves to the end.
+// - Money is in minor units with one currency per offer; channels are ",google,meta," so one
+//   channel is an exact substring test. Tombstones keep their row (deleted = 1) so the feed
+//   can still filter them by channel and a republished offer continues its version.
+// - offers_by_store is partial (live offers only): it serves the API's listing of one
+//   store, which never shows tombstones. offers_by_promotion serves ReplaceOffers reading
+//   the scope it replaces.
+constexpr std::string_view kOffersV3 = R"sql(
+CREATE TABLE campaigns (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  start_local INTEGER NOT NULL,
+  end_local INTEGER NOT NULL,
+  channels TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  theme TEXT NOT NULL,
+  status TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE promotions (
+  id TEXT PRIMARY KEY,
+  campaign_id TEXT NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+  selector TEXT NOT NULL,
+  mechanic TEXT NOT NULL,
+  mechanic_parameters TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  exclusive INTEGER NOT NULL,
+  scope TEXT,
+  badge_override TEXT,
+  legal_override TEXT,
+  per_customer_limit INTEGER,
+  version INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX promotions_by_campaign ON promotions(campaign_id);
+
+CREATE TABLE counters (
+  name TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO counters(name, value) VALUES ('campaign', 0), ('promotion', 0), ('offer_seq', 0);
+
+CREATE TABLE offers (
+  seq INTEGER PRIMARY KEY,
+  offer_id TEXT NOT NULL,
+  store_id TEXT NOT NULL,
+  campaign_id TEXT NOT NULL,
+  promotion_id TEXT NOT NULL,
+  product_id TEXT NOT NULL,
+  category TEXT NOT NULL,
+  channels TEXT NOT NULL,
+  valid_from INTEGER NOT NULL,
+  valid_until INTEGER NOT NULL,
+  timezone TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  regular_minor INTEGER NOT NULL,
+  shelf_minor INTEGER NOT NULL,
+  effective_unit_minor INTEGER NOT NULL,
+  unit_price_minor INTEGER,
+  unit_pricing_base TEXT NOT NULL,
+  reference_minor INTEGER,
+  discount_percent INTEGER,
+  mechanic TEXT NOT NULL,
+  mechanic_parameters TEXT NOT NULL,
+  loyalty_credit_minor INTEGER,
+  badge TEXT NOT NULL,
+  headline TEXT NOT NULL,
+  legal TEXT NOT NULL,
+  stock_quantity INTEGER NOT NULL,
+  availability TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  deleted INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX offers_by_key ON offers(offer_id, store_id);
+CREATE INDEX offers_by_store ON offers(store_id, offer_id) WHERE deleted = 0;
+CREATE INDEX offers_by_promotion ON offers(promotion_id, product_id);
+)sql";
+
 constexpr SchemaMigration kMigrations[] = {
     {1, "catalog: products, stores, price zones, prices, stock", kCatalogV1},
     {2, "accounts: users, API tokens, sessions; audit log", kAccountsV2},
+    {3, "offers: campaigns, promotions, published offers and their change feed", kOffersV3},
 };
 
 constexpr std::string_view kCreateMigrationsTable =

@@ -413,6 +413,21 @@ TEST_F(ImportTest, PricesFromJsonAcceptNumbers) {
 
 // ---- Stock ------------------------------------------------------------------------------
 
+// With a hint the references are looked up one by one; an id the hint lacks is unknown, so
+// the hint must name every id the input uses (the API collects them from the body).
+TEST_F(ImportTest, ReferenceHintChecksOnlyTheNamedIds) {
+  SeedStoresAndProducts();
+  options_.reference_hint = ReferenceHint{{"P1", "P9"}, {"S1"}};
+  const auto report = Run(ImportKind::kStock,
+                          "product_id,store_id,quantity\n"
+                          "P1,S1,7\n"
+                          "P9,S1,4\n"
+                          "P2,S1,5\n");
+  EXPECT_EQ(report.inserted, 1);
+  EXPECT_THAT(report.errors, ElementsAre(ErrorAt(3, "product_id"), ErrorAt(4, "product_id")));
+  EXPECT_EQ((**catalog_.GetStock("P1", "S1")).quantity, 7);
+}
+
 TEST_F(ImportTest, StockChecksReferencesAndQuantities) {
   SeedStoresAndProducts();
   const auto report = Run(ImportKind::kStock,

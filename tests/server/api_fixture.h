@@ -153,11 +153,13 @@ class ApiHarness {
     services.audit = db_.get();
     services.clock = &clock_;
     services.password_hashing = FastHashing();
+    auto authenticator = std::make_shared<AccountAuthenticator>(*db_, clock_);
+    services.credentials_changed = [authenticator] { authenticator->ForgetCachedCredentials(); };
     auto server = std::make_unique<HttpServer>();
     if (Status st = AddApiRoutes(*server, services); !st.ok()) {
       throw std::runtime_error("AddApiRoutes: " + st.ToString());
     }
-    server->SetAuthenticator(std::make_shared<AccountAuthenticator>(*db_, clock_));
+    server->SetAuthenticator(authenticator);
     if (limiter) server->SetRateLimiter(std::move(limiter));
     if (Status st = server->Start(options); !st.ok()) {
       throw std::runtime_error("Start: " + st.ToString());

@@ -49,6 +49,12 @@ struct ImportColumn {
 };
 std::vector<ImportColumn> ImportColumns(ImportKind kind);
 
+// The ids an input refers to, when the caller already knows them (a small API body).
+struct ReferenceHint {
+  std::vector<std::string> product_ids;
+  std::vector<std::string> store_ids;
+};
+
 struct ImportOptions {
   // All or nothing: when any row is rejected, nothing lands. Default false: valid rows land.
   bool strict = false;
@@ -74,6 +80,11 @@ struct ImportOptions {
   // Called on the calling thread after every batch and once at the end with the bytes read
   // so far and the input size (0 when unknown). Default none.
   std::function<void(uint64_t bytes_read, uint64_t total_bytes)> progress;
+  // When set, prices and stock are checked against these ids with point lookups instead of
+  // loading every product id of the catalogue: a three-row write then costs three reads,
+  // not a scan of 50,000 ids. An id the input uses but the hint lacks counts as unknown.
+  // Default none (load everything, right for files).
+  std::optional<ReferenceHint> reference_hint;
   // At most this many RowErrors are listed (all are counted). Default 10,000.
   size_t max_listed_errors = 10000;
 };

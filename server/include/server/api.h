@@ -7,12 +7,14 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string_view>
 
 #include "catalog/accounts.h"
 #include "catalog/audit.h"
 #include "catalog/repository.h"
 #include "common/time.h"
+#include "offers/repository.h"
 #include "server/credentials.h"
 #include "server/http_server.h"
 
@@ -26,6 +28,27 @@ struct ApiServices {
   AccountRepository* accounts = nullptr;
   AuditLog* audit = nullptr;
   const Clock* clock = nullptr;
+  // Campaigns and published offers; with them the campaign, promotion and offer routes
+  // are served. Same backend as `catalog` so that writes and audit entries land together.
+  CampaignRepository* campaigns = nullptr;
+  OfferRepository* offers = nullptr;
+  // What the offers module does for the routes, wired by app/ (so the server stays free of
+  // the assembler's construction). Each must be set when `campaigns` is.
+  // Re-assembles the offers of one campaign (after a transition or an edit).
+  std::function<Status(const std::string& campaign_id)> assemble_campaign;
+  // The catalogue changed: re-assemble the offers of these products (empty: everything,
+  // after a bulk import). May run in the background.
+  std::function<void(const std::vector<std::string>& product_ids)> catalog_changed;
+  // Only these stock levels changed: the cheapest re-assembly (quantities, availability).
+  std::function<void(const std::vector<StockLevel>& levels)> stock_changed;
+  // The decision and every price step behind one offer in one store.
+  std::function<Result<nlohmann::json>(const std::string& offer_id, const std::string& store_id)>
+      explain_offer;
+  // The compliance report of a campaign: {"findings": [...], "blocking": n, ...}.
+  std::function<Result<nlohmann::json>(const Campaign& campaign)> check_campaign;
+  // Called after a token is revoked or a session ends, so an authenticator that caches
+  // credentials forgets them at once. Optional.
+  std::function<void()> credentials_changed;
   // How long a web session lasts after login. Default 12 hours: one working day.
   std::chrono::seconds session_lifetime = std::chrono::hours(12);
   // Cost of the password hashes made by POST /api/v1/users.

@@ -1,8 +1,8 @@
-// MemoryCatalog: a CatalogRepository, AccountRepository and AuditLog that keeps everything in
-// ordered maps in memory.
+// MemoryCatalog: a CatalogRepository, AccountRepository, AuditLog, CampaignRepository and
+// OfferRepository that keeps everything in ordered maps in memory.
 //
 // For tests and for domain modules that need a repository without a file. It follows every
-// rule of the three interfaces, so the conformance suite runs against it and against SQLite.
+// rule of the five interfaces, so the conformance suites run against it and against SQLite.
 // Safe for concurrent use: one mutex guards all state. A Transaction() holds that mutex for
 // the whole body, so other threads wait until it commits or rolls back; calls the body makes
 // on its own thread (including nested Transaction() calls) join it. Rollback restores a copy
@@ -12,6 +12,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -21,10 +22,15 @@
 #include "catalog/accounts.h"
 #include "catalog/audit.h"
 #include "catalog/repository.h"
+#include "offers/repository.h"
 
 namespace vitrine {
 
-class MemoryCatalog final : public CatalogRepository, public AccountRepository, public AuditLog {
+class MemoryCatalog final : public CatalogRepository,
+                            public AccountRepository,
+                            public AuditLog,
+                            public CampaignRepository,
+                            public OfferRepository {
  public:
   MemoryCatalog() = default;
   MemoryCatalog(const MemoryCatalog&) = delete;
@@ -75,10 +81,42 @@ class MemoryCatalog final : public CatalogRepository, public AccountRepository, 
   Result<int64_t> Append(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& query) override;
 
+  // CampaignRepository (memory_offers.cc).
+  Result<Campaign> CreateCampaign(Campaign campaign, Instant now) override;
+  Result<std::optional<Campaign>> GetCampaign(std::string_view id) override;
+  Result<Campaign> UpdateCampaign(const Campaign& campaign, int expected_version,
+                                  Instant now) override;
+  Result<bool> DeleteCampaign(std::string_view id) override;
+  Result<Page<Campaign>> ListCampaigns(const CampaignQuery& query) override;
+  Result<Promotion> CreatePromotion(Promotion promotion) override;
+  Result<std::optional<Promotion>> GetPromotion(std::string_view id) override;
+  Result<Promotion> UpdatePromotion(const Promotion& promotion, int expected_version) override;
+  Result<bool> DeletePromotion(std::string_view id) override;
+  Result<std::vector<Promotion>> ListPromotions(std::string_view campaign_id) override;
+
+  // OfferRepository (memory_offers.cc). A tombstoned offer published again counts as
+  // inserted, with a new seq and its version + 1.
+  Result<OfferWriteCounts> ReplaceOffers(const Scope& scope,
+                                         std::span<const PublishedOffer> offers) override;
+  Result<std::optional<PublishedOffer>> GetOffer(std::string_view offer_id,
+                                                 std::string_view store_id) override;
+  Result<Page<PublishedOffer>> ListOffers(const OfferQuery& query) override;
+  Result<std::vector<OfferChange>> ListChanges(int64_t since, int limit,
+                                               std::string_view channel) override;
+  Result<int64_t> LastSeq() override;
+
  private:
   // (product_id, level, level_id): one price history.
   using PriceSeries = std::tuple<std::string, PriceLevel, std::string>;
   using StockKey = std::pair<std::string, std::string>;  // (product_id, store_id)
+  using OfferKey = std::pair<std::string, std::string>;  // (offer_id, store_id)
+
+  // A published offer as kept: live, or a tombstone that still remembers its channels so
+  // the change feed can filter it.
+  struct StoredOffer {
+    PublishedOffer offer;  // content_hash, version and seq set
+    bool deleted = false;
+  };
 
   struct State {
     std::map<std::string, Product, std::less<>> products;
@@ -92,6 +130,16 @@ class MemoryCatalog final : public CatalogRepository, public AccountRepository, 
     std::map<std::string, std::string, std::less<>> token_ids_by_secret_hash;
     std::map<std::string, Session, std::less<>> sessions;  // by id_hash
     std::vector<AuditEntry> audit;                         // oldest first; seq = index + 1
+
+    std::map<std::string, Campaign, std::less<>> campaigns;
+    std::map<std::string, Promotion, std::less<>> promotions;
+    int64_t last_campaign_number = 0;  // ids are never reused, even after a delete
+    int64_t last_promotion_number = 0;
+    std::map<OfferKey, StoredOffer> offers;
+    std::map<int64_t, OfferKey> offer_keys_by_seq;  // the change feed
+    // Every stored offer (live or not) of a promotion, so ReplaceOffers reads only its scope.
+    std::map<std::string, std::set<OfferKey>, std::less<>> offer_keys_by_promotion;
+    int64_t last_offer_seq = 0;
   };
 
   // Locks mu_ unless this thread already holds it (inside Transaction()).

@@ -1,6 +1,7 @@
 // SqliteCatalog: the CatalogRepository kept in one SQLite database file (the embedded default),
-// which is also the AccountRepository and the AuditLog, so an audit entry and the write it
-// records land in one transaction.
+// which is also the AccountRepository, the AuditLog, the CampaignRepository and the
+// OfferRepository, so an audit entry and the write it records land in one transaction, and
+// so do a campaign change and the offers it republishes.
 //
 // The database runs in WAL mode with synchronous=NORMAL and foreign keys on. One writer
 // connection, guarded by a mutex, runs every write in a `BEGIN IMMEDIATE` transaction; reads
@@ -21,6 +22,7 @@
 #include "catalog/accounts.h"
 #include "catalog/audit.h"
 #include "catalog/repository.h"
+#include "offers/repository.h"
 
 namespace vitrine {
 
@@ -42,7 +44,11 @@ struct SqliteOptions {
   int cache_kib = 16 * 1024;
 };
 
-class SqliteCatalog final : public CatalogRepository, public AccountRepository, public AuditLog {
+class SqliteCatalog final : public CatalogRepository,
+                            public AccountRepository,
+                            public AuditLog,
+                            public CampaignRepository,
+                            public OfferRepository {
  public:
   // Opens (creating if missing) the database at `path`, a file name. FailedPrecondition when
   // the schema is newer than this binary knows, or behind it and `options.migrate` is false;
@@ -101,6 +107,30 @@ class SqliteCatalog final : public CatalogRepository, public AccountRepository, 
   // AuditLog (sqlite_accounts.cc).
   Result<int64_t> Append(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& query) override;
+
+  // CampaignRepository (sqlite_offers.cc).
+  Result<Campaign> CreateCampaign(Campaign campaign, Instant now) override;
+  Result<std::optional<Campaign>> GetCampaign(std::string_view id) override;
+  Result<Campaign> UpdateCampaign(const Campaign& campaign, int expected_version,
+                                  Instant now) override;
+  Result<bool> DeleteCampaign(std::string_view id) override;
+  Result<Page<Campaign>> ListCampaigns(const CampaignQuery& query) override;
+  Result<Promotion> CreatePromotion(Promotion promotion) override;
+  Result<std::optional<Promotion>> GetPromotion(std::string_view id) override;
+  Result<Promotion> UpdatePromotion(const Promotion& promotion, int expected_version) override;
+  Result<bool> DeletePromotion(std::string_view id) override;
+  Result<std::vector<Promotion>> ListPromotions(std::string_view campaign_id) override;
+
+  // OfferRepository (sqlite_offers.cc). A tombstoned offer published again counts as
+  // inserted, with a new seq and its version + 1.
+  Result<OfferWriteCounts> ReplaceOffers(const Scope& scope,
+                                         std::span<const PublishedOffer> offers) override;
+  Result<std::optional<PublishedOffer>> GetOffer(std::string_view offer_id,
+                                                 std::string_view store_id) override;
+  Result<Page<PublishedOffer>> ListOffers(const OfferQuery& query) override;
+  Result<std::vector<OfferChange>> ListChanges(int64_t since, int limit,
+                                               std::string_view channel) override;
+  Result<int64_t> LastSeq() override;
 
  private:
   using Connection = store_internal::SqliteConnection;

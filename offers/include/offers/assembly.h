@@ -1,0 +1,158 @@
+// Assembler: turns approved campaigns, the catalogue's prices and stock and the price history
+// into published offers, and keeps them current as the catalogue changes
+// (ARCHITECTURE.md §2 "Published offer", §5 "Assembly is incremental").
+//
+// Which offers exist. One per (promotion, product, store) where:
+//   - the campaign's stored status is approved (live and ended are only dates: offers of an
+//     approved campaign are kept whatever its dates, so a scheduled campaign is published
+//     ahead), unless it ended more than AssemblyOptions::ended_retention ago everywhere;
+//     draft, submitted, rejected and archived campaigns have none, and assembling them
+//     tombstones what they had;
+//   - the promotion's selector picks the product (list, category subtree, brand);
+//   - the store is in the campaign's scope and in the promotion's narrower one;
+//   - the store has a regular price at the campaign's start in its time zone, the mechanic
+//     accepts that price, an announced reduction holds against the 30-day reference price
+//     (perishables exempt) and, with compliance rules, the advantage is within the cap;
+//     otherwise the offer is skipped and the reason counted;
+//   - it wins the overlap: where promotions cover one product in one store at overlapping
+//     times, ResolveOverlap keeps one immediate mechanic; the losers have no offer there.
+//     The winning loyalty credit stacks on it ("double détente"): it is folded into the
+//     immediate winner's offer (loyalty_credit, effective price and texts) and has no
+//     offer of its own in that store. A loyalty credit with no immediate rival is an offer.
+//
+// How. Every repository call is made on the calling thread; only the pure computation runs
+// on a pool of AssemblyOptions::threads workers, one chunk of products ahead of the writes.
+// A product's prices are read once (ListPriceHistory) and computed once per group of
+// stores that share a price timeline (same zone, no store-level price), time zone and set
+// of promotions in scope; stock is read per product (ListStock). Offers are written with
+// OfferRepository::ReplaceOffers one chunk of products at a time, the scope naming exactly
+// what was recomputed, so an offer that should no longer exist is tombstoned and an
+// unchanged one keeps its seq.
+//
+// Deleting. A deleted product or store is re-assembled through OnProductsChanged /
+// OnStoresChanged with its id (no offer can exist for it any more); a campaign or promotion
+// about to be deleted is first archived and assembled, or its promotions passed to
+// RetractPromotions.
+//
+// An Assembler is not thread-safe: one call at a time. The repositories must outlive it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/repository.h"
+#include "catalog/stock.h"
+#include "common/status.h"
+#include "common/time.h"
+#include "offers/compliance.h"
+#include "offers/repository.h"
+#include "offers/texts.h"
+
+namespace vitrine {
+
+struct AssemblyOptions {
+  // Availability is limited_availability below this quantity. Default 5.
+  int64_t limited_stock_threshold = 5;
+  // Language of the badge, headline and legal texts. Default French.
+  Locale locale = Locale::kFrench;
+  // When set, an offer whose cumulated advantage exceeds the cap of its category is skipped
+  // ("promotion_cap_exceeded"). Default none: approval already blocks such campaigns.
+  std::optional<ComplianceRules> compliance;
+  // Workers computing offers; repository calls stay on the calling thread. Default 2, ≥ 1.
+  int threads = 2;
+  // Where "now" comes from (campaign retention). nullptr (default): the system clock.
+  const Clock* clock = nullptr;
+  // An approved campaign keeps its offers this long after its end (read in the latest time
+  // zone on earth, UTC−12), then has none. Default 7 days.
+  std::chrono::seconds ended_retention = std::chrono::days(7);
+  // Promoted products computed and written per ReplaceOffers call. Default 50 (50,000
+  // offers for a chain of 1,000 stores); ≥ 1.
+  int products_per_write = 50;
+};
+
+// What one assembly call did. offers_considered = inserted + updated + unchanged (the
+// offers written) + skipped + overlap_losses + loyalty_stacked.
+struct AssemblyReport {
+  int64_t campaigns = 0;          // approved campaigns assembled
+  int64_t promotions = 0;         // their promotions
+  int64_t offers_considered = 0;  // (promotion, product, store) triples selected and in scope
+  int64_t inserted = 0;
+  int64_t updated = 0;
+  int64_t unchanged = 0;
+  int64_t deleted = 0;  // tombstoned
+  int64_t skipped = 0;  // the sum of skipped_by_reason
+  // "no_price_in_store", "mechanic_refused", "no_reference_price",
+  // "reduction_not_supported", "promotion_cap_exceeded", "unknown_time_zone".
+  std::map<std::string, int64_t> skipped_by_reason;
+  int64_t overlap_losses = 0;   // lost an overlap in a store: no offer there
+  int64_t loyalty_stacked = 0;  // loyalty credits folded into an immediate winner's offer
+  std::chrono::milliseconds elapsed{0};
+};
+
+nlohmann::json ToJson(const AssemblyReport& report);
+
+class Assembler {
+ public:
+  // The three repositories may be one object (MemoryCatalog, SqliteCatalog); when they are,
+  // the writes of an incremental call land in one transaction.
+  Assembler(CatalogRepository& catalog, CampaignRepository& campaigns, OfferRepository& offers,
+            AssemblyOptions options = {});
+  Assembler(const Assembler&) = delete;
+  Assembler& operator=(const Assembler&) = delete;
+
+  // Re-assembles every campaign: the offers of every catalogue product under every approved
+  // campaign, and tombstones for the others' promotions. Running it again with nothing
+  // changed writes nothing (all unchanged).
+  Result<AssemblyReport> AssembleAll();
+
+  // After a campaign or one of its promotions changed (authored, approved, archived...):
+  // re-assembles the products its promotions select now or had offers for (read from
+  // ListOffers), under every approved campaign, since the change may move an overlap.
+  // NotFound when there is no such campaign.
+  Result<AssemblyReport> AssembleCampaign(std::string_view campaign_id);
+
+  // Price, stock or product data of these products changed, or they were deleted:
+  // re-assembles their offers in every store, and only theirs.
+  Result<AssemblyReport> OnProductsChanged(std::span<const std::string> product_ids);
+
+  // The cheapest path: these stock levels were written. Stock changes only the quantity and
+  // availability of existing offers, so each (product, store) offer is read, patched and
+  // written back; no price is recomputed. Levels without an offer are ignored.
+  Result<AssemblyReport> OnStockChanged(std::span<const StockLevel> levels);
+
+  // Store data changed (zone, banner, time zone...) or the stores were deleted:
+  // re-assembles every promoted product in these stores, and only there.
+  Result<AssemblyReport> OnStoresChanged(std::span<const std::string> store_ids);
+
+  // Tombstones every offer of these promotions (before they are deleted). Rival offers they
+  // beat come back with the next AssembleAll or OnProductsChanged of their products.
+  Result<AssemblyReport> RetractPromotions(std::span<const std::string> promotion_ids);
+
+  // Why `offer_id` ("promotion~product") looks the way it does in `store_id`, recomputed
+  // from the repositories now: {"offer_id", "store_id", "product_id", "store",
+  // "candidates": [{"promotion_id", "campaign_id", "mechanic", "priority", "exclusive",
+  // "validity", "regular_price", "outcome" (published | lost | stacked | skipped),
+  // "reason", "steps"}], "decision": {"winner", "loyalty", "losers": [{"promotion_id",
+  // "reason"}]}, "price": {"regular", "shelf", ..., "steps"}, "reference_price": {"amount",
+  // "exempt", "window": {"start", "end"}, "applied_from", "chain_start", "short_history"},
+  // "stock": {"quantity", "availability"}, "published": the stored offer or null}.
+  // NotFound when the promotion, product or store does not exist; InvalidArgument for a
+  // malformed offer id.
+  Result<nlohmann::json> Explain(std::string_view offer_id, std::string_view store_id);
+
+ private:
+  CatalogRepository& catalog_;
+  CampaignRepository& campaigns_;
+  OfferRepository& offers_;
+  const AssemblyOptions options_;
+  const Clock& clock_;
+};
+
+}  // namespace vitrine

@@ -1,0 +1,1254 @@
+#include "offers/assembly.h"
+
+#include <algorithm>
+#include <atomic>
+#include <future>
+#include <iterator>
+#include <memory>
+#include <set>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+
+#include "catalog/price.h"
+#include "offers/campaign_json.h"
+#include "offers/reference_price.h"
+
+namespace vitrine {
+namespace {
+
+constexpr std::string_view kNoPrice = "no_price_in_store";
+constexpr std::string_view kMechanicRefused = "mechanic_refused";
+constexpr std::string_view kNoReference = "no_reference_price";
+constexpr std::string_view kReductionNotSupported = "reduction_not_supported";
+constexpr std::string_view kCapExceeded = "promotion_cap_exceeded";
+constexpr std::string_view kUnknownTimeZone = "unknown_time_zone";
+
+constexpr int kPageLimit = 1000;
+// Product ids per ReplaceOffers scope when the scope also covers products nobody selects.
+constexpr size_t kMaxScopeProducts = 1000;
+// Promotion ids per tombstoning call.
+constexpr size_t kMaxTombstonePromotions = 500;
+
+std::string OfferIdOf(std::string_view promotion_id, std::string_view product_id) {
+  std::string id;
+  id.reserve(promotion_id.size() + 1 + product_id.size());
+  id.append(promotion_id).append("~").append(product_id);
+  return id;
+}
+
+// The mechanics whose badge or headline announces a price cut against the reference price.
+bool AnnouncesPriceCut(const Mechanic& mechanic) {
+  const MechanicKind kind = KindOf(mechanic);
+  return kind == MechanicKind::kPercentOff || kind == MechanicKind::kAmountOff ||
+         kind == MechanicKind::kFixedPrice;
+}
+
+nlohmann::json ParametersOf(const Mechanic& mechanic) {
+  nlohmann::json json = ToJson(mechanic);
+  json.erase("type");
+  return json;
+}
+
+std::optional<Money> PriceAtInstant(const std::vector<AppliedPrice>& timeline, Instant at) {
+  auto it = std::upper_bound(timeline.begin(), timeline.end(), at,
+                             [](Instant t, const AppliedPrice& span) { return t < span.from; });
+  if (it == timeline.begin()) return std::nullopt;
+  --it;
+  if (at < it->until) return it->amount;
+  return std::nullopt;
+}
+
+nlohmann::json IntervalJson(const Interval& interval) {
+  return {{"start", FormatUtc(interval.begin)}, {"end", FormatUtc(interval.end)}};
+}
+
+nlohmann::json PriceJson(const OfferPrice& price) {
+  return {{"regular", price.regular_unit_price.ToFeedString()},
+          {"shelf", price.shelf_price.ToFeedString()},
+          {"immediate_unit", price.immediate_unit_price.ToFeedString()},
+          {"loyalty_credit", price.loyalty_credit.ToFeedString()},
+          {"effective_unit", price.effective_unit_price.ToFeedString()},
+          {"total_advantage", price.total_advantage.ToFeedString()},
+          {"units_for_full_advantage", price.units_for_full_advantage},
+          {"steps", price.steps}};
+}
+
+nlohmann::json ReferenceJson(const ReferencePrice& reference) {
+  return {{"amount",
+           reference.amount ? nlohmann::json(reference.amount->ToFeedString()) : nlohmann::json()},
+          {"exempt", reference.exempt},
+          {"window", IntervalJson(reference.window)},
+          {"applied_from",
+           reference.exempt ? nlohmann::json() : nlohmann::json(FormatUtc(reference.applied_from))},
+          {"chain_start", FormatUtc(reference.chain_start)},
+          {"short_history", reference.short_history}};
+}
+
+// One approved campaign's promotion, with what every offer of it shares.
+struct ActivePromotion {
+  Promotion promotion;
+  size_t campaign = 0;  // index into Plan::campaigns
+  std::vector<std::string> channels;
+  std::string mechanic_name;
+  nlohmann::json parameters;
+};
+
+// A product to assemble, with the active promotions that select it.
+struct SelectedProduct {
+  Product product;
+  std::vector<int> promotions;  // indices into Plan::promotions, increasing
+};
+
+// What the calling thread reads for one product before the workers compute it.
+struct ProductInput {
+  const SelectedProduct* selected = nullptr;
+  std::vector<Price> history;
+  std::vector<std::pair<std::string, int64_t>> stock;  // by store id, sorted
+};
+
+enum class Outcome { kPublished, kLost, kStacked, kSkipped };
+
+std::string_view OutcomeName(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kPublished:
+      return "published";
+    case Outcome::kLost:
+      return "lost";
+    case Outcome::kStacked:
+      return "stacked";
+    case Outcome::kSkipped:
+      return "skipped";
+  }
+  return "skipped";
+}
+
+// How one promotion fared for one product in one group of stores.
+struct CandidateOutcome {
+  int promotion = 0;
+  Interval validity{};
+  std::optional<Money> regular;
+  std::optional<OfferPrice> price;  // alone, without stacking
+  std::optional<ReferencePrice> reference;
+  Outcome outcome = Outcome::kSkipped;
+  std::string reason_code;   // a skip reason code, empty otherwise
+  std::string reason;        // for a person
+  int stacked_loyalty = -1;  // candidate index stacked on this published one
+  int stacked_on = -1;       // candidate index this loyalty credit is folded into
+};
+
+// The offers of one product shared by a group of stores: same price timeline, time zone
+// and promotions in scope. Store fields (store_id, stock) are filled per store.
+struct GroupResult {
+  std::vector<CandidateOutcome> candidates;
+  std::vector<PublishedOffer> offers;
+  std::vector<OfferPrice> offer_prices;  // beside offers: the stacked price with its steps
+  std::vector<int> offer_candidate;      // beside offers: index into candidates
+  std::map<std::string, int64_t> skipped;
+  int64_t losses = 0;
+  int64_t stacked = 0;
+};
+
+// Counters one worker accumulates.
+struct Tally {
+  int64_t considered = 0;
+  std::map<std::string, int64_t> skipped;
+  int64_t losses = 0;
+  int64_t stacked = 0;
+
+  void Add(const Tally& other) {
+    considered += other.considered;
+    for (const auto& [reason, n] : other.skipped) skipped[reason] += n;
+    losses += other.losses;
+    stacked += other.stacked;
+  }
+};
+
+void AddTally(const Tally& tally, AssemblyReport* report) {
+  report->offers_considered += tally.considered;
+  for (const auto& [reason, n] : tally.skipped) {
+    report->skipped_by_reason[reason] += n;
+    report->skipped += n;
+  }
+  report->overlap_losses += tally.losses;
+  report->loyalty_stacked += tally.stacked;
+}
+
+void AddCounts(const OfferWriteCounts& counts, AssemblyReport* report) {
+  report->inserted += counts.inserted;
+  report->updated += counts.updated;
+  report->unchanged += counts.unchanged;
+  report->deleted += counts.deleted;
+}
+
+// The approved campaigns and their promotions, as of the start of a call.
+struct Plan {
+  std::vector<Campaign> campaigns;
+  std::vector<ActivePromotion> promotions;
+  std::vector<std::string> active_promotion_ids;    // sorted
+  std::vector<std::string> inactive_promotion_ids;  // of the other campaigns, when asked
+};
+
+// Products to compute and the product ids the write scope covers (a superset: products
+// that no promotion selects any more lose their offers).
+struct Chunk {
+  std::vector<std::string> scope_product_ids;
+  std::vector<const SelectedProduct*> products;
+};
+
+// What the free functions below work with: an Assembler's members.
+struct Deps {
+  CatalogRepository& catalog;
+  CampaignRepository& campaigns;
+  OfferRepository& offers;
+  const AssemblyOptions& options;
+  const Clock& clock;
+};
+
+// Everything the workers read, built once per call. Read-only while they run.
+struct AssemblyContext {
+  const std::vector<Campaign>* campaigns = nullptr;
+  const std::vector<ActivePromotion>* promotions = nullptr;
+  const AssemblyOptions* options = nullptr;
+  std::vector<Store> stores;
+  std::vector<int> store_zone;  // price zone index per store
+  std::vector<int> store_tz;    // index into time_zones; -1 when unknown
+  std::vector<TimeZone> time_zones;
+  std::vector<std::vector<char>> in_scope;      // [promotion][store]
+  std::vector<std::vector<Interval>> validity;  // [promotion][time zone]
+};
+
+Result<AssemblyContext> BuildContext(const std::vector<Campaign>& campaigns,
+                                     const std::vector<ActivePromotion>& promotions,
+                                     const AssemblyOptions& options, std::vector<Store> stores) {
+  AssemblyContext ctx;
+  ctx.campaigns = &campaigns;
+  ctx.promotions = &promotions;
+  ctx.options = &options;
+  ctx.stores = std::move(stores);
+  std::map<std::string, int> zones;
+  std::map<std::string, int> tz_by_name;
+  for (const Store& store : ctx.stores) {
+    ctx.store_zone.push_back(zones.emplace(store.price_zone, zones.size()).first->second);
+    auto it = tz_by_name.find(store.timezone);
+    if (it == tz_by_name.end()) {
+      auto zone = TimeZone::Locate(store.timezone);
+      int index = -1;
+      if (zone.ok()) {
+        index = static_cast<int>(ctx.time_zones.size());
+        ctx.time_zones.push_back(*zone);
+      }
+      it = tz_by_name.emplace(store.timezone, index).first;
+    }
+    ctx.store_tz.push_back(it->second);
+  }
+  for (const ActivePromotion& active : promotions) {
+    const Campaign& campaign = campaigns[active.campaign];
+    std::vector<char> scope(ctx.stores.size());
+    for (size_t s = 0; s < ctx.stores.size(); ++s) {
+      scope[s] = InScope(campaign, active.promotion, ctx.stores[s]) ? 1 : 0;
+    }
+    ctx.in_scope.push_back(std::move(scope));
+    std::vector<Interval> validity;
+    for (const TimeZone& zone : ctx.time_zones) validity.push_back(ValidityIn(campaign, zone));
+    ctx.validity.push_back(std::move(validity));
+  }
+  return ctx;
+}
+
+// The start of the chain of back-to-back reductions that `candidate` continues: the
+// reference price of successive reductions is the one before the first.
+Instant ChainStart(const std::vector<CandidateOutcome>& candidates, size_t candidate,
+                   const std::vector<ActivePromotion>& promotions) {
+  Instant start = candidates[candidate].validity.begin;
+  for (bool moved = true; moved;) {
+    moved = false;
+    for (size_t j = 0; j < candidates.size(); ++j) {
+      const CandidateOutcome& other = candidates[j];
+      if (j == candidate || !other.price) continue;
+      if (!IsImmediate(promotions[other.promotion].promotion.mechanic)) continue;
+      if (other.validity.begin < start && other.validity.end >= start) {
+        start = other.validity.begin;
+        moved = true;
+      }
+    }
+  }
+  return start;
+}
+
+std::string UnitPricingBaseLabel(const Quantity& base) {
+  std::string label = base.ToDisplayString();
+  if (label == "1 pièces") label = "1 pièce";
+  return label;
+}
+
+void Skip(CandidateOutcome* candidate, std::string_view code, std::string reason) {
+  candidate->outcome = Outcome::kSkipped;
+  candidate->reason_code = std::string(code);
+  candidate->reason = std::move(reason);
+}
+
+// Prices, checks and resolves the overlap of the promotions `subset` of one product over a
+// group of stores sharing `timeline` and time zone `tz`, and builds the offers' shared part.
+GroupResult ComputeGroup(const AssemblyContext& ctx, const Product& product,
+                         const std::vector<int>& subset, const std::vector<AppliedPrice>& timeline,
+                         int tz) {
+  const std::vector<ActivePromotion>& promotions = *ctx.promotions;
+  GroupResult group;
+  group.candidates.resize(subset.size());
+  for (size_t k = 0; k < subset.size(); ++k) {
+    CandidateOutcome& c = group.candidates[k];
+    c.promotion = subset[k];
+    c.validity = ctx.validity[c.promotion][tz];
+    const Promotion& promotion = promotions[c.promotion].promotion;
+    c.regular = PriceAtInstant(timeline, c.validity.begin);
+    if (!c.regular) {
+      Skip(&c, kNoPrice, "no regular price in this store at " + FormatUtc(c.validity.begin));
+      continue;
+    }
+    auto price = ComputePrice(promotion.mechanic, *c.regular);
+    if (!price.ok()) {
+      Skip(&c, kMechanicRefused, price.status().message());
+      continue;
+    }
+    if (ctx.options->compliance) {
+      if (auto finding =
+              CheckAdvantageCap(*ctx.options->compliance, product, *price, CheckStage::kApproval)) {
+        Skip(&c, kCapExceeded, finding->message);
+        continue;
+      }
+    }
+    c.price = std::move(price).value();
+  }
+  // Reference prices once every candidate is priced: a chain may run through any of them.
+  for (size_t k = 0; k < subset.size(); ++k) {
+    CandidateOutcome& c = group.candidates[k];
+    if (!c.price) continue;
+    const Mechanic& mechanic = promotions[c.promotion].promotion.mechanic;
+    const Instant chain_start = ChainStart(group.candidates, k, promotions);
+    auto reference = ComputeReferencePrice(timeline, product, c.validity.begin, chain_start);
+    const bool announces = AnnouncesPriceCut(mechanic);
+    if (!reference.ok()) {
+      if (announces) {
+        c.price.reset();
+        Skip(&c, kNoReference, reference.status().message());
+      }
+      continue;
+    }
+    if (announces) {
+      Status claim = CheckAnnouncedReduction(*reference, mechanic, *c.price);
+      if (!claim.ok()) {
+        c.reference = std::move(reference).value();
+        c.price.reset();
+        Skip(&c, kReductionNotSupported, claim.message());
+        continue;
+      }
+    }
+    c.reference = std::move(reference).value();
+  }
+  for (const CandidateOutcome& c : group.candidates) {
+    if (c.outcome == Outcome::kSkipped && !c.reason_code.empty()) ++group.skipped[c.reason_code];
+  }
+
+  // Overlaps: each priced candidate competes with the priced ones whose validity overlaps
+  // its own (one set in the usual case where they all overlap).
+  std::vector<size_t> priced;
+  for (size_t k = 0; k < group.candidates.size(); ++k) {
+    if (group.candidates[k].price) priced.push_back(k);
+  }
+  auto resolve = [&](size_t k, std::vector<size_t>* members) {
+    std::vector<OverlapCandidate> competing;
+    members->clear();
+    for (size_t j : priced) {
+      if (j != k && !group.candidates[j].validity.Overlaps(group.candidates[k].validity)) continue;
+      const ActivePromotion& active = promotions[group.candidates[j].promotion];
+      members->push_back(j);
+      competing.push_back({active.promotion.id, active.promotion.priority,
+                           active.promotion.exclusive, active.promotion.mechanic,
+                           *group.candidates[j].price});
+    }
+    return ResolveOverlap(competing);
+  };
+  auto loss_reason = [&](const OverlapResolution& resolution, size_t k) {
+    const std::string& id = promotions[group.candidates[k].promotion].promotion.id;
+    for (const OverlapLoss& loss : resolution.losers) {
+      if (loss.promotion_id == id) return loss.reason;
+    }
+    return std::string("another promotion wins this store");
+  };
+  std::vector<OverlapResolution> resolutions(group.candidates.size());
+  std::vector<std::vector<size_t>> members(group.candidates.size());
+  for (size_t k : priced) resolutions[k] = resolve(k, &members[k]);
+  auto winner_of = [&](size_t k, const std::optional<size_t>& index) -> int {
+    return index ? static_cast<int>(members[k][*index]) : -1;
+  };
+  // Immediate mechanics first: a loyalty credit's fate depends on the immediate winner's.
+  for (size_t k : priced) {
+    CandidateOutcome& c = group.candidates[k];
+    if (!IsImmediate(promotions[c.promotion].promotion.mechanic)) continue;
+    if (winner_of(k, resolutions[k].immediate) == static_cast<int>(k)) {
+      c.outcome = Outcome::kPublished;
+      c.stacked_loyalty = winner_of(k, resolutions[k].loyalty);
+    } else {
+      c.outcome = Outcome::kLost;
+      c.reason = loss_reason(resolutions[k], k);
+    }
+  }
+  for (size_t k : priced) {
+    CandidateOutcome& c = group.candidates[k];
+    if (IsImmediate(promotions[c.promotion].promotion.mechanic)) continue;
+    const int immediate = winner_of(k, resolutions[k].immediate);
+    const bool wins_loyalty = winner_of(k, resolutions[k].loyalty) == static_cast<int>(k);
+    const bool immediate_published =
+        immediate >= 0 && group.candidates[immediate].outcome == Outcome::kPublished;
+    if (wins_loyalty && immediate_published &&
+        group.candidates[immediate].stacked_loyalty == static_cast<int>(k)) {
+      c.outcome = Outcome::kStacked;
+      c.stacked_on = immediate;
+      c.reason = "stacked on " + promotions[group.candidates[immediate].promotion].promotion.id;
+    } else if (wins_loyalty && !immediate_published) {
+      c.outcome = Outcome::kPublished;
+    } else {
+      c.outcome = Outcome::kLost;
+      c.reason = loss_reason(resolutions[k], k);
+    }
+  }
+
+  // The shared part of each published offer.
+  for (size_t k = 0; k < group.candidates.size(); ++k) {
+    CandidateOutcome& c = group.candidates[k];
+    if (c.outcome == Outcome::kLost) ++group.losses;
+    if (c.outcome == Outcome::kStacked) ++group.stacked;
+    if (c.outcome != Outcome::kPublished) continue;
+    const ActivePromotion& active = promotions[c.promotion];
+    const Campaign& campaign = (*ctx.campaigns)[active.campaign];
+    const Mechanic& mechanic = active.promotion.mechanic;
+    OfferPrice price = *c.price;
+    const ActivePromotion* loyalty = nullptr;
+    if (c.stacked_loyalty >= 0) {
+      const CandidateOutcome& l = group.candidates[c.stacked_loyalty];
+      auto stacked = ComputePrice(mechanic, *c.regular, promotions[l.promotion].promotion.mechanic);
+      if (stacked.ok()) {
+        price = std::move(stacked).value();
+        loyalty = &promotions[l.promotion];
+      } else {
+        CandidateOutcome& lost = group.candidates[c.stacked_loyalty];
+        lost.outcome = Outcome::kLost;
+        lost.stacked_on = -1;
+        lost.reason = "cannot stack on " + active.promotion.id + ": " + stacked.status().message();
+        --group.stacked;
+        ++group.losses;
+        c.stacked_loyalty = -1;
+      }
+    }
+    const bool announces = AnnouncesPriceCut(mechanic);
+    std::optional<Money> reference_amount;
+    if (c.reference && c.reference->amount) reference_amount = c.reference->amount;
+
+    PublishedOffer offer;
+    offer.offer_id = OfferIdOf(active.promotion.id, product.id);
+    offer.campaign_id = campaign.id;
+    offer.promotion_id = active.promotion.id;
+    offer.product_id = product.id;
+    offer.category = product.category;
+    offer.channels = active.channels;
+    offer.validity = c.validity;
+    offer.timezone = std::string(ctx.time_zones[tz].name());
+    offer.regular_price = *c.regular;
+    offer.shelf_price = price.shelf_price;
+    offer.effective_unit_price = price.effective_unit_price;
+    if (product.net_quantity) {
+      Quantity base = product.net_quantity->UnitPricingBase();
+      if (product.unit_pricing_base &&
+          product.unit_pricing_base->dimension() == product.net_quantity->dimension()) {
+        base = *product.unit_pricing_base;
+      }
+      offer.unit_price = UnitPrice(price.effective_unit_price, *product.net_quantity, base);
+      offer.unit_pricing_base = UnitPricingBaseLabel(base);
+    }
+    offer.reference_price = reference_amount;
+    if (announces) {
+      if (const auto* percent_off = std::get_if<PercentOff>(&mechanic)) {
+        offer.discount_percent = percent_off->percent;
+      } else {
+        offer.discount_percent =
+            SupportedPercent(reference_amount.value_or(*c.regular), price.shelf_price);
+      }
+    }
+    offer.mechanic = active.mechanic_name;
+    offer.mechanic_parameters = active.parameters;
+    OfferTexts texts = ApplyOverrides(
+        Texts(mechanic, price, ctx.options->locale, announces ? reference_amount : std::nullopt),
+        active.promotion);
+    if (loyalty) {
+      offer.loyalty_credit = price.loyalty_credit;
+      offer.mechanic_parameters["stacked_loyalty_credit"] = {
+          {"promotion_id", loyalty->promotion.id}, {"parameters", loyalty->parameters}};
+      const OfferTexts credit = ApplyOverrides(
+          Texts(loyalty->promotion.mechanic, price, ctx.options->locale), loyalty->promotion);
+      texts.badge += " + " + credit.badge;
+      texts.headline += ", " + credit.headline;
+      if (!credit.legal.empty()) {
+        texts.legal = texts.legal.empty() ? credit.legal : texts.legal + " " + credit.legal;
+      }
+    } else if (KindOf(mechanic) == MechanicKind::kLoyaltyCredit) {
+      offer.loyalty_credit = price.loyalty_credit;
+    }
+    offer.badge = std::move(texts.badge);
+    offer.headline = std::move(texts.headline);
+    offer.legal = std::move(texts.legal);
+    group.offers.push_back(std::move(offer));
+    group.offer_prices.push_back(std::move(price));
+    group.offer_candidate.push_back(static_cast<int>(k));
+  }
+  return group;
+}
+
+// A product's offers in every store of the context, with the per-store fields filled.
+class ProductAssembly {
+ public:
+  ProductAssembly(const AssemblyContext& ctx, const ProductInput& input)
+      : ctx_(ctx), input_(input) {
+    for (const Price& price : input.history) {
+      if (price.level == PriceLevel::kStore) store_level_.insert(price.level_id);
+    }
+  }
+
+  // Appends the offers of store `s` to `out` and counts what happened in `tally`.
+  // Returns the group the store fell in, or nullptr when no promotion covers it there.
+  const GroupResult* AssembleStore(size_t s, std::vector<PublishedOffer>* out, Tally* tally) {
+    const Store& store = ctx_.stores[s];
+    subset_.clear();
+    for (int promotion : input_.selected->promotions) {
+      if (ctx_.in_scope[promotion][s]) subset_.push_back(promotion);
+    }
+    if (subset_.empty()) return nullptr;
+    tally->considered += static_cast<int64_t>(subset_.size());
+    const int tz = ctx_.store_tz[s];
+    if (tz < 0) {
+      tally->skipped[std::string(kUnknownTimeZone)] += static_cast<int64_t>(subset_.size());
+      return nullptr;
+    }
+    // Stores with a store-level price have their own timeline; the others share their zone's.
+    const int price_group =
+        store_level_.count(store.id) ? -1 - static_cast<int>(s) : ctx_.store_zone[s];
+    key_.clear();
+    auto put = [this](int value) { key_.append(reinterpret_cast<const char*>(&value), 4); };
+    put(price_group);
+    put(tz);
+    for (int promotion : subset_) put(promotion);
+    auto it = groups_.find(key_);
+    if (it == groups_.end()) {
+      auto timeline = timelines_.find(price_group);
+      if (timeline == timelines_.end()) {
+        timeline =
+            timelines_.emplace(price_group, AppliedPriceTimeline(input_.history, store)).first;
+      }
+      it = groups_
+               .emplace(key_,
+                        ComputeGroup(ctx_, input_.selected->product, subset_, timeline->second, tz))
+               .first;
+    }
+    const GroupResult& group = it->second;
+    for (const auto& [reason, n] : group.skipped) tally->skipped[reason] += n;
+    tally->losses += group.losses;
+    tally->stacked += group.stacked;
+    const int64_t quantity = StockOf(store.id);
+    const Availability availability =
+        AvailabilityOf(quantity, ctx_.options->limited_stock_threshold);
+    for (const PublishedOffer& shared : group.offers) {
+      PublishedOffer& offer = out->emplace_back(shared);
+      offer.store_id = store.id;
+      offer.stock_quantity = quantity;
+      offer.availability = availability;
+    }
+    return &group;
+  }
+
+  int64_t StockOf(const std::string& store_id) const {
+    auto it =
+        std::lower_bound(input_.stock.begin(), input_.stock.end(), store_id,
+                         [](const auto& entry, const std::string& id) { return entry.first < id; });
+    return it != input_.stock.end() && it->first == store_id ? it->second : 0;
+  }
+
+ private:
+  const AssemblyContext& ctx_;
+  const ProductInput& input_;
+  std::set<std::string> store_level_;
+  std::unordered_map<int, std::vector<AppliedPrice>> timelines_;
+  std::unordered_map<std::string, GroupResult> groups_;
+  std::vector<int> subset_;
+  std::string key_;
+};
+
+// The offers of one chunk of products, computed on `threads` workers.
+struct ChunkOutput {
+  std::vector<PublishedOffer> offers;
+  Tally tally;
+};
+
+ChunkOutput ComputeChunk(const AssemblyContext& ctx, const std::vector<ProductInput>& inputs,
+                         int threads) {
+  std::vector<std::vector<PublishedOffer>> per_product(inputs.size());
+  std::vector<Tally> tallies(static_cast<size_t>(std::max(threads, 1)));
+  std::atomic<size_t> next{0};
+  auto work = [&](size_t worker) {
+    for (size_t i = next++; i < inputs.size(); i = next++) {
+      ProductAssembly assembly(ctx, inputs[i]);
+      for (size_t s = 0; s < ctx.stores.size(); ++s) {
+        assembly.AssembleStore(s, &per_product[i], &tallies[worker]);
+      }
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (size_t w = 1; w < tallies.size(); ++w) helpers.emplace_back(work, w);
+  work(0);
+  for (std::thread& helper : helpers) helper.join();
+
+  ChunkOutput output;
+  size_t total = 0;
+  for (const auto& offers : per_product) total += offers.size();
+  output.offers.reserve(total);
+  for (auto& offers : per_product) {
+    std::move(offers.begin(), offers.end(), std::back_inserter(output.offers));
+  }
+  for (const Tally& tally : tallies) output.tally.Add(tally);
+  return output;
+}
+
+std::vector<std::string> SortedUnique(std::vector<std::string> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
+Result<Plan> LoadPlan(const Deps& deps, bool with_inactive) {
+  Plan plan;
+  const Instant now = deps.clock.Now();
+  CampaignQuery query;
+  query.limit = kPageLimit;
+  if (!with_inactive) query.status = CampaignStatus::kApproved;
+  while (true) {
+    auto page = deps.campaigns.ListCampaigns(query);
+    if (!page.ok()) return std::move(page).take_status().WithContext("list campaigns");
+    for (Campaign& campaign : page->items) {
+      // The latest zone on earth (UTC−12) reaches the local end 12 hours after UTC does.
+      const Instant ended_everywhere =
+          Instant(campaign.end_local.time_since_epoch()) + std::chrono::hours(12);
+      const bool active = campaign.status == CampaignStatus::kApproved &&
+                          now < ended_everywhere + deps.options.ended_retention;
+      if (!active && !with_inactive) continue;
+      auto promotions = deps.campaigns.ListPromotions(campaign.id);
+      if (!promotions.ok()) {
+        return std::move(promotions).take_status().WithContext("list promotions of " + campaign.id);
+      }
+      if (!active) {
+        for (Promotion& promotion : *promotions) {
+          plan.inactive_promotion_ids.push_back(std::move(promotion.id));
+        }
+        continue;
+      }
+      std::vector<std::string> channels(campaign.channels.begin(), campaign.channels.end());
+      for (Promotion& promotion : *promotions) {
+        ActivePromotion active_promotion;
+        active_promotion.campaign = plan.campaigns.size();
+        active_promotion.channels = channels;
+        active_promotion.mechanic_name = std::string(MechanicKindName(KindOf(promotion.mechanic)));
+        active_promotion.parameters = ParametersOf(promotion.mechanic);
+        plan.active_promotion_ids.push_back(promotion.id);
+        active_promotion.promotion = std::move(promotion);
+        plan.promotions.push_back(std::move(active_promotion));
+      }
+      plan.campaigns.push_back(std::move(campaign));
+    }
+    if (page->next_after.empty()) break;
+    query.after = page->next_after;
+  }
+  plan.active_promotion_ids = SortedUnique(std::move(plan.active_promotion_ids));
+  plan.inactive_promotion_ids = SortedUnique(std::move(plan.inactive_promotion_ids));
+  return plan;
+}
+
+using Selection = std::map<std::string, SelectedProduct>;
+
+// Adds `product` to the selection under every promotion of `plan` that selects it.
+void SelectUnderAll(const std::vector<ActivePromotion>& promotions, Product product,
+                    Selection* selection) {
+  SelectedProduct selected;
+  for (size_t i = 0; i < promotions.size(); ++i) {
+    if (Selects(promotions[i].promotion.selector, product)) {
+      selected.promotions.push_back(static_cast<int>(i));
+    }
+  }
+  if (selected.promotions.empty()) return;
+  std::string id = product.id;
+  selected.product = std::move(product);
+  (*selection)[std::move(id)] = std::move(selected);
+}
+
+// Products the promotions `which` select, each with every promotion of `promotions` that
+// selects it. Product lists are read one by one, categories and brands through the
+// repository's filters (then checked with Selects).
+Result<Selection> SelectProducts(CatalogRepository& catalog,
+                                 const std::vector<ActivePromotion>& promotions,
+                                 const std::vector<const Promotion*>& which) {
+  std::set<std::string> seen;
+  Selection selection;
+  auto consider = [&](Product product) {
+    if (!seen.insert(product.id).second) return;
+    SelectUnderAll(promotions, std::move(product), &selection);
+  };
+  for (const Promotion* promotion : which) {
+    const ProductSelector& selector = promotion->selector;
+    if (selector.kind == ProductSelector::Kind::kProducts) {
+      for (const std::string& id : selector.product_ids) {
+        if (seen.count(id)) continue;
+        auto product = catalog.GetProduct(id);
+        if (!product.ok()) return std::move(product).take_status().WithContext("read product");
+        if (*product) consider(std::move(**product));
+      }
+      continue;
+    }
+    ProductQuery query;
+    query.limit = kPageLimit;
+    if (selector.kind == ProductSelector::Kind::kCategory) {
+      query.category = selector.category;
+    } else {
+      query.brand = selector.brand;
+    }
+    while (true) {
+      auto page = catalog.ListProducts(query);
+      if (!page.ok()) return std::move(page).take_status().WithContext("list products");
+      for (Product& product : page->items) {
+        if (Selects(selector, product)) consider(std::move(product));
+      }
+      if (page->next_after.empty()) break;
+      query.after = page->next_after;
+    }
+  }
+  return selection;
+}
+
+// The named products, each with every promotion that selects it (deleted ones are left out).
+Result<Selection> SelectAmong(CatalogRepository& catalog,
+                              const std::vector<ActivePromotion>& promotions,
+                              const std::vector<std::string>& product_ids) {
+  Selection selection;
+  if (promotions.empty()) return selection;
+  for (const std::string& id : product_ids) {
+    auto product = catalog.GetProduct(id);
+    if (!product.ok()) return std::move(product).take_status().WithContext("read product");
+    if (*product) SelectUnderAll(promotions, std::move(**product), &selection);
+  }
+  return selection;
+}
+
+// Chunks over explicit product ids: the scope is exactly the ids.
+std::vector<Chunk> ChunksOf(const std::vector<std::string>& product_ids, const Selection& selection,
+                            size_t per_write) {
+  std::vector<Chunk> chunks;
+  Chunk chunk;
+  for (const std::string& id : product_ids) {
+    chunk.scope_product_ids.push_back(id);
+    if (auto it = selection.find(id); it != selection.end()) chunk.products.push_back(&it->second);
+    if (chunk.products.size() >= per_write || chunk.scope_product_ids.size() >= kMaxScopeProducts) {
+      chunks.push_back(std::move(chunk));
+      chunk = {};
+    }
+  }
+  if (!chunk.scope_product_ids.empty()) chunks.push_back(std::move(chunk));
+  return chunks;
+}
+
+Status Tombstone(const Deps& deps, std::vector<std::string> promotion_ids, AssemblyReport* report) {
+  for (size_t begin = 0; begin < promotion_ids.size(); begin += kMaxTombstonePromotions) {
+    OfferRepository::Scope scope;
+    const size_t end = std::min(promotion_ids.size(), begin + kMaxTombstonePromotions);
+    scope.promotion_ids.assign(promotion_ids.begin() + static_cast<ptrdiff_t>(begin),
+                               promotion_ids.begin() + static_cast<ptrdiff_t>(end));
+    auto counts = deps.offers.ReplaceOffers(scope, {});
+    if (!counts.ok()) return std::move(counts).take_status().WithContext("tombstone offers");
+    AddCounts(*counts, report);
+  }
+  return Status::Ok();
+}
+
+Status RunChunks(const Deps& deps, const Plan& plan, std::vector<Chunk> chunks,
+                 const std::vector<std::string>* store_filter, AssemblyReport* report) {
+  if (chunks.empty()) return Status::Ok();
+  auto all_stores = deps.catalog.ListAllStores();
+  if (!all_stores.ok()) return std::move(all_stores).take_status().WithContext("list stores");
+  std::vector<Store> stores;
+  if (store_filter) {
+    for (Store& store : *all_stores) {
+      if (std::binary_search(store_filter->begin(), store_filter->end(), store.id)) {
+        stores.push_back(std::move(store));
+      }
+    }
+  } else {
+    stores = std::move(all_stores).value();
+  }
+  auto ctx = BuildContext(plan.campaigns, plan.promotions, deps.options, std::move(stores));
+  if (!ctx.ok()) return ctx.status();
+
+  // The calling thread reads chunk k+1 and writes chunk k−1 while the workers compute k.
+  auto load = [&](const Chunk& chunk) -> Result<std::unique_ptr<std::vector<ProductInput>>> {
+    auto inputs = std::make_unique<std::vector<ProductInput>>();
+    for (const SelectedProduct* selected : chunk.products) {
+      ProductInput& input = inputs->emplace_back();
+      input.selected = selected;
+      const std::string& id = selected->product.id;
+      auto history = deps.catalog.ListPriceHistory(id);
+      if (!history.ok()) return std::move(history).take_status().WithContext("price history");
+      input.history = std::move(history).value();
+      if (store_filter) {
+        for (const std::string& store_id : *store_filter) {
+          auto level = deps.catalog.GetStock(id, store_id);
+          if (!level.ok()) return std::move(level).take_status().WithContext("read stock");
+          if (*level) input.stock.emplace_back(store_id, (*level)->quantity);
+        }
+      } else {
+        StockQuery query;
+        query.product_id = id;
+        query.limit = kPageLimit;
+        while (true) {
+          auto page = deps.catalog.ListStock(query);
+          if (!page.ok()) return std::move(page).take_status().WithContext("list stock");
+          for (StockLevel& level : page->items) {
+            input.stock.emplace_back(std::move(level.store_id), level.quantity);
+          }
+          if (page->next_after.empty()) break;
+          query.after = page->next_after;
+        }
+      }
+      std::sort(input.stock.begin(), input.stock.end());
+    }
+    return inputs;
+  };
+  auto write = [&](const Chunk& chunk, ChunkOutput output) -> Status {
+    AddTally(output.tally, report);
+    if (plan.active_promotion_ids.empty() && output.offers.empty()) return Status::Ok();
+    OfferRepository::Scope scope;
+    scope.promotion_ids = plan.active_promotion_ids;
+    scope.product_ids = chunk.scope_product_ids;
+    if (store_filter) scope.store_ids = *store_filter;
+    auto counts = deps.offers.ReplaceOffers(scope, output.offers);
+    if (!counts.ok()) return std::move(counts).take_status().WithContext("write offers");
+    AddCounts(*counts, report);
+    return Status::Ok();
+  };
+
+  struct InFlight {
+    size_t chunk = 0;
+    std::unique_ptr<std::vector<ProductInput>> inputs;
+    std::future<ChunkOutput> output;
+  };
+  std::optional<InFlight> in_flight;
+  Status status;
+  for (size_t k = 0; k < chunks.size() && status.ok(); ++k) {
+    auto inputs = load(chunks[k]);
+    if (!inputs.ok()) {
+      status = inputs.status();
+      break;
+    }
+    InFlight next;
+    next.chunk = k;
+    next.inputs = std::move(inputs).value();
+    next.output = std::async(std::launch::async, ComputeChunk, std::cref(*ctx),
+                             std::cref(*next.inputs), deps.options.threads);
+    if (in_flight) status = write(chunks[in_flight->chunk], in_flight->output.get());
+    in_flight = std::move(next);
+  }
+  if (in_flight) {
+    ChunkOutput last = in_flight->output.get();  // always joined, even after an error
+    if (status.ok()) status = write(chunks[in_flight->chunk], std::move(last));
+  }
+  return status;
+}
+
+Result<AssemblyReport> Finish(Result<AssemblyReport> report,
+                              std::chrono::steady_clock::time_point started) {
+  if (report.ok()) {
+    report->elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+  }
+  return report;
+}
+
+}  // namespace
+
+nlohmann::json ToJson(const AssemblyReport& report) {
+  return {{"campaigns", report.campaigns},
+          {"promotions", report.promotions},
+          {"offers_considered", report.offers_considered},
+          {"inserted", report.inserted},
+          {"updated", report.updated},
+          {"unchanged", report.unchanged},
+          {"deleted", report.deleted},
+          {"skipped", report.skipped},
+          {"skipped_by_reason", report.skipped_by_reason},
+          {"overlap_losses", report.overlap_losses},
+          {"loyalty_stacked", report.loyalty_stacked},
+          {"elapsed_ms", report.elapsed.count()}};
+}
+
+Assembler::Assembler(CatalogRepository& catalog, CampaignRepository& campaigns,
+                     OfferRepository& offers, AssemblyOptions options)
+    : catalog_(catalog),
+      campaigns_(campaigns),
+      offers_(offers),
+      options_(std::move(options)),
+      clock_(options_.clock ? *options_.clock : SystemClock::Instance()) {}
+
+Result<AssemblyReport> Assembler::AssembleAll() {
+  const auto started = std::chrono::steady_clock::now();
+  const Deps deps{catalog_, campaigns_, offers_, options_, clock_};
+  auto run = [&]() -> Result<AssemblyReport> {
+    auto plan = LoadPlan(deps, /*with_inactive=*/true);
+    if (!plan.ok()) return plan.status();
+    AssemblyReport report;
+    report.campaigns = static_cast<int64_t>(plan->campaigns.size());
+    report.promotions = static_cast<int64_t>(plan->promotions.size());
+    VITRINE_RETURN_IF_ERROR(Tombstone(deps, plan->inactive_promotion_ids, &report));
+    if (plan->promotions.empty()) return report;
+    std::vector<const Promotion*> all;
+    for (const ActivePromotion& active : plan->promotions) all.push_back(&active.promotion);
+    auto selection = SelectProducts(catalog_, plan->promotions, all);
+    if (!selection.ok()) return selection.status();
+    // Every catalogue product is in some write scope, so a product that a promotion no
+    // longer selects loses its offers.
+    auto ids = catalog_.ListProductIds();
+    if (!ids.ok()) return std::move(ids).take_status().WithContext("list product ids");
+    for (const auto& [id, selected] : *selection) ids->push_back(id);
+    auto chunks = ChunksOf(SortedUnique(std::move(ids).value()), *selection,
+                           static_cast<size_t>(std::max(options_.products_per_write, 1)));
+    VITRINE_RETURN_IF_ERROR(RunChunks(deps, *plan, std::move(chunks), nullptr, &report));
+    return report;
+  };
+  return Finish(run(), started);
+}
+
+Result<AssemblyReport> Assembler::AssembleCampaign(std::string_view campaign_id) {
+  const auto started = std::chrono::steady_clock::now();
+  const Deps deps{catalog_, campaigns_, offers_, options_, clock_};
+  auto run = [&]() -> Result<AssemblyReport> {
+    auto campaign = campaigns_.GetCampaign(campaign_id);
+    if (!campaign.ok()) return campaign.status();
+    if (!*campaign) return Status::NotFound("campaign " + std::string(campaign_id));
+    auto own = campaigns_.ListPromotions(campaign_id);
+    if (!own.ok()) return own.status();
+    auto plan = LoadPlan(deps, /*with_inactive=*/false);
+    if (!plan.ok()) return plan.status();
+    AssemblyReport report;
+    const bool active = std::any_of(plan->campaigns.begin(), plan->campaigns.end(),
+                                    [&](const Campaign& c) { return c.id == campaign_id; });
+    report.campaigns = active ? 1 : 0;
+    report.promotions = active ? static_cast<int64_t>(own->size()) : 0;
+
+    // The products the campaign selects now, and those it has offers for.
+    std::vector<const Promotion*> which;
+    for (const Promotion& promotion : *own) which.push_back(&promotion);
+    auto selected_now = SelectProducts(catalog_, plan->promotions, which);
+    if (!selected_now.ok()) return selected_now.status();
+    std::vector<std::string> product_ids;
+    for (const auto& [id, selected] : *selected_now) product_ids.push_back(id);
+    // A product no promotion of `plan` selects is not in selected_now: read the selectors of
+    // the campaign itself against it (an inactive campaign's products must be recomputed
+    // for the rivals it was beating).
+    if (!active) {
+      std::vector<ActivePromotion> as_active;
+      for (const Promotion& promotion : *own) {
+        ActivePromotion a;
+        a.promotion = promotion;
+        as_active.push_back(std::move(a));
+      }
+      auto formerly = SelectProducts(catalog_, as_active, which);
+      if (!formerly.ok()) return formerly.status();
+      for (const auto& [id, selected] : *formerly) product_ids.push_back(id);
+    }
+    OfferQuery query;
+    query.campaign_id = std::string(campaign_id);
+    query.limit = kPageLimit;
+    while (true) {
+      auto page = offers_.ListOffers(query);
+      if (!page.ok()) return std::move(page).take_status().WithContext("list offers");
+      for (const PublishedOffer& offer : page->items) product_ids.push_back(offer.product_id);
+      if (page->next_after.empty()) break;
+      query.after = page->next_after;
+    }
+    product_ids = SortedUnique(std::move(product_ids));
+    auto selection = SelectAmong(catalog_, plan->promotions, product_ids);
+    if (!selection.ok()) return selection.status();
+
+    Plan scoped = std::move(plan).value();
+    for (const Promotion& promotion : *own) scoped.active_promotion_ids.push_back(promotion.id);
+    scoped.active_promotion_ids = SortedUnique(std::move(scoped.active_promotion_ids));
+    auto chunks = ChunksOf(product_ids, *selection,
+                           static_cast<size_t>(std::max(options_.products_per_write, 1)));
+    VITRINE_RETURN_IF_ERROR(RunChunks(deps, scoped, std::move(chunks), nullptr, &report));
+    if (!active) {
+      std::vector<std::string> ids;
+      for (const Promotion& promotion : *own) ids.push_back(promotion.id);
+      VITRINE_RETURN_IF_ERROR(Tombstone(deps, std::move(ids), &report));
+    }
+    return report;
+  };
+  return Finish(run(), started);
+}
+
+Result<AssemblyReport> Assembler::OnProductsChanged(std::span<const std::string> product_ids) {
+  const auto started = std::chrono::steady_clock::now();
+  const Deps deps{catalog_, campaigns_, offers_, options_, clock_};
+  auto run = [&]() -> Result<AssemblyReport> {
+    auto plan = LoadPlan(deps, /*with_inactive=*/false);
+    if (!plan.ok()) return plan.status();
+    AssemblyReport report;
+    report.campaigns = static_cast<int64_t>(plan->campaigns.size());
+    report.promotions = static_cast<int64_t>(plan->promotions.size());
+    if (plan->promotions.empty()) return report;
+    const std::vector<std::string> ids =
+        SortedUnique(std::vector<std::string>(product_ids.begin(), product_ids.end()));
+    auto selection = SelectAmong(catalog_, plan->promotions, ids);
+    if (!selection.ok()) return selection.status();
+    auto chunks =
+        ChunksOf(ids, *selection, static_cast<size_t>(std::max(options_.products_per_write, 1)));
+    VITRINE_RETURN_IF_ERROR(catalog_.Transaction(
+        [&] { return RunChunks(deps, *plan, std::move(chunks), nullptr, &report); }));
+    return report;
+  };
+  return Finish(run(), started);
+}
+
+Result<AssemblyReport> Assembler::OnStoresChanged(std::span<const std::string> store_ids) {
+  const auto started = std::chrono::steady_clock::now();
+  const Deps deps{catalog_, campaigns_, offers_, options_, clock_};
+  auto run = [&]() -> Result<AssemblyReport> {
+    auto plan = LoadPlan(deps, /*with_inactive=*/false);
+    if (!plan.ok()) return plan.status();
+    AssemblyReport report;
+    report.campaigns = static_cast<int64_t>(plan->campaigns.size());
+    report.promotions = static_cast<int64_t>(plan->promotions.size());
+    if (plan->promotions.empty() || store_ids.empty()) return report;
+    std::vector<const Promotion*> all;
+    for (const ActivePromotion& active : plan->promotions) all.push_back(&active.promotion);
+    auto selection = SelectProducts(catalog_, plan->promotions, all);
+    if (!selection.ok()) return selection.status();
+    std::vector<std::string> product_ids;
+    for (const auto& [id, selected] : *selection) product_ids.push_back(id);
+    const std::vector<std::string> stores =
+        SortedUnique(std::vector<std::string>(store_ids.begin(), store_ids.end()));
+    auto chunks = ChunksOf(product_ids, *selection,
+                           static_cast<size_t>(std::max(options_.products_per_write, 1)));
+    VITRINE_RETURN_IF_ERROR(catalog_.Transaction(
+        [&] { return RunChunks(deps, *plan, std::move(chunks), &stores, &report); }));
+    return report;
+  };
+  return Finish(run(), started);
+}
+
+Result<AssemblyReport> Assembler::OnStockChanged(std::span<const StockLevel> levels) {
+  const auto started = std::chrono::steady_clock::now();
+  const Deps deps{catalog_, campaigns_, offers_, options_, clock_};
+  auto run = [&]() -> Result<AssemblyReport> {
+    // The latest measurement of each (product, store), grouped by product.
+    std::map<std::string, std::map<std::string, const StockLevel*>> latest;
+    for (const StockLevel& level : levels) {
+      const StockLevel*& slot = latest[level.product_id][level.store_id];
+      if (!slot || slot->measured_at <= level.measured_at) slot = &level;
+    }
+    auto plan = LoadPlan(deps, /*with_inactive=*/false);
+    if (!plan.ok()) return plan.status();
+    AssemblyReport report;
+    report.campaigns = static_cast<int64_t>(plan->campaigns.size());
+    report.promotions = static_cast<int64_t>(plan->promotions.size());
+    if (plan->promotions.empty()) return report;
+    std::vector<std::string> product_ids;
+    for (const auto& [id, stores] : latest) product_ids.push_back(id);
+    auto selection = SelectAmong(catalog_, plan->promotions, product_ids);
+    if (!selection.ok()) return selection.status();
+
+    VITRINE_RETURN_IF_ERROR(catalog_.Transaction([&]() -> Status {
+      for (const auto& [product_id, selected] : *selection) {
+        const auto& stores = latest[product_id];
+        // Scope: these promotions × this product × these stores, and every live offer in it
+        // is read below, so nothing is tombstoned that still exists.
+        OfferRepository::Scope scope;
+        scope.product_ids = {product_id};
+        for (int promotion : selected.promotions) {
+          scope.promotion_ids.push_back(plan->promotions[promotion].promotion.id);
+        }
+        std::vector<PublishedOffer> patched;
+        for (const auto& [store_id, level] : stores) {
+          scope.store_ids.push_back(store_id);
+          for (const std::string& promotion_id : scope.promotion_ids) {
+            auto offer = offers_.GetOffer(OfferIdOf(promotion_id, product_id), store_id);
+            if (!offer.ok()) return std::move(offer).take_status().WithContext("read offer");
+            if (!*offer) continue;
+            ++report.offers_considered;
+            PublishedOffer& o = patched.emplace_back(std::move(**offer));
+            o.stock_quantity = level->quantity;
+            o.availability = AvailabilityOf(level->quantity, options_.limited_stock_threshold);
+          }
+        }
+        if (patched.empty()) continue;
+        auto counts = offers_.ReplaceOffers(scope, patched);
+        if (!counts.ok()) return std::move(counts).take_status().WithContext("write offers");
+        AddCounts(*counts, &report);
+      }
+      return Status::Ok();
+    }));
+    return report;
+  };
+  return Finish(run(), started);
+}
+
+Result<AssemblyReport> Assembler::RetractPromotions(std::span<const std::string> promotion_ids) {
+  const auto started = std::chrono::steady_clock::now();
+  const Deps deps{catalog_, campaigns_, offers_, options_, clock_};
+  auto run = [&]() -> Result<AssemblyReport> {
+    AssemblyReport report;
+    VITRINE_RETURN_IF_ERROR(Tombstone(
+        deps, SortedUnique(std::vector<std::string>(promotion_ids.begin(), promotion_ids.end())),
+        &report));
+    return report;
+  };
+  return Finish(run(), started);
+}
+
+Result<nlohmann::json> Assembler::Explain(std::string_view offer_id, std::string_view store_id) {
+  const size_t tilde = offer_id.find('~');
+  if (tilde == std::string_view::npos || tilde == 0 || tilde + 1 == offer_id.size()) {
+    return Status::InvalidArgument("offer id \"" + std::string(offer_id) +
+                                   "\" is not promotion~product");
+  }
+  const std::string promotion_id(offer_id.substr(0, tilde));
+  const std::string product_id(offer_id.substr(tilde + 1));
+  auto promotion = campaigns_.GetPromotion(promotion_id);
+  if (!promotion.ok()) return promotion.status();
+  if (!*promotion) return Status::NotFound("promotion " + promotion_id);
+  auto product = catalog_.GetProduct(product_id);
+  if (!product.ok()) return product.status();
+  if (!*product) return Status::NotFound("product " + product_id);
+  auto store = catalog_.GetStore(store_id);
+  if (!store.ok()) return store.status();
+  if (!*store) return Status::NotFound("store " + std::string(store_id));
+  const Deps deps{catalog_, campaigns_, offers_, options_, clock_};
+  auto plan = LoadPlan(deps, /*with_inactive=*/false);
+  if (!plan.ok()) return plan.status();
+  auto history = catalog_.ListPriceHistory(product_id);
+  if (!history.ok()) return history.status();
+  auto stock = catalog_.GetStock(product_id, store_id);
+  if (!stock.ok()) return stock.status();
+  auto published = offers_.GetOffer(offer_id, store_id);
+  if (!published.ok()) return published.status();
+
+  nlohmann::json out = {{"offer_id", offer_id},
+                        {"store_id", store_id},
+                        {"product_id", product_id},
+                        {"promotion_id", promotion_id},
+                        {"store",
+                         {{"price_zone", (*store)->price_zone},
+                          {"banner", (*store)->banner},
+                          {"timezone", (*store)->timezone}}},
+                        {"candidates", nlohmann::json::array()},
+                        {"decision", nullptr},
+                        {"price", nullptr},
+                        {"reference_price", nullptr},
+                        {"published", *published ? ToJson(**published) : nlohmann::json()}};
+  const int64_t quantity = *stock ? (**stock).quantity : 0;
+  out["stock"] = {{"quantity", quantity},
+                  {"availability",
+                   AvailabilityName(AvailabilityOf(quantity, options_.limited_stock_threshold))}};
+  const bool active = std::binary_search(plan->active_promotion_ids.begin(),
+                                         plan->active_promotion_ids.end(), promotion_id);
+  if (!active) {
+    auto campaign = campaigns_.GetCampaign((*promotion)->campaign_id);
+    if (!campaign.ok()) return campaign.status();
+    out["outcome"] = "not_published";
+    out["reason"] = *campaign ? "campaign " + (*campaign)->id + " is " +
+                                    std::string(CampaignStatusName((*campaign)->status)) +
+                                    ": only approved campaigns are published, and only until " +
+                                    "a week after they end"
+                              : "the promotion's campaign does not exist";
+    return out;
+  }
+
+  Selection selection;
+  SelectUnderAll(plan->promotions, **product, &selection);
+  auto ctx = BuildContext(plan->campaigns, plan->promotions, options_, {**store});
+  if (!ctx.ok()) return ctx.status();
+  auto selected = selection.find(product_id);
+  if (selected == selection.end()) {
+    out["outcome"] = "not_published";
+    out["reason"] = "the promotion's selector does not pick this product";
+    return out;
+  }
+  ProductInput input;
+  input.selected = &selected->second;
+  input.history = std::move(history).value();
+  if (*stock) input.stock.emplace_back((*store)->id, quantity);
+  ProductAssembly assembly(*ctx, input);
+  std::vector<PublishedOffer> offers;
+  Tally tally;
+  const GroupResult* group = assembly.AssembleStore(0, &offers, &tally);
+  if (!group) {
+    out["outcome"] = "not_published";
+    out["reason"] = ctx->store_tz[0] < 0
+                        ? "the store's time zone \"" + (*store)->timezone + "\" is unknown"
+                        : "the store is outside the scope of every promotion on this product";
+    return out;
+  }
+  nlohmann::json losers = nlohmann::json::array();
+  std::string winner;
+  std::string loyalty;
+  int explained = -1;
+  for (size_t k = 0; k < group->candidates.size(); ++k) {
+    const CandidateOutcome& c = group->candidates[k];
+    const ActivePromotion& active_promotion = plan->promotions[c.promotion];
+    const std::string& id = active_promotion.promotion.id;
+    if (id == promotion_id) explained = static_cast<int>(k);
+    nlohmann::json candidate = {
+        {"promotion_id", id},
+        {"campaign_id", active_promotion.promotion.campaign_id},
+        {"mechanic", ToJson(active_promotion.promotion.mechanic)},
+        {"priority", active_promotion.promotion.priority},
+        {"exclusive", active_promotion.promotion.exclusive},
+        {"validity", IntervalJson(c.validity)},
+        {"regular_price", c.regular ? nlohmann::json(c.regular->ToFeedString()) : nlohmann::json()},
+        {"outcome", OutcomeName(c.outcome)},
+        {"reason", c.reason},
+        {"steps", c.price ? nlohmann::json(c.price->steps) : nlohmann::json::array()}};
+    if (!c.reason_code.empty()) candidate["reason_code"] = c.reason_code;
+    out["candidates"].push_back(std::move(candidate));
+    if (c.outcome == Outcome::kPublished) {
+      if (IsImmediate(active_promotion.promotion.mechanic) || winner.empty()) winner = id;
+      if (c.stacked_loyalty >= 0) {
+        loyalty = plan->promotions[group->candidates[c.stacked_loyalty].promotion].promotion.id;
+      }
+    } else if (c.outcome == Outcome::kLost) {
+      losers.push_back({{"promotion_id", id}, {"reason", c.reason}});
+    }
+  }
+  out["decision"] = {{"winner", winner.empty() ? nlohmann::json() : nlohmann::json(winner)},
+                     {"loyalty", loyalty.empty() ? nlohmann::json() : nlohmann::json(loyalty)},
+                     {"losers", std::move(losers)}};
+  if (explained < 0) {
+    out["outcome"] = "not_published";
+    out["reason"] = "the store is outside the promotion's scope";
+    return out;
+  }
+  const CandidateOutcome& mine = group->candidates[static_cast<size_t>(explained)];
+  // The offer's price is the one its published offer carries: its own, or its host's.
+  const int host = mine.outcome == Outcome::kStacked ? mine.stacked_on : explained;
+  out["outcome"] = OutcomeName(mine.outcome);
+  out["reason"] = mine.reason;
+  for (size_t i = 0; i < group->offer_candidate.size(); ++i) {
+    if (group->offer_candidate[i] == host) out["price"] = PriceJson(group->offer_prices[i]);
+  }
+  if (out["price"].is_null() && mine.price) out["price"] = PriceJson(*mine.price);
+  if (mine.reference) out["reference_price"] = ReferenceJson(*mine.reference);
+  return out;
+}
+
+}  // namespace vitrine

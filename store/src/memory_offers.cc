@@ -1,0 +1,246 @@
+// MemoryCatalog as CampaignRepository and OfferRepository. Everything lives in State, under
+// the same mutex as the catalogue, so Transaction() covers campaigns and offers too and its
+// rollback restores them with the rest.
+#include <algorithm>
+
+#include "offer_rules.h"
+#include "query_keys.h"
+#include "store/memory_catalog.h"
+
+namespace vitrine {
+
+using store_internal::CheckLimit;
+using store_internal::FormatEntityId;
+using store_internal::StaleVersion;
+
+// ---------------------------------------------------------------------------------------------
+// Campaigns
+
+Result<Campaign> MemoryCatalog::CreateCampaign(Campaign campaign, Instant now) {
+  Lock lock(*this);
+  campaign.id = FormatEntityId(store_internal::kCampaignIdPrefix, ++state_.last_campaign_number);
+  campaign.version = 1;
+  campaign.created_at = now;
+  campaign.updated_at = now;
+  state_.campaigns.emplace(campaign.id, campaign);
+  return campaign;
+}
+
+Result<std::optional<Campaign>> MemoryCatalog::GetCampaign(std::string_view id) {
+  Lock lock(*this);
+  auto it = state_.campaigns.find(id);
+  if (it == state_.campaigns.end()) return std::optional<Campaign>();
+  return std::optional<Campaign>(it->second);
+}
+
+Result<Campaign> MemoryCatalog::UpdateCampaign(const Campaign& campaign, int expected_version,
+                                               Instant now) {
+  Lock lock(*this);
+  auto it = state_.campaigns.find(campaign.id);
+  if (it == state_.campaigns.end()) {
+    return Status::NotFound("campaign \"" + campaign.id + "\" does not exist");
+  }
+  if (it->second.version != expected_version) {
+    return StaleVersion("campaign", expected_version, it->second.version);
+  }
+  Campaign stored = campaign;
+  stored.version = it->second.version + 1;
+  stored.created_at = it->second.created_at;
+  stored.updated_at = now;
+  it->second = stored;
+  return stored;
+}
+
+Result<bool> MemoryCatalog::DeleteCampaign(std::string_view id) {
+  Lock lock(*this);
+  auto it = state_.campaigns.find(id);
+  if (it == state_.campaigns.end()) return false;
+  std::erase_if(state_.promotions,
+                [&](const auto& entry) { return entry.second.campaign_id == id; });
+  state_.campaigns.erase(it);
+  return true;
+}
+
+Result<Page<Campaign>> MemoryCatalog::ListCampaigns(const CampaignQuery& query) {
+  VITRINE_RETURN_IF_ERROR(store_internal::CheckCampaignQuery(query));
+  Lock lock(*this);
+  Page<Campaign> page;
+  for (auto it = state_.campaigns.upper_bound(query.after); it != state_.campaigns.end(); ++it) {
+    if (query.status && it->second.status != *query.status) continue;
+    if (static_cast<int>(page.items.size()) == query.limit) {
+      page.next_after = page.items.back().id;
+      break;
+    }
+    page.items.push_back(it->second);
+  }
+  return page;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Promotions
+
+Result<Promotion> MemoryCatalog::CreatePromotion(Promotion promotion) {
+  Lock lock(*this);
+  if (!state_.campaigns.contains(promotion.campaign_id)) {
+    return Status::NotFound("campaign \"" + promotion.campaign_id + "\" does not exist");
+  }
+  promotion.id = FormatEntityId(store_internal::kPromotionIdPrefix, ++state_.last_promotion_number);
+  promotion.version = 1;
+  state_.promotions.emplace(promotion.id, promotion);
+  return promotion;
+}
+
+Result<std::optional<Promotion>> MemoryCatalog::GetPromotion(std::string_view id) {
+  Lock lock(*this);
+  auto it = state_.promotions.find(id);
+  if (it == state_.promotions.end()) return std::optional<Promotion>();
+  return std::optional<Promotion>(it->second);
+}
+
+Result<Promotion> MemoryCatalog::UpdatePromotion(const Promotion& promotion, int expected_version) {
+  Lock lock(*this);
+  auto it = state_.promotions.find(promotion.id);
+  if (it == state_.promotions.end()) {
+    return Status::NotFound("promotion \"" + promotion.id + "\" does not exist");
+  }
+  if (it->second.version != expected_version) {
+    return StaleVersion("promotion", expected_version, it->second.version);
+  }
+  if (!state_.campaigns.contains(promotion.campaign_id)) {
+    return Status::NotFound("campaign \"" + promotion.campaign_id + "\" does not exist");
+  }
+  Promotion stored = promotion;
+  stored.version = it->second.version + 1;
+  it->second = stored;
+  return stored;
+}
+
+Result<bool> MemoryCatalog::DeletePromotion(std::string_view id) {
+  Lock lock(*this);
+  return state_.promotions.erase(std::string(id)) > 0;
+}
+
+Result<std::vector<Promotion>> MemoryCatalog::ListPromotions(std::string_view campaign_id) {
+  Lock lock(*this);
+  std::vector<Promotion> promotions;
+  for (const auto& [id, p] : state_.promotions) {
+    if (p.campaign_id == campaign_id) promotions.push_back(p);
+  }
+  return promotions;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Offers
+
+Result<OfferWriteCounts> MemoryCatalog::ReplaceOffers(const Scope& scope,
+                                                      std::span<const PublishedOffer> offers) {
+  Result<std::vector<uint32_t>> order = store_internal::CheckReplaceOffers(scope, offers);
+  if (!order.ok()) return order.status();
+  Lock lock(*this);
+  OfferWriteCounts counts;
+  // Built whole before anything changes, so the call stays all-or-nothing without a copy of
+  // the state: nothing below can fail.
+  std::set<OfferKey> given;
+  for (const uint32_t index : *order) {
+    const PublishedOffer& o = offers[index];
+    OfferKey key{o.offer_id, o.store_id};
+    const std::string hash = ContentHash(o);
+    auto it = state_.offers.find(key);
+    const bool found = it != state_.offers.end();
+    if (found && !it->second.deleted && it->second.offer.content_hash == hash) {
+      ++counts.unchanged;
+      given.insert(std::move(key));
+      continue;
+    }
+    PublishedOffer stored = o;
+    stored.content_hash = hash;
+    stored.version = found ? it->second.offer.version + 1 : 1;
+    stored.seq = ++state_.last_offer_seq;
+    if (found) {
+      state_.offer_keys_by_seq.erase(it->second.offer.seq);
+      if (it->second.offer.promotion_id != o.promotion_id) {
+        state_.offer_keys_by_promotion[it->second.offer.promotion_id].erase(key);
+      }
+      ++(it->second.deleted ? counts.inserted : counts.updated);
+      it->second = {std::move(stored), false};
+    } else {
+      ++counts.inserted;
+      state_.offers.emplace(key, StoredOffer{std::move(stored), false});
+    }
+    state_.offer_keys_by_seq.emplace(state_.last_offer_seq, key);
+    state_.offer_keys_by_promotion[o.promotion_id].insert(key);
+    given.insert(std::move(key));
+  }
+  for (const std::string& promotion_id : scope.promotion_ids) {
+    auto keys = state_.offer_keys_by_promotion.find(promotion_id);
+    if (keys == state_.offer_keys_by_promotion.end()) continue;
+    for (const OfferKey& key : keys->second) {
+      StoredOffer& s = state_.offers.at(key);
+      if (s.deleted || given.contains(key) ||
+          !store_internal::InReplaceScope(scope, s.offer.promotion_id, s.offer.product_id,
+                                          s.offer.store_id)) {
+        continue;
+      }
+      state_.offer_keys_by_seq.erase(s.offer.seq);
+      s.offer.seq = ++state_.last_offer_seq;
+      s.deleted = true;
+      state_.offer_keys_by_seq.emplace(s.offer.seq, key);
+      ++counts.deleted;
+    }
+  }
+  return counts;
+}
+
+Result<std::optional<PublishedOffer>> MemoryCatalog::GetOffer(std::string_view offer_id,
+                                                              std::string_view store_id) {
+  Lock lock(*this);
+  auto it = state_.offers.find(OfferKey{offer_id, store_id});
+  if (it == state_.offers.end() || it->second.deleted) return std::optional<PublishedOffer>();
+  return std::optional<PublishedOffer>(it->second.offer);
+}
+
+Result<Page<PublishedOffer>> MemoryCatalog::ListOffers(const OfferQuery& query) {
+  VITRINE_RETURN_IF_ERROR(store_internal::CheckOfferQuery(query));
+  OfferKey after;
+  if (!query.after.empty()) {
+    Result<store_internal::OfferCursor> cursor = store_internal::ParseOfferCursor(query.after);
+    if (!cursor.ok()) return cursor.status();
+    after = {cursor->offer_id, cursor->store_id};
+  }
+  Lock lock(*this);
+  Page<PublishedOffer> page;
+  for (auto it = state_.offers.upper_bound(after); it != state_.offers.end(); ++it) {
+    if (it->second.deleted || !store_internal::MatchesOfferQuery(it->second.offer, query)) {
+      continue;
+    }
+    if (static_cast<int>(page.items.size()) == query.limit) {
+      page.next_after = store_internal::OfferKey(page.items.back());
+      break;
+    }
+    page.items.push_back(it->second.offer);
+  }
+  return page;
+}
+
+Result<std::vector<OfferChange>> MemoryCatalog::ListChanges(int64_t since, int limit,
+                                                            std::string_view channel) {
+  VITRINE_RETURN_IF_ERROR(CheckLimit(limit));
+  Lock lock(*this);
+  std::vector<OfferChange> changes;
+  for (auto it = state_.offer_keys_by_seq.upper_bound(since);
+       it != state_.offer_keys_by_seq.end() && static_cast<int>(changes.size()) < limit; ++it) {
+    const StoredOffer& s = state_.offers.at(it->second);
+    if (!channel.empty() && !store_internal::OnChannel(s.offer.channels, channel)) continue;
+    OfferChange change{it->first, s.offer.offer_id, s.offer.store_id, s.deleted, std::nullopt};
+    if (!s.deleted) change.offer = s.offer;
+    changes.push_back(std::move(change));
+  }
+  return changes;
+}
+
+Result<int64_t> MemoryCatalog::LastSeq() {
+  Lock lock(*this);
+  return state_.last_offer_seq;
+}
+
+}  // namespace vitrine

@@ -1,0 +1,147 @@
+#include "offer_rules.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "query_keys.h"
+
+namespace vitrine::store_internal {
+
+std::string FormatEntityId(std::string_view prefix, int64_t number) {
+  char digits[24];
+  std::snprintf(digits, sizeof digits, "%08lld", static_cast<long long>(number));
+  return std::string(prefix) + digits;
+}
+
+Status StaleVersion(std::string_view what, int expected_version, int stored_version) {
+  return Status::FailedPrecondition("version " + std::to_string(expected_version) +
+                                    " is stale; the " + std::string(what) + " is at version " +
+                                    std::to_string(stored_version));
+}
+
+Status CheckCampaignQuery(const CampaignQuery& query) {
+  VITRINE_RETURN_IF_ERROR(CheckLimit(query.limit));
+  if (query.status &&
+      (*query.status == CampaignStatus::kLive || *query.status == CampaignStatus::kEnded)) {
+    return Status::InvalidArgument("campaigns are not stored as \"" +
+                                   std::string(CampaignStatusName(*query.status)) +
+                                   "\": filter on approved and compare the dates");
+  }
+  return Status::Ok();
+}
+
+std::string OfferKey(const PublishedOffer& offer) { return offer.offer_id + "|" + offer.store_id; }
+
+Result<OfferCursor> ParseOfferCursor(std::string_view after) {
+  const size_t bar = after.find('|');
+  if (bar == std::string_view::npos || bar == 0 || bar + 1 == after.size()) {
+    return Status::InvalidArgument("malformed offer cursor \"" + std::string(after) +
+                                   "\": expected offer_id|store_id");
+  }
+  return OfferCursor{std::string(after.substr(0, bar)), std::string(after.substr(bar + 1))};
+}
+
+namespace {
+
+bool SameCurrency(const PublishedOffer& o) {
+  const Currency c = o.regular_price.currency();
+  auto same = [&](const Money& m) { return m.currency() == c; };
+  auto same_opt = [&](const std::optional<Money>& m) { return !m || same(*m); };
+  return same(o.shelf_price) && same(o.effective_unit_price) && same_opt(o.unit_price) &&
+         same_opt(o.reference_price) && same_opt(o.loyalty_credit);
+}
+
+}  // namespace
+
+Result<std::vector<uint32_t>> CheckReplaceOffers(const OfferRepository::Scope& scope,
+                                                 std::span<const PublishedOffer> offers) {
+  if (scope.promotion_ids.empty()) {
+    return Status::InvalidArgument("ReplaceOffers: the scope names no promotion");
+  }
+  std::vector<uint32_t> order(offers.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    if (const int c = offers[a].offer_id.compare(offers[b].offer_id); c != 0) return c < 0;
+    return offers[a].store_id < offers[b].store_id;
+  });
+  for (size_t i = 0; i < order.size(); ++i) {
+    const PublishedOffer& o = offers[order[i]];
+    if (i > 0 && offers[order[i - 1]].offer_id == o.offer_id &&
+        offers[order[i - 1]].store_id == o.store_id) {
+      return Status::InvalidArgument("ReplaceOffers: offer \"" + o.offer_id + "\" of store \"" +
+                                     o.store_id + "\" is given twice");
+    }
+    if (!SameCurrency(o)) {
+      return Status::InvalidArgument("ReplaceOffers: the prices of offer \"" + o.offer_id +
+                                     "\" of store \"" + o.store_id +
+                                     "\" are not all in one currency");
+    }
+  }
+  return order;
+}
+
+bool InReplaceScope(const OfferRepository::Scope& scope, std::string_view promotion_id,
+                    std::string_view product_id, std::string_view store_id) {
+  auto has = [](const std::vector<std::string>& ids, std::string_view id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+  };
+  return has(scope.promotion_ids, promotion_id) &&
+         (scope.product_ids.empty() || has(scope.product_ids, product_id)) &&
+         (scope.store_ids.empty() || has(scope.store_ids, store_id));
+}
+
+bool InOfferCategory(std::string_view category, std::string_view wanted) {
+  return category == wanted ||
+         (category.size() > wanted.size() + 3 && category.starts_with(wanted) &&
+          category.substr(wanted.size(), 3) == " > ");
+}
+
+bool OnChannel(const std::vector<std::string>& channels, std::string_view channel) {
+  return std::find(channels.begin(), channels.end(), channel) != channels.end();
+}
+
+std::string ChannelsText(const std::vector<std::string>& channels) {
+  std::string text = ",";
+  for (const std::string& c : channels) {
+    text += c;
+    text += ',';
+  }
+  return text;
+}
+
+std::vector<std::string> ParseChannelsText(std::string_view text) {
+  std::vector<std::string> channels;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string_view::npos) comma = text.size();
+    if (comma > start) channels.emplace_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return channels;
+}
+
+Status CheckOfferQuery(const OfferQuery& query) {
+  VITRINE_RETURN_IF_ERROR(CheckLimit(query.limit));
+  if (!query.after.empty()) return ParseOfferCursor(query.after).status();
+  return Status::Ok();
+}
+
+bool MatchesOfferQuery(const PublishedOffer& offer, const OfferQuery& query) {
+  if (!query.store_id.empty() && offer.store_id != query.store_id) return false;
+  if (!query.channel.empty() && !OnChannel(offer.channels, query.channel)) return false;
+  if (!query.campaign_id.empty() && offer.campaign_id != query.campaign_id) return false;
+  if (!query.category.empty() && !InOfferCategory(offer.category, query.category)) return false;
+  if (query.at && !offer.validity.Contains(*query.at)) return false;
+  return true;
+}
+
+std::optional<Availability> ParseAvailability(std::string_view name) {
+  for (Availability a :
+       {Availability::kOutOfStock, Availability::kLimited, Availability::kInStock}) {
+    if (AvailabilityName(a) == name) return a;
+  }
+  return std::nullopt;
+}
+
+}  // namespace vitrine::store_internal

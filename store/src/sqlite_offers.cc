@@ -1,0 +1,990 @@
+// SqliteCatalog as CampaignRepository and OfferRepository: the tables of schema version 3,
+// written through the same writer connection as the catalogue so that they join
+// Transaction().
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "offer_rules.h"
+#include "query_keys.h"
+#include "sqlite_connection.h"
+#include "store/sqlite_catalog.h"
+
+namespace vitrine {
+namespace {
+
+using nlohmann::json;
+using store_internal::SqliteConnection;
+using store_internal::Statement;
+
+// ---------------------------------------------------------------------------------------------
+// How the authored values become JSON text. nlohmann throws on text this code did not write;
+// every caller runs inside Read()/Write(), whose guard turns that into a Status.
+
+json StoreScopeJson(const StoreScope& scope) {
+  return {{"kind", StoreScopeKindName(scope.kind)}, {"ids", scope.ids}};
+}
+
+Result<StoreScope> ParseStoreScope(const std::string& text) {
+  const json j = json::parse(text);
+  const std::string kind_name = j.at("kind").get<std::string>();
+  std::optional<StoreScope::Kind> kind = ParseStoreScopeKind(kind_name);
+  if (!kind) return Status::Internal("unknown store scope \"" + kind_name + "\" in the database");
+  return StoreScope{*kind, j.at("ids").get<std::vector<std::string>>()};
+}
+
+json ThemeJson(const Theme& theme) {
+  return {{"brand_kit", theme.brand_kit}, {"template_by_format", theme.template_by_format}};
+}
+
+Theme ParseTheme(const std::string& text) {
+  const json j = json::parse(text);
+  return {j.at("brand_kit").get<std::string>(),
+          j.at("template_by_format").get<std::map<std::string, std::string>>()};
+}
+
+json SelectorJson(const ProductSelector& s) {
+  return {{"kind", ProductSelectorKindName(s.kind)},
+          {"product_ids", s.product_ids},
+          {"category", s.category},
+          {"brand", s.brand}};
+}
+
+Result<ProductSelector> ParseSelector(const std::string& text) {
+  const json j = json::parse(text);
+  const std::string kind_name = j.at("kind").get<std::string>();
+  ProductSelector s;
+  bool known = false;
+  for (auto kind : {ProductSelector::Kind::kProducts, ProductSelector::Kind::kCategory,
+                    ProductSelector::Kind::kBrand}) {
+    if (ProductSelectorKindName(kind) == kind_name) {
+      s.kind = kind;
+      known = true;
+    }
+  }
+  if (!known) return Status::Internal("unknown selector \"" + kind_name + "\" in the database");
+  s.product_ids = j.at("product_ids").get<std::vector<std::string>>();
+  s.category = j.at("category").get<std::string>();
+  s.brand = j.at("brand").get<std::string>();
+  return s;
+}
+
+json MoneyJson(const Money& money) {
+  return {{"minor", money.minor_units()}, {"currency", money.currency().code()}};
+}
+
+Result<Money> ParseMoney(const json& j) {
+  Result<Currency> currency = Currency::Parse(j.at("currency").get<std::string>());
+  if (!currency.ok()) return currency.status().WithContext("mechanic in the database");
+  return Money(j.at("minor").get<int64_t>(), *currency);
+}
+
+// A mechanic's parameters; its kind is stored beside them by MechanicKindName.
+json MechanicParametersJson(const Mechanic& mechanic) {
+  struct Visitor {
+    json operator()(const PercentOff& m) const { return {{"percent", m.percent}}; }
+    json operator()(const AmountOff& m) const { return {{"amount", MoneyJson(m.amount)}}; }
+    json operator()(const FixedPrice& m) const { return {{"price", MoneyJson(m.price)}}; }
+    json operator()(const NthItemPercentOff& m) const {
+      return {{"n", m.n}, {"percent", m.percent}};
+    }
+    json operator()(const Multibuy& m) const { return {{"buy", m.buy}, {"pay", m.pay}}; }
+    json operator()(const BundlePrice& m) const {
+      return {{"quantity", m.quantity}, {"price", MoneyJson(m.price)}};
+    }
+    json operator()(const LoyaltyCredit& m) const { return {{"percent", m.percent}}; }
+  };
+  return std::visit(Visitor{}, mechanic);
+}
+
+Result<Mechanic> ParseMechanic(const std::string& kind_name, const std::string& text) {
+  const std::optional<MechanicKind> kind = ParseMechanicKind(kind_name);
+  if (!kind) return Status::Internal("unknown mechanic \"" + kind_name + "\" in the database");
+  const json j = json::parse(text);
+  auto money = [&](const char* field) { return ParseMoney(j.at(field)); };
+  switch (*kind) {
+    case MechanicKind::kPercentOff:
+      return Mechanic(PercentOff{j.at("percent").get<int>()});
+    case MechanicKind::kAmountOff: {
+      Result<Money> amount = money("amount");
+      if (!amount.ok()) return amount.status();
+      return Mechanic(AmountOff{*amount});
+    }
+    case MechanicKind::kFixedPrice: {
+      Result<Money> price = money("price");
+      if (!price.ok()) return price.status();
+      return Mechanic(FixedPrice{*price});
+    }
+    case MechanicKind::kNthItemPercentOff:
+      return Mechanic(NthItemPercentOff{j.at("n").get<int>(), j.at("percent").get<int>()});
+    case MechanicKind::kMultibuy:
+      return Mechanic(Multibuy{j.at("buy").get<int>(), j.at("pay").get<int>()});
+    case MechanicKind::kBundlePrice: {
+      Result<Money> price = money("price");
+      if (!price.ok()) return price.status();
+      return Mechanic(BundlePrice{j.at("quantity").get<int>(), *price});
+    }
+    case MechanicKind::kLoyaltyCredit:
+      return Mechanic(LoyaltyCredit{j.at("percent").get<int>()});
+  }
+  return Status::Internal("unknown mechanic \"" + kind_name + "\" in the database");
+}
+
+void BindOptionalText(Statement& s, int index, const std::optional<std::string>& text) {
+  if (text) {
+    s.BindStatic(index, *text);
+  } else {
+    s.BindNull(index);
+  }
+}
+
+void BindOptionalInt(Statement& s, int index, const std::optional<int64_t>& value) {
+  if (value) {
+    s.Bind(index, *value);
+  } else {
+    s.BindNull(index);
+  }
+}
+
+std::optional<int64_t> MinorUnits(const std::optional<Money>& money) {
+  if (!money) return std::nullopt;
+  return money->minor_units();
+}
+
+// Steps `s` to the end, appending every row that `read` makes of it to `out`.
+template <typename T, typename ReadFn>
+Status CollectAll(Statement& s, ReadFn read, std::vector<T>& out) {
+  for (;;) {
+    Result<bool> row = s.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Ok();
+    Result<T> item = read(s);
+    if (!item.ok()) return item.status();
+    out.push_back(std::move(item).value());
+  }
+}
+
+// Collects up to `limit` items of a keyset page from `s`, which asks for limit + 1 rows so it
+// knows whether another page follows.
+template <typename T, typename ReadFn, typename KeyFn>
+Status CollectPage(Statement& s, int limit, ReadFn read, KeyFn key, Page<T>& page) {
+  for (;;) {
+    Result<bool> row = s.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Ok();
+    if (static_cast<int>(page.items.size()) == limit) {
+      page.next_after = key(page.items.back());
+      return Status::Ok();
+    }
+    Result<T> item = read(s);
+    if (!item.ok()) return item.status();
+    page.items.push_back(std::move(item).value());
+  }
+}
+
+// Hands out the next number of the counter `name` ("campaign", "promotion").
+Result<int64_t> NextNumber(SqliteConnection& conn, std::string_view name) {
+  Result<Statement> s =
+      conn.Prepare("UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value");
+  if (!s.ok()) return s.status();
+  s->Bind(1, name);
+  Result<bool> row = s->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::Internal("counter \"" + std::string(name) + "\" is missing");
+  const int64_t value = s->Int(0);
+  s->Reset();
+  return value;
+}
+
+Result<bool> Exists(SqliteConnection& conn, const std::string& sql, std::string_view key) {
+  Result<Statement> s = conn.Prepare(sql);
+  if (!s.ok()) return s.status();
+  s->Bind(1, key);
+  return s->Step();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Campaign rows
+
+constexpr char kCampaignColumns[] =
+    "id, name, description, start_local, end_local, channels, scope, theme, status, version, "
+    "created_at, updated_at";
+
+Result<Campaign> ReadCampaign(const Statement& s) {
+  Campaign c;
+  c.id = s.Text(0);
+  c.name = s.Text(1);
+  c.description = s.Text(2);
+  c.start_local = LocalTime(std::chrono::seconds(s.Int(3)));
+  c.end_local = LocalTime(std::chrono::seconds(s.Int(4)));
+  c.channels = json::parse(s.Text(5)).get<std::set<std::string>>();
+  Result<StoreScope> scope = ParseStoreScope(s.Text(6));
+  if (!scope.ok()) return scope.status().WithContext("campaign " + c.id);
+  c.scope = std::move(scope).value();
+  c.theme = ParseTheme(s.Text(7));
+  const std::string status_name = s.Text(8);
+  std::optional<CampaignStatus> status = ParseCampaignStatus(status_name);
+  if (!status) {
+    return Status::Internal("unknown status \"" + status_name + "\" of campaign " + c.id +
+                            " in the database");
+  }
+  c.status = *status;
+  c.version = static_cast<int>(s.Int(9));
+  c.created_at = FromUnixSeconds(s.Int(10));
+  c.updated_at = FromUnixSeconds(s.Int(11));
+  return c;
+}
+
+// The texts a campaign row holds beside its plain columns, built before binding so that the
+// statement can borrow them.
+struct CampaignTexts {
+  explicit CampaignTexts(const Campaign& c)
+      : channels(json(c.channels).dump()),
+        scope(StoreScopeJson(c.scope).dump()),
+        theme(ThemeJson(c.theme).dump()),
+        status(CampaignStatusName(c.status)) {}
+  std::string channels;
+  std::string scope;
+  std::string theme;
+  std::string status;
+};
+
+// Binds the kCampaignColumns in order from parameter 1.
+void BindCampaign(Statement& s, const Campaign& c, const CampaignTexts& texts) {
+  s.BindStatic(1, c.id);
+  s.BindStatic(2, c.name);
+  s.BindStatic(3, c.description);
+  s.Bind(4, static_cast<int64_t>(c.start_local.time_since_epoch().count()));
+  s.Bind(5, static_cast<int64_t>(c.end_local.time_since_epoch().count()));
+  s.BindStatic(6, texts.channels);
+  s.BindStatic(7, texts.scope);
+  s.BindStatic(8, texts.theme);
+  s.BindStatic(9, texts.status);
+  s.Bind(10, static_cast<int64_t>(c.version));
+  s.Bind(11, ToUnixSeconds(c.created_at));
+  s.Bind(12, ToUnixSeconds(c.updated_at));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Promotion rows
+
+constexpr char kPromotionColumns[] =
+    "id, campaign_id, selector, mechanic, mechanic_parameters, priority, exclusive, scope, "
+    "badge_override, legal_override, per_customer_limit, version";
+
+Result<Promotion> ReadPromotion(const Statement& s) {
+  Promotion p;
+  p.id = s.Text(0);
+  p.campaign_id = s.Text(1);
+  Result<ProductSelector> selector = ParseSelector(s.Text(2));
+  if (!selector.ok()) return selector.status().WithContext("promotion " + p.id);
+  p.selector = std::move(selector).value();
+  Result<Mechanic> mechanic = ParseMechanic(s.Text(3), s.Text(4));
+  if (!mechanic.ok()) return mechanic.status().WithContext("promotion " + p.id);
+  p.mechanic = *mechanic;
+  p.priority = static_cast<int>(s.Int(5));
+  p.exclusive = s.Int(6) != 0;
+  if (!s.IsNull(7)) {
+    Result<StoreScope> scope = ParseStoreScope(s.Text(7));
+    if (!scope.ok()) return scope.status().WithContext("promotion " + p.id);
+    p.scope = std::move(scope).value();
+  }
+  if (!s.IsNull(8)) p.badge_override = s.Text(8);
+  if (!s.IsNull(9)) p.legal_override = s.Text(9);
+  if (!s.IsNull(10)) p.per_customer_limit = static_cast<int>(s.Int(10));
+  p.version = static_cast<int>(s.Int(11));
+  return p;
+}
+
+struct PromotionTexts {
+  explicit PromotionTexts(const Promotion& p)
+      : selector(SelectorJson(p.selector).dump()),
+        mechanic(MechanicKindName(KindOf(p.mechanic))),
+        parameters(MechanicParametersJson(p.mechanic).dump()) {
+    if (p.scope) scope = StoreScopeJson(*p.scope).dump();
+  }
+  std::string selector;
+  std::string mechanic;
+  std::string parameters;
+  std::optional<std::string> scope;
+};
+
+// Binds the kPromotionColumns in order from parameter 1.
+void BindPromotion(Statement& s, const Promotion& p, const PromotionTexts& texts) {
+  s.BindStatic(1, p.id);
+  s.BindStatic(2, p.campaign_id);
+  s.BindStatic(3, texts.selector);
+  s.BindStatic(4, texts.mechanic);
+  s.BindStatic(5, texts.parameters);
+  s.Bind(6, static_cast<int64_t>(p.priority));
+  s.Bind(7, static_cast<int64_t>(p.exclusive ? 1 : 0));
+  BindOptionalText(s, 8, texts.scope);
+  BindOptionalText(s, 9, p.badge_override);
+  BindOptionalText(s, 10, p.legal_override);
+  BindOptionalInt(s, 11, p.per_customer_limit);
+  s.Bind(12, static_cast<int64_t>(p.version));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Offer rows
+
+// The columns of an offer row, seq (the rowid) first and deleted last; ReadOffer and
+// BindOfferContent follow this order.
+constexpr const char* kOfferColumnNames[] = {"seq",
+                                             "offer_id",
+                                             "store_id",
+                                             "campaign_id",
+                                             "promotion_id",
+                                             "product_id",
+                                             "category",
+                                             "channels",
+                                             "valid_from",
+                                             "valid_until",
+                                             "timezone",
+                                             "currency",
+                                             "regular_minor",
+                                             "shelf_minor",
+                                             "effective_unit_minor",
+                                             "unit_price_minor",
+                                             "unit_pricing_base",
+                                             "reference_minor",
+                                             "discount_percent",
+                                             "mechanic",
+                                             "mechanic_parameters",
+                                             "loyalty_credit_minor",
+                                             "badge",
+                                             "headline",
+                                             "legal",
+                                             "stock_quantity",
+                                             "availability",
+                                             "content_hash",
+                                             "version",
+                                             "deleted"};
+constexpr int kOfferColumnCount = std::size(kOfferColumnNames);
+// The columns from offer_id to content_hash: what BindOfferContent binds.
+constexpr int kOfferContentColumns = kOfferColumnCount - 3;
+
+std::string OfferColumnList() {
+  std::string list;
+  for (const char* name : kOfferColumnNames) {
+    list += list.empty() ? "" : ", ";
+    list += name;
+  }
+  return list;
+}
+
+const std::string& OfferColumns() {
+  static const std::string kColumns = OfferColumnList();
+  return kColumns;
+}
+
+// ?1 seq, ?2..?28 the content, ?29 version; a new row is live.
+const std::string& InsertOfferSql() {
+  static const std::string kSql = [] {
+    std::string sql = "INSERT INTO offers(" + OfferColumns() + ") VALUES (";
+    for (int i = 1; i < kOfferColumnCount; ++i) sql += "?,";
+    return sql + "0)";
+  }();
+  return kSql;
+}
+
+// The same parameters as InsertOfferSql, and ?30 the seq the row had.
+const std::string& UpdateOfferSql() {
+  static const std::string kSql = [] {
+    std::string sql = "UPDATE offers SET ";
+    for (int i = 0; i < kOfferColumnCount - 1; ++i) {
+      sql += std::string(kOfferColumnNames[i]) + " = ?" + std::to_string(i + 1) + ", ";
+    }
+    return sql + "deleted = 0 WHERE seq = ?" + std::to_string(kOfferColumnCount);
+  }();
+  return kSql;
+}
+
+Result<std::optional<Money>> ReadOptionalMoney(const Statement& s, int column, Currency c) {
+  if (s.IsNull(column)) return std::optional<Money>();
+  return std::optional<Money>(Money(s.Int(column), c));
+}
+
+// Reads the offer columns of the current row (deleted excepted).
+Result<PublishedOffer> ReadOffer(const Statement& s) {
+  PublishedOffer o;
+  o.seq = s.Int(0);
+  o.offer_id = s.Text(1);
+  o.store_id = s.Text(2);
+  o.campaign_id = s.Text(3);
+  o.promotion_id = s.Text(4);
+  o.product_id = s.Text(5);
+  o.category = s.Text(6);
+  o.channels = store_internal::ParseChannelsText(s.Text(7));
+  o.validity = {FromUnixSeconds(s.Int(8)), FromUnixSeconds(s.Int(9))};
+  o.timezone = s.Text(10);
+  Result<Currency> currency = Currency::Parse(s.Text(11));
+  if (!currency.ok()) {
+    return currency.status().WithContext("offer " + o.offer_id + " of store " + o.store_id);
+  }
+  const Currency c = *currency;
+  o.regular_price = Money(s.Int(12), c);
+  o.shelf_price = Money(s.Int(13), c);
+  o.effective_unit_price = Money(s.Int(14), c);
+  o.unit_price = *ReadOptionalMoney(s, 15, c);
+  o.unit_pricing_base = s.Text(16);
+  o.reference_price = *ReadOptionalMoney(s, 17, c);
+  if (!s.IsNull(18)) o.discount_percent = static_cast<int>(s.Int(18));
+  o.mechanic = s.Text(19);
+  o.mechanic_parameters = json::parse(s.Text(20));
+  o.loyalty_credit = *ReadOptionalMoney(s, 21, c);
+  o.badge = s.Text(22);
+  o.headline = s.Text(23);
+  o.legal = s.Text(24);
+  o.stock_quantity = s.Int(25);
+  const std::string availability = s.Text(26);
+  std::optional<Availability> a = store_internal::ParseAvailability(availability);
+  if (!a) {
+    return Status::Internal("unknown availability \"" + availability + "\" of offer " + o.offer_id +
+                            " in the database");
+  }
+  o.availability = *a;
+  o.content_hash = s.Text(27);
+  o.version = s.Int(28);
+  return o;
+}
+
+// The texts an offer row holds that the offer does not hold as such; kept alive while a
+// statement borrows them.
+struct OfferTexts {
+  std::string channels;
+  std::string currency;
+  std::string parameters;
+  std::string hash;
+};
+
+// Binds offer_id..content_hash to parameters 2..28.
+void BindOfferContent(Statement& s, const PublishedOffer& o, const OfferTexts& t) {
+  s.BindStatic(2, o.offer_id);
+  s.BindStatic(3, o.store_id);
+  s.BindStatic(4, o.campaign_id);
+  s.BindStatic(5, o.promotion_id);
+  s.BindStatic(6, o.product_id);
+  s.BindStatic(7, o.category);
+  s.BindStatic(8, t.channels);
+  s.Bind(9, ToUnixSeconds(o.validity.begin));
+  s.Bind(10, ToUnixSeconds(o.validity.end));
+  s.BindStatic(11, o.timezone);
+  s.BindStatic(12, t.currency);
+  s.Bind(13, o.regular_price.minor_units());
+  s.Bind(14, o.shelf_price.minor_units());
+  s.Bind(15, o.effective_unit_price.minor_units());
+  BindOptionalInt(s, 16, MinorUnits(o.unit_price));
+  s.BindStatic(17, o.unit_pricing_base);
+  BindOptionalInt(s, 18, MinorUnits(o.reference_price));
+  BindOptionalInt(s, 19,
+                  o.discount_percent ? std::optional<int64_t>(*o.discount_percent) : std::nullopt);
+  s.BindStatic(20, o.mechanic);
+  s.BindStatic(21, t.parameters);
+  BindOptionalInt(s, 22, MinorUnits(o.loyalty_credit));
+  s.BindStatic(23, o.badge);
+  s.BindStatic(24, o.headline);
+  s.BindStatic(25, o.legal);
+  s.Bind(26, o.stock_quantity);
+  s.BindStatic(27, AvailabilityName(o.availability));
+  s.BindStatic(28, t.hash);
+  static_assert(kOfferContentColumns == 27);
+}
+
+// What ReplaceOffers needs to know of a stored offer.
+struct StoredOfferState {
+  int64_t seq = 0;
+  std::string offer_id;
+  std::string store_id;
+  std::string product_id;
+  std::string content_hash;
+  int64_t version = 0;
+  bool deleted = false;
+  bool given = false;  // among the offers of this call
+};
+
+bool KeyLess(const StoredOfferState& a, std::string_view offer_id, std::string_view store_id) {
+  if (const int c = a.offer_id.compare(offer_id); c != 0) return c < 0;
+  return a.store_id < store_id;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Campaigns
+
+Result<Campaign> SqliteCatalog::CreateCampaign(Campaign campaign, Instant now) {
+  VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
+    Result<int64_t> number = NextNumber(conn, "campaign");
+    if (!number.ok()) return number.status();
+    campaign.id = store_internal::FormatEntityId(store_internal::kCampaignIdPrefix, *number);
+    campaign.version = 1;
+    campaign.created_at = now;
+    campaign.updated_at = now;
+    static const std::string kSql = std::string("INSERT INTO campaigns(") + kCampaignColumns +
+                                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    Result<Statement> s = conn.Prepare(kSql);
+    if (!s.ok()) return s.status();
+    const CampaignTexts texts(campaign);
+    BindCampaign(*s, campaign, texts);
+    return s->Run();
+  }));
+  return campaign;
+}
+
+Result<std::optional<Campaign>> SqliteCatalog::GetCampaign(std::string_view id) {
+  std::optional<Campaign> campaign;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    static const std::string kSql =
+        std::string("SELECT ") + kCampaignColumns + " FROM campaigns WHERE id = ?";
+    Result<Statement> s = conn.Prepare(kSql);
+    if (!s.ok()) return s.status();
+    s->Bind(1, id);
+    Result<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Ok();
+    Result<Campaign> c = ReadCampaign(*s);
+    if (!c.ok()) return c.status();
+    campaign = std::move(c).value();
+    return Status::Ok();
+  }));
+  return campaign;
+}
+
+Result<Campaign> SqliteCatalog::UpdateCampaign(const Campaign& campaign, int expected_version,
+                                               Instant now) {
+  Campaign stored = campaign;
+  VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
+    Result<Statement> current =
+        conn.Prepare("SELECT version, created_at FROM campaigns WHERE id = ?");
+    if (!current.ok()) return current.status();
+    current->Bind(1, campaign.id);
+    Result<bool> row = current->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::NotFound("campaign \"" + campaign.id + "\" does not exist");
+    const int version = static_cast<int>(current->Int(0));
+    if (version != expected_version) {
+      return store_internal::StaleVersion("campaign", expected_version, version);
+    }
+    stored.version = version + 1;
+    stored.created_at = FromUnixSeconds(current->Int(1));
+    stored.updated_at = now;
+    current->Reset();
+    Result<Statement> s = conn.Prepare(
+        "UPDATE campaigns SET id = ?1, name = ?2, description = ?3, start_local = ?4, "
+        "end_local = ?5, channels = ?6, scope = ?7, theme = ?8, status = ?9, version = ?10, "
+        "created_at = ?11, updated_at = ?12 WHERE id = ?1");
+    if (!s.ok()) return s.status();
+    const CampaignTexts texts(stored);
+    BindCampaign(*s, stored, texts);
+    return s->Run();
+  }));
+  return stored;
+}
+
+Result<bool> SqliteCatalog::DeleteCampaign(std::string_view id) {
+  bool deleted = false;
+  VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
+    // The promotions go with it through ON DELETE CASCADE.
+    Result<Statement> s = conn.Prepare("DELETE FROM campaigns WHERE id = ?");
+    if (!s.ok()) return s.status();
+    s->Bind(1, id);
+    VITRINE_RETURN_IF_ERROR(s->Run());
+    deleted = sqlite3_changes(conn.db()) > 0;
+    return Status::Ok();
+  }));
+  return deleted;
+}
+
+Result<Page<Campaign>> SqliteCatalog::ListCampaigns(const CampaignQuery& query) {
+  VITRINE_RETURN_IF_ERROR(store_internal::CheckCampaignQuery(query));
+  const std::string status =
+      query.status ? std::string(CampaignStatusName(*query.status)) : std::string();
+  std::string sql = std::string("SELECT ") + kCampaignColumns + " FROM campaigns WHERE id > ?";
+  if (query.status) sql += " AND status = ?";
+  sql += " ORDER BY id LIMIT ?";
+  Page<Campaign> page;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    Result<Statement> s = conn.Prepare(sql);
+    if (!s.ok()) return s.status();
+    int index = 0;
+    s->Bind(++index, std::string_view(query.after));
+    if (query.status) s->Bind(++index, std::string_view(status));
+    s->Bind(++index, static_cast<int64_t>(query.limit) + 1);
+    return CollectPage<Campaign>(
+        *s, query.limit, ReadCampaign, [](const Campaign& c) { return c.id; }, page);
+  }));
+  return page;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Promotions
+
+Result<Promotion> SqliteCatalog::CreatePromotion(Promotion promotion) {
+  VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
+    Result<bool> campaign =
+        Exists(conn, "SELECT 1 FROM campaigns WHERE id = ?", promotion.campaign_id);
+    if (!campaign.ok()) return campaign.status();
+    if (!*campaign) {
+      return Status::NotFound("campaign \"" + promotion.campaign_id + "\" does not exist");
+    }
+    Result<int64_t> number = NextNumber(conn, "promotion");
+    if (!number.ok()) return number.status();
+    promotion.id = store_internal::FormatEntityId(store_internal::kPromotionIdPrefix, *number);
+    promotion.version = 1;
+    static const std::string kSql = std::string("INSERT INTO promotions(") + kPromotionColumns +
+                                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    Result<Statement> s = conn.Prepare(kSql);
+    if (!s.ok()) return s.status();
+    const PromotionTexts texts(promotion);
+    BindPromotion(*s, promotion, texts);
+    return s->Run();
+  }));
+  return promotion;
+}
+
+Result<std::optional<Promotion>> SqliteCatalog::GetPromotion(std::string_view id) {
+  std::optional<Promotion> promotion;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    static const std::string kSql =
+        std::string("SELECT ") + kPromotionColumns + " FROM promotions WHERE id = ?";
+    Result<Statement> s = conn.Prepare(kSql);
+    if (!s.ok()) return s.status();
+    s->Bind(1, id);
+    Result<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Ok();
+    Result<Promotion> p = ReadPromotion(*s);
+    if (!p.ok()) return p.status();
+    promotion = std::move(p).value();
+    return Status::Ok();
+  }));
+  return promotion;
+}
+
+Result<Promotion> SqliteCatalog::UpdatePromotion(const Promotion& promotion, int expected_version) {
+  Promotion stored = promotion;
+  VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
+    Result<Statement> current = conn.Prepare("SELECT version FROM promotions WHERE id = ?");
+    if (!current.ok()) return current.status();
+    current->Bind(1, promotion.id);
+    Result<bool> row = current->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::NotFound("promotion \"" + promotion.id + "\" does not exist");
+    const int version = static_cast<int>(current->Int(0));
+    current->Reset();
+    if (version != expected_version) {
+      return store_internal::StaleVersion("promotion", expected_version, version);
+    }
+    Result<bool> campaign =
+        Exists(conn, "SELECT 1 FROM campaigns WHERE id = ?", promotion.campaign_id);
+    if (!campaign.ok()) return campaign.status();
+    if (!*campaign) {
+      return Status::NotFound("campaign \"" + promotion.campaign_id + "\" does not exist");
+    }
+    stored.version = version + 1;
+    Result<Statement> s = conn.Prepare(
+        "UPDATE promotions SET id = ?1, campaign_id = ?2, selector = ?3, mechanic = ?4, "
+        "mechanic_parameters = ?5, priority = ?6, exclusive = ?7, scope = ?8, "
+        "badge_override = ?9, legal_override = ?10, per_customer_limit = ?11, version = ?12 "
+        "WHERE id = ?1");
+    if (!s.ok()) return s.status();
+    const PromotionTexts texts(stored);
+    BindPromotion(*s, stored, texts);
+    return s->Run();
+  }));
+  return stored;
+}
+
+Result<bool> SqliteCatalog::DeletePromotion(std::string_view id) {
+  bool deleted = false;
+  VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
+    Result<Statement> s = conn.Prepare("DELETE FROM promotions WHERE id = ?");
+    if (!s.ok()) return s.status();
+    s->Bind(1, id);
+    VITRINE_RETURN_IF_ERROR(s->Run());
+    deleted = sqlite3_changes(conn.db()) > 0;
+    return Status::Ok();
+  }));
+  return deleted;
+}
+
+Result<std::vector<Promotion>> SqliteCatalog::ListPromotions(std::string_view campaign_id) {
+  std::vector<Promotion> promotions;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    static const std::string kSql = std::string("SELECT ") + kPromotionColumns +
+                                    " FROM promotions WHERE campaign_id = ? ORDER BY id";
+    Result<Statement> s = conn.Prepare(kSql);
+    if (!s.ok()) return s.status();
+    s->Bind(1, campaign_id);
+    return CollectAll<Promotion>(*s, ReadPromotion, promotions);
+  }));
+  return promotions;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Offers
+
+Result<OfferWriteCounts> SqliteCatalog::ReplaceOffers(const Scope& scope,
+                                                      std::span<const PublishedOffer> offers) {
+  Result<std::vector<uint32_t>> order = store_internal::CheckReplaceOffers(scope, offers);
+  if (!order.ok()) return order.status();
+  const std::unordered_set<std::string_view> promotions(scope.promotion_ids.begin(),
+                                                        scope.promotion_ids.end());
+  const std::unordered_set<std::string_view> products(scope.product_ids.begin(),
+                                                      scope.product_ids.end());
+  OfferWriteCounts counts;
+  VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
+    counts = {};
+    // Every stored offer of the scope's promotions (and products), live or not, read in one
+    // pass: a first publication then costs no lookup per offer, and the offers left over
+    // are the ones to tombstone.
+    std::vector<StoredOfferState> stored;
+    Result<Statement> by_promotion = conn.Prepare(
+        "SELECT seq, offer_id, store_id, product_id, content_hash, version, deleted "
+        "FROM offers WHERE promotion_id = ?");
+    if (!by_promotion.ok()) return by_promotion.status();
+    Result<Statement> by_product = conn.Prepare(
+        "SELECT seq, offer_id, store_id, product_id, content_hash, version, deleted "
+        "FROM offers WHERE promotion_id = ? AND product_id = ?");
+    if (!by_product.ok()) return by_product.status();
+    auto load = [&](Statement& s) {
+      return CollectAll<StoredOfferState>(
+          s,
+          [](const Statement& row) -> Result<StoredOfferState> {
+            return StoredOfferState{row.Int(0),  row.Text(1), row.Text(2),     row.Text(3),
+                                    row.Text(4), row.Int(5),  row.Int(6) != 0, false};
+          },
+          stored);
+    };
+    for (std::string_view promotion : promotions) {
+      if (products.empty()) {
+        by_promotion->Bind(1, promotion);
+        VITRINE_RETURN_IF_ERROR(load(*by_promotion));
+        by_promotion->Reset();
+        continue;
+      }
+      for (std::string_view product : products) {
+        by_product->Bind(1, promotion);
+        by_product->Bind(2, product);
+        VITRINE_RETURN_IF_ERROR(load(*by_product));
+        by_product->Reset();
+      }
+    }
+    std::sort(stored.begin(), stored.end(),
+              [](const StoredOfferState& a, const StoredOfferState& b) {
+                return KeyLess(a, b.offer_id, b.store_id);
+              });
+
+    Result<std::string> last =
+        conn.QueryText("SELECT value FROM counters WHERE name = 'offer_seq'");
+    if (!last.ok()) return last.status();
+    const int64_t first_seq = std::stoll(*last) + 1;
+    int64_t next_seq = first_seq;
+
+    Result<Statement> point = conn.Prepare(
+        "SELECT seq, content_hash, version, deleted FROM offers "
+        "WHERE offer_id = ? AND store_id = ?");
+    if (!point.ok()) return point.status();
+    Result<Statement> insert = conn.Prepare(InsertOfferSql());
+    if (!insert.ok()) return insert.status();
+    Result<Statement> update = conn.Prepare(UpdateOfferSql());
+    if (!update.ok()) return update.status();
+
+    size_t cursor = 0;  // into `stored`, which is in the same order as `order`
+    OfferTexts texts;
+    for (const uint32_t index : *order) {
+      const PublishedOffer& o = offers[index];
+      texts.parameters = o.mechanic_parameters.dump();
+      texts.hash = ContentHash(o);
+      // The stored row with this key, if any: from the scope's rows when the offer belongs
+      // to the scope (which then holds every row of its key), else looked up.
+      std::optional<StoredOfferState> found;
+      if (promotions.contains(o.promotion_id) &&
+          (products.empty() || products.contains(o.product_id))) {
+        while (cursor < stored.size() && KeyLess(stored[cursor], o.offer_id, o.store_id)) {
+          ++cursor;
+        }
+        if (cursor < stored.size() && stored[cursor].offer_id == o.offer_id &&
+            stored[cursor].store_id == o.store_id) {
+          stored[cursor].given = true;
+          found = stored[cursor];
+        }
+      } else {
+        Statement& p = *point;
+        p.BindStatic(1, o.offer_id);
+        p.BindStatic(2, o.store_id);
+        Result<bool> row = p.Step();
+        if (!row.ok()) return row.status();
+        if (*row)
+          found = StoredOfferState{p.Int(0), "", "", "", p.Text(1), p.Int(2), p.Int(3) != 0, true};
+        p.Reset();
+      }
+      if (found && !found->deleted && found->content_hash == texts.hash) {
+        ++counts.unchanged;
+        continue;
+      }
+      texts.channels = store_internal::ChannelsText(o.channels);
+      texts.currency = o.regular_price.currency().code();
+      Statement& w = found ? *update : *insert;
+      w.Bind(1, next_seq++);
+      BindOfferContent(w, o, texts);
+      w.Bind(29, found ? found->version + 1 : int64_t{1});
+      if (found) w.Bind(30, found->seq);
+      Status run = w.Run();
+      w.Reset();
+      if (!run.ok()) {
+        return run.WithContext("offer \"" + o.offer_id + "\" of store \"" + o.store_id + "\"");
+      }
+      ++(!found || found->deleted ? counts.inserted : counts.updated);
+    }
+
+    Result<Statement> tombstone =
+        conn.Prepare("UPDATE offers SET seq = ?, deleted = 1 WHERE seq = ?");
+    if (!tombstone.ok()) return tombstone.status();
+    for (const StoredOfferState& s : stored) {
+      if (s.given || s.deleted ||
+          (!scope.store_ids.empty() && std::find(scope.store_ids.begin(), scope.store_ids.end(),
+                                                 s.store_id) == scope.store_ids.end())) {
+        continue;
+      }
+      tombstone->Bind(1, next_seq++);
+      tombstone->Bind(2, s.seq);
+      VITRINE_RETURN_IF_ERROR(tombstone->Run());
+      tombstone->Reset();
+      ++counts.deleted;
+    }
+
+    if (next_seq == first_seq) return Status::Ok();
+    Result<Statement> advance =
+        conn.Prepare("UPDATE counters SET value = ? WHERE name = 'offer_seq'");
+    if (!advance.ok()) return advance.status();
+    advance->Bind(1, next_seq - 1);
+    return advance->Run();
+  }));
+  return counts;
+}
+
+Result<std::optional<PublishedOffer>> SqliteCatalog::GetOffer(std::string_view offer_id,
+                                                              std::string_view store_id) {
+  std::optional<PublishedOffer> offer;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    static const std::string kSql = "SELECT " + OfferColumns() +
+                                    " FROM offers WHERE offer_id = ? AND store_id = ? "
+                                    "AND deleted = 0";
+    Result<Statement> s = conn.Prepare(kSql);
+    if (!s.ok()) return s.status();
+    s->Bind(1, offer_id);
+    s->Bind(2, store_id);
+    Result<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Ok();
+    Result<PublishedOffer> o = ReadOffer(*s);
+    if (!o.ok()) return o.status();
+    offer = std::move(o).value();
+    return Status::Ok();
+  }));
+  return offer;
+}
+
+Result<Page<PublishedOffer>> SqliteCatalog::ListOffers(const OfferQuery& query) {
+  VITRINE_RETURN_IF_ERROR(store_internal::CheckOfferQuery(query));
+  std::optional<store_internal::OfferCursor> after;
+  if (!query.after.empty()) after = *store_internal::ParseOfferCursor(query.after);
+  const std::string channel = "," + query.channel + ",";
+  const std::string subtree_begin = query.category + " > ";
+  const std::string subtree_end = query.category + " >!";  // '!' follows ' '
+
+  std::string sql = "SELECT " + OfferColumns() + " FROM offers WHERE deleted = 0";
+  if (!query.store_id.empty()) sql += " AND store_id = ?";
+  if (!query.channel.empty()) sql += " AND instr(channels, ?) > 0";
+  if (!query.campaign_id.empty()) sql += " AND campaign_id = ?";
+  if (!query.category.empty()) sql += " AND (category = ? OR (category >= ? AND category < ?))";
+  if (query.at) sql += " AND valid_from <= ? AND valid_until > ?";
+  if (after) {
+    if (query.store_id.empty()) {
+      sql += " AND (offer_id, store_id) > (?, ?)";
+    } else {
+      // With one store, (offer_id, store_id) > (a, s) is a bound on offer_id alone, which
+      // keeps the range on offers_by_store.
+      sql += query.store_id > after->store_id ? " AND offer_id >= ?" : " AND offer_id > ?";
+    }
+  }
+  sql += " ORDER BY offer_id, store_id LIMIT ?";
+
+  Page<PublishedOffer> page;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    Result<Statement> s = conn.Prepare(sql);
+    if (!s.ok()) return s.status();
+    int index = 0;
+    if (!query.store_id.empty()) s->BindStatic(++index, query.store_id);
+    if (!query.channel.empty()) s->BindStatic(++index, channel);
+    if (!query.campaign_id.empty()) s->BindStatic(++index, query.campaign_id);
+    if (!query.category.empty()) {
+      s->BindStatic(++index, query.category);
+      s->BindStatic(++index, subtree_begin);
+      s->BindStatic(++index, subtree_end);
+    }
+    if (query.at) {
+      s->Bind(++index, ToUnixSeconds(*query.at));
+      s->Bind(++index, ToUnixSeconds(*query.at));
+    }
+    if (after) {
+      s->BindStatic(++index, after->offer_id);
+      if (query.store_id.empty()) s->BindStatic(++index, after->store_id);
+    }
+    s->Bind(++index, static_cast<int64_t>(query.limit) + 1);
+    return CollectPage<PublishedOffer>(*s, query.limit, ReadOffer, store_internal::OfferKey, page);
+  }));
+  return page;
+}
+
+Result<std::vector<OfferChange>> SqliteCatalog::ListChanges(int64_t since, int limit,
+                                                            std::string_view channel) {
+  VITRINE_RETURN_IF_ERROR(store_internal::CheckLimit(limit));
+  const std::string needle = "," + std::string(channel) + ",";
+  std::string sql = "SELECT " + OfferColumns() + " FROM offers WHERE seq > ?";
+  if (!channel.empty()) sql += " AND instr(channels, ?) > 0";
+  sql += " ORDER BY seq LIMIT ?";
+  std::vector<OfferChange> changes;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    Result<Statement> s = conn.Prepare(sql);
+    if (!s.ok()) return s.status();
+    int index = 0;
+    s->Bind(++index, since);
+    if (!channel.empty()) s->BindStatic(++index, needle);
+    s->Bind(++index, static_cast<int64_t>(limit));
+    for (;;) {
+      Result<bool> row = s->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return Status::Ok();
+      OfferChange change;
+      change.seq = s->Int(0);
+      change.offer_id = s->Text(1);
+      change.store_id = s->Text(2);
+      change.deleted = s->Int(kOfferColumnCount - 1) != 0;
+      if (!change.deleted) {
+        Result<PublishedOffer> o = ReadOffer(*s);
+        if (!o.ok()) return o.status();
+        change.offer = std::move(o).value();
+      }
+      changes.push_back(std::move(change));
+    }
+  }));
+  return changes;
+}
+
+Result<int64_t> SqliteCatalog::LastSeq() {
+  int64_t seq = 0;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    Result<std::string> value =
+        conn.QueryText("SELECT value FROM counters WHERE name = 'offer_seq'");
+    if (!value.ok()) return value.status();
+    seq = std::stoll(*value);
+    return Status::Ok();
+  }));
+  return seq;
+}
+
+}  // namespace vitrine

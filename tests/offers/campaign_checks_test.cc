@@ -1,0 +1,618 @@
+#include "offers/campaign_checks.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "store/memory_catalog.h"
+
+namespace vitrine {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+Instant At(const char* text) {
+  auto t = ParseInstant(text);
+  EXPECT_TRUE(t.ok()) << text;
+  return *t;
+}
+
+LocalTime Local(std::chrono::year_month_day day) { return LocalTime{std::chrono::local_days{day}}; }
+
+const Instant kNow = At("2026-11-20T08:00:00Z");
+const Instant kLongAgo = At("2026-09-01T00:00:00Z");
+
+class CampaignChecksTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    AddStore("S1", "Z1");
+    AddStore("S2", "Z1");
+    AddStore("S3", "Z2");
+    AddProduct(Complete("CAFE"));
+    AddPrice("CAFE", PriceLevel::kNational, "", 349, kLongAgo);
+    AddStock("CAFE", "S1", 20);
+  }
+
+  void AddStore(const std::string& id, const std::string& zone,
+                const std::string& timezone = "Europe/Paris") {
+    Store s;
+    s.id = id;
+    s.name = "Magasin " + id;
+    s.banner = "Market";
+    s.city = "Lyon";
+    s.postal_code = "69001";
+    s.price_zone = zone;
+    s.timezone = timezone;
+    ASSERT_TRUE(db_.PutStores(std::vector<Store>{s}, kLongAgo).ok());
+  }
+
+  static Product Complete(const std::string& id, const std::string& category = "Épicerie > Café") {
+    Product p;
+    p.id = id;
+    p.title = "Café moulu " + id;
+    p.brand = "Maison";
+    p.category = category;
+    auto gtin = Gtin::Parse("3017620422003");
+    EXPECT_TRUE(gtin.ok());
+    p.gtin = *gtin;
+    auto quantity = Quantity::Parse("250 g");
+    EXPECT_TRUE(quantity.ok());
+    p.net_quantity = *quantity;
+    p.image_url = "https://img.example/" + id + ".jpg";
+    return p;
+  }
+
+  void AddProduct(const Product& p) {
+    ASSERT_TRUE(db_.PutProducts(std::vector<Product>{p}, kLongAgo).ok());
+  }
+
+  void AddPrice(const std::string& product, PriceLevel level, const std::string& level_id,
+                int64_t cents, Instant from) {
+    const Price price{product, level, level_id, Money::Euros(cents), from};
+    auto put = db_.PutPrices(std::vector<Price>{price});
+    ASSERT_TRUE(put.ok()) << put.status().ToString();
+  }
+
+  void AddStock(const std::string& product, const std::string& store, int64_t quantity) {
+    const StockLevel level{product, store, quantity, kLongAgo};
+    ASSERT_TRUE(db_.PutStock(std::vector<StockLevel>{level}).ok());
+  }
+
+  // 2 to 9 December 2026 in every store, or `scope`.
+  Campaign CreateCampaign(CampaignStatus status = CampaignStatus::kDraft,
+                          std::chrono::year_month_day start = 2026y / 12 / 2,
+                          std::chrono::year_month_day end = 2026y / 12 / 9, StoreScope scope = {}) {
+    Campaign c;
+    c.name = "Noël";
+    c.start_local = Local(start);
+    c.end_local = Local(end);
+    c.channels = {"google"};
+    c.scope = std::move(scope);
+    c.status = status;
+    auto created = db_.CreateCampaign(c, kLongAgo);
+    EXPECT_TRUE(created.ok()) << created.status().ToString();
+    return *created;
+  }
+
+  Promotion AddPromotion(const Campaign& campaign, Mechanic mechanic,
+                         std::vector<std::string> products = {"CAFE"}, int priority = 0) {
+    Promotion p;
+    p.campaign_id = campaign.id;
+    p.selector.product_ids = std::move(products);
+    p.mechanic = mechanic;
+    p.priority = priority;
+    return AddPromotion(p);
+  }
+
+  Promotion AddPromotion(const Promotion& p) {
+    auto created = db_.CreatePromotion(p);
+    EXPECT_TRUE(created.ok()) << created.status().ToString();
+    return *created;
+  }
+
+  CampaignChecks Check(const Campaign& campaign, Instant now = kNow,
+                       const ComplianceRules& rules = {}, const CheckLimits& limits = {}) {
+    auto checks = CheckCampaign(db_, db_, campaign, rules, now, limits);
+    EXPECT_TRUE(checks.ok()) << checks.status().ToString();
+    return checks.ok() ? *checks : CampaignChecks{};
+  }
+
+  static std::vector<Finding> WithCode(const CampaignChecks& checks, std::string_view code) {
+    std::vector<Finding> out;
+    for (const Finding& f : checks.findings) {
+      if (f.code == code) out.push_back(f);
+    }
+    return out;
+  }
+
+  static std::string Dump(const CampaignChecks& checks) { return checks.ToJson().dump(2); }
+
+  MemoryCatalog db_;
+};
+
+TEST_F(CampaignChecksTest, ACleanCampaignHasNoFinding) {
+  const Campaign c = CreateCampaign();
+  AddPromotion(c, PercentOff{30});
+  const CampaignChecks checks = Check(c);
+  EXPECT_THAT(checks.findings, IsEmpty()) << Dump(checks);
+  EXPECT_EQ(checks.blocking, 0);
+  EXPECT_EQ(checks.promotions, 1);
+  EXPECT_EQ(checks.products, 1);
+  EXPECT_EQ(checks.stores, 3);
+
+  const nlohmann::json json = checks.ToJson();
+  EXPECT_EQ(json["approvable"], true);
+  EXPECT_EQ(json["stores"], 3);
+  EXPECT_TRUE(json["findings"].is_array());
+}
+
+TEST_F(CampaignChecksTest, CampaignLevelFindingsBlock) {
+  Campaign c = CreateCampaign(CampaignStatus::kDraft, 2026y / 12 / 2, 2026y / 12 / 9,
+                              StoreScope{StoreScope::Kind::kZones, {"NOWHERE"}});
+  c.channels.clear();
+  const CampaignChecks checks = Check(c);
+  EXPECT_THAT(WithCode(checks, check_codes::kCampaignInvalid), SizeIs(1)) << Dump(checks);
+  EXPECT_THAT(WithCode(checks, check_codes::kCampaignInvalid)[0].message, HasSubstr("channels"));
+  EXPECT_THAT(WithCode(checks, check_codes::kNoStoresInScope), SizeIs(1));
+  EXPECT_THAT(WithCode(checks, check_codes::kNoPromotions), SizeIs(1));
+  EXPECT_EQ(checks.blocking, 3);
+  EXPECT_EQ(checks.stores, 0);
+  EXPECT_EQ(checks.ToJson()["approvable"], false);
+}
+
+TEST_F(CampaignChecksTest, AnEndedCampaignBlocks) {
+  const Campaign c = CreateCampaign();
+  AddPromotion(c, PercentOff{30});
+  // Sunday 9 December 00:00 in Paris is 8 December 23:00 UTC.
+  EXPECT_THAT(WithCode(Check(c, At("2026-12-08T22:59:59Z")), check_codes::kCampaignEnded),
+              IsEmpty());
+  const CampaignChecks ended = Check(c, At("2026-12-08T23:00:00Z"));
+  ASSERT_THAT(WithCode(ended, check_codes::kCampaignEnded), SizeIs(1)) << Dump(ended);
+  EXPECT_EQ(ended.blocking, 1);
+}
+
+TEST_F(CampaignChecksTest, AStoreWithAnUnknownTimeZoneBlocks) {
+  AddStore("S9", "Z1", "Mars/Olympus");
+  const Campaign c = CreateCampaign();
+  AddPromotion(c, PercentOff{30});
+  const CampaignChecks checks = Check(c);
+  const auto found = WithCode(checks, check_codes::kStoreUnknownTimeZone);
+  ASSERT_THAT(found, SizeIs(1)) << Dump(checks);
+  EXPECT_EQ(found[0].store_id, "S9");
+  EXPECT_EQ(checks.blocking, 1);
+}
+
+TEST_F(CampaignChecksTest, AnInvalidPromotionBlocksAndIsNotCheckedFurther) {
+  const Campaign c = CreateCampaign();
+  const Promotion p = AddPromotion(c, PercentOff{0}, {"CAFE", "UNKNOWN"});
+  const CampaignChecks checks = Check(c);
+  const auto found = WithCode(checks, check_codes::kPromotionInvalid);
+  ASSERT_THAT(found, SizeIs(1)) << Dump(checks);
+  EXPECT_THAT(found[0].message, HasSubstr(p.id + ": mechanic.percent"));
+  EXPECT_THAT(WithCode(checks, check_codes::kProductUnknown), IsEmpty());
+  EXPECT_EQ(checks.products, 0);
+}
+
+TEST_F(CampaignChecksTest, APromotionScopeOutsideTheCampaignsBlocks) {
+  const Campaign c = CreateCampaign(CampaignStatus::kDraft, 2026y / 12 / 2, 2026y / 12 / 9,
+                                    StoreScope{StoreScope::Kind::kZones, {"Z1"}});
+  Promotion p;
+  p.campaign_id = c.id;
+  p.selector.product_ids = {"CAFE"};
+  p.mechanic = PercentOff{30};
+  p.scope = StoreScope{StoreScope::Kind::kStores, {"S3"}};
+  AddPromotion(p);
+  const CampaignChecks checks = Check(c);
+  EXPECT_THAT(WithCode(checks, check_codes::kPromotionNoStores), SizeIs(1)) << Dump(checks);
+  EXPECT_EQ(checks.stores, 2);
+}
+
+TEST_F(CampaignChecksTest, ASelectorThatMatchesNothingBlocks) {
+  const Campaign c = CreateCampaign();
+  Promotion p;
+  p.campaign_id = c.id;
+  p.selector.kind = ProductSelector::Kind::kCategory;
+  p.selector.category = "Boissons";
+  p.mechanic = PercentOff{30};
+  AddPromotion(p);
+  const CampaignChecks checks = Check(c);
+  const auto found = WithCode(checks, check_codes::kSelectorMatchesNothing);
+  ASSERT_THAT(found, SizeIs(1)) << Dump(checks);
+  EXPECT_THAT(found[0].message, HasSubstr("selector matches no product"));
+  EXPECT_EQ(checks.blocking, 1);
+}
+
+TEST_F(CampaignChecksTest, CategoryAndBrandSelectorsPageThroughTheCatalog) {
+  for (int i = 0; i < 1500; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "T%04d", i);
+    Product p = Complete(id, "Épicerie > Thé");
+    p.brand = i % 2 == 0 ? "Lipton" : "Kusmi";
+    AddProduct(p);
+  }
+  AddPrice("T0000", PriceLevel::kNational, "", 500, kLongAgo);
+  const Campaign c = CreateCampaign();
+  Promotion by_category;
+  by_category.campaign_id = c.id;
+  by_category.selector.kind = ProductSelector::Kind::kCategory;
+  by_category.selector.category = "Épicerie > Thé";
+  by_category.mechanic = PercentOff{30};
+  AddPromotion(by_category);
+  const CampaignChecks checks = Check(c);
+  EXPECT_EQ(checks.products, 1500);
+  // Only T0000 has a price: every other tea has none in all three stores.
+  EXPECT_THAT(WithCode(checks, check_codes::kNoRegularPrice), SizeIs(1499));
+
+  const Campaign by_brand_campaign = CreateCampaign();
+  Promotion by_brand = by_category;
+  by_brand.campaign_id = by_brand_campaign.id;
+  by_brand.selector = {};
+  by_brand.selector.kind = ProductSelector::Kind::kBrand;
+  by_brand.selector.brand = " lipton ";
+  AddPromotion(by_brand);
+  EXPECT_EQ(Check(by_brand_campaign).products, 750);
+}
+
+TEST_F(CampaignChecksTest, UnknownProductsAreListedUpToTheLimit) {
+  std::vector<std::string> ids = {"CAFE"};
+  for (int i = 0; i < 60; ++i) ids.push_back("GHOST" + std::to_string(i));
+  const Campaign c = CreateCampaign();
+  AddPromotion(c, PercentOff{30}, ids);
+  const CampaignChecks checks = Check(c);
+  const auto unknown = WithCode(checks, check_codes::kProductUnknown);
+  ASSERT_THAT(unknown, SizeIs(50)) << Dump(checks);
+  EXPECT_EQ(unknown[0].severity, Severity::kBlocking);
+  EXPECT_FALSE(unknown[0].product_id.empty());
+  const auto more = WithCode(checks, check_codes::kMoreFindings);
+  ASSERT_THAT(more, SizeIs(1));
+  EXPECT_THAT(more[0].message, HasSubstr("10 more unknown products"));
+  EXPECT_EQ(more[0].severity, Severity::kBlocking);
+  EXPECT_EQ(checks.blocking, 51);
+  EXPECT_EQ(checks.products, 1);  // CAFE is still checked
+  EXPECT_THAT(WithCode(checks, check_codes::kSelectorMatchesNothing), IsEmpty());
+}
+
+TEST_F(CampaignChecksTest, OnlyUnknownProductsMatchNothing) {
+  const Campaign c = CreateCampaign();
+  AddPromotion(c, PercentOff{30}, {"GHOST"});
+  const CampaignChecks checks = Check(c);
+  EXPECT_THAT(WithCode(checks, check_codes::kProductUnknown), SizeIs(1)) << Dump(checks);
+  EXPECT_THAT(WithCode(checks, check_codes::kSelectorMatchesNothing), SizeIs(1));
+}
+
+TEST_F(CampaignChecksTest, MissingProductDataIsReportedOncePerProduct) {
+  Product bare = Complete("BARE");
+  bare.gtin.reset();
+  bare.image_url.clear();
+  bare.net_quantity.reset();
+  AddProduct(bare);
+  AddPrice("BARE", PriceLevel::kNational, "", 200, kLongAgo);
+  AddStock("BARE", "S1", 10);
+  const Campaign c = CreateCampaign();
+  AddPromotion(c, PercentOff{30}, {"BARE"});
+  AddPromotion(c, PercentOff{20}, {"BARE"});
+  const CampaignChecks checks = Check(c);
+  ASSERT_THAT(WithCode(checks, "missing_net_quantity"), SizeIs(1)) << Dump(checks);
+  EXPECT_EQ(WithCode(checks, "missing_net_quantity")[0].severity, Severity::kBlocking);
+  EXPECT_EQ(WithCode(checks, "missing_net_quantity")[0].product_id, "BARE");
+  ASSERT_THAT(WithCode(checks, "missing_gtin"), SizeIs(1));
+  EXPECT_EQ(WithCode(checks, "missing_gtin")[0].severity, Severity::kWarning);
+  ASSERT_THAT(WithCode(checks, "missing_image"), SizeIs(1));
+  EXPECT_EQ(WithCode(checks, "missing_image")[0].severity, Severity::kWarning);
+  EXPECT_EQ(checks.blocking, 1);
+}
+
+TEST_F(CampaignChecksTest, AProductOutOfStockInEveryStoreWarns) {
+  AddProduct(Complete("EMPTY"));
+  AddPrice("EMPTY", PriceLevel::kNational, "", 300, kLongAgo);
+  AddStock("EMPTY", "S2", 0);
+  // A later product in stock must not be read as EMPTY's (the stock read seeks by key).
+  AddProduct(Complete("EMPTYZ"));
+  AddStock("EMPTYZ", "S1", 50);
+  const Campaign c = CreateCampaign();
+  AddPromotion(c, PercentOff{30}, {"CAFE", "EMPTY"});
+  const CampaignChecks checks = Check(c);
+  const auto found = WithCode(checks, check_codes::kOutOfStockEverywhere);
+  ASSERT_THAT(found, SizeIs(1)) << Dump(checks);
+  EXPECT_EQ(found[0].product_id, "EMPTY");
+  EXPECT_EQ(found[0].severity, Severity::kWarning);
+  EXPECT_THAT(found[0].message, HasSubstr("1 out of stock, 2 with no stock level"));
+  EXPECT_EQ(checks.blocking, 0);
+  EXPECT_EQ(checks.warnings, 1);
+}
+
+TEST_F(CampaignChecksTest, StockOutsideThePromotionsScopeDoesNotCount) {
+  const Campaign c = CreateCampaign();
+  Promotion p;
+  p.campaign_id = c.id;
+  p.selector.product_ids = {"CAFE"};
+  p.mechanic = PercentOff{30};
+  p.scope = StoreScope{StoreScope::Kind::kZones, {"Z2"}};  // S3 only; CAFE is stocked in S1
+  AddPromotion(p);
+  const CampaignChecks checks = Check(c);
+  const auto found = WithCode(checks, check_codes::kOutOfStockEverywhere);
+  ASSERT_THAT(found, SizeIs(1)) << Dump(checks);
+  EXPECT_EQ(found[0].store_id, "S3");
+}
+
+TEST_F(CampaignChecksTest, StoresWithoutARegularPriceBlock) {
+  AddProduct(Complete("ZONED"));
+  AddPrice("ZONED", PriceLevel::kZone, "Z1", 300, kLongAgo);
+  AddStock("ZONED", "S1", 10);
+  const Campaign c = CreateCampaign();
+  AddPromotion(c, PercentOff{30}, {"ZONED"});
+  const CampaignChecks checks = Check(c);
+  const auto found = WithCode(checks, check_codes::kNoRegularPrice);
+  ASSERT_THAT(found, SizeIs(1)) << Dump(checks);
+  EXPECT_EQ(found[0].store_id, "S3");
+  EXPECT_EQ(found[0].product_id, "ZONED");
+  EXPECT_EQ(checks.blocking, 1);
+
+  // A price that only starts after the campaign's start does not count either.
+  AddPrice("ZONED", PriceLevel::kZone, "Z2", 300, At("2026-12-03T00:00:00Z"));
+  EXPECT_THAT(WithCode(Check(c), check_codes::kNoRegularPrice), SizeIs(1));
+}
+
+TEST_F(CampaignChecksTest, PricesAreCheckedPerStoreGroupAndFindingsCountStores) {
+  // A fixed price of 3,00 €: fine against 3,49 € (Z1 and Z2), refused in S2, whose own
+  // price is 2,50 €.
+  AddPrice("CAFE", PriceLevel::kStore, "S2", 250, kLongAgo);
+  AddStore("S4", "Z1");
+  const Campaign c = CreateCampaign();
+  AddPromotion(c, FixedPrice{Money::Euros(300)});
+  const CampaignChecks checks = Check(c);
+  const auto refused = WithCode(checks, check_codes::kPriceRefused);
+  ASSERT_THAT(refused, SizeIs(1)) << Dump(checks);
+  EXPECT_EQ(refused[0].store_id, "S2");
+  EXPECT_THAT(refused[0].message, HasSubstr("2,50"));
+  EXPECT_EQ(checks.blocking, 1);
+
+  // -40 % breaks the cap everywhere: one finding for the 4 stores.
+  const Campaign deep = CreateCampaign();
+  AddPromotion(deep, PercentOff{40});
+  const CampaignChecks capped = Check(deep);
+  const auto cap = WithCode(capped, "promotion_cap_exceeded");
+  ASSERT_THAT(cap, SizeIs(2)) << Dump(capped);  // 3,49 € in S1, S3, S4; 2,50 € in S2
+  EXPECT_THAT(cap[0].message, HasSubstr("(in 3 stores)"));
+  EXPECT_EQ(cap[0].store_id, std::nullopt);
+  EXPECT_EQ(cap[1].store_id, "S2");
+  EXPECT_EQ(cap[0].severity, Severity::kBlocking);
+}
+
+TEST_F(CampaignChecksTest, TheCapIsConfigurablePerCategory) {
+  const Campaign c = CreateCampaign();
+  AddPromotion(c, PercentOff{40});
+  EXPECT_THAT(WithCode(Check(c), "promotion_cap_exceeded"), SizeIs(1));
+  ComplianceRules rules;
+  rules.cap_by_category["Épicerie"] = 0.5;
+  const CampaignChecks checks = Check(c, kNow, rules);
+  EXPECT_THAT(WithCode(checks, "promotion_cap_exceeded"), IsEmpty()) << Dump(checks);
+  EXPECT_EQ(checks.blocking, 0);
+}
+
+TEST_F(CampaignChecksTest, AReductionTheReferencePriceDoesNotSupportBlocks) {
+  // 2,99 € until 20 November, then 3,49 €: "-30 %" on 3,49 € is only -18 % from 2,99 €.
+  AddProduct(Complete("RAISED"));
+  AddPrice("RAISED", PriceLevel::kNational, "", 299, kLongAgo);
+  AddPrice("RAISED", PriceLevel::kNational, "", 349, At("2026-11-20T00:00:00Z"));
+  AddStock("RAISED", "S1", 10);
+  const Campaign c = CreateCampaign();
+  AddPromotion(c, PercentOff{30}, {"RAISED"});
+  const CampaignChecks checks = Check(c);
+  const auto found = WithCode(checks, check_codes::kReductionNotSupported);
+  ASSERT_THAT(found, SizeIs(1)) << Dump(checks);
+  EXPECT_THAT(found[0].message, HasSubstr("at most -18%"));
+  EXPECT_THAT(found[0].message, HasSubstr("(in 3 stores)"));
+  EXPECT_EQ(checks.blocking, 1);
+
+  // A multibuy announces no price cut: nothing to support.
+  const Campaign multibuy = CreateCampaign();
+  AddPromotion(multibuy, Multibuy{4, 3}, {"RAISED"});
+  EXPECT_EQ(Check(multibuy).blocking, 0);
+}
+
+TEST_F(CampaignChecksTest, AShortHistoryWarnsAndNoHistoryBeforeTheStartBlocks) {
+  AddProduct(Complete("RECENT"));
+  AddPrice("RECENT", PriceLevel::kNational, "", 349, At("2026-11-20T00:00:00Z"));
+  AddStock("RECENT", "S1", 10);
+  AddProduct(Complete("BRANDNEW"));
+  // Exactly the campaign's start in Paris: a regular price, but none in the 30 days before.
+  AddPrice("BRANDNEW", PriceLevel::kNational, "", 349, At("2026-12-01T23:00:00Z"));
+  AddStock("BRANDNEW", "S1", 10);
+  const Campaign c = CreateCampaign();
+  AddPromotion(c, PercentOff{30}, {"RECENT", "BRANDNEW"});
+  const CampaignChecks checks = Check(c);
+  const auto short_history = WithCode(checks, check_codes::kReferenceShortHistory);
+  ASSERT_THAT(short_history, SizeIs(1)) << Dump(checks);
+  EXPECT_EQ(short_history[0].product_id, "RECENT");
+  EXPECT_EQ(short_history[0].severity, Severity::kWarning);
+  const auto none = WithCode(checks, check_codes::kNoReferencePrice);
+  ASSERT_THAT(none, SizeIs(1));
+  EXPECT_EQ(none[0].product_id, "BRANDNEW");
+  EXPECT_EQ(checks.blocking, 1);
+}
+
+TEST_F(CampaignChecksTest, PerishablesAreExemptFromTheReferencePrice) {
+  Product salad = Complete("SALADE", "Frais > Salades");
+  salad.perishable = true;
+  AddProduct(salad);
+  AddPrice("SALADE", PriceLevel::kNational, "", 199, At("2026-12-01T23:00:00Z"));
+  AddStock("SALADE", "S1", 10);
+  const Campaign c = CreateCampaign();
+  AddPromotion(c, PercentOff{30}, {"SALADE"});
+  const CampaignChecks checks = Check(c);
+  const auto exempt = WithCode(checks, check_codes::kReferenceExempt);
+  ASSERT_THAT(exempt, SizeIs(1)) << Dump(checks);
+  EXPECT_EQ(exempt[0].severity, Severity::kInfo);
+  EXPECT_EQ(checks.blocking, 0);
+  EXPECT_EQ(checks.infos, 1);
+}
+
+TEST_F(CampaignChecksTest, OverlapsWithinTheCampaignNameTheWinner) {
+  const Campaign c = CreateCampaign();
+  const Promotion low = AddPromotion(c, PercentOff{30}, {"CAFE"}, 0);
+  const Promotion high = AddPromotion(c, PercentOff{20}, {"CAFE"}, 5);
+  const CampaignChecks checks = Check(c);
+  const auto found = WithCode(checks, check_codes::kOverlap);
+  ASSERT_THAT(found, SizeIs(1)) << Dump(checks);
+  EXPECT_EQ(found[0].severity, Severity::kWarning);
+  EXPECT_EQ(found[0].product_id, "CAFE");
+  EXPECT_THAT(found[0].message, HasSubstr(high.id + " wins"));
+  EXPECT_THAT(found[0].message, HasSubstr(low.id + " loses: priority 0 is below"));
+  EXPECT_THAT(found[0].message, HasSubstr("in 3 stores"));
+  EXPECT_EQ(checks.blocking, 0);
+}
+
+TEST_F(CampaignChecksTest, OverlapsWithOtherSubmittedOrApprovedCampaignsOnly) {
+  const Campaign c = CreateCampaign();
+  const Promotion mine = AddPromotion(c, PercentOff{30});
+
+  const Campaign submitted =
+      CreateCampaign(CampaignStatus::kSubmitted, 2026y / 12 / 8, 2026y / 12 / 15);
+  const Promotion theirs = AddPromotion(submitted, PercentOff{20}, {"CAFE"}, 1);
+  // Ignored: a draft, dates that only touch ours, another product, stores we do not cover.
+  AddPromotion(CreateCampaign(CampaignStatus::kDraft), PercentOff{10});
+  AddPromotion(CreateCampaign(CampaignStatus::kApproved, 2026y / 12 / 9, 2026y / 12 / 16),
+               PercentOff{10});
+  AddProduct(Complete("OTHER"));
+  AddPromotion(CreateCampaign(CampaignStatus::kApproved), PercentOff{10}, {"OTHER"});
+  AddStore("S5", "Z3");
+  AddPromotion(CreateCampaign(CampaignStatus::kApproved, 2026y / 12 / 2, 2026y / 12 / 9,
+                              StoreScope{StoreScope::Kind::kStores, {"S5"}}),
+               PercentOff{10});
+  const Campaign narrowed = CreateCampaign(CampaignStatus::kDraft, 2026y / 12 / 2, 2026y / 12 / 9,
+                                           StoreScope{StoreScope::Kind::kZones, {"Z1", "Z2"}});
+  const Promotion narrowed_mine = AddPromotion(narrowed, PercentOff{30});
+
+  const CampaignChecks checks = Check(c);
+  const auto found = WithCode(checks, check_codes::kOverlap);
+  ASSERT_THAT(found, SizeIs(2)) << Dump(checks);
+  EXPECT_THAT(found[0].message, HasSubstr(mine.id + " and " + theirs.id + " (campaign " +
+                                          submitted.id + " \"Noël\", submitted)"));
+  EXPECT_THAT(found[0].message, HasSubstr("from 2026-12-08 00:00"));
+  EXPECT_THAT(found[0].message, HasSubstr(theirs.id + " wins"));
+  EXPECT_THAT(found[1].message, HasSubstr("in 1 store from"));  // the S5-only campaign
+  EXPECT_EQ(found[1].store_id, "S5");
+
+  // The S5-only campaign shares no store with one limited to zones Z1 and Z2.
+  const CampaignChecks narrow = Check(narrowed);
+  ASSERT_THAT(WithCode(narrow, check_codes::kOverlap), SizeIs(1)) << Dump(narrow);
+  EXPECT_THAT(WithCode(narrow, check_codes::kOverlap)[0].message,
+              HasSubstr(narrowed_mine.id + " and " + theirs.id));
+}
+
+TEST_F(CampaignChecksTest, AStackedLoyaltyCreditCountsTowardsTheCap) {
+  const Campaign c = CreateCampaign();
+  const Promotion immediate = AddPromotion(c, PercentOff{25});
+  const Campaign loyalty_campaign = CreateCampaign(CampaignStatus::kApproved);
+  const Promotion loyalty = AddPromotion(loyalty_campaign, LoyaltyCredit{20});
+  const CampaignChecks checks = Check(c);
+  const auto overlap = WithCode(checks, check_codes::kOverlap);
+  ASSERT_THAT(overlap, SizeIs(1)) << Dump(checks);
+  EXPECT_THAT(overlap[0].message,
+              HasSubstr(loyalty.id + "'s loyalty credit stacks on " + immediate.id));
+  // 25 % off, then 20 % of the rest on the card: 40 % in all.
+  const auto cap = WithCode(checks, "promotion_cap_exceeded");
+  ASSERT_THAT(cap, SizeIs(1));
+  EXPECT_EQ(cap[0].severity, Severity::kBlocking);
+  EXPECT_THAT(cap[0].message, HasSubstr("stacked"));
+  EXPECT_EQ(checks.blocking, 1);
+}
+
+TEST_F(CampaignChecksTest, OverlapFindingsAreCapped) {
+  const Campaign c = CreateCampaign();
+  AddPromotion(c, PercentOff{30});
+  AddPromotion(c, PercentOff{20});
+  AddPromotion(c, PercentOff{10});  // three pairs
+  CheckLimits limits;
+  limits.overlaps = 1;
+  const CampaignChecks checks = Check(c, kNow, {}, limits);
+  EXPECT_THAT(WithCode(checks, check_codes::kOverlap), SizeIs(1)) << Dump(checks);
+  const auto more = WithCode(checks, check_codes::kMoreFindings);
+  ASSERT_THAT(more, SizeIs(1));
+  EXPECT_THAT(more[0].message, HasSubstr("2 more overlap findings"));
+  EXPECT_EQ(checks.findings.back().code, check_codes::kMoreFindings);
+  EXPECT_EQ(Check(c).warnings, 3);
+}
+
+TEST_F(CampaignChecksTest, ToJsonCarriesEveryFinding) {
+  const Campaign c = CreateCampaign();
+  AddPromotion(c, PercentOff{40});
+  const nlohmann::json json = Check(c).ToJson();
+  EXPECT_EQ(json["approvable"], false);
+  EXPECT_EQ(json["blocking"], 1);
+  EXPECT_EQ(json["warnings"], 0);
+  EXPECT_EQ(json["infos"], 0);
+  EXPECT_EQ(json["promotions"], 1);
+  EXPECT_EQ(json["products"], 1);
+  ASSERT_EQ(json["findings"].size(), 1u);
+  const nlohmann::json& f = json["findings"][0];
+  EXPECT_EQ(f["severity"], "blocking");
+  EXPECT_EQ(f["code"], "promotion_cap_exceeded");
+  EXPECT_EQ(f["product_id"], "CAFE");
+  EXPECT_TRUE(f["store_id"].is_null());
+  EXPECT_THAT(f["message"].get<std::string>(), HasSubstr("(in 3 stores)"));
+}
+
+// A national campaign: 2,000 products by category over 1,000 stores in 10 price zones.
+// Prices are computed once per zone, so every finding counts its stores.
+TEST_F(CampaignChecksTest, ANationalCampaignIsCheckedPerZone) {
+  std::vector<Store> stores;
+  for (int i = 0; i < 1000; ++i) {
+    Store s;
+    s.id = "M" + std::to_string(1000 + i);
+    s.name = "Magasin " + s.id;
+    s.price_zone = "N" + std::to_string(i % 10);
+    stores.push_back(s);
+  }
+  ASSERT_TRUE(db_.PutStores(stores, kLongAgo).ok());
+  std::vector<Product> products;
+  std::vector<Price> prices;
+  std::vector<StockLevel> stock;
+  for (int i = 0; i < 2000; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "B%05d", i);
+    products.push_back(Complete(id, "Boissons > Eaux"));
+    for (int z = 0; z < 10; ++z) {
+      prices.push_back(
+          {id, PriceLevel::kZone, "N" + std::to_string(z), Money::Euros(100 + z), kLongAgo});
+    }
+    stock.push_back({id, "M1000", 12, kLongAgo});
+  }
+  ASSERT_TRUE(db_.PutProducts(products, kLongAgo).ok());
+  ASSERT_TRUE(db_.PutPrices(prices).ok());
+  ASSERT_TRUE(db_.PutStock(stock).ok());
+  // One store sells B00007 at its own price, which -50 % takes over the cap there alone...
+  AddPrice("B00007", PriceLevel::kStore, "M1003", 90, kLongAgo);
+
+  const Campaign c =
+      CreateCampaign(CampaignStatus::kDraft, 2026y / 12 / 2, 2026y / 12 / 9,
+                     StoreScope{StoreScope::Kind::kZones,
+                                {"N0", "N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8", "N9"}});
+  Promotion p;
+  p.campaign_id = c.id;
+  p.selector.kind = ProductSelector::Kind::kCategory;
+  p.selector.category = "Boissons";
+  p.mechanic = AmountOff{Money::Euros(34)};  // 34 % of 1,00 € exactly; more on cheaper prices
+  AddPromotion(p);
+  const CampaignChecks checks = Check(c);
+  EXPECT_EQ(checks.products, 2000);
+  EXPECT_EQ(checks.stores, 1000);
+  // ...and 0,34 € off 0,90 € is over the cap in that one store only; zone N0 (1,00 €) is
+  // exactly at it.
+  const auto cap = WithCode(checks, "promotion_cap_exceeded");
+  ASSERT_THAT(cap, SizeIs(1)) << cap.size();
+  EXPECT_EQ(cap[0].product_id, "B00007");
+  EXPECT_EQ(cap[0].store_id, "M1003");
+  EXPECT_EQ(checks.blocking, 1);
+  EXPECT_EQ(checks.warnings, 0);
+}
+
+}  // namespace
+}  // namespace vitrine

@@ -1,0 +1,697 @@
+// One suite for every CampaignRepository and OfferRepository backend: each documented rule of
+// offers/repository.h is checked against the in-memory and the SQLite implementations.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "offers/repository.h"
+#include "store/memory_catalog.h"
+#include "store/sqlite_catalog.h"
+#include "temp_dir.h"
+
+namespace vitrine {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+Instant T(int64_t seconds) { return FromUnixSeconds(1'800'000'000 + seconds); }
+
+LocalTime Local(int64_t seconds) {
+  return LocalTime(std::chrono::seconds(1'800'000'000 + seconds));
+}
+
+Campaign MakeCampaign(std::string name) {
+  Campaign c;
+  c.name = std::move(name);
+  c.description = "Des prix bas toute la semaine";
+  c.start_local = Local(0);
+  c.end_local = Local(7 * 86400);
+  c.channels = {"google", "meta"};
+  c.scope = {StoreScope::Kind::kZones, {"Z-NORD", "Z-SUD"}};
+  c.theme = {"kit-noel", {{"square", "tpl-square"}, {"story", "tpl-story"}}};
+  c.status = CampaignStatus::kSubmitted;
+  return c;
+}
+
+Promotion MakePromotion(std::string campaign_id, Mechanic mechanic = PercentOff{30}) {
+  Promotion p;
+  p.campaign_id = std::move(campaign_id);
+  p.selector.kind = ProductSelector::Kind::kProducts;
+  p.selector.product_ids = {"P1", "P2"};
+  p.mechanic = mechanic;
+  p.priority = 3;
+  return p;
+}
+
+// The offer of promotion `promotion` for `product` in `store`, on `channels`.
+PublishedOffer MakeOffer(std::string promotion, std::string product, std::string store,
+                         std::vector<std::string> channels = {"google", "meta"},
+                         std::string category = "Épicerie > Chocolat", int64_t shelf = 199) {
+  PublishedOffer o;
+  o.offer_id = promotion + "~" + product;
+  o.store_id = std::move(store);
+  o.campaign_id = "C00000001";
+  o.promotion_id = std::move(promotion);
+  o.product_id = std::move(product);
+  o.category = std::move(category);
+  o.channels = std::move(channels);
+  o.validity = {T(0), T(7 * 86400)};
+  o.timezone = "Europe/Paris";
+  o.regular_price = Money::Euros(299);
+  o.shelf_price = Money::Euros(shelf);
+  o.effective_unit_price = Money::Euros(shelf);
+  o.unit_price = Money::Euros(shelf * 4);
+  o.unit_pricing_base = "1 kg";
+  o.reference_price = Money::Euros(299);
+  o.discount_percent = 33;
+  o.mechanic = "percent_off";
+  o.mechanic_parameters = {{"percent", 33}};
+  o.badge = "-33%";
+  o.headline = "Chocolat noir à 1,99 €";
+  o.legal = "Offre valable du 15 au 21 janvier.";
+  o.stock_quantity = 12;
+  o.availability = Availability::kInStock;
+  return o;
+}
+
+struct Backend {
+  std::string name;
+  std::function<std::unique_ptr<CatalogRepository>(const std::string& dir)> make;
+};
+
+void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
+
+class OffersConformanceTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    repo_ = GetParam().make(dir_.path());
+    ASSERT_NE(repo_, nullptr);
+    campaigns_ = dynamic_cast<CampaignRepository*>(repo_.get());
+    ASSERT_NE(campaigns_, nullptr);
+    offers_ = dynamic_cast<OfferRepository*>(repo_.get());
+    ASSERT_NE(offers_, nullptr);
+  }
+
+  Campaign Create(Campaign c, Instant now = T(0)) {
+    auto r = campaigns_->CreateCampaign(std::move(c), now);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : Campaign{};
+  }
+  Promotion Create(Promotion p) {
+    auto r = campaigns_->CreatePromotion(std::move(p));
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : Promotion{};
+  }
+  OfferWriteCounts Replace(OfferRepository::Scope scope, std::vector<PublishedOffer> offers) {
+    auto r = offers_->ReplaceOffers(scope, offers);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : OfferWriteCounts{-1, -1, -1, -1};
+  }
+  std::optional<PublishedOffer> Get(const std::string& offer_id, const std::string& store) {
+    auto r = offers_->GetOffer(offer_id, store);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : std::nullopt;
+  }
+  // Every page of `query`, as "offer_id|store_id".
+  std::vector<std::string> ListAll(OfferQuery query) {
+    std::vector<std::string> keys;
+    for (int pages = 0; pages < 100; ++pages) {
+      auto page = offers_->ListOffers(query);
+      EXPECT_TRUE(page.ok()) << page.status().ToString();
+      if (!page.ok()) break;
+      for (const PublishedOffer& o : page->items) keys.push_back(o.offer_id + "|" + o.store_id);
+      if (page->next_after.empty()) break;
+      query.after = page->next_after;
+    }
+    return keys;
+  }
+  std::vector<OfferChange> Changes(int64_t since, int limit = 1000, std::string channel = "") {
+    auto r = offers_->ListChanges(since, limit, channel);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : std::vector<OfferChange>{};
+  }
+  int64_t LastSeq() {
+    auto r = offers_->LastSeq();
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : -1;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<CatalogRepository> repo_;
+  CampaignRepository* campaigns_ = nullptr;
+  OfferRepository* offers_ = nullptr;
+};
+
+void ExpectSameCampaign(const Campaign& a, const Campaign& b) {
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.name, b.name);
+  EXPECT_EQ(a.description, b.description);
+  EXPECT_EQ(a.start_local, b.start_local);
+  EXPECT_EQ(a.end_local, b.end_local);
+  EXPECT_EQ(a.channels, b.channels);
+  EXPECT_EQ(a.scope, b.scope);
+  EXPECT_EQ(a.theme, b.theme);
+  EXPECT_EQ(a.status, b.status);
+  EXPECT_EQ(a.version, b.version);
+  EXPECT_EQ(a.created_at, b.created_at);
+  EXPECT_EQ(a.updated_at, b.updated_at);
+}
+
+void ExpectSamePromotion(const Promotion& a, const Promotion& b) {
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.campaign_id, b.campaign_id);
+  EXPECT_EQ(a.selector, b.selector);
+  EXPECT_EQ(a.mechanic, b.mechanic);
+  EXPECT_EQ(a.priority, b.priority);
+  EXPECT_EQ(a.exclusive, b.exclusive);
+  EXPECT_EQ(a.scope, b.scope);
+  EXPECT_EQ(a.badge_override, b.badge_override);
+  EXPECT_EQ(a.legal_override, b.legal_override);
+  EXPECT_EQ(a.per_customer_limit, b.per_customer_limit);
+  EXPECT_EQ(a.version, b.version);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Campaigns
+
+TEST_P(OffersConformanceTest, CreateCampaignAssignsIncreasingIdsAndVersionOne) {
+  Campaign draft = MakeCampaign("Noël");
+  draft.id = "ignored";
+  draft.version = 7;
+  const Campaign first = Create(draft, T(10));
+  const Campaign second = Create(MakeCampaign("Rentrée"), T(20));
+  EXPECT_EQ(first.id, "C00000001");
+  EXPECT_EQ(second.id, "C00000002");
+  EXPECT_EQ(first.version, 1);
+  EXPECT_EQ(first.created_at, T(10));
+  EXPECT_EQ(first.updated_at, T(10));
+  auto got = campaigns_->GetCampaign("C00000001");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  ExpectSameCampaign(**got, first);
+  EXPECT_FALSE(campaigns_->GetCampaign("C00000009")->has_value());
+}
+
+TEST_P(OffersConformanceTest, CampaignRoundTripsScopeChannelsThemeAndStatus) {
+  Campaign c = MakeCampaign("Tout");
+  c.scope = {StoreScope::Kind::kBanners, {"Hyper", "Proxi"}};
+  c.channels = {"csv", "google", "leaflet", "meta", "webhooks"};
+  c.theme = {"kit-été", {{"landscape", "tpl-l"}}};
+  c.status = CampaignStatus::kArchived;
+  const Campaign created = Create(c);
+  auto got = campaigns_->GetCampaign(created.id);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  ExpectSameCampaign(**got, created);
+  EXPECT_EQ((*got)->scope.kind, StoreScope::Kind::kBanners);
+  EXPECT_EQ((*got)->theme.brand_kit, "kit-été");
+
+  c.scope = StoreScope{};  // kAll, no ids
+  c.theme = Theme{};
+  const Campaign empty = Create(c);
+  got = campaigns_->GetCampaign(empty.id);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  ExpectSameCampaign(**got, empty);
+}
+
+TEST_P(OffersConformanceTest, UpdateCampaignBumpsVersionAndRefusesStaleOnes) {
+  const Campaign created = Create(MakeCampaign("Noël"), T(0));
+  Campaign edit = created;
+  edit.name = "Noël gourmand";
+  auto updated = campaigns_->UpdateCampaign(edit, 1, T(50));
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  EXPECT_EQ(updated->version, 2);
+  EXPECT_EQ(updated->created_at, T(0));
+  EXPECT_EQ(updated->updated_at, T(50));
+
+  edit.name = "Écrasé";
+  auto stale = campaigns_->UpdateCampaign(edit, 1, T(60));
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(stale.status().message(),
+              HasSubstr("version 1 is stale; the campaign is at version 2"));
+  auto got = campaigns_->GetCampaign(created.id);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->name, "Noël gourmand");
+  EXPECT_EQ((*got)->version, 2);
+  EXPECT_EQ((*got)->updated_at, T(50));
+
+  Campaign missing = MakeCampaign("Absente");
+  missing.id = "C00000042";
+  auto absent = campaigns_->UpdateCampaign(missing, 1, T(70));
+  ASSERT_FALSE(absent.ok());
+  EXPECT_EQ(absent.status().code(), StatusCode::kNotFound);
+}
+
+TEST_P(OffersConformanceTest, ListCampaignsPagesAndFiltersOnStatus) {
+  for (int i = 0; i < 5; ++i) {
+    Campaign c = MakeCampaign("C" + std::to_string(i));
+    c.status = i % 2 == 0 ? CampaignStatus::kDraft : CampaignStatus::kApproved;
+    Create(c);
+  }
+  CampaignQuery query;
+  query.limit = 2;
+  std::vector<std::string> ids;
+  for (;;) {
+    auto page = campaigns_->ListCampaigns(query);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    EXPECT_LE(page->items.size(), 2u);
+    for (const Campaign& c : page->items) ids.push_back(c.id);
+    if (page->next_after.empty()) break;
+    query.after = page->next_after;
+  }
+  EXPECT_THAT(ids, ElementsAre("C00000001", "C00000002", "C00000003", "C00000004", "C00000005"));
+
+  CampaignQuery approved;
+  approved.status = CampaignStatus::kApproved;
+  auto page = campaigns_->ListCampaigns(approved);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->items.size(), 2u);
+  EXPECT_EQ(page->items[0].id, "C00000002");
+  EXPECT_EQ(page->items[1].id, "C00000004");
+
+  CampaignQuery live;
+  live.status = CampaignStatus::kLive;
+  EXPECT_EQ(campaigns_->ListCampaigns(live).status().code(), StatusCode::kInvalidArgument);
+  CampaignQuery bad;
+  bad.limit = 0;
+  EXPECT_EQ(campaigns_->ListCampaigns(bad).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_P(OffersConformanceTest, DeleteCampaignCascadesToItsPromotionsAndNeverReusesIds) {
+  const Campaign a = Create(MakeCampaign("A"));
+  const Campaign b = Create(MakeCampaign("B"));
+  const Promotion pa = Create(MakePromotion(a.id));
+  const Promotion pb = Create(MakePromotion(b.id));
+  auto deleted = campaigns_->DeleteCampaign(b.id);
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_TRUE(*deleted);
+  EXPECT_FALSE(campaigns_->GetCampaign(b.id)->has_value());
+  EXPECT_FALSE(campaigns_->GetPromotion(pb.id)->has_value());
+  EXPECT_TRUE(campaigns_->GetPromotion(pa.id)->has_value());
+  EXPECT_FALSE(*campaigns_->DeleteCampaign(b.id));
+  // The newest campaign was deleted; its number is not handed out again.
+  EXPECT_EQ(Create(MakeCampaign("C")).id, "C00000003");
+  EXPECT_EQ(Create(MakePromotion(a.id)).id, "PR00000003");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Promotions
+
+TEST_P(OffersConformanceTest, PromotionRoundTripsEveryMechanicSelectorAndScope) {
+  const Campaign c = Create(MakeCampaign("Tout"));
+  const std::vector<Mechanic> mechanics = {
+      PercentOff{30},
+      AmountOff{Money::Euros(100)},
+      FixedPrice{Money::Euros(99)},
+      NthItemPercentOff{2, 50},
+      Multibuy{3, 2},
+      BundlePrice{3, Money::Euros(500)},
+      LoyaltyCredit{25},
+  };
+  int i = 0;
+  for (const Mechanic& m : mechanics) {
+    Promotion p = MakePromotion(c.id, m);
+    switch (i % 3) {
+      case 0:
+        p.selector = {ProductSelector::Kind::kProducts, {"P1", "P9"}, "", ""};
+        break;
+      case 1:
+        p.selector = {ProductSelector::Kind::kCategory, {}, "Épicerie > Chocolat", ""};
+        p.scope = StoreScope{StoreScope::Kind::kStores, {"S1", "S2"}};
+        break;
+      default:
+        p.selector = {ProductSelector::Kind::kBrand, {}, "", "Côte d'Or"};
+        p.badge_override = "Prix choc";
+        p.legal_override = "Dans la limite des stocks.";
+        p.per_customer_limit = 4;
+        p.exclusive = true;
+        break;
+    }
+    p.priority = i;
+    const Promotion created = Create(p);
+    EXPECT_EQ(created.version, 1);
+    auto got = campaigns_->GetPromotion(created.id);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    ASSERT_TRUE(got->has_value()) << MechanicKindName(KindOf(m));
+    SCOPED_TRACE(std::string(MechanicKindName(KindOf(m))));
+    ExpectSamePromotion(**got, created);
+    ++i;
+  }
+  auto all = campaigns_->ListPromotions(c.id);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), mechanics.size());
+  for (size_t k = 0; k < mechanics.size(); ++k) {
+    EXPECT_EQ((*all)[k].id, "PR0000000" + std::to_string(k + 1));
+    EXPECT_EQ((*all)[k].mechanic, mechanics[k]);
+  }
+}
+
+TEST_P(OffersConformanceTest, PromotionsNeedTheirCampaignAndVersionTheirUpdates) {
+  auto orphan = campaigns_->CreatePromotion(MakePromotion("C00000077"));
+  ASSERT_FALSE(orphan.ok());
+  EXPECT_EQ(orphan.status().code(), StatusCode::kNotFound);
+
+  const Campaign a = Create(MakeCampaign("A"));
+  const Campaign b = Create(MakeCampaign("B"));
+  const Promotion p1 = Create(MakePromotion(a.id));
+  const Promotion p2 = Create(MakePromotion(b.id));
+  const Promotion p3 = Create(MakePromotion(a.id));
+  auto of_a = campaigns_->ListPromotions(a.id);
+  ASSERT_TRUE(of_a.ok());
+  ASSERT_EQ(of_a->size(), 2u);
+  EXPECT_EQ((*of_a)[0].id, p1.id);
+  EXPECT_EQ((*of_a)[1].id, p3.id);
+
+  Promotion edit = p1;
+  edit.mechanic = Multibuy{3, 2};
+  auto updated = campaigns_->UpdatePromotion(edit, 1);
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  EXPECT_EQ(updated->version, 2);
+  edit.mechanic = PercentOff{10};
+  auto stale = campaigns_->UpdatePromotion(edit, 1);
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(stale.status().message(),
+              HasSubstr("version 1 is stale; the promotion is at version 2"));
+  EXPECT_EQ((*campaigns_->GetPromotion(p1.id))->mechanic, Mechanic(Multibuy{3, 2}));
+
+  Promotion missing = p2;
+  missing.id = "PR00000099";
+  EXPECT_EQ(campaigns_->UpdatePromotion(missing, 1).status().code(), StatusCode::kNotFound);
+
+  EXPECT_TRUE(*campaigns_->DeletePromotion(p2.id));
+  EXPECT_FALSE(*campaigns_->DeletePromotion(p2.id));
+  EXPECT_THAT(*campaigns_->ListPromotions(b.id), IsEmpty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Offers: ReplaceOffers and the change feed
+
+TEST_P(OffersConformanceTest, ReplaceOffersCountsAndSequencesEveryKindOfWrite) {
+  const OfferRepository::Scope scope{{"PR1"}, {}, {}};
+  std::vector<PublishedOffer> offers = {MakeOffer("PR1", "P1", "S1"), MakeOffer("PR1", "P1", "S2"),
+                                        MakeOffer("PR1", "P2", "S1")};
+  OfferWriteCounts c = Replace(scope, offers);
+  EXPECT_EQ(c.inserted, 3);
+  EXPECT_EQ(c.updated + c.unchanged + c.deleted, 0);
+  EXPECT_EQ(LastSeq(), 3);
+  auto first = Get("PR1~P1", "S2");
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->version, 1);
+  EXPECT_EQ(first->content_hash, ContentHash(offers[1]));
+  EXPECT_EQ(ToJson(*first), [&] {
+    PublishedOffer expected = offers[1];
+    expected.content_hash = first->content_hash;
+    expected.version = 1;
+    expected.seq = first->seq;
+    return ToJson(expected);
+  }());
+
+  // Same content: nothing written, seqs kept.
+  c = Replace(scope, offers);
+  EXPECT_EQ(c.unchanged, 3);
+  EXPECT_EQ(c.inserted + c.updated + c.deleted, 0);
+  EXPECT_EQ(LastSeq(), 3);
+  EXPECT_EQ(Get("PR1~P1", "S2")->seq, first->seq);
+
+  // One price changes; one offer is no longer assembled.
+  offers[1].shelf_price = Money::Euros(149);
+  offers.erase(offers.begin() + 2);
+  c = Replace(scope, offers);
+  EXPECT_EQ(c.updated, 1);
+  EXPECT_EQ(c.unchanged, 1);
+  EXPECT_EQ(c.deleted, 1);
+  EXPECT_EQ(c.inserted, 0);
+  auto changed = Get("PR1~P1", "S2");
+  ASSERT_TRUE(changed.has_value());
+  EXPECT_GT(changed->seq, 3);
+  EXPECT_EQ(changed->version, 2);
+  EXPECT_EQ(changed->shelf_price, Money::Euros(149));
+  EXPECT_FALSE(Get("PR1~P2", "S1").has_value());
+  EXPECT_EQ(LastSeq(), 5);
+
+  std::vector<OfferChange> feed = Changes(3);
+  ASSERT_EQ(feed.size(), 2u);
+  EXPECT_EQ(feed[0].seq, 4);
+  EXPECT_EQ(feed[0].offer_id, "PR1~P1");
+  EXPECT_FALSE(feed[0].deleted);
+  ASSERT_TRUE(feed[0].offer.has_value());
+  EXPECT_EQ(feed[0].offer->shelf_price, Money::Euros(149));
+  EXPECT_EQ(feed[1].seq, 5);
+  EXPECT_EQ(feed[1].offer_id, "PR1~P2");
+  EXPECT_EQ(feed[1].store_id, "S1");
+  EXPECT_TRUE(feed[1].deleted);
+  EXPECT_FALSE(feed[1].offer.has_value());
+
+  // The tombstoned offer comes back, with its version continued and a new seq.
+  offers.push_back(MakeOffer("PR1", "P2", "S1"));
+  c = Replace(scope, offers);
+  EXPECT_EQ(c.inserted, 1);
+  EXPECT_EQ(c.unchanged, 2);
+  auto back = Get("PR1~P2", "S1");
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->seq, 6);
+  EXPECT_EQ(back->version, 2);
+  // A tombstone is not tombstoned again.
+  c = Replace(scope, {});
+  EXPECT_EQ(c.deleted, 3);
+  c = Replace(scope, {});
+  EXPECT_EQ(c.deleted, 0);
+  EXPECT_EQ(LastSeq(), 9);
+}
+
+TEST_P(OffersConformanceTest, ReplaceOffersRejectsDuplicatesAndWritesNothing) {
+  const std::vector<PublishedOffer> offers = {MakeOffer("PR1", "P1", "S1"),
+                                              MakeOffer("PR1", "P1", "S1")};
+  auto r = offers_->ReplaceOffers({{"PR1"}, {}, {}}, offers);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(LastSeq(), 0);
+  EXPECT_FALSE(Get("PR1~P1", "S1").has_value());
+
+  PublishedOffer dollars = MakeOffer("PR1", "P2", "S1");
+  dollars.shelf_price = Money(199, *Currency::Parse("USD"));
+  r = offers_->ReplaceOffers({{"PR1"}, {}, {}}, std::vector<PublishedOffer>{dollars});
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(offers_->ReplaceOffers({}, {}).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_P(OffersConformanceTest, ReplaceOffersTouchesOnlyItsScope) {
+  Replace({{"PR1"}, {}, {}}, {MakeOffer("PR1", "P1", "S1"), MakeOffer("PR1", "P1", "S2"),
+                              MakeOffer("PR1", "P2", "S1"), MakeOffer("PR1", "P2", "S2")});
+  Replace({{"PR2"}, {}, {}}, {MakeOffer("PR2", "P1", "S1")});
+
+  // Promotion-only: PR2 re-assembled to nothing leaves PR1 alone.
+  OfferWriteCounts c = Replace({{"PR2"}, {}, {}}, {});
+  EXPECT_EQ(c.deleted, 1);
+  EXPECT_FALSE(Get("PR2~P1", "S1").has_value());
+  EXPECT_TRUE(Get("PR1~P1", "S1").has_value());
+
+  // Product-limited: only P1's offers of PR1 were recomputed; P2's stay live.
+  c = Replace({{"PR1"}, {"P1"}, {}}, {MakeOffer("PR1", "P1", "S1")});
+  EXPECT_EQ(c.unchanged, 1);
+  EXPECT_EQ(c.deleted, 1);
+  EXPECT_FALSE(Get("PR1~P1", "S2").has_value());
+  EXPECT_TRUE(Get("PR1~P2", "S1").has_value());
+  EXPECT_TRUE(Get("PR1~P2", "S2").has_value());
+
+  // Store-limited: only S2 was recomputed; S1's offers stay live.
+  c = Replace({{"PR1"}, {}, {"S2"}}, {});
+  EXPECT_EQ(c.deleted, 1);
+  EXPECT_FALSE(Get("PR1~P2", "S2").has_value());
+  EXPECT_TRUE(Get("PR1~P1", "S1").has_value());
+  EXPECT_TRUE(Get("PR1~P2", "S1").has_value());
+
+  // An offer outside the scope's filters is still written, and compared with what is stored.
+  c = Replace({{"PR1"}, {"P1"}, {}}, {MakeOffer("PR1", "P1", "S1"), MakeOffer("PR1", "P2", "S1")});
+  EXPECT_EQ(c.unchanged, 2);
+  EXPECT_EQ(c.inserted + c.updated + c.deleted, 0);
+}
+
+TEST_P(OffersConformanceTest, ListChangesFollowsSeqWithSinceLimitAndChannel) {
+  Replace({{"PR1"}, {}, {}},
+          {MakeOffer("PR1", "P1", "S1", {"google"}), MakeOffer("PR1", "P2", "S1", {"meta"}),
+           MakeOffer("PR1", "P3", "S1", {"google", "meta"})});
+  Replace({{"PR1"}, {}, {}}, {MakeOffer("PR1", "P2", "S1", {"meta"}),
+                              MakeOffer("PR1", "P3", "S1", {"google", "meta"})});
+  // seq 1 P1, 2 P2, 3 P3, 4 P1's tombstone.
+  std::vector<OfferChange> all = Changes(0);
+  ASSERT_EQ(all.size(), 3u);  // P1's row now sits at seq 4
+  EXPECT_EQ(all[0].seq, 2);
+  EXPECT_EQ(all[1].seq, 3);
+  EXPECT_EQ(all[2].seq, 4);
+  EXPECT_TRUE(all[2].deleted);
+
+  std::vector<OfferChange> limited = Changes(0, 2);
+  ASSERT_EQ(limited.size(), 2u);
+  EXPECT_EQ(limited[1].seq, 3);
+  EXPECT_THAT(Changes(4), IsEmpty());
+
+  std::vector<OfferChange> google = Changes(0, 1000, "google");
+  ASSERT_EQ(google.size(), 2u);
+  EXPECT_EQ(google[0].offer_id, "PR1~P3");
+  EXPECT_EQ(google[1].offer_id, "PR1~P1");  // a tombstone of an offer that was on google
+  EXPECT_TRUE(google[1].deleted);
+  std::vector<OfferChange> meta = Changes(2, 1000, "meta");
+  ASSERT_EQ(meta.size(), 1u);
+  EXPECT_EQ(meta[0].offer_id, "PR1~P3");
+  EXPECT_THAT(Changes(0, 1000, "goog"), IsEmpty());
+  EXPECT_EQ(offers_->ListChanges(0, 0, "").status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_P(OffersConformanceTest, ListOffersFiltersAndPagesThroughEveryPage) {
+  PublishedOffer later = MakeOffer("PR2", "P1", "S2", {"meta"}, "Épicerie");
+  later.campaign_id = "C00000002";
+  later.validity = {T(10 * 86400), T(12 * 86400)};
+  Replace({{"PR1"}, {}, {}},
+          {MakeOffer("PR1", "P1", "S1"), MakeOffer("PR1", "P1", "S2", {"google"}),
+           MakeOffer("PR1", "P2", "S1", {"google"}, "Épicerie > Chocolat noir > Bio"),
+           MakeOffer("PR1", "P3", "S1", {"meta"}, "Épicerie salée"),
+           MakeOffer("PR1", "P4", "S3", {"meta"}, "Boissons")});
+  Replace({{"PR2"}, {}, {}}, {later});
+  Replace({{"PR3"}, {}, {}}, {MakeOffer("PR3", "P1", "S1")});
+  Replace({{"PR3"}, {}, {}}, {});  // a tombstone is never listed
+
+  EXPECT_THAT(ListAll(OfferQuery()), ElementsAre("PR1~P1|S1", "PR1~P1|S2", "PR1~P2|S1", "PR1~P3|S1",
+                                                 "PR1~P4|S3", "PR2~P1|S2"));
+  for (int limit : {1, 2, 4}) {
+    OfferQuery paged;
+    paged.limit = limit;
+    EXPECT_EQ(ListAll(paged).size(), 6u) << limit;
+  }
+  OfferQuery store;
+  store.store_id = "S1";
+  store.limit = 1;
+  EXPECT_THAT(ListAll(store), ElementsAre("PR1~P1|S1", "PR1~P2|S1", "PR1~P3|S1"));
+  // A cursor from an unfiltered listing resumes a one-store listing too.
+  store.after = "PR1~P1|S2";
+  EXPECT_THAT(ListAll(store), ElementsAre("PR1~P2|S1", "PR1~P3|S1"));
+  store.after = "PR1~P2|S0";
+  EXPECT_THAT(ListAll(store), ElementsAre("PR1~P2|S1", "PR1~P3|S1"));
+
+  OfferQuery channel;
+  channel.channel = "google";
+  EXPECT_THAT(ListAll(channel), ElementsAre("PR1~P1|S1", "PR1~P1|S2", "PR1~P2|S1"));
+  OfferQuery campaign;
+  campaign.campaign_id = "C00000002";
+  EXPECT_THAT(ListAll(campaign), ElementsAre("PR2~P1|S2"));
+  OfferQuery category;
+  category.category = "Épicerie > Chocolat";
+  EXPECT_THAT(ListAll(category), ElementsAre("PR1~P1|S1", "PR1~P1|S2"));
+  category.category = "Épicerie";
+  EXPECT_THAT(ListAll(category), ElementsAre("PR1~P1|S1", "PR1~P1|S2", "PR1~P2|S1", "PR2~P1|S2"));
+  category.category = "Épi";
+  EXPECT_THAT(ListAll(category), IsEmpty());
+  OfferQuery at;
+  at.at = T(11 * 86400);
+  EXPECT_THAT(ListAll(at), ElementsAre("PR2~P1|S2"));
+  at.at = T(12 * 86400);  // the end is excluded
+  EXPECT_THAT(ListAll(at), IsEmpty());
+  at.at = T(0);
+  EXPECT_EQ(ListAll(at).size(), 5u);
+  OfferQuery combined;
+  combined.store_id = "S1";
+  combined.channel = "meta";
+  combined.category = "Épicerie";
+  EXPECT_THAT(ListAll(combined), ElementsAre("PR1~P1|S1"));
+
+  OfferQuery bad;
+  bad.after = "no-bar";
+  EXPECT_EQ(offers_->ListOffers(bad).status().code(), StatusCode::kInvalidArgument);
+  bad.after.clear();
+  bad.limit = 1001;
+  EXPECT_EQ(offers_->ListOffers(bad).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_P(OffersConformanceTest, TransactionRollsBackCampaignAndOfferWrites) {
+  Status s = repo_->Transaction([&]() -> Status {
+    auto c = campaigns_->CreateCampaign(MakeCampaign("Annulée"), T(0));
+    if (!c.ok()) return c.status();
+    auto p = campaigns_->CreatePromotion(MakePromotion(c->id));
+    if (!p.ok()) return p.status();
+    auto w = offers_->ReplaceOffers({{"PR1"}, {}, {}},
+                                    std::vector<PublishedOffer>{MakeOffer("PR1", "P1", "S1")});
+    if (!w.ok()) return w.status();
+    // Inside, the transaction sees its own writes.
+    EXPECT_TRUE(campaigns_->GetCampaign(c->id)->has_value());
+    EXPECT_EQ(*offers_->LastSeq(), 1);
+    EXPECT_TRUE(offers_->GetOffer("PR1~P1", "S1")->has_value());
+    return Status::FailedPrecondition("change of plan");
+  });
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(campaigns_->GetCampaign("C00000001")->has_value());
+  EXPECT_FALSE(campaigns_->GetPromotion("PR00000001")->has_value());
+  EXPECT_FALSE(Get("PR1~P1", "S1").has_value());
+  EXPECT_EQ(LastSeq(), 0);
+  EXPECT_THAT(Changes(0), IsEmpty());
+
+  s = repo_->Transaction([&]() -> Status {
+    auto c = campaigns_->CreateCampaign(MakeCampaign("Gardée"), T(0));
+    if (!c.ok()) return c.status();
+    return offers_
+        ->ReplaceOffers({{"PR1"}, {}, {}},
+                        std::vector<PublishedOffer>{MakeOffer("PR1", "P1", "S1")})
+        .status();
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(campaigns_->GetCampaign("C00000001")->has_value());
+  EXPECT_TRUE(Get("PR1~P1", "S1").has_value());
+  EXPECT_EQ(LastSeq(), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Backends, OffersConformanceTest,
+    ::testing::Values(Backend{"Memory",
+                              [](const std::string&) -> std::unique_ptr<CatalogRepository> {
+                                return std::make_unique<MemoryCatalog>();
+                              }},
+                      Backend{"Sqlite",
+                              [](const std::string& dir) -> std::unique_ptr<CatalogRepository> {
+                                auto opened = SqliteCatalog::Open(dir + "/catalog.db");
+                                EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+                                if (!opened.ok()) return nullptr;
+                                return std::move(opened).value();
+                              }}),
+    [](const ::testing::TestParamInfo<Backend>& info) { return info.param.name; });
+
+// SQLite only: what survives closing the file.
+TEST(SqliteOffersTest, ReopenKeepsOffersIdsAndSeqMonotonic) {
+  testing::TempDir dir;
+  const std::string path = dir.File("catalog.db");
+  {
+    auto db = SqliteCatalog::Open(path);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    ASSERT_TRUE((*db)->CreateCampaign(MakeCampaign("A"), T(0)).ok());
+    auto w = (*db)->ReplaceOffers(
+        {{"PR1"}, {}, {}},
+        std::vector<PublishedOffer>{MakeOffer("PR1", "P1", "S1"), MakeOffer("PR1", "P2", "S1")});
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    // Tombstone the newest row, so a MAX(seq) over live rows would go backwards.
+    ASSERT_TRUE((*db)
+                    ->ReplaceOffers({{"PR1"}, {}, {}},
+                                    std::vector<PublishedOffer>{MakeOffer("PR1", "P1", "S1")})
+                    .ok());
+    EXPECT_EQ(*(*db)->LastSeq(), 3);
+  }
+  auto db = SqliteCatalog::Open(path);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  EXPECT_EQ(*(*db)->LastSeq(), 3);
+  auto w = (*db)->ReplaceOffers({{"PR2"}, {}, {}},
+                                std::vector<PublishedOffer>{MakeOffer("PR2", "P1", "S1")});
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  auto offer = (*db)->GetOffer("PR2~P1", "S1");
+  ASSERT_TRUE(offer.ok() && offer->has_value());
+  EXPECT_EQ((*offer)->seq, 4);
+  EXPECT_EQ(*(*db)->LastSeq(), 4);
+  auto created = (*db)->CreateCampaign(MakeCampaign("B"), T(0));
+  ASSERT_TRUE(created.ok());
+  EXPECT_EQ(created->id, "C00000002");
+}
+
+}  // namespace
+}  // namespace vitrine
