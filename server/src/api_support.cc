@@ -1,5 +1,6 @@
 #include "api_support.h"
 
+#include <atomic>
 #include <charconv>
 #include <iostream>
 #include <sstream>
@@ -89,7 +90,14 @@ AuditEntry AuditFor(const HttpRequest& request, const Clock& clock, std::string 
   return entry;
 }
 
+namespace {
+std::atomic<Metrics*> store_error_metrics{nullptr};
+}  // namespace
+
+void CountStoreErrorsIn(Metrics* metrics) { store_error_metrics.store(metrics); }
+
 HttpResponse StoreFailure(const Status& status) {
+  if (Metrics* metrics = store_error_metrics.load()) metrics->IncrementStoreErrors();
   // The facade logs 5xx answers with their request id; the message may name files or SQL.
   std::clog << nlohmann::json(
                    {{"level", "error"}, {"msg", "store failure"}, {"status", status.ToString()}})

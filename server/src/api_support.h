@@ -11,6 +11,7 @@
 #include "catalog/import.h"
 #include "server/api.h"
 #include "server/http_message.h"
+#include "server/metrics.h"
 
 namespace vitrine::api {
 
@@ -40,8 +41,11 @@ AuditEntry AuditFor(const HttpRequest& request, const Clock& clock, std::string 
                     std::string entity, std::string entity_id, nlohmann::json before,
                     nlohmann::json after);
 
-// Logs a failed Status from a backend into the response: 500/503 problem without internals.
+// Logs a failed Status from a backend into the response: 500/503 problem without internals,
+// and counts it in vitrine_store_errors_total of the registry set below.
 HttpResponse StoreFailure(const Status& status);
+// The registry StoreFailure counts in: the server's (one per process serves the API).
+void CountStoreErrorsIn(Metrics* metrics);
 
 // Rows of `kind` from a JSON array, landed all-or-nothing through the importer inside the
 // catalogue transaction, with one audit entry. Unknown fields, row errors → 400/422

@@ -98,6 +98,7 @@ Status AddApiRoutes(HttpServer& server, const ApiServices& services) {
   if (!services.catalog || !services.accounts || !services.audit || !services.clock) {
     return Status::InvalidArgument("the API needs a catalogue, accounts, an audit log and a clock");
   }
+  api::CountStoreErrorsIn(&server.metrics());
   auto stores = std::make_shared<api::StoreDirectory>(*services.catalog);
   VITRINE_RETURN_IF_ERROR(api::AddCatalogRoutes(server, services, stores));
   VITRINE_RETURN_IF_ERROR(api::AddAccountRoutes(server, services));
