@@ -256,6 +256,9 @@ class CampaignRoutes {
     if (!current.ok()) return Failure(current.status());
     auto campaign = Load(current->campaign_id);
     if (!campaign.ok()) return Failure(campaign.status());
+    if (campaign->status == CampaignStatus::kArchived) {
+      return HttpResponse::Problem(409, "Conflict", "the campaign is archived");
+    }
     Promotion promotion = *current;
     std::vector<FieldError> errors;
     ReadPromotion(*body, &promotion, &errors);
@@ -280,6 +283,9 @@ class CampaignRoutes {
     if (!current.ok()) return Failure(current.status());
     auto campaign = Load(current->campaign_id);
     if (!campaign.ok()) return Failure(campaign.status());
+    if (campaign->status == CampaignStatus::kArchived) {
+      return HttpResponse::Problem(409, "Conflict", "the campaign is archived");
+    }
     const Status status = s_.catalog->Transaction([&]() -> Status {
       // Its published offers go with it: tombstones tell the platforms.
       auto withdrawn = s_.offers->ReplaceOffers({{current->id}, {}, {}}, {});

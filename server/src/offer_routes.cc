@@ -188,8 +188,9 @@ class OfferRoutes {
     std::string after;
     if (!cursor.empty()) {
       const size_t bar = cursor.find('|');
+      if (bar == std::string::npos) return BadParameter("cursor", "is not a cursor of this list");
       auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + bar, store_index);
-      if (bar == std::string::npos || ec != std::errc()) {
+      if (ec != std::errc() || end != cursor.data() + bar) {
         return BadParameter("cursor", "is not a cursor of this list");
       }
       after = cursor.substr(bar + 1);

@@ -1,6 +1,7 @@
 // ApiHarness: the HTTP API of Vitrine over a real socket on 127.0.0.1 and a SQLite file in a
 // fresh temporary directory, with a ManualClock, one API token per role and one user per
-// staff role; plus a small libcurl client. For the API tests only; not thread-safe except
+// staff role, and the campaign and offer routes over a synchronous Assembler; plus a small
+// libcurl client. For the API tests only; not thread-safe except
 // where a comment says so (each thread uses its own ApiClient).
 #pragma once
 
@@ -10,6 +11,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -18,6 +20,8 @@
 #include <vector>
 
 #include "../store/temp_dir.h"
+#include "offers/assembly.h"
+#include "offers/campaign_checks.h"
 #include "server/account_admin.h"
 #include "server/account_authenticator.h"
 #include "server/api.h"
@@ -155,6 +159,7 @@ class ApiHarness {
     services.password_hashing = FastHashing();
     auto authenticator = std::make_shared<AccountAuthenticator>(*db_, clock_);
     services.credentials_changed = [authenticator] { authenticator->ForgetCachedCredentials(); };
+    WireOffers(services);
     auto server = std::make_unique<HttpServer>();
     if (Status st = AddApiRoutes(*server, services); !st.ok()) {
       throw std::runtime_error("AddApiRoutes: " + st.ToString());
@@ -168,11 +173,54 @@ class ApiHarness {
     return *servers_.back();
   }
 
-  // Stops and destroys every server (and the services they used).
+  // Stops and destroys every server (and the services and assemblers they used).
   void StopServers() {
     for (auto& server : servers_) server->Stop();
     servers_.clear();
     services_.clear();
+    assemblers_.clear();
+  }
+
+  // The campaign and offer routes over the database, with an Assembler on the harness's
+  // clock run synchronously (under a lock: an Assembler takes one call at a time), so a
+  // test sees the offers as soon as the write that changed them has answered.
+  void WireOffers(ApiServices& services) {
+    AssemblyOptions options;
+    options.clock = &clock_;
+    options.threads = 1;
+    Assembler* assembler =
+        assemblers_.emplace_back(std::make_unique<Assembler>(*db_, *db_, *db_, options)).get();
+    std::mutex* mu = &assembly_mutex_;
+    SqliteCatalog* db = db_.get();
+    const Clock* clock = &clock_;
+    services.campaigns = db;
+    services.offers = db;
+    services.assemble_campaign = [assembler, mu](const std::string& id) {
+      std::lock_guard<std::mutex> lock(*mu);
+      return assembler->AssembleCampaign(id).status();
+    };
+    services.catalog_changed = [assembler, mu](const std::vector<std::string>& products) {
+      std::lock_guard<std::mutex> lock(*mu);
+      if (products.empty()) {
+        (void)assembler->AssembleAll();
+      } else {
+        (void)assembler->OnProductsChanged(products);
+      }
+    };
+    services.stock_changed = [assembler, mu](const std::vector<StockLevel>& levels) {
+      std::lock_guard<std::mutex> lock(*mu);
+      (void)assembler->OnStockChanged(levels);
+    };
+    services.explain_offer = [assembler, mu](const std::string& offer_id,
+                                             const std::string& store_id) {
+      std::lock_guard<std::mutex> lock(*mu);
+      return assembler->Explain(offer_id, store_id);
+    };
+    services.check_campaign = [db, clock](const Campaign& campaign) -> Result<nlohmann::json> {
+      auto checks = CheckCampaign(*db, *db, campaign, ComplianceRules{}, clock->Now());
+      if (!checks.ok()) return checks.status();
+      return checks->ToJson();
+    };
   }
 
   // One token per role, keyed by role name ("viewer" ... "admin", "platform" on channel
@@ -226,6 +274,8 @@ class ApiHarness {
   std::unique_ptr<SqliteCatalog> db_;
   std::map<std::string, std::string> tokens_;
   std::map<std::string, std::string> token_ids_;
+  std::mutex assembly_mutex_;
+  std::vector<std::unique_ptr<Assembler>> assemblers_;  // used by services_: destroyed after
   std::deque<ApiServices> services_;  // referenced by the servers' handlers: stable addresses
   std::vector<std::unique_ptr<HttpServer>> servers_;
 };

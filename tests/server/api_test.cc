@@ -11,10 +11,12 @@
 #include <fstream>
 #include <functional>
 #include <future>
+#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "api_fixture.h"
 #include "server/rate_limiter.h"
@@ -1526,6 +1528,532 @@ TEST_F(ApiTest, RestartOverTheSameFileKeepsEverything) {
   EXPECT_EQ(keep[0]["after"]["title"], "Gardé après redémarrage");
   // And it still writes.
   EXPECT_EQ(Put("/api/v1/products/KEEP", {{"title", "Modifié"}}).status, 200);
+}
+
+// ---- 5. campaigns, promotions and published offers ("Offers") ----------------------------
+
+class OffersApiTest : public ApiTest {
+ protected:
+  // Stores PARIS and VERSAILLES (zone Z-IDF), LYON (zone Z-SUD); products P1 and P3
+  // (Lavazza coffee) and P2 (Kusmi tea) with net quantities, national prices since January.
+  void SeedOffersCatalog() {
+    ASSERT_EQ(
+        Put("/api/v1/stores/PARIS",
+            {{"name", "Paris Rivoli"}, {"lat", 48.8566}, {"lon", 2.3522}, {"price_zone", "Z-IDF"}})
+            .status,
+        201);
+    ASSERT_EQ(Put("/api/v1/stores/VERSAILLES", {{"name", "Versailles Chantiers"},
+                                                {"lat", 48.8049},
+                                                {"lon", 2.1204},
+                                                {"price_zone", "Z-IDF"}})
+                  .status,
+              201);
+    ASSERT_EQ(Put("/api/v1/stores/LYON", {{"name", "Lyon Part-Dieu"},
+                                          {"lat", 45.7640},
+                                          {"lon", 4.8357},
+                                          {"price_zone", "Z-SUD"}})
+                  .status,
+              201);
+    const std::vector<std::tuple<std::string, std::string, std::string, std::string>> products = {
+        {"P1", "Lavazza", "Épicerie > Café", "250 g"},
+        {"P2", "Kusmi", "Épicerie > Thé", "100 g"},
+        {"P3", "Lavazza", "Épicerie > Café", "500 g"}};
+    int n = 0;
+    for (const auto& [id, brand, category, quantity] : products) {
+      ASSERT_EQ(
+          Put("/api/v1/products/" + id, {{"title", id + " " + brand},
+                                         {"brand", brand},
+                                         {"category", category},
+                                         {"net_quantity", quantity},
+                                         {"gtin", Gtin13("376000000" + std::to_string(++n) + "00")},
+                                         {"image_url", "https://img.example.com/" + id}})
+              .status,
+          201);
+    }
+    ASSERT_EQ(Put("/api/v1/prices", json::array({
+                                        {{"product_id", "P1"},
+                                         {"price", "4.00"},
+                                         {"effective_from", "2026-01-01T00:00:00Z"}},
+                                        {{"product_id", "P2"},
+                                         {"price", "6.00"},
+                                         {"effective_from", "2026-01-01T00:00:00Z"}},
+                                        {{"product_id", "P3"},
+                                         {"price", "7.00"},
+                                         {"effective_from", "2026-01-01T00:00:00Z"}},
+                                    }))
+                  .status,
+              200);
+  }
+
+  static json CampaignBody(const std::string& name, json channels = {"google", "meta"}) {
+    return {{"name", name},
+            {"start", "2026-06-10T00:00"},
+            {"end", "2026-06-20T00:00"},
+            {"channels", std::move(channels)},
+            {"scope", {{"kind", "all"}}}};
+  }
+
+  // Creates a campaign and returns its id ("" on failure, with a test failure).
+  std::string CreateCampaign(const json& body) {
+    Reply r = Send("POST", "/api/v1/campaigns", "editor", body.dump());
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.status == 201 ? r.Json().value("id", "") : "";
+  }
+  std::string CreatePromotion(const std::string& campaign, const json& body) {
+    Reply r = Send("POST", "/api/v1/campaigns/" + campaign + "/promotions", "editor", body.dump());
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.status == 201 ? r.Json().value("id", "") : "";
+  }
+  Reply Move(const std::string& campaign, const std::string& who, json body) {
+    return Send("POST", "/api/v1/campaigns/" + campaign + "/transitions", who, body.dump());
+  }
+  // Submits (editor) and approves (approver) a campaign.
+  void Approve(const std::string& campaign) {
+    Reply submitted = Move(campaign, "editor", {{"to", "submitted"}});
+    ASSERT_EQ(submitted.status, 200) << submitted.body;
+    Reply approved = Move(campaign, "approver", {{"to", "approved"}});
+    ASSERT_EQ(approved.status, 200) << approved.body;
+    ASSERT_EQ(approved.Json()["status"], "approved");
+  }
+  json Offers(const std::string& query, const std::string& who = "viewer") {
+    Reply r = Get("/api/v1/offers?limit=1000" + query, who);
+    EXPECT_EQ(r.status, 200) << query << ": " << r.body;
+    json page = r.Json();
+    return page.is_object() ? page["items"] : json::array();
+  }
+  json Changes(int64_t since, const std::string& who = "viewer") {
+    Reply r = Get("/api/v1/offers/changes?limit=1000&since=" + std::to_string(since), who);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.Json();
+  }
+
+  // Campaign "A" on google+meta: 30 % off P1, 3 for 2 on the Kusmi brand (P2), in every
+  // store. Campaign "B" on the leaflet: P3 at 5.00 in PARIS and LYON. Both approved: 8 offers.
+  void SeedPublishedCampaigns() {
+    SeedOffersCatalog();
+    campaign_a_ = CreateCampaign(CampaignBody("Semaine du café"));
+    percent_ =
+        CreatePromotion(campaign_a_, {{"selector", {{"kind", "products"}, {"product_ids", {"P1"}}}},
+                                      {"mechanic", {{"type", "percent_off"}, {"percent", 30}}}});
+    multibuy_ = CreatePromotion(campaign_a_,
+                                {{"selector", {{"kind", "brand"}, {"brand", "Kusmi"}}},
+                                 {"mechanic", {{"type", "multibuy"}, {"buy", 3}, {"pay", 2}}}});
+    campaign_b_ = CreateCampaign(CampaignBody("Prospectus", {"leaflet"}));
+    fixed_ =
+        CreatePromotion(campaign_b_, {{"selector", {{"kind", "products"}, {"product_ids", {"P3"}}}},
+                                      {"mechanic", {{"type", "fixed_price"}, {"price", "5.00"}}},
+                                      {"scope", {{"kind", "stores"}, {"ids", {"PARIS", "LYON"}}}}});
+    Approve(campaign_a_);
+    Approve(campaign_b_);
+  }
+
+  std::string campaign_a_, campaign_b_, percent_, multibuy_, fixed_;
+};
+
+TEST_F(OffersApiTest, BadCampaignAndPromotionInputIs400NamingTheField) {
+  SeedOffersCatalog();
+  json ends_early = CampaignBody("x");
+  ends_early["end"] = "2026-06-01T00:00";
+  json problem = ExpectProblem(Send("POST", "/api/v1/campaigns", "editor", ends_early.dump()), 400);
+  EXPECT_TRUE(Contains(ErrorFields(problem), "end")) << problem.dump();
+  json unknown_channel = CampaignBody("x", {"google", "telex"});
+  problem = ExpectProblem(Send("POST", "/api/v1/campaigns", "editor", unknown_channel.dump()), 400);
+  EXPECT_TRUE(Contains(ErrorFields(problem), "channels")) << problem.dump();
+  json offset = CampaignBody("x");
+  offset["start"] = "2026-06-10T00:00:00Z";  // local times only
+  problem = ExpectProblem(Send("POST", "/api/v1/campaigns", "editor", offset.dump()), 400);
+  EXPECT_TRUE(Contains(ErrorFields(problem), "start")) << problem.dump();
+
+  Reply created = Send("POST", "/api/v1/campaigns", "editor", CampaignBody("Été").dump());
+  ExpectJson(created, 201);
+  EXPECT_EQ(created.Header("ETag"), "\"1\"");
+  const json campaign = created.Json();
+  EXPECT_EQ(campaign["status"], "draft");
+  EXPECT_EQ(campaign["start"], "2026-06-10T00:00:00");
+  EXPECT_EQ(campaign["end"], "2026-06-20T00:00:00");
+  EXPECT_EQ(campaign["channels"], json({"google", "meta"}));
+  EXPECT_EQ(campaign["scope"]["kind"], "all");
+  const std::string id = campaign["id"];
+  const std::string promotions = "/api/v1/campaigns/" + id + "/promotions";
+
+  const json p1 = {{"kind", "products"}, {"product_ids", {"P1"}}};
+  const std::vector<std::pair<json, std::string>> bad = {
+      {{{"selector", p1}, {"mechanic", {{"type", "percent_off"}, {"percent", 0}}}},
+       "mechanic.percent"},
+      {{{"selector", p1}, {"mechanic", {{"type", "percent_off"}, {"percent", 100}}}},
+       "mechanic.percent"},
+      {{{"selector", p1}, {"mechanic", {{"type", "multibuy"}, {"buy", 3}, {"pay", 3}}}},
+       "mechanic.pay"},
+      {{{"selector", p1}, {"mechanic", {{"type", "fixed_price"}, {"price", "0"}}}},
+       "mechanic.price"},
+      {{{"selector", p1}, {"mechanic", {{"type", "amount_off"}, {"amount", -1}}}},
+       "mechanic.amount"},
+      {{{"mechanic", {{"type", "percent_off"}, {"percent", 10}}}}, "selector"},
+      {{{"selector", p1}, {"mechanic", {{"type", "teleport"}}}}, "mechanic.type"},
+  };
+  for (const auto& [body, field] : bad) {
+    SCOPED_TRACE(body.dump());
+    json p = ExpectProblem(Send("POST", promotions, "editor", body.dump()), 400);
+    EXPECT_TRUE(Contains(ErrorFields(p), field)) << p.dump();
+  }
+  EXPECT_EQ(Get(promotions).Json()["items"].size(), 0u);
+
+  // Every mechanic is accepted in its JSON form.
+  const std::vector<json> mechanics = {
+      {{"type", "percent_off"}, {"percent", 20}},
+      {{"type", "amount_off"}, {"amount", "0,50"}},
+      {{"type", "nth_item_percent_off"}, {"n", 2}, {"percent", 50}},
+      {{"type", "bundle_price"}, {"quantity", 2}, {"price", 10}},
+      {{"type", "loyalty_credit"}, {"percent", 10}},
+  };
+  for (const json& m : mechanics) {
+    Reply r = Send("POST", promotions, "editor", json({{"selector", p1}, {"mechanic", m}}).dump());
+    ExpectJson(r, 201);
+    EXPECT_EQ(r.Json()["mechanic"]["type"], m["type"]);
+  }
+  Reply bundle = Get(promotions);
+  ExpectJson(bundle, 200);
+  ASSERT_EQ(bundle.Json()["items"].size(), mechanics.size());
+  int amounts = 0;
+  const json listed = bundle.Json();
+  for (const auto& p : listed["items"]) {
+    if (p["mechanic"]["type"] != "amount_off") continue;
+    ++amounts;
+    EXPECT_EQ(p["mechanic"]["amount"], "0.50 EUR");
+    EXPECT_EQ(p["campaign_id"], id);
+  }
+  EXPECT_EQ(amounts, 1);
+
+  // A selector that selects nothing is accepted, then blocks in the checks.
+  const std::string nothing =
+      CreatePromotion(id, {{"selector", {{"kind", "brand"}, {"brand", "Nobody"}}},
+                           {"mechanic", {{"type", "percent_off"}, {"percent", 10}}}});
+  Reply checks = Get("/api/v1/campaigns/" + id + "/checks");
+  ExpectJson(checks, 200);
+  const json report = checks.Json();
+  EXPECT_EQ(report["approvable"], false);
+  EXPECT_GE(report["blocking"].get<int>(), 1);
+  bool found = false;
+  for (const auto& f : report["findings"]) {
+    if (f["code"] == "selector_matches_nothing") {
+      found = true;
+      EXPECT_EQ(f["severity"], "blocking");
+      EXPECT_NE(f["message"].get<std::string>().find(nothing), std::string::npos) << f.dump();
+    }
+  }
+  EXPECT_TRUE(found) << report.dump();
+}
+
+TEST_F(OffersApiTest, TransitionsByRoleWithBlockingChecksAndAnAuditedOverride) {
+  SeedOffersCatalog();
+  const std::string good = CreateCampaign(CampaignBody("Bon"));
+  CreatePromotion(good, {{"selector", {{"kind", "products"}, {"product_ids", {"P1"}}}},
+                         {"mechanic", {{"type", "percent_off"}, {"percent", 30}}}});
+  // Outside the graph: draft → approved.
+  json problem = ExpectProblem(Move(good, "approver", {{"to", "approved"}}), 409);
+  EXPECT_TRUE(problem["allowed"].is_array()) << problem.dump();
+  EXPECT_TRUE(Contains(problem["allowed"].get<std::vector<std::string>>(), "submitted"));
+
+  Reply submitted = Move(good, "editor", {{"to", "submitted"}, {"comment", "prêt"}});
+  ExpectJson(submitted, 200);
+  EXPECT_EQ(submitted.Json()["status"], "submitted");
+  EXPECT_TRUE(Offers("&campaign=" + good).empty());
+
+  problem = ExpectProblem(Move(good, "editor", {{"to", "approved"}}), 403);
+  const auto allowed = problem["allowed"].get<std::vector<std::string>>();
+  EXPECT_TRUE(Contains(allowed, "draft")) << problem.dump();
+  EXPECT_FALSE(Contains(allowed, "approved")) << problem.dump();
+  EXPECT_EQ(Get("/api/v1/campaigns/" + good).Json()["status"], "submitted");
+
+  Reply approved = Move(good, "approver", {{"to", "approved"}});
+  ExpectJson(approved, 200);
+  EXPECT_EQ(approved.Json()["status"], "approved");
+  EXPECT_EQ(approved.Json()["effective_status"], "approved");  // scheduled: starts 10 June
+  EXPECT_EQ(Offers("&campaign=" + good).size(), 3u);           // P1 in three stores
+
+  // Blocking findings: refused to the approver, with the report; an admin may override.
+  const std::string blocked = CreateCampaign(CampaignBody("Bloquée"));
+  CreatePromotion(blocked, {{"selector", {{"kind", "brand"}, {"brand", "Nobody"}}},
+                            {"mechanic", {{"type", "percent_off"}, {"percent", 10}}}});
+  ASSERT_EQ(Move(blocked, "editor", {{"to", "submitted"}}).status, 200);
+  problem = ExpectProblem(Move(blocked, "approver", {{"to", "approved"}}), 409);
+  ASSERT_TRUE(problem.contains("checks")) << problem.dump();
+  EXPECT_GE(problem["checks"]["blocking"].get<int>(), 1);
+  EXPECT_EQ(problem["checks"]["approvable"], false);
+  // An approver's override_reason is not an override.
+  ExpectProblem(Move(blocked, "approver", {{"to", "approved"}, {"override_reason", "je prends"}}),
+                409);
+  EXPECT_EQ(Get("/api/v1/campaigns/" + blocked).Json()["status"], "submitted");
+  Reply overridden =
+      Move(blocked, "admin", {{"to", "approved"}, {"override_reason", "validé par le juridique"}});
+  ExpectJson(overridden, 200);
+  EXPECT_EQ(overridden.Json()["status"], "approved");
+
+  json audit = Get("/api/v1/audit?entity=campaign&id=" + blocked, "approver").Json()["items"];
+  bool audited = false;
+  for (const auto& entry : audit) {
+    if (entry["action"] == "transition" && entry["after"].value("to", "") == "approved") {
+      audited = true;
+      EXPECT_EQ(entry["after"]["override_reason"], "validé par le juridique") << entry.dump();
+      EXPECT_GE(entry["after"]["blocking_findings"].get<int>(), 1) << entry.dump();
+    }
+  }
+  EXPECT_TRUE(audited) << audit.dump();
+}
+
+TEST_F(OffersApiTest, StaleIfMatchIs412AndEditingAnApprovedCampaignWithdrawsItsOffers) {
+  SeedOffersCatalog();
+  const std::string id = CreateCampaign(CampaignBody("Versions"));
+  const std::string promotion =
+      CreatePromotion(id, {{"selector", {{"kind", "products"}, {"product_ids", {"P1", "P2"}}}},
+                           {"mechanic", {{"type", "percent_off"}, {"percent", 20}}}});
+  const std::string path = "/api/v1/campaigns/" + id;
+  Reply read = Get(path);
+  ExpectJson(read, 200);
+  EXPECT_EQ(read.Header("ETag"), "\"1\"");
+  EXPECT_EQ(read.Json()["promotions"].size(), 1u);
+  Reply renamed = Send("PATCH", path, "editor", json({{"name", "Versions 2"}}).dump(),
+                       "application/json", {"If-Match: \"1\""});
+  ExpectJson(renamed, 200);
+  EXPECT_EQ(renamed.Header("ETag"), "\"2\"");
+  EXPECT_EQ(renamed.Json()["name"], "Versions 2");
+  ExpectProblem(Send("PATCH", path, "editor", json({{"name", "Perdu"}}).dump(), "application/json",
+                     {"If-Match: \"1\""}),
+                412);
+  EXPECT_EQ(Get(path).Json()["name"], "Versions 2");
+  json bad = ExpectProblem(Send("PATCH", path, "editor", json({{"name", "x"}}).dump(),
+                                "application/json", {"If-Match: nonsense"}),
+                           400);
+  EXPECT_TRUE(Contains(ErrorFields(bad), "If-Match")) << bad.dump();
+  const std::string promotion_path = "/api/v1/promotions/" + promotion;
+  EXPECT_EQ(Get(promotion_path).Header("ETag"), "\"1\"");
+  ExpectProblem(Send("PATCH", promotion_path, "editor", json({{"priority", 2}}).dump(),
+                     "application/json", {"If-Match: \"7\""}),
+                412);
+
+  Approve(id);
+  const json published = Offers("&campaign=" + id);
+  ASSERT_EQ(published.size(), 6u);  // P1 and P2 in three stores
+  const int64_t since = Changes(0)["next_since"].get<int64_t>();
+  EXPECT_GT(since, 0);
+
+  Reply edited = Send("PATCH", path, "editor", json({{"name", "Versions 3"}}).dump());
+  ExpectJson(edited, 200);
+  EXPECT_EQ(edited.Json()["status"], "submitted");
+  EXPECT_TRUE(Offers("&campaign=" + id).empty());
+  const json feed = Changes(since);
+  std::set<std::pair<std::string, std::string>> withdrawn;
+  for (const auto& c : feed["changes"]) {
+    EXPECT_EQ(c["op"], "delete") << c.dump();
+    EXPECT_FALSE(c.contains("offer")) << c.dump();
+    EXPECT_GT(c["seq"].get<int64_t>(), since);
+    withdrawn.insert({c["offer_id"].get<std::string>(), c["store_id"].get<std::string>()});
+  }
+  std::set<std::pair<std::string, std::string>> expected;
+  for (const auto& o : published)
+    expected.insert({o["offer_id"].get<std::string>(), o["store_id"].get<std::string>()});
+  EXPECT_EQ(withdrawn, expected);
+  EXPECT_GT(feed["next_since"].get<int64_t>(), since);
+  // A platform of the campaign's channel is told too.
+  std::set<std::pair<std::string, std::string>> google_withdrawn;
+  const json google_feed = Changes(since, "platform");
+  for (const auto& c : google_feed["changes"]) {
+    if (c["op"] == "delete")
+      google_withdrawn.insert({c["offer_id"].get<std::string>(), c["store_id"].get<std::string>()});
+  }
+  EXPECT_EQ(google_withdrawn, expected);
+  // Approving again publishes them again.
+  ASSERT_EQ(Move(id, "approver", {{"to", "approved"}}).status, 200);
+  EXPECT_EQ(Offers("&campaign=" + id).size(), 6u);
+
+  // Archived: neither the campaign nor its promotions can be edited; its offers are gone.
+  ASSERT_EQ(Move(id, "approver", {{"to", "archived"}}).status, 200);
+  EXPECT_TRUE(Offers("&campaign=" + id).empty());
+  ExpectProblem(Send("PATCH", path, "editor", json({{"name", "Archivée"}}).dump()), 409);
+  ExpectProblem(Send("PATCH", promotion_path, "editor", json({{"priority", 2}}).dump()), 409);
+  ExpectProblem(Delete(promotion_path), 409);
+  EXPECT_EQ(Get(promotion_path).Json()["priority"], 0);
+}
+
+TEST_F(OffersApiTest, OffersListFiltersPagingOneOfferAndItsExplanation) {
+  SeedPublishedCampaigns();
+  auto count = [](const json& items, const char* key, const std::string& value) {
+    return std::count_if(items.begin(), items.end(),
+                         [&](const json& o) { return o[key] == value; });
+  };
+  const json all = Offers("");
+  ASSERT_EQ(all.size(), 8u) << all.dump();
+  EXPECT_EQ(count(all, "campaign_id", campaign_a_), 6);
+  EXPECT_EQ(count(all, "campaign_id", campaign_b_), 2);
+
+  const json lyon = Offers("&store=LYON");
+  EXPECT_EQ(lyon.size(), 3u);
+  EXPECT_EQ(count(lyon, "store_id", "LYON"), 3);
+  EXPECT_EQ(Offers("&store=VERSAILLES").size(), 2u);
+  const json leaflet = Offers("&channel=leaflet");
+  EXPECT_EQ(leaflet.size(), 2u);
+  EXPECT_EQ(count(leaflet, "campaign_id", campaign_b_), 2);
+  EXPECT_EQ(Offers("&channel=google").size(), 6u);
+  EXPECT_EQ(Offers("&campaign=" + campaign_a_).size(), 6u);
+  const json tea = Offers("&category=" + Encode("Épicerie > Thé"));
+  EXPECT_EQ(tea.size(), 3u);
+  EXPECT_EQ(count(tea, "product_id", "P2"), 3);
+  EXPECT_EQ(Offers("&store=LYON&campaign=" + campaign_b_).size(), 1u);
+
+  // near: the stores within the radius, nearest first, each offer with its distance.
+  const json near = Offers("&near=48.8566,2.3522&radius_km=30");
+  ASSERT_EQ(near.size(), 5u) << near.dump();
+  EXPECT_EQ(near[0]["store_id"], "PARIS");
+  EXPECT_EQ(near[0]["distance_km"], 0.0);
+  EXPECT_EQ(near[4]["store_id"], "VERSAILLES");
+  EXPECT_GT(near[4]["distance_km"].get<double>(), 10.0);
+  EXPECT_EQ(count(near, "store_id", "LYON"), 0);
+  EXPECT_EQ(Offers("&near=45.76,4.84&radius_km=5").size(), 3u);
+  ExpectProblem(Get("/api/v1/offers?near=48.8566,2.3522&radius_km=0"), 400);
+  json problem = ExpectProblem(Get("/api/v1/offers?radius_km=5"), 400);
+  EXPECT_TRUE(Contains(ErrorFields(problem), "radius_km")) << problem.dump();
+  problem = ExpectProblem(Get("/api/v1/offers?near=91,0"), 400);
+  EXPECT_TRUE(Contains(ErrorFields(problem), "near")) << problem.dump();
+
+  // at: valid offers at that instant only.
+  EXPECT_EQ(Offers("&at=2026-06-15T12:00:00Z").size(), 8u);
+  EXPECT_EQ(Offers("&at=2026-07-15T12:00:00Z").size(), 0u);
+  EXPECT_EQ(Offers("&at=2026-06-05T12:00:00Z").size(), 0u);
+  problem = ExpectProblem(Get("/api/v1/offers?at=tomorrow"), 400);
+  EXPECT_TRUE(Contains(ErrorFields(problem), "at")) << problem.dump();
+
+  // Paging, plain and near: every offer once.
+  int pages = 0;
+  json paged = CollectPages("/api/v1/offers?limit=3", "viewer", &pages);
+  EXPECT_EQ(pages, 3);
+  std::set<std::pair<std::string, std::string>> keys;
+  for (const auto& o : paged)
+    keys.insert({o["offer_id"].get<std::string>(), o["store_id"].get<std::string>()});
+  EXPECT_EQ(paged.size(), 8u);
+  EXPECT_EQ(keys.size(), 8u);
+  json near_paged =
+      CollectPages("/api/v1/offers?near=48.8566,2.3522&radius_km=30&limit=2", "viewer", &pages);
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(near_paged, near);
+  // A near cursor crafted without its "|" (or with junk before it) is a 400, never a crash.
+  for (const std::string plain : {"offers-near:0", "offers-near:1x|"}) {
+    std::string crafted;
+    for (unsigned char c : plain) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      crafted += kHex[c >> 4];
+      crafted += kHex[c & 15];
+    }
+    problem = ExpectProblem(
+        Get("/api/v1/offers?near=48.8566,2.3522&radius_km=30&cursor=" + crafted), 400);
+    EXPECT_TRUE(Contains(ErrorFields(problem), "cursor")) << plain << ": " << problem.dump();
+  }
+
+  // One offer, its prices, and its explanation.
+  const std::string p1 = percent_ + "~P1";
+  Reply one = Get("/api/v1/offers/" + p1 + "?store=PARIS");
+  ExpectJson(one, 200);
+  const json offer = one.Json();
+  EXPECT_EQ(offer["offer_id"], p1);
+  EXPECT_EQ(offer["store_id"], "PARIS");
+  EXPECT_EQ(offer["campaign_id"], campaign_a_);
+  EXPECT_EQ(offer["prices"]["regular"], "4.00 EUR");
+  EXPECT_EQ(offer["prices"]["shelf"], "2.80 EUR");
+  EXPECT_EQ(offer["mechanic"]["type"], "percent_off");
+  EXPECT_EQ(offer["validity"]["start_local"], "2026-06-10T00:00:00+02:00");
+  problem = ExpectProblem(Get("/api/v1/offers/" + p1), 400);
+  EXPECT_TRUE(Contains(ErrorFields(problem), "store")) << problem.dump();
+  problem = ExpectProblem(Get("/api/v1/offers/" + percent_ + "?store=PARIS"), 400);
+  EXPECT_TRUE(Contains(ErrorFields(problem), "offer_id")) << problem.dump();
+  ExpectProblem(Get("/api/v1/offers/" + fixed_ + "~P3?store=VERSAILLES"), 404);
+
+  Reply explain = Get("/api/v1/offers/" + p1 + "/explain?store=PARIS");
+  ExpectJson(explain, 200);
+  const json why = explain.Json();
+  EXPECT_EQ(why["offer_id"], p1);
+  EXPECT_EQ(why["store_id"], "PARIS");
+  EXPECT_EQ(why["product_id"], "P1");
+  ASSERT_TRUE(why["candidates"].is_array());
+  EXPECT_FALSE(why["candidates"].empty());
+  EXPECT_EQ(why["published"]["offer_id"], p1);
+  ExpectProblem(Get("/api/v1/offers/NOPE~P1/explain?store=PARIS"), 404);
+
+  // A platform token (channel google) sees google offers only.
+  const json platform = Offers("", "platform");
+  EXPECT_EQ(platform.size(), 6u);
+  EXPECT_EQ(count(platform, "campaign_id", campaign_a_), 6);
+  EXPECT_EQ(Offers("&channel=google", "platform").size(), 6u);
+  problem = ExpectProblem(Get("/api/v1/offers?channel=leaflet", "platform"), 403);
+  EXPECT_NE(problem["detail"].get<std::string>().find("google"), std::string::npos);
+  ExpectProblem(Get("/api/v1/offers/changes?channel=meta", "platform"), 403);
+  EXPECT_EQ(Get("/api/v1/offers/" + p1 + "?store=PARIS", "platform").status, 200);
+  ExpectProblem(Get("/api/v1/offers/" + fixed_ + "~P3?store=PARIS", "platform"), 404);
+  EXPECT_EQ(Get("/api/v1/offers/" + fixed_ + "~P3?store=PARIS", "viewer").status, 200);
+  ExpectProblem(Get("/api/v1/offers/" + p1 + "/explain?store=PARIS", "platform"), 403);
+
+  // The change feed: everything since 0, read on with next_since; google only for platforms.
+  const json feed = Changes(0);
+  std::set<std::pair<std::string, std::string>> upserts;
+  int64_t last = 0;
+  for (const auto& c : feed["changes"]) {
+    EXPECT_GT(c["seq"].get<int64_t>(), last);
+    last = c["seq"].get<int64_t>();
+    if (c["op"] == "upsert")
+      upserts.insert({c["offer_id"].get<std::string>(), c["store_id"].get<std::string>()});
+  }
+  EXPECT_EQ(upserts, keys);
+  EXPECT_EQ(feed["next_since"], last);
+  EXPECT_TRUE(Changes(last)["changes"].empty());
+  EXPECT_EQ(Changes(last)["next_since"], last);
+  const json google_feed = Changes(0, "platform");
+  ASSERT_FALSE(google_feed["changes"].empty());
+  for (const auto& c : google_feed["changes"]) {
+    ASSERT_TRUE(c.contains("offer")) << c.dump();
+    EXPECT_TRUE(Contains(c["offer"]["channels"].get<std::vector<std::string>>(), "google"))
+        << c.dump();
+  }
+  problem = ExpectProblem(Get("/api/v1/offers/changes?since=-1"), 400);
+  EXPECT_TRUE(Contains(ErrorFields(problem), "since")) << problem.dump();
+}
+
+TEST_F(OffersApiTest, AStockWriteBumpsThatOfferAloneInTheChangeFeed) {
+  SeedPublishedCampaigns();
+  std::map<std::pair<std::string, std::string>, int64_t> seq_before;
+  for (const auto& o : Offers(""))
+    seq_before[{o["offer_id"].get<std::string>(), o["store_id"].get<std::string>()}] =
+        o["seq"].get<int64_t>();
+  ASSERT_EQ(seq_before.size(), 8u);
+  const int64_t since = Changes(0)["next_since"].get<int64_t>();
+
+  ASSERT_EQ(
+      Put("/api/v1/stock", {{"product_id", "P1"}, {"store_id", "PARIS"}, {"quantity", 3}}).status,
+      200);
+  const json feed = Changes(since);
+  ASSERT_EQ(feed["changes"].size(), 1u) << feed.dump();
+  const json change = feed["changes"][0];
+  EXPECT_EQ(change["offer_id"], percent_ + "~P1");
+  EXPECT_EQ(change["store_id"], "PARIS");
+  EXPECT_EQ(change["op"], "upsert");
+  EXPECT_GT(change["seq"].get<int64_t>(), since);
+  EXPECT_EQ(change["offer"]["stock"]["quantity"], 3);
+  EXPECT_EQ(change["offer"]["stock"]["availability"], "limited_availability");
+  EXPECT_EQ(feed["next_since"], change["seq"]);
+
+  for (const auto& o : Offers("")) {
+    const std::pair<std::string, std::string> key{o["offer_id"].get<std::string>(),
+                                                  o["store_id"].get<std::string>()};
+    SCOPED_TRACE(key.first + " in " + key.second);
+    if (key == std::pair<std::string, std::string>{percent_ + "~P1", "PARIS"}) {
+      EXPECT_EQ(o["seq"], change["seq"]);
+    } else {
+      EXPECT_EQ(o["seq"].get<int64_t>(), seq_before.at(key));
+    }
+  }
+  // A stock level of a product without an offer there changes nothing.
+  ASSERT_EQ(
+      Put("/api/v1/stock", {{"product_id", "P3"}, {"store_id", "VERSAILLES"}, {"quantity", 9}})
+          .status,
+      200);
+  EXPECT_TRUE(Changes(change["seq"].get<int64_t>())["changes"].empty());
 }
 
 }  // namespace
