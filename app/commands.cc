@@ -42,7 +42,8 @@ Options:
   --delimiter C       CSV delimiter: ',', ';' or 'tab' (default: detected)
   --map FROM=TO       read column FROM as the documented column TO (repeatable by commas:
                       --map ingredients=description,code=gtin)
-  --batch-size N      valid rows per transaction (default 5000)
+  --batch-size N      valid rows per transaction (default 200000 for stock, 10000 for
+                      the other kinds)
   --currency CODE     currency of prices that name none (default EUR)
 
 Exit codes: 0 all rows landed, 1 some rows rejected (the others landed), 3 nothing landed

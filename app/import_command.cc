@@ -63,7 +63,13 @@ int RunImport(const CommandLine& command_line) {
       return kExitUsage;
     }
   }
-  auto batch = command_line.IntOr("batch-size", 5000, 1, 1'000'000);
+  // Stock rows are small and land all over the stock B-tree (keyed by product, while files
+  // list a store's rows): each batch rewrites most pages of the table, so fewer, larger
+  // batches write far less: a million rows took 16 s of CPU in batches of 5,000 and 4 s in
+  // batches of 200,000 (150 MiB peak). Other files mostly follow their table's key order,
+  // and their rows are larger.
+  const int64_t default_batch = *kind == ImportKind::kStock ? 200'000 : 10'000;
+  auto batch = command_line.IntOr("batch-size", default_batch, 1, 1'000'000);
   if (!batch.ok()) {
     std::fprintf(stderr, "vitrine import: %s\n", batch.status().message().c_str());
     return kExitUsage;

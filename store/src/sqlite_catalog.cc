@@ -932,6 +932,30 @@ Result<Page<Price>> SqliteCatalog::ListPrices(const PriceQuery& query) {
 // ---------------------------------------------------------------------------------------------
 // Stock
 
+namespace {
+
+// After a foreign key stopped a stock write: the error for the first of `levels`, in input
+// order (the write went in key order), that names an unknown product or store.
+Status MissingStockReference(SqliteConnection& conn, std::span<const StockLevel> levels) {
+  for (const StockLevel& s : levels) {
+    Result<bool> product = Exists(conn, "SELECT 1 FROM products WHERE id = ?", s.product_id);
+    if (!product.ok()) return product.status();
+    if (!*product) {
+      return Status::FailedPrecondition("stock for unknown product \"" + s.product_id +
+                                        "\" (store \"" + s.store_id + "\")");
+    }
+    Result<bool> store = Exists(conn, "SELECT 1 FROM stores WHERE id = ?", s.store_id);
+    if (!store.ok()) return store.status();
+    if (!*store) {
+      return Status::FailedPrecondition("stock for unknown store \"" + s.store_id +
+                                        "\" (product \"" + s.product_id + "\")");
+    }
+  }
+  return Status::Internal("a stock write broke a foreign key, yet every product and store exists");
+}
+
+}  // namespace
+
 Result<std::vector<WriteOutcome>> SqliteCatalog::PutStock(std::span<const StockLevel> levels) {
   // Levels are applied in key order, not input order: a stock file lists a store's products
   // while the table is keyed by product first, so in input order every row lands on another
@@ -989,15 +1013,7 @@ Result<std::vector<WriteOutcome>> SqliteCatalog::PutStock(std::span<const StockL
         const int code = sqlite3_extended_errcode(conn.db());
         w.Reset();
         if (code != SQLITE_CONSTRAINT_FOREIGNKEY) return run;
-        // The foreign keys caught it; say which reference is missing.
-        Result<bool> product = Exists(conn, "SELECT 1 FROM products WHERE id = ?", s.product_id);
-        if (!product.ok()) return product.status();
-        if (!*product) {
-          return Status::FailedPrecondition("stock for unknown product \"" + s.product_id +
-                                            "\" (store \"" + s.store_id + "\")");
-        }
-        return Status::FailedPrecondition("stock for unknown store \"" + s.store_id +
-                                          "\" (product \"" + s.product_id + "\")");
+        return MissingStockReference(conn, levels);
       }
       w.Reset();
       outcomes[index] = *found ? WriteOutcome::kUpdated : WriteOutcome::kInserted;

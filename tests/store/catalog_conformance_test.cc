@@ -19,9 +19,11 @@
 namespace vitrine {
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::UnorderedElementsAre;
 
 Instant T(int64_t seconds) { return FromUnixSeconds(1'700'000'000 + seconds); }
@@ -155,6 +157,29 @@ TEST_P(CatalogConformanceTest, PutProductsReportsOutcomesAndSetsUpdatedAtOnlyOnC
   ASSERT_TRUE(got.ok() && got->has_value());
   EXPECT_EQ((*got)->updated_at, T(30));
   EXPECT_EQ((*got)->title, "Chocolat au lait");
+}
+
+// Many products in one call (SQLite writes them in multi-row statements), with an id that
+// comes back in the same call: each outcome is the one of writing them one by one.
+TEST_P(CatalogConformanceTest, OneCallOfManyProductsReportsEachAsIfWrittenInTurn) {
+  std::vector<Product> products;
+  for (int i = 0; i < 600; ++i) {
+    products.push_back(MakeProduct("P" + std::to_string(1000 + i), "Biscuit " + std::to_string(i)));
+  }
+  products.push_back(MakeProduct("P1007", "Biscuit 7"));            // the same again
+  products.push_back(MakeProduct("P1003", "Madeleine au citron"));  // changed in this call
+  products.push_back(MakeProduct("P1003", "Madeleine au citron"));
+  const std::vector<WriteOutcome> outcomes = PutProducts(products, T(10));
+  ASSERT_EQ(outcomes.size(), 603u);
+  EXPECT_EQ(std::count(outcomes.begin(), outcomes.begin() + 600, WriteOutcome::kInserted), 600);
+  EXPECT_THAT(
+      std::vector(outcomes.begin() + 600, outcomes.end()),
+      ElementsAre(WriteOutcome::kUnchanged, WriteOutcome::kUpdated, WriteOutcome::kUnchanged));
+  EXPECT_EQ(Counts().products, 600);
+  EXPECT_EQ(repo_->GetProduct("P1003")->value().title, "Madeleine au citron");
+  EXPECT_THAT(Search("madeleine"), ElementsAre("P1003"));
+  EXPECT_THAT(Search("biscuit 599"), ElementsAre("P1599"));
+  EXPECT_THAT(Search("biscuit 3"), Not(Contains("P1003")));
 }
 
 TEST_P(CatalogConformanceTest, ProductRoundTripsEveryField) {
@@ -779,6 +804,25 @@ TEST_P(CatalogConformanceTest, StockWritesIgnoreStaleAndIdenticalLevels) {
   EXPECT_EQ(repo_->GetStock("P1", "S1")->value().quantity, -2);
   EXPECT_FALSE(repo_->GetStock("P1", "S2")->has_value());
   EXPECT_EQ(Counts().stock_levels, 1);
+}
+
+// SQLite applies one call's levels in key order; the outcomes and the result are those of
+// applying them in the order given.
+TEST_P(CatalogConformanceTest, OneStockCallActsInTheOrderGiven) {
+  PutProducts({MakeProduct("P1", "a"), MakeProduct("P2", "b")});
+  PutStores({MakeStore("S1", "Z1"), MakeStore("S2", "Z1")});
+  EXPECT_THAT(
+      PutStock({{"P2", "S1", 5, T(100)},
+                {"P1", "S2", 3, T(100)},
+                {"P2", "S1", 5, T(200)},  // same quantity: unchanged
+                {"P2", "S1", 8, T(50)},   // stale: unchanged
+                {"P1", "S1", 1, T(100)},
+                {"P2", "S1", 9, T(300)}}),  // updated
+      ElementsAre(WriteOutcome::kInserted, WriteOutcome::kInserted, WriteOutcome::kUnchanged,
+                  WriteOutcome::kUnchanged, WriteOutcome::kInserted, WriteOutcome::kUpdated));
+  EXPECT_EQ(repo_->GetStock("P2", "S1")->value(), (StockLevel{"P2", "S1", 9, T(300)}));
+  EXPECT_EQ(repo_->GetStock("P1", "S2")->value(), (StockLevel{"P1", "S2", 3, T(100)}));
+  EXPECT_EQ(Counts().stock_levels, 3);
 }
 
 TEST_P(CatalogConformanceTest, ListStockFiltersAndPages) {
