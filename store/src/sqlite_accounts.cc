@@ -89,35 +89,6 @@ AuditEntry ReadAuditEntry(const Statement& s) {
   return e;
 }
 
-// Steps `s` to the end, appending every row that `read` makes of it to `out`.
-template <typename T, typename ReadFn>
-Status CollectAll(Statement& s, ReadFn read, std::vector<T>& out) {
-  for (;;) {
-    Result<bool> row = s.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return Status::Ok();
-    Result<T> item = read(s);
-    if (!item.ok()) return item.status();
-    out.push_back(std::move(item).value());
-  }
-}
-
-// Runs the one-row lookup `sql` with `key` bound to its only parameter into `out`.
-template <typename T, typename ReadFn>
-Status LookUp(SqliteConnection& conn, const std::string& sql, std::string_view key, ReadFn read,
-              std::optional<T>& out) {
-  Result<Statement> s = conn.Prepare(sql);
-  if (!s.ok()) return s.status();
-  s->Bind(1, key);
-  Result<bool> row = s->Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return Status::Ok();
-  Result<T> item = read(*s);
-  if (!item.ok()) return item.status();
-  out = std::move(item).value();
-  return Status::Ok();
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------

@@ -205,24 +205,6 @@ StockLevel ReadStock(const Statement& s) {
   return {s.Text(0), s.Text(1), s.Int(2), FromUnixSeconds(s.Int(3))};
 }
 
-// Runs `s` (already bound, including its LIMIT) and collects up to `limit` items of a keyset
-// page; the statement asks for limit + 1 rows so it knows whether another page follows.
-template <typename T, typename ReadFn, typename KeyFn>
-Status CollectPage(Statement& s, int limit, ReadFn read, KeyFn key, Page<T>& page) {
-  for (;;) {
-    Result<bool> row = s.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return Status::Ok();
-    if (static_cast<int>(page.items.size()) == limit) {
-      page.next_after = key(page.items.back());
-      return Status::Ok();
-    }
-    Result<T> item = read(s);
-    if (!item.ok()) return item.status();
-    page.items.push_back(std::move(item).value());
-  }
-}
-
 // A positional binder for statements whose SQL is assembled from the query's filters.
 class Binder {
  public:
@@ -509,19 +491,10 @@ Result<std::vector<WriteOutcome>> SqliteCatalog::PutProducts(std::span<const Pro
 
 Result<std::optional<Product>> SqliteCatalog::GetProduct(std::string_view id) {
   std::optional<Product> product;
-  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) {
     static const std::string kSql =
         std::string("SELECT ") + kProductColumns + " FROM products WHERE id = ?";
-    Result<Statement> s = conn.Prepare(kSql);
-    if (!s.ok()) return s.status();
-    s->Bind(1, id);
-    Result<bool> row = s->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return Status::Ok();
-    Result<Product> p = ReadProduct(*s);
-    if (!p.ok()) return p.status();
-    product = std::move(p).value();
-    return Status::Ok();
+    return store_internal::LookUp<Product>(conn, kSql, id, ReadProduct, product);
   }));
   return product;
 }
@@ -684,19 +657,10 @@ Result<std::vector<WriteOutcome>> SqliteCatalog::PutStores(std::span<const Store
 
 Result<std::optional<Store>> SqliteCatalog::GetStore(std::string_view id) {
   std::optional<Store> store;
-  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) {
     static const std::string kSql =
         std::string("SELECT ") + kStoreColumns + " FROM stores WHERE id = ?";
-    Result<Statement> s = conn.Prepare(kSql);
-    if (!s.ok()) return s.status();
-    s->Bind(1, id);
-    Result<bool> row = s->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return Status::Ok();
-    Result<Store> st = ReadStore(*s);
-    if (!st.ok()) return st.status();
-    store = std::move(st).value();
-    return Status::Ok();
+    return store_internal::LookUp<Store>(conn, kSql, id, ReadStore, store);
   }));
   return store;
 }

@@ -10,10 +10,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
+#include "catalog/repository.h"
 #include "common/status.h"
 
 namespace vitrine::store_internal {
@@ -79,5 +82,55 @@ class SqliteConnection {
   sqlite3* const db_;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
 };
+
+// Shared by the repository files: a one-row lookup by key and a collect-all loop, so each
+// read method states only its SQL and its row reader.
+
+// Runs the one-row lookup `sql` with `key` bound to its only parameter into `out`.
+template <typename T, typename ReadFn>
+Status LookUp(SqliteConnection& conn, const std::string& sql, std::string_view key, ReadFn read,
+              std::optional<T>& out) {
+  Result<Statement> s = conn.Prepare(sql);
+  if (!s.ok()) return s.status();
+  s->Bind(1, key);
+  Result<bool> row = s->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::Ok();
+  Result<T> item = read(*s);
+  if (!item.ok()) return item.status();
+  out = std::move(item).value();
+  return Status::Ok();
+}
+
+// Steps `s` to the end, appending every row that `read` makes of it to `out`.
+template <typename T, typename ReadFn>
+Status CollectAll(Statement& s, ReadFn read, std::vector<T>& out) {
+  for (;;) {
+    Result<bool> row = s.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Ok();
+    Result<T> item = read(s);
+    if (!item.ok()) return item.status();
+    out.push_back(std::move(item).value());
+  }
+}
+
+// Collects up to `limit` items of a keyset page from `s`, which asks for limit + 1 rows so it
+// knows whether another page follows.
+template <typename T, typename ReadFn, typename KeyFn>
+Status CollectPage(Statement& s, int limit, ReadFn read, KeyFn key, Page<T>& page) {
+  for (;;) {
+    Result<bool> row = s.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Ok();
+    if (static_cast<int>(page.items.size()) == limit) {
+      page.next_after = key(page.items.back());
+      return Status::Ok();
+    }
+    Result<T> item = read(s);
+    if (!item.ok()) return item.status();
+    page.items.push_back(std::move(item).value());
+  }
+}
 
 }  // namespace vitrine::store_internal

@@ -152,37 +152,6 @@ std::optional<int64_t> MinorUnits(const std::optional<Money>& money) {
   return money->minor_units();
 }
 
-// Steps `s` to the end, appending every row that `read` makes of it to `out`.
-template <typename T, typename ReadFn>
-Status CollectAll(Statement& s, ReadFn read, std::vector<T>& out) {
-  for (;;) {
-    Result<bool> row = s.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return Status::Ok();
-    Result<T> item = read(s);
-    if (!item.ok()) return item.status();
-    out.push_back(std::move(item).value());
-  }
-}
-
-// Collects up to `limit` items of a keyset page from `s`, which asks for limit + 1 rows so it
-// knows whether another page follows.
-template <typename T, typename ReadFn, typename KeyFn>
-Status CollectPage(Statement& s, int limit, ReadFn read, KeyFn key, Page<T>& page) {
-  for (;;) {
-    Result<bool> row = s.Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return Status::Ok();
-    if (static_cast<int>(page.items.size()) == limit) {
-      page.next_after = key(page.items.back());
-      return Status::Ok();
-    }
-    Result<T> item = read(s);
-    if (!item.ok()) return item.status();
-    page.items.push_back(std::move(item).value());
-  }
-}
-
 // Hands out the next number of the counter `name` ("campaign", "promotion").
 Result<int64_t> NextNumber(SqliteConnection& conn, std::string_view name) {
   Result<Statement> s =
@@ -535,19 +504,10 @@ Result<Campaign> SqliteCatalog::CreateCampaign(Campaign campaign, Instant now) {
 
 Result<std::optional<Campaign>> SqliteCatalog::GetCampaign(std::string_view id) {
   std::optional<Campaign> campaign;
-  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) {
     static const std::string kSql =
         std::string("SELECT ") + kCampaignColumns + " FROM campaigns WHERE id = ?";
-    Result<Statement> s = conn.Prepare(kSql);
-    if (!s.ok()) return s.status();
-    s->Bind(1, id);
-    Result<bool> row = s->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return Status::Ok();
-    Result<Campaign> c = ReadCampaign(*s);
-    if (!c.ok()) return c.status();
-    campaign = std::move(c).value();
-    return Status::Ok();
+    return store_internal::LookUp<Campaign>(conn, kSql, id, ReadCampaign, campaign);
   }));
   return campaign;
 }
@@ -646,19 +606,10 @@ Result<Promotion> SqliteCatalog::CreatePromotion(Promotion promotion) {
 
 Result<std::optional<Promotion>> SqliteCatalog::GetPromotion(std::string_view id) {
   std::optional<Promotion> promotion;
-  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) {
     static const std::string kSql =
         std::string("SELECT ") + kPromotionColumns + " FROM promotions WHERE id = ?";
-    Result<Statement> s = conn.Prepare(kSql);
-    if (!s.ok()) return s.status();
-    s->Bind(1, id);
-    Result<bool> row = s->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return Status::Ok();
-    Result<Promotion> p = ReadPromotion(*s);
-    if (!p.ok()) return p.status();
-    promotion = std::move(p).value();
-    return Status::Ok();
+    return store_internal::LookUp<Promotion>(conn, kSql, id, ReadPromotion, promotion);
   }));
   return promotion;
 }
