@@ -195,9 +195,7 @@ class AccountRoutes {
 
 Status AddAccountRoutes(HttpServer& server, const ApiServices& services) {
   auto routes = std::make_shared<AccountRoutes>(services);
-  auto bind = [routes](HttpResponse (AccountRoutes::*method)(const HttpRequest&) const) {
-    return [routes, method](const HttpRequest& request) { return ((*routes).*method)(request); };
-  };
+  auto bind = [routes](auto method) { return Handler(routes, method); };
   const std::vector<std::string> json_body = {"application/json"};
   std::vector<Route> table = {
       {"POST", "/api/v1/session", Role::kPublic, false, json_body, "", bind(&AccountRoutes::Login)},
@@ -217,8 +215,7 @@ Status AddAccountRoutes(HttpServer& server, const ApiServices& services) {
       {"POST", "/api/v1/users", Role::kAdmin, false, json_body, "",
        bind(&AccountRoutes::CreateUser)},
   };
-  for (Route& route : table) VITRINE_RETURN_IF_ERROR(server.AddRoute(std::move(route)));
-  return Status::Ok();
+  return AddRoutes(server, std::move(table));
 }
 
 }  // namespace vitrine::api

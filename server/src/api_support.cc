@@ -7,6 +7,11 @@
 
 namespace vitrine::api {
 
+Status AddRoutes(HttpServer& server, std::vector<Route> table) {
+  for (Route& route : table) VITRINE_RETURN_IF_ERROR(server.AddRoute(std::move(route)));
+  return Status::Ok();
+}
+
 std::optional<int> ParseLimit(const HttpRequest& request, std::optional<HttpResponse>* problem) {
   auto text = request.Query("limit");
   if (!text) return 100;

@@ -2,6 +2,7 @@
 // auditing and running JSON bodies through the importer. Private to server/.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,6 +60,18 @@ JsonLanding LandJsonRows(const ApiServices& services, const HttpRequest& request
                          std::string audit_entity, std::string audit_entity_id,
                          const nlohmann::json& audit_before,
                          const std::function<nlohmann::json()>& audit_after);
+
+// A route handler calling `method` on the shared `routes` object of a route file.
+template <typename Routes>
+RouteHandler Handler(std::shared_ptr<Routes> routes,
+                     HttpResponse (Routes::*method)(const HttpRequest&) const) {
+  return [routes = std::move(routes), method](const HttpRequest& request) {
+    return ((*routes).*method)(request);
+  };
+}
+
+// Adds every route of `table`; the first failure stops and is returned.
+Status AddRoutes(HttpServer& server, std::vector<Route> table);
 
 // The fields of `object` that are not import columns of `kind`; a 400 naming them.
 std::optional<HttpResponse> RejectUnknownColumns(const nlohmann::json& object, ImportKind kind);

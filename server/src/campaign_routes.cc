@@ -389,9 +389,7 @@ class CampaignRoutes {
 
 Status AddCampaignRoutes(HttpServer& server, const ApiServices& services) {
   auto routes = std::make_shared<CampaignRoutes>(services);
-  auto bind = [routes](HttpResponse (CampaignRoutes::*method)(const HttpRequest&) const) {
-    return [routes, method](const HttpRequest& request) { return ((*routes).*method)(request); };
-  };
+  auto bind = [routes](auto method) { return Handler(routes, method); };
   const std::vector<std::string> json_body = {"application/json"};
   std::vector<Route> table = {
       {"GET", "/api/v1/campaigns", Role::kViewer, false, {}, "", bind(&CampaignRoutes::List)},
@@ -442,8 +440,7 @@ Status AddCampaignRoutes(HttpServer& server, const ApiServices& services) {
        "",
        bind(&CampaignRoutes::DeletePromotion)},
   };
-  for (Route& route : table) VITRINE_RETURN_IF_ERROR(server.AddRoute(std::move(route)));
-  return Status::Ok();
+  return AddRoutes(server, std::move(table));
 }
 
 }  // namespace vitrine::api

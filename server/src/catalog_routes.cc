@@ -473,9 +473,7 @@ class CatalogRoutes {
 Status AddCatalogRoutes(HttpServer& server, const ApiServices& services,
                         std::shared_ptr<StoreDirectory> stores) {
   auto routes = std::make_shared<CatalogRoutes>(services, std::move(stores));
-  auto bind = [routes](HttpResponse (CatalogRoutes::*method)(const HttpRequest&) const) {
-    return [routes, method](const HttpRequest& request) { return ((*routes).*method)(request); };
-  };
+  auto bind = [routes](auto method) { return Handler(routes, method); };
   const std::vector<std::string> json_body = {"application/json"};
   const std::vector<std::string> import_body = {
       "text/csv", "application/json", "application/x-ndjson", "application/ndjson", "text/plain"};
@@ -524,8 +522,7 @@ Status AddCatalogRoutes(HttpServer& server, const ApiServices& services,
       {"POST", "/api/v1/imports/{kind}", Role::kEditor, false, import_body, "",
        bind(&CatalogRoutes::PostImport)},
   };
-  for (Route& route : table) VITRINE_RETURN_IF_ERROR(server.AddRoute(std::move(route)));
-  return Status::Ok();
+  return AddRoutes(server, std::move(table));
 }
 
 }  // namespace vitrine::api

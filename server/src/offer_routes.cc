@@ -241,9 +241,7 @@ class OfferRoutes {
 Status AddOfferRoutes(HttpServer& server, const ApiServices& services,
                       std::shared_ptr<StoreDirectory> stores) {
   auto routes = std::make_shared<OfferRoutes>(services, std::move(stores));
-  auto bind = [routes](HttpResponse (OfferRoutes::*method)(const HttpRequest&) const) {
-    return [routes, method](const HttpRequest& request) { return ((*routes).*method)(request); };
-  };
+  auto bind = [routes](auto method) { return Handler(routes, method); };
   std::vector<Route> table = {
       {"GET", "/api/v1/offers", Role::kViewer, true, {}, "", bind(&OfferRoutes::List)},
       {"GET", "/api/v1/offers/changes", Role::kViewer, true, {}, "", bind(&OfferRoutes::Changes)},
@@ -256,8 +254,7 @@ Status AddOfferRoutes(HttpServer& server, const ApiServices& services,
        "",
        bind(&OfferRoutes::Explain)},
   };
-  for (Route& route : table) VITRINE_RETURN_IF_ERROR(server.AddRoute(std::move(route)));
-  return Status::Ok();
+  return AddRoutes(server, std::move(table));
 }
 
 }  // namespace vitrine::api

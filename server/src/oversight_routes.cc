@@ -72,9 +72,7 @@ class OversightRoutes {
 Status AddOversightRoutes(HttpServer& server, const ApiServices& services,
                           std::shared_ptr<StoreDirectory> stores) {
   auto routes = std::make_shared<OversightRoutes>(services, std::move(stores));
-  auto bind = [routes](HttpResponse (OversightRoutes::*method)(const HttpRequest&) const) {
-    return [routes, method](const HttpRequest& request) { return ((*routes).*method)(request); };
-  };
+  auto bind = [routes](auto method) { return Handler(routes, method); };
   std::vector<Route> table = {
       {"GET", "/api/v1/audit", Role::kApprover, false, {}, "", bind(&OversightRoutes::ListAudit)},
       {"GET", "/api/v1/stats", Role::kViewer, false, {}, "", bind(&OversightRoutes::Stats)},
@@ -86,8 +84,7 @@ Status AddOversightRoutes(HttpServer& server, const ApiServices& services,
        "",
        bind(&OversightRoutes::OpenApi)},
   };
-  for (Route& route : table) VITRINE_RETURN_IF_ERROR(server.AddRoute(std::move(route)));
-  return Status::Ok();
+  return AddRoutes(server, std::move(table));
 }
 
 }  // namespace vitrine::api
