@@ -500,15 +500,11 @@ Result<std::optional<Product>> SqliteCatalog::GetProduct(std::string_view id) {
 }
 
 Result<bool> SqliteCatalog::DeleteProduct(std::string_view id) {
-  bool deleted = false;
+  Result<bool> deleted = false;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     // Prices and stock go with it: ON DELETE CASCADE.
-    Result<Statement> s = conn.Prepare("DELETE FROM products WHERE id = ?");
-    if (!s.ok()) return s.status();
-    s->Bind(1, id);
-    VITRINE_RETURN_IF_ERROR(s->Run());
-    deleted = sqlite3_changes(conn.db()) > 0;
-    return Status::Ok();
+    deleted = store_internal::DeleteByKey(conn, "DELETE FROM products WHERE id = ?", id);
+    return deleted.status();
   }));
   return deleted;
 }
@@ -666,15 +662,11 @@ Result<std::optional<Store>> SqliteCatalog::GetStore(std::string_view id) {
 }
 
 Result<bool> SqliteCatalog::DeleteStore(std::string_view id) {
-  bool deleted = false;
+  Result<bool> deleted = false;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     // Store-level prices and stock go with it: ON DELETE CASCADE.
-    Result<Statement> s = conn.Prepare("DELETE FROM stores WHERE id = ?");
-    if (!s.ok()) return s.status();
-    s->Bind(1, id);
-    VITRINE_RETURN_IF_ERROR(s->Run());
-    deleted = sqlite3_changes(conn.db()) > 0;
-    return Status::Ok();
+    deleted = store_internal::DeleteByKey(conn, "DELETE FROM stores WHERE id = ?", id);
+    return deleted.status();
   }));
   return deleted;
 }

@@ -117,4 +117,12 @@ Result<std::string> SqliteConnection::QueryText(const std::string& sql) {
   return *row ? stmt->Text(0) : std::string();
 }
 
+Result<bool> DeleteByKey(SqliteConnection& conn, const std::string& sql, std::string_view key) {
+  Result<Statement> s = conn.Prepare(sql);
+  if (!s.ok()) return s.status();
+  s->Bind(1, key);
+  VITRINE_RETURN_IF_ERROR(s->Run());
+  return sqlite3_changes(conn.db()) > 0;
+}
+
 }  // namespace vitrine::store_internal

@@ -115,6 +115,9 @@ Status CollectAll(Statement& s, ReadFn read, std::vector<T>& out) {
   }
 }
 
+// Runs `sql` (a DELETE with one `?` for the key) and says whether it removed a row.
+Result<bool> DeleteByKey(SqliteConnection& conn, const std::string& sql, std::string_view key);
+
 // Collects up to `limit` items of a keyset page from `s`, which asks for limit + 1 rows so it
 // knows whether another page follows.
 template <typename T, typename ReadFn, typename KeyFn>

@@ -544,15 +544,11 @@ Result<Campaign> SqliteCatalog::UpdateCampaign(const Campaign& campaign, int exp
 }
 
 Result<bool> SqliteCatalog::DeleteCampaign(std::string_view id) {
-  bool deleted = false;
+  Result<bool> deleted = false;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     // The promotions go with it through ON DELETE CASCADE.
-    Result<Statement> s = conn.Prepare("DELETE FROM campaigns WHERE id = ?");
-    if (!s.ok()) return s.status();
-    s->Bind(1, id);
-    VITRINE_RETURN_IF_ERROR(s->Run());
-    deleted = sqlite3_changes(conn.db()) > 0;
-    return Status::Ok();
+    deleted = store_internal::DeleteByKey(conn, "DELETE FROM campaigns WHERE id = ?", id);
+    return deleted.status();
   }));
   return deleted;
 }
@@ -649,14 +645,10 @@ Result<Promotion> SqliteCatalog::UpdatePromotion(const Promotion& promotion, int
 }
 
 Result<bool> SqliteCatalog::DeletePromotion(std::string_view id) {
-  bool deleted = false;
+  Result<bool> deleted = false;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
-    Result<Statement> s = conn.Prepare("DELETE FROM promotions WHERE id = ?");
-    if (!s.ok()) return s.status();
-    s->Bind(1, id);
-    VITRINE_RETURN_IF_ERROR(s->Run());
-    deleted = sqlite3_changes(conn.db()) > 0;
-    return Status::Ok();
+    deleted = store_internal::DeleteByKey(conn, "DELETE FROM promotions WHERE id = ?", id);
+    return deleted.status();
   }));
   return deleted;
 }

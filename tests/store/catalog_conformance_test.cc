@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "backends.h"
 #include "catalog/accounts.h"
 #include "catalog/audit.h"
 #include "catalog/repository.h"
@@ -55,12 +56,7 @@ std::string PriceKeyOf(const Price& p) {
   return p.product_id + "|" + std::string(PriceLevelName(p.level)) + "|" + p.level_id;
 }
 
-struct Backend {
-  std::string name;
-  std::function<std::unique_ptr<CatalogRepository>(const std::string& dir)> make;
-};
-
-void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
+using vitrine::testing::Backend;
 
 class CatalogConformanceTest : public ::testing::TestWithParam<Backend> {
  protected:
@@ -1289,20 +1285,8 @@ TEST_P(CatalogConformanceTest, AFailedAccountWriteInsideATransactionLeavesTheRes
   EXPECT_FALSE(accounts_->FindTokenBySecretHash("hash-2")->has_value());
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Backends, CatalogConformanceTest,
-    ::testing::Values(Backend{"Memory",
-                              [](const std::string&) -> std::unique_ptr<CatalogRepository> {
-                                return std::make_unique<MemoryCatalog>();
-                              }},
-                      Backend{"Sqlite",
-                              [](const std::string& dir) -> std::unique_ptr<CatalogRepository> {
-                                auto opened = SqliteCatalog::Open(dir + "/catalog.db");
-                                EXPECT_TRUE(opened.ok()) << opened.status().ToString();
-                                if (!opened.ok()) return nullptr;
-                                return std::move(opened).value();
-                              }}),
-    [](const ::testing::TestParamInfo<Backend>& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Backends, CatalogConformanceTest, vitrine::testing::AllBackends(),
+                         vitrine::testing::BackendName);
 
 }  // namespace
 }  // namespace vitrine

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "backends.h"
 #include "offers/repository.h"
 #include "store/memory_catalog.h"
 #include "store/sqlite_catalog.h"
@@ -80,12 +81,7 @@ PublishedOffer MakeOffer(std::string promotion, std::string product, std::string
   return o;
 }
 
-struct Backend {
-  std::string name;
-  std::function<std::unique_ptr<CatalogRepository>(const std::string& dir)> make;
-};
-
-void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
+using vitrine::testing::Backend;
 
 class OffersConformanceTest : public ::testing::TestWithParam<Backend> {
  protected:
@@ -644,20 +640,8 @@ TEST_P(OffersConformanceTest, TransactionRollsBackCampaignAndOfferWrites) {
   EXPECT_EQ(LastSeq(), 1);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Backends, OffersConformanceTest,
-    ::testing::Values(Backend{"Memory",
-                              [](const std::string&) -> std::unique_ptr<CatalogRepository> {
-                                return std::make_unique<MemoryCatalog>();
-                              }},
-                      Backend{"Sqlite",
-                              [](const std::string& dir) -> std::unique_ptr<CatalogRepository> {
-                                auto opened = SqliteCatalog::Open(dir + "/catalog.db");
-                                EXPECT_TRUE(opened.ok()) << opened.status().ToString();
-                                if (!opened.ok()) return nullptr;
-                                return std::move(opened).value();
-                              }}),
-    [](const ::testing::TestParamInfo<Backend>& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Backends, OffersConformanceTest, vitrine::testing::AllBackends(),
+                         vitrine::testing::BackendName);
 
 // SQLite only: what survives closing the file.
 TEST(SqliteOffersTest, ReopenKeepsOffersIdsAndSeqMonotonic) {
