@@ -42,7 +42,16 @@ nlohmann::json MoneyJson(const std::optional<Money>& money) {
 
 }  // namespace
 
+bool StoreOrderLess(const PublishedOffer& a, const PublishedOffer& b) {
+  if (const int c = a.store_id.compare(b.store_id); c != 0) return c < 0;
+  return a.offer_id < b.offer_id;
+}
+
 std::string ContentHash(const PublishedOffer& o) {
+  return ContentHash(o, o.mechanic_parameters.dump());
+}
+
+std::string ContentHash(const PublishedOffer& o, std::string_view mechanic_parameters_json) {
   Fnv1a h;
   for (std::string_view s :
        {std::string_view(o.offer_id), std::string_view(o.store_id), std::string_view(o.campaign_id),
@@ -62,7 +71,7 @@ std::string ContentHash(const PublishedOffer& o) {
   h.Add(o.reference_price);
   h.Add(o.loyalty_credit);
   h.Add(static_cast<int64_t>(o.discount_percent.value_or(-1)));
-  h.Add(o.mechanic_parameters.dump());
+  h.Add(mechanic_parameters_json);
   h.Add(o.stock_quantity);
   h.Add(static_cast<int64_t>(o.availability));
   return h.Hex();

@@ -144,7 +144,7 @@ Result<OfferWriteCounts> MemoryCatalog::ReplaceOffers(const Scope& scope,
   for (const uint32_t index : *order) {
     const PublishedOffer& o = offers[index];
     OfferKey key{o.offer_id, o.store_id};
-    const std::string hash = ContentHash(o);
+    const std::string hash = o.content_hash.empty() ? ContentHash(o) : o.content_hash;
     auto it = state_.offers.find(key);
     const bool found = it != state_.offers.end();
     if (found && !it->second.deleted && it->second.offer.content_hash == hash) {
@@ -241,6 +241,59 @@ Result<std::vector<OfferChange>> MemoryCatalog::ListChanges(int64_t since, int l
 Result<int64_t> MemoryCatalog::LastSeq() {
   Lock lock(*this);
   return state_.last_offer_seq;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streaming reads: the matching offers are copied under the lock and visited outside it, so
+// `visit` may call back into the repository.
+
+namespace {
+bool MatchesOfferScan(const PublishedOffer& offer, const OfferScan& scan) {
+  return (scan.store_id.empty() || offer.store_id == scan.store_id) &&
+         (scan.channel.empty() || store_internal::OnChannel(offer.channels, scan.channel)) &&
+         (scan.campaign_id.empty() || offer.campaign_id == scan.campaign_id) &&
+         (!scan.ending_after || offer.validity.end > *scan.ending_after);
+}
+}  // namespace
+
+Status MemoryCatalog::ScanOffers(const OfferScan& scan,
+                                 const std::function<Status(const PublishedOffer&)>& visit) {
+  std::vector<PublishedOffer> matching;
+  {
+    Lock lock(*this);
+    if (scan.by_key) {
+      for (const auto& [key, stored] : state_.offers) {
+        if (!stored.deleted && MatchesOfferScan(stored.offer, scan)) {
+          matching.push_back(stored.offer);
+        }
+      }
+    } else {
+      for (const auto& [seq, key] : state_.offer_keys_by_seq) {
+        const StoredOffer& stored = state_.offers.at(key);
+        if (!stored.deleted && stored.offer.seq == seq && MatchesOfferScan(stored.offer, scan)) {
+          matching.push_back(stored.offer);
+        }
+      }
+    }
+  }
+  for (const PublishedOffer& offer : matching) VITRINE_RETURN_IF_ERROR(visit(offer));
+  return Status::Ok();
+}
+
+Status MemoryCatalog::ScanInventory(const OfferScan& scan,
+                                    const std::function<Status(const OfferInventoryRow&)>& visit) {
+  return ScanOffers(scan, [&](const PublishedOffer& o) {
+    OfferInventoryRow row;
+    row.product_id = o.product_id;
+    row.store_id = o.store_id;
+    row.timezone = o.timezone;
+    row.validity = o.validity;
+    row.regular_price = o.regular_price;
+    row.shelf_price = o.shelf_price;
+    row.stock_quantity = o.stock_quantity;
+    row.availability = o.availability;
+    return visit(row);
+  });
 }
 
 }  // namespace vitrine

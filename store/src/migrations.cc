@@ -265,10 +265,108 @@ CREATE INDEX offers_by_store ON offers(store_id, offer_id) WHERE deleted = 0;
 CREATE INDEX offers_by_promotion ON offers(promotion_id, product_id);
 )sql";
 
+// Version 4: narrow offer rows. A national chain publishes millions of store-level offers
+// that repeat the same few texts (category, channels, mechanic, badge, legal...): each text
+// is now stored once in offer_texts and referenced by id from offer_records, and
+// promotion_id / product_id are read back from offer_id ("PROMOTION~PRODUCT"). A row
+// shrinks from about 330 to about 110 bytes, which is most of the cost of a full assembly.
+// offers_by_promotion goes: a promotion's offers are the offer_id range "PROMOTION~" of
+// offers_by_key. Readers keep the version 3 columns through the view `offers`; its LEFT
+// JOINs on a unique key are left out by SQLite when a query does not use their column.
+constexpr std::string_view kNarrowOffersV4 = R"sql(
+CREATE TABLE offer_texts (
+  id INTEGER PRIMARY KEY,
+  text TEXT NOT NULL UNIQUE
+);
+INSERT INTO offer_texts(text)
+  SELECT category FROM offers UNION SELECT channels FROM offers
+  UNION SELECT timezone FROM offers UNION SELECT unit_pricing_base FROM offers
+  UNION SELECT mechanic FROM offers UNION SELECT mechanic_parameters FROM offers
+  UNION SELECT badge FROM offers UNION SELECT headline FROM offers
+  UNION SELECT legal FROM offers UNION SELECT availability FROM offers;
+
+CREATE TABLE offer_records (
+  seq INTEGER PRIMARY KEY,
+  offer_id TEXT NOT NULL,
+  store_id TEXT NOT NULL,
+  campaign_id TEXT NOT NULL,
+  category_text INTEGER NOT NULL,
+  channels_text INTEGER NOT NULL,
+  valid_from INTEGER NOT NULL,
+  valid_until INTEGER NOT NULL,
+  timezone_text INTEGER NOT NULL,
+  currency TEXT NOT NULL,
+  regular_minor INTEGER NOT NULL,
+  shelf_minor INTEGER NOT NULL,
+  effective_unit_minor INTEGER NOT NULL,
+  unit_price_minor INTEGER,
+  unit_pricing_base_text INTEGER NOT NULL,
+  reference_minor INTEGER,
+  discount_percent INTEGER,
+  mechanic_text INTEGER NOT NULL,
+  mechanic_parameters_text INTEGER NOT NULL,
+  loyalty_credit_minor INTEGER,
+  badge_text INTEGER NOT NULL,
+  headline_text INTEGER NOT NULL,
+  legal_text INTEGER NOT NULL,
+  stock_quantity INTEGER NOT NULL,
+  availability_text INTEGER NOT NULL,
+  content_hash TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  deleted INTEGER NOT NULL
+);
+INSERT INTO offer_records
+  SELECT o.seq, o.offer_id, o.store_id, o.campaign_id,
+         (SELECT id FROM offer_texts WHERE text = o.category),
+         (SELECT id FROM offer_texts WHERE text = o.channels),
+         o.valid_from, o.valid_until,
+         (SELECT id FROM offer_texts WHERE text = o.timezone),
+         o.currency, o.regular_minor, o.shelf_minor, o.effective_unit_minor, o.unit_price_minor,
+         (SELECT id FROM offer_texts WHERE text = o.unit_pricing_base),
+         o.reference_minor, o.discount_percent,
+         (SELECT id FROM offer_texts WHERE text = o.mechanic),
+         (SELECT id FROM offer_texts WHERE text = o.mechanic_parameters),
+         o.loyalty_credit_minor,
+         (SELECT id FROM offer_texts WHERE text = o.badge),
+         (SELECT id FROM offer_texts WHERE text = o.headline),
+         (SELECT id FROM offer_texts WHERE text = o.legal),
+         o.stock_quantity,
+         (SELECT id FROM offer_texts WHERE text = o.availability),
+         o.content_hash, o.version, o.deleted
+  FROM offers o ORDER BY o.seq;
+DROP TABLE offers;
+CREATE UNIQUE INDEX offers_by_key ON offer_records(offer_id, store_id);
+CREATE INDEX offers_by_store ON offer_records(store_id, offer_id) WHERE deleted = 0;
+
+CREATE VIEW offers AS
+  SELECT o.seq, o.offer_id, o.store_id, o.campaign_id,
+         substr(o.offer_id, 1, instr(o.offer_id, '~') - 1) AS promotion_id,
+         substr(o.offer_id, instr(o.offer_id, '~') + 1) AS product_id,
+         category.text AS category, channels.text AS channels, o.valid_from, o.valid_until,
+         timezone.text AS timezone, o.currency, o.regular_minor, o.shelf_minor,
+         o.effective_unit_minor, o.unit_price_minor, base.text AS unit_pricing_base,
+         o.reference_minor, o.discount_percent, mechanic.text AS mechanic,
+         parameters.text AS mechanic_parameters, o.loyalty_credit_minor, badge.text AS badge,
+         headline.text AS headline, legal.text AS legal, o.stock_quantity,
+         availability.text AS availability, o.content_hash, o.version, o.deleted
+  FROM offer_records o
+  LEFT JOIN offer_texts category ON category.id = o.category_text
+  LEFT JOIN offer_texts channels ON channels.id = o.channels_text
+  LEFT JOIN offer_texts timezone ON timezone.id = o.timezone_text
+  LEFT JOIN offer_texts base ON base.id = o.unit_pricing_base_text
+  LEFT JOIN offer_texts mechanic ON mechanic.id = o.mechanic_text
+  LEFT JOIN offer_texts parameters ON parameters.id = o.mechanic_parameters_text
+  LEFT JOIN offer_texts badge ON badge.id = o.badge_text
+  LEFT JOIN offer_texts headline ON headline.id = o.headline_text
+  LEFT JOIN offer_texts legal ON legal.id = o.legal_text
+  LEFT JOIN offer_texts availability ON availability.id = o.availability_text;
+)sql";
+
 constexpr SchemaMigration kMigrations[] = {
     {1, "catalog: products, stores, price zones, prices, stock", kCatalogV1},
     {2, "accounts: users, API tokens, sessions; audit log", kAccountsV2},
     {3, "offers: campaigns, promotions, published offers and their change feed", kOffersV3},
+    {4, "offers: narrow rows, their texts stored once", kNarrowOffersV4},
 };
 
 constexpr std::string_view kCreateMigrationsTable =

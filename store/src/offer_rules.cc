@@ -60,10 +60,10 @@ Result<std::vector<uint32_t>> CheckReplaceOffers(const OfferRepository::Scope& s
   }
   std::vector<uint32_t> order(offers.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    if (const int c = offers[a].offer_id.compare(offers[b].offer_id); c != 0) return c < 0;
-    return offers[a].store_id < offers[b].store_id;
-  });
+  auto less = [&](uint32_t a, uint32_t b) { return StoreOrderLess(offers[a], offers[b]); };
+  // Assembly hands its offers over already in this order.
+  if (!std::is_sorted(order.begin(), order.end(), less))
+    std::sort(order.begin(), order.end(), less);
   for (size_t i = 0; i < order.size(); ++i) {
     const PublishedOffer& o = offers[order[i]];
     if (i > 0 && offers[order[i - 1]].offer_id == o.offer_id &&

@@ -38,7 +38,8 @@ struct OfferCursor {
 Result<OfferCursor> ParseOfferCursor(std::string_view after);
 
 // Checks a ReplaceOffers call before anything is written and returns the indexes of
-// `offers` sorted by (offer_id, store_id), the order backends write in. InvalidArgument when
+// `offers` sorted by (store_id, offer_id), the order backends write in (see KeyLess in
+// sqlite_offers.cc for why). InvalidArgument when
 // the scope names no promotion, when an offer is given twice, or when an offer's prices are
 // not all in one currency (the stores keep one currency per offer).
 Result<std::vector<uint32_t>> CheckReplaceOffers(const OfferRepository::Scope& scope,

@@ -11,6 +11,7 @@
 #include "sqlite_connection.h"
 #include "store/migrations.h"
 #include "text_folding.h"
+#include "wal_checkpointer.h"
 
 namespace vitrine {
 
@@ -235,8 +236,12 @@ std::string AttributesText(const Product& p) {
 }  // namespace
 
 SqliteCatalog::SqliteCatalog(std::string path, std::unique_ptr<Connection> writer,
-                             std::unique_ptr<store_internal::ReaderPool> readers)
-    : path_(std::move(path)), readers_(std::move(readers)), writer_(std::move(writer)) {}
+                             std::unique_ptr<store_internal::ReaderPool> readers,
+                             std::unique_ptr<store_internal::WalCheckpointer> checkpointer)
+    : path_(std::move(path)),
+      readers_(std::move(readers)),
+      writer_(std::move(writer)),
+      checkpointer_(std::move(checkpointer)) {}
 
 SqliteCatalog::~SqliteCatalog() = default;
 
@@ -287,8 +292,11 @@ Result<std::unique_ptr<SqliteCatalog>> SqliteCatalog::Open(const std::string& pa
   }
   auto readers = std::make_unique<store_internal::ReaderPool>(path, options.reader_connections,
                                                               busy_ms, options.cache_kib);
-  return std::unique_ptr<SqliteCatalog>(
-      new SqliteCatalog(path, std::move(writer).value(), std::move(readers)));
+  Result<std::unique_ptr<store_internal::WalCheckpointer>> checkpointer =
+      store_internal::WalCheckpointer::Attach(path, w.db());
+  if (!checkpointer.ok()) return checkpointer.status().WithContext("open " + path);
+  return std::unique_ptr<SqliteCatalog>(new SqliteCatalog(
+      path, std::move(writer).value(), std::move(readers), std::move(checkpointer).value()));
 }
 
 Result<int> SqliteCatalog::SchemaVersion() {

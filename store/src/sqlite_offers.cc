@@ -331,9 +331,6 @@ constexpr const char* kOfferColumnNames[] = {"seq",
                                              "version",
                                              "deleted"};
 constexpr int kOfferColumnCount = std::size(kOfferColumnNames);
-// The columns from offer_id to content_hash: what BindOfferContent binds.
-constexpr int kOfferContentColumns = kOfferColumnCount - 3;
-
 std::string OfferColumnList() {
   std::string list;
   for (const char* name : kOfferColumnNames) {
@@ -343,29 +340,45 @@ std::string OfferColumnList() {
   return list;
 }
 
+// The columns of the view `offers`, in kOfferColumnNames order: what ReadOffer reads.
 const std::string& OfferColumns() {
   static const std::string kColumns = OfferColumnList();
   return kColumns;
 }
 
-// ?1 seq, ?2..?28 the content, ?29 version; a new row is live.
+// The columns of a stored row (table offer_records, schema version 4): the texts of the view
+// are ids into offer_texts there, and promotion_id / product_id are part of offer_id.
+// BindOfferContent binds offer_id..content_hash to ?2..?26.
+constexpr const char* kOfferRecordColumns =
+    "seq, offer_id, store_id, campaign_id, category_text, channels_text, valid_from, "
+    "valid_until, timezone_text, currency, regular_minor, shelf_minor, effective_unit_minor, "
+    "unit_price_minor, unit_pricing_base_text, reference_minor, discount_percent, "
+    "mechanic_text, mechanic_parameters_text, loyalty_credit_minor, badge_text, headline_text, "
+    "legal_text, stock_quantity, availability_text, content_hash, version, deleted";
+constexpr int kOfferRecordVersionParameter = 27;
+
+// ?1 seq, ?2..?26 the content, ?27 version; a new row is live.
 const std::string& InsertOfferSql() {
   static const std::string kSql = [] {
-    std::string sql = "INSERT INTO offers(" + OfferColumns() + ") VALUES (";
-    for (int i = 1; i < kOfferColumnCount; ++i) sql += "?,";
+    std::string sql =
+        std::string("INSERT INTO offer_records(") + kOfferRecordColumns + ") VALUES (";
+    for (int i = 1; i <= kOfferRecordVersionParameter; ++i) sql += "?" + std::to_string(i) + ",";
     return sql + "0)";
   }();
   return kSql;
 }
 
-// The same parameters as InsertOfferSql, and ?30 the seq the row had.
+// The same parameters as InsertOfferSql, and ?28 the seq the row had.
 const std::string& UpdateOfferSql() {
   static const std::string kSql = [] {
-    std::string sql = "UPDATE offers SET ";
-    for (int i = 0; i < kOfferColumnCount - 1; ++i) {
-      sql += std::string(kOfferColumnNames[i]) + " = ?" + std::to_string(i + 1) + ", ";
+    std::string sql = "UPDATE offer_records SET ";
+    std::string_view columns = kOfferRecordColumns;
+    for (int i = 1; i <= kOfferRecordVersionParameter; ++i) {
+      const size_t comma = columns.find(',');
+      sql += std::string(columns.substr(0, comma)) + " = ?" + std::to_string(i) + ", ";
+      columns.remove_prefix(comma + 2);
     }
-    return sql + "deleted = 0 WHERE seq = ?" + std::to_string(kOfferColumnCount);
+    return sql + "deleted = 0 WHERE seq = ?" + std::to_string(kOfferRecordVersionParameter + 1);
   }();
   return kSql;
 }
@@ -419,46 +432,112 @@ Result<PublishedOffer> ReadOffer(const Statement& s) {
   return o;
 }
 
-// The texts an offer row holds that the offer does not hold as such; kept alive while a
-// statement borrows them.
-struct OfferTexts {
-  std::string channels;
-  std::string currency;
-  std::string parameters;
-  std::string hash;
+// The ids of offer_texts rows, each text looked up (or added) once per write. Ids are not
+// kept from one write to the next: a rolled-back transaction may have added them.
+class OfferTextIds {
+ public:
+  explicit OfferTextIds(SqliteConnection& conn) : conn_(conn) {}
+
+  Result<int64_t> Of(std::string_view text) {
+    if (auto it = ids_.find(text); it != ids_.end()) return it->second;
+    Result<Statement> find = conn_.Prepare("SELECT id FROM offer_texts WHERE text = ?");
+    if (!find.ok()) return find.status();
+    find->Bind(1, text);
+    Result<bool> row = find->Step();
+    if (!row.ok()) return row.status();
+    int64_t id = *row ? find->Int(0) : 0;
+    find->Reset();
+    if (!*row) {
+      Result<Statement> add =
+          conn_.Prepare("INSERT INTO offer_texts(text) VALUES (?) RETURNING id");
+      if (!add.ok()) return add.status();
+      add->Bind(1, text);
+      Result<bool> added = add->Step();
+      if (!added.ok()) return added.status();
+      id = add->Int(0);
+      add->Reset();
+    }
+    ids_.emplace(std::string(text), id);
+    return id;
+  }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view text) const { return std::hash<std::string_view>()(text); }
+  };
+  SqliteConnection& conn_;
+  std::unordered_map<std::string, int64_t, Hash, std::equal_to<>> ids_;
 };
 
-// Binds offer_id..content_hash to parameters 2..28.
-void BindOfferContent(Statement& s, const PublishedOffer& o, const OfferTexts& t) {
+// What an offer's row holds that the offer does not hold as such; kept alive while a
+// statement borrows them.
+struct OfferRecordTexts {
+  std::string currency;
+  std::string hash;
+  int64_t category = 0;
+  int64_t channels = 0;
+  int64_t timezone = 0;
+  int64_t unit_pricing_base = 0;
+  int64_t mechanic = 0;
+  int64_t parameters = 0;
+  int64_t badge = 0;
+  int64_t headline = 0;
+  int64_t legal = 0;
+  int64_t availability = 0;
+
+  // `parameters` is the offer's mechanic parameters as JSON text, which the caller keeps
+  // from one offer of a promotion to the next (dumping them is a measurable cost).
+  Status Resolve(const PublishedOffer& o, std::string_view parameters_text, OfferTextIds& ids) {
+    struct Field {
+      int64_t* id;
+      std::string_view text;
+    };
+    const std::string channels_text = store_internal::ChannelsText(o.channels);
+    for (const Field& f :
+         {Field{&category, o.category}, Field{&channels, channels_text},
+          Field{&timezone, o.timezone}, Field{&unit_pricing_base, o.unit_pricing_base},
+          Field{&mechanic, o.mechanic}, Field{&parameters, parameters_text}, Field{&badge, o.badge},
+          Field{&headline, o.headline}, Field{&legal, o.legal},
+          Field{&availability, AvailabilityName(o.availability)}}) {
+      Result<int64_t> id = ids.Of(f.text);
+      if (!id.ok()) return id.status();
+      *f.id = *id;
+    }
+    currency = o.regular_price.currency().code();
+    return Status::Ok();
+  }
+};
+
+// Binds offer_id..content_hash to parameters 2..26 (kOfferRecordColumns).
+void BindOfferContent(Statement& s, const PublishedOffer& o, const OfferRecordTexts& t) {
   s.BindStatic(2, o.offer_id);
   s.BindStatic(3, o.store_id);
   s.BindStatic(4, o.campaign_id);
-  s.BindStatic(5, o.promotion_id);
-  s.BindStatic(6, o.product_id);
-  s.BindStatic(7, o.category);
-  s.BindStatic(8, t.channels);
-  s.Bind(9, ToUnixSeconds(o.validity.begin));
-  s.Bind(10, ToUnixSeconds(o.validity.end));
-  s.BindStatic(11, o.timezone);
-  s.BindStatic(12, t.currency);
-  s.Bind(13, o.regular_price.minor_units());
-  s.Bind(14, o.shelf_price.minor_units());
-  s.Bind(15, o.effective_unit_price.minor_units());
-  BindOptionalInt(s, 16, MinorUnits(o.unit_price));
-  s.BindStatic(17, o.unit_pricing_base);
-  BindOptionalInt(s, 18, MinorUnits(o.reference_price));
-  BindOptionalInt(s, 19,
+  s.Bind(5, t.category);
+  s.Bind(6, t.channels);
+  s.Bind(7, ToUnixSeconds(o.validity.begin));
+  s.Bind(8, ToUnixSeconds(o.validity.end));
+  s.Bind(9, t.timezone);
+  s.BindStatic(10, t.currency);
+  s.Bind(11, o.regular_price.minor_units());
+  s.Bind(12, o.shelf_price.minor_units());
+  s.Bind(13, o.effective_unit_price.minor_units());
+  BindOptionalInt(s, 14, MinorUnits(o.unit_price));
+  s.Bind(15, t.unit_pricing_base);
+  BindOptionalInt(s, 16, MinorUnits(o.reference_price));
+  BindOptionalInt(s, 17,
                   o.discount_percent ? std::optional<int64_t>(*o.discount_percent) : std::nullopt);
-  s.BindStatic(20, o.mechanic);
-  s.BindStatic(21, t.parameters);
-  BindOptionalInt(s, 22, MinorUnits(o.loyalty_credit));
-  s.BindStatic(23, o.badge);
-  s.BindStatic(24, o.headline);
-  s.BindStatic(25, o.legal);
-  s.Bind(26, o.stock_quantity);
-  s.BindStatic(27, AvailabilityName(o.availability));
-  s.BindStatic(28, t.hash);
-  static_assert(kOfferContentColumns == 27);
+  s.Bind(18, t.mechanic);
+  s.Bind(19, t.parameters);
+  BindOptionalInt(s, 20, MinorUnits(o.loyalty_credit));
+  s.Bind(21, t.badge);
+  s.Bind(22, t.headline);
+  s.Bind(23, t.legal);
+  s.Bind(24, o.stock_quantity);
+  s.Bind(25, t.availability);
+  s.BindStatic(26, t.hash);
+  static_assert(kOfferRecordVersionParameter == 27);
 }
 
 // What ReplaceOffers needs to know of a stored offer.
@@ -466,16 +545,19 @@ struct StoredOfferState {
   int64_t seq = 0;
   std::string offer_id;
   std::string store_id;
-  std::string product_id;
   std::string content_hash;
   int64_t version = 0;
   bool deleted = false;
   bool given = false;  // among the offers of this call
 };
 
+// Writes go in (store_id, offer_id) order: a chunk of products × every store then inserts
+// into offers_by_store one store's range after the next, and into offers_by_key near its
+// end (new offer ids are the chunk's few products). In (offer_id, store_id) order every
+// product would visit all the stores' ranges again, and assembly was three times slower.
 bool KeyLess(const StoredOfferState& a, std::string_view offer_id, std::string_view store_id) {
-  if (const int c = a.offer_id.compare(offer_id); c != 0) return c < 0;
-  return a.store_id < store_id;
+  if (const int c = a.store_id.compare(store_id); c != 0) return c < 0;
+  return a.offer_id < offer_id;
 }
 
 }  // namespace
@@ -683,36 +765,52 @@ Result<OfferWriteCounts> SqliteCatalog::ReplaceOffers(const Scope& scope,
     // Every stored offer of the scope's promotions (and products), live or not, read in one
     // pass: a first publication then costs no lookup per offer, and the offers left over
     // are the ones to tombstone.
+    // A promotion's offers are the offer_id range [promotion "~", promotion "\x7f"): '~' is
+    // 0x7e and appears in no id. With products, the exact offer ids; with stores too, only
+    // their rows (a burst of stock changes touches a few stores of each product).
     std::vector<StoredOfferState> stored;
-    Result<Statement> by_promotion = conn.Prepare(
-        "SELECT seq, offer_id, store_id, product_id, content_hash, version, deleted "
-        "FROM offers WHERE promotion_id = ?");
+    constexpr const char* kStateColumns =
+        "SELECT seq, offer_id, store_id, content_hash, version, deleted FROM offer_records ";
+    Result<Statement> by_promotion =
+        conn.Prepare(std::string(kStateColumns) + "WHERE offer_id >= ? AND offer_id < ?");
     if (!by_promotion.ok()) return by_promotion.status();
-    Result<Statement> by_product = conn.Prepare(
-        "SELECT seq, offer_id, store_id, product_id, content_hash, version, deleted "
-        "FROM offers WHERE promotion_id = ? AND product_id = ?");
-    if (!by_product.ok()) return by_product.status();
+    Result<Statement> by_offer = conn.Prepare(std::string(kStateColumns) + "WHERE offer_id = ?");
+    if (!by_offer.ok()) return by_offer.status();
+    Result<Statement> by_key =
+        conn.Prepare(std::string(kStateColumns) + "WHERE offer_id = ? AND store_id = ?");
+    if (!by_key.ok()) return by_key.status();
     auto load = [&](Statement& s) {
-      return CollectAll<StoredOfferState>(
+      Status status = CollectAll<StoredOfferState>(
           s,
           [](const Statement& row) -> Result<StoredOfferState> {
-            return StoredOfferState{row.Int(0),  row.Text(1), row.Text(2),     row.Text(3),
-                                    row.Text(4), row.Int(5),  row.Int(6) != 0, false};
+            return StoredOfferState{row.Int(0), row.Text(1),     row.Text(2), row.Text(3),
+                                    row.Int(4), row.Int(5) != 0, false};
           },
           stored);
+      s.Reset();
+      return status;
     };
     for (std::string_view promotion : promotions) {
       if (products.empty()) {
-        by_promotion->Bind(1, promotion);
+        const std::string begin = std::string(promotion) + "~";
+        const std::string end = std::string(promotion) + "\x7f";
+        by_promotion->Bind(1, begin);
+        by_promotion->Bind(2, end);
         VITRINE_RETURN_IF_ERROR(load(*by_promotion));
-        by_promotion->Reset();
         continue;
       }
       for (std::string_view product : products) {
-        by_product->Bind(1, promotion);
-        by_product->Bind(2, product);
-        VITRINE_RETURN_IF_ERROR(load(*by_product));
-        by_product->Reset();
+        const std::string offer_id = std::string(promotion) + "~" + std::string(product);
+        if (scope.store_ids.empty()) {
+          by_offer->Bind(1, offer_id);
+          VITRINE_RETURN_IF_ERROR(load(*by_offer));
+          continue;
+        }
+        for (const std::string& store_id : scope.store_ids) {
+          by_key->Bind(1, offer_id);
+          by_key->Bind(2, store_id);
+          VITRINE_RETURN_IF_ERROR(load(*by_key));
+        }
       }
     }
     std::sort(stored.begin(), stored.end(),
@@ -727,7 +825,7 @@ Result<OfferWriteCounts> SqliteCatalog::ReplaceOffers(const Scope& scope,
     int64_t next_seq = first_seq;
 
     Result<Statement> point = conn.Prepare(
-        "SELECT seq, content_hash, version, deleted FROM offers "
+        "SELECT seq, content_hash, version, deleted FROM offer_records "
         "WHERE offer_id = ? AND store_id = ?");
     if (!point.ok()) return point.status();
     Result<Statement> insert = conn.Prepare(InsertOfferSql());
@@ -736,11 +834,17 @@ Result<OfferWriteCounts> SqliteCatalog::ReplaceOffers(const Scope& scope,
     if (!update.ok()) return update.status();
 
     size_t cursor = 0;  // into `stored`, which is in the same order as `order`
-    OfferTexts texts;
+    OfferTextIds text_ids(conn);
+    OfferRecordTexts texts;
+    std::string parameters_text;
+    const nlohmann::json* parameters_of = nullptr;  // what parameters_text was dumped from
     for (const uint32_t index : *order) {
       const PublishedOffer& o = offers[index];
-      texts.parameters = o.mechanic_parameters.dump();
-      texts.hash = ContentHash(o);
+      if (!parameters_of || *parameters_of != o.mechanic_parameters) {
+        parameters_text = o.mechanic_parameters.dump();
+        parameters_of = &o.mechanic_parameters;
+      }
+      texts.hash = o.content_hash.empty() ? ContentHash(o, parameters_text) : o.content_hash;
       // The stored row with this key, if any: from the scope's rows when the offer belongs
       // to the scope (which then holds every row of its key), else looked up.
       std::optional<StoredOfferState> found;
@@ -761,20 +865,19 @@ Result<OfferWriteCounts> SqliteCatalog::ReplaceOffers(const Scope& scope,
         Result<bool> row = p.Step();
         if (!row.ok()) return row.status();
         if (*row)
-          found = StoredOfferState{p.Int(0), "", "", "", p.Text(1), p.Int(2), p.Int(3) != 0, true};
+          found = StoredOfferState{p.Int(0), "", "", p.Text(1), p.Int(2), p.Int(3) != 0, true};
         p.Reset();
       }
       if (found && !found->deleted && found->content_hash == texts.hash) {
         ++counts.unchanged;
         continue;
       }
-      texts.channels = store_internal::ChannelsText(o.channels);
-      texts.currency = o.regular_price.currency().code();
+      VITRINE_RETURN_IF_ERROR(texts.Resolve(o, parameters_text, text_ids));
       Statement& w = found ? *update : *insert;
       w.Bind(1, next_seq++);
       BindOfferContent(w, o, texts);
-      w.Bind(29, found ? found->version + 1 : int64_t{1});
-      if (found) w.Bind(30, found->seq);
+      w.Bind(kOfferRecordVersionParameter, found ? found->version + 1 : int64_t{1});
+      if (found) w.Bind(kOfferRecordVersionParameter + 1, found->seq);
       Status run = w.Run();
       w.Reset();
       if (!run.ok()) {
@@ -784,7 +887,7 @@ Result<OfferWriteCounts> SqliteCatalog::ReplaceOffers(const Scope& scope,
     }
 
     Result<Statement> tombstone =
-        conn.Prepare("UPDATE offers SET seq = ?, deleted = 1 WHERE seq = ?");
+        conn.Prepare("UPDATE offer_records SET seq = ?, deleted = 1 WHERE seq = ?");
     if (!tombstone.ok()) return tombstone.status();
     for (const StoredOfferState& s : stored) {
       if (s.given || s.deleted ||
@@ -928,6 +1031,109 @@ Result<int64_t> SqliteCatalog::LastSeq() {
     return Status::Ok();
   }));
   return seq;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streaming reads for the feeds: one statement stepped to the end on one reader connection,
+// so the visit sees one consistent snapshot and memory stays constant.
+
+namespace {
+
+struct OfferScanSql {
+  std::string where;  // " WHERE deleted = 0 AND ..."
+  std::string channel_needle;
+};
+
+OfferScanSql ScanWhere(const OfferScan& scan) {
+  OfferScanSql q;
+  q.where = " WHERE deleted = 0";
+  if (!scan.store_id.empty()) q.where += " AND store_id = ?";
+  if (!scan.channel.empty()) q.where += " AND instr(channels, ?) > 0";
+  if (!scan.campaign_id.empty()) q.where += " AND campaign_id = ?";
+  if (scan.ending_after) q.where += " AND valid_until > ?";
+  q.channel_needle = "," + scan.channel + ",";
+  return q;
+}
+
+void BindScan(Statement& s, const OfferScan& scan, const OfferScanSql& q) {
+  int index = 0;
+  if (!scan.store_id.empty()) s.BindStatic(++index, scan.store_id);
+  if (!scan.channel.empty()) s.BindStatic(++index, q.channel_needle);
+  if (!scan.campaign_id.empty()) s.BindStatic(++index, scan.campaign_id);
+  if (scan.ending_after) s.Bind(++index, ToUnixSeconds(*scan.ending_after));
+}
+
+}  // namespace
+
+Status SqliteCatalog::ScanOffers(const OfferScan& scan,
+                                 const std::function<Status(const PublishedOffer&)>& visit) {
+  const OfferScanSql q = ScanWhere(scan);
+  const std::string sql = "SELECT " + OfferColumns() + " FROM offers" + q.where +
+                          (scan.by_key ? " ORDER BY offer_id, store_id" : " ORDER BY seq");
+  return Read([&](Connection& conn) -> Status {
+    Result<Statement> s = conn.Prepare(sql);
+    if (!s.ok()) return s.status();
+    BindScan(*s, scan, q);
+    for (;;) {
+      Result<bool> row = s->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return Status::Ok();
+      Result<PublishedOffer> offer = ReadOffer(*s);
+      if (!offer.ok()) return offer.status();
+      VITRINE_RETURN_IF_ERROR(visit(*offer));
+    }
+  });
+}
+
+Status SqliteCatalog::ScanInventory(const OfferScan& scan,
+                                    const std::function<Status(const OfferInventoryRow&)>& visit) {
+  const OfferScanSql q = ScanWhere(scan);
+  const std::string sql =
+      "SELECT product_id, store_id, timezone, valid_from, valid_until, currency, regular_minor, "
+      "shelf_minor, stock_quantity, availability FROM offers" +
+      q.where + (scan.by_key ? " ORDER BY offer_id, store_id" : " ORDER BY seq");
+  return Read([&](Connection& conn) -> Status {
+    Result<Statement> s = conn.Prepare(sql);
+    if (!s.ok()) return s.status();
+    BindScan(*s, scan, q);
+    // Currency and availability repeat on almost every row: parse each spelling once.
+    std::string currency_text, availability_text;
+    Currency currency;
+    Availability availability = Availability::kOutOfStock;
+    std::string product_id, store_id, timezone;
+    for (;;) {
+      Result<bool> step = s->Step();
+      if (!step.ok()) return step.status();
+      if (!*step) return Status::Ok();
+      product_id = s->Text(0);
+      store_id = s->Text(1);
+      timezone = s->Text(2);
+      std::string text = s->Text(5);
+      if (text != currency_text) {
+        Result<Currency> c = Currency::Parse(text);
+        if (!c.ok()) return c.status().WithContext("offer of store " + store_id);
+        currency = *c;
+        currency_text = std::move(text);
+      }
+      text = s->Text(9);
+      if (text != availability_text) {
+        std::optional<Availability> a = store_internal::ParseAvailability(text);
+        if (!a) return Status::Internal("unknown availability \"" + text + "\" in the database");
+        availability = *a;
+        availability_text = std::move(text);
+      }
+      OfferInventoryRow row;
+      row.product_id = product_id;
+      row.store_id = store_id;
+      row.timezone = timezone;
+      row.validity = {FromUnixSeconds(s->Int(3)), FromUnixSeconds(s->Int(4))};
+      row.regular_price = Money(s->Int(6), currency);
+      row.shelf_price = Money(s->Int(7), currency);
+      row.stock_quantity = s->Int(8);
+      row.availability = availability;
+      VITRINE_RETURN_IF_ERROR(visit(row));
+    }
+  });
 }
 
 }  // namespace vitrine

@@ -640,6 +640,73 @@ TEST_P(OffersConformanceTest, TransactionRollsBackCampaignAndOfferWrites) {
   EXPECT_EQ(LastSeq(), 1);
 }
 
+TEST_P(OffersConformanceTest, ScanOffersVisitsLiveOffersOnceInOneRead) {
+  PublishedOffer later = MakeOffer("PR2", "P1", "S2", {"meta"}, "Épicerie");
+  later.campaign_id = "C00000002";
+  later.validity = {T(10 * 86400), T(12 * 86400)};
+  later.timezone = "America/Martinique";
+  later.stock_quantity = 2;
+  later.availability = Availability::kLimited;
+  Replace({{"PR1"}, {}, {}},
+          {MakeOffer("PR1", "P2", "S1", {"google"}), MakeOffer("PR1", "P1", "S2", {"google"}),
+           MakeOffer("PR1", "P1", "S1")});
+  Replace({{"PR2"}, {}, {}}, {later});
+  Replace({{"PR3"}, {}, {}}, {MakeOffer("PR3", "P1", "S1")});
+  Replace({{"PR3"}, {}, {}}, {});  // a tombstone is never visited
+  // A changed offer moves to the end of the seq order.
+  Replace({{"PR1"}, {"P2"}, {}}, {MakeOffer("PR1", "P2", "S1", {"google"}, "Épicerie", 150)});
+
+  auto scan = [&](OfferScan s) {
+    std::vector<std::string> keys;
+    Status status = offers_->ScanOffers(s, [&](const PublishedOffer& o) {
+      keys.push_back(o.offer_id + "|" + o.store_id);
+      return Status::Ok();
+    });
+    EXPECT_TRUE(status.ok()) << status.ToString();
+    return keys;
+  };
+  OfferScan by_key;
+  by_key.by_key = true;
+  EXPECT_THAT(scan(by_key), ElementsAre("PR1~P1|S1", "PR1~P1|S2", "PR1~P2|S1", "PR2~P1|S2"));
+  EXPECT_THAT(scan(OfferScan()), ElementsAre("PR1~P1|S1", "PR1~P1|S2", "PR2~P1|S2", "PR1~P2|S1"));
+  OfferScan filtered;
+  filtered.channel = "google";
+  filtered.store_id = "S1";
+  EXPECT_THAT(scan(filtered), ElementsAre("PR1~P1|S1", "PR1~P2|S1"));
+  OfferScan campaign;
+  campaign.campaign_id = "C00000002";
+  EXPECT_THAT(scan(campaign), ElementsAre("PR2~P1|S2"));
+  OfferScan ending;
+  ending.ending_after = T(7 * 86400);  // the PR1 offers end exactly then
+  EXPECT_THAT(scan(ending), ElementsAre("PR2~P1|S2"));
+
+  // The visit's error stops the scan and comes back.
+  int visited = 0;
+  Status stopped = offers_->ScanOffers(OfferScan(), [&](const PublishedOffer&) {
+    ++visited;
+    return Status::Unavailable("platform gone");
+  });
+  EXPECT_EQ(stopped.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(visited, 1);
+
+  // The inventory scan reads the same offers, fields equal to the full read.
+  std::vector<std::string> rows;
+  Status status = offers_->ScanInventory(by_key, [&](const OfferInventoryRow& r) {
+    rows.push_back(std::string(r.product_id) + "|" + std::string(r.store_id) + "|" +
+                   std::string(r.timezone) + "|" + r.regular_price.ToFeedString() + "|" +
+                   r.shelf_price.ToFeedString() + "|" + std::to_string(r.stock_quantity) + "|" +
+                   std::string(AvailabilityName(r.availability)) + "|" +
+                   std::to_string(ToUnixSeconds(r.validity.end) - ToUnixSeconds(T(0))));
+    return Status::Ok();
+  });
+  EXPECT_TRUE(status.ok()) << status.ToString();
+  EXPECT_THAT(rows, ElementsAre("P1|S1|Europe/Paris|2.99 EUR|1.99 EUR|12|in_stock|604800",
+                                "P1|S2|Europe/Paris|2.99 EUR|1.99 EUR|12|in_stock|604800",
+                                "P2|S1|Europe/Paris|2.99 EUR|1.50 EUR|12|in_stock|604800",
+                                "P1|S2|America/Martinique|2.99 EUR|1.99 EUR|2|limited_availability|"
+                                "1036800"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, OffersConformanceTest, vitrine::testing::AllBackends(),
                          vitrine::testing::BackendName);
 

@@ -322,6 +322,77 @@ TEST(SqliteCatalogTest, OpeningAVersionOneDatabaseAddsAccountsAndKeepsTheCatalog
   EXPECT_EQ(*seq, 1);
 }
 
+TEST(SqliteCatalogTest, OpeningAVersionThreeDatabaseKeepsItsOffersInNarrowRows) {
+  testing::TempDir dir;
+  const std::string path = dir.File("v3.db");
+  {
+    // A database as a binary that knew migrations 1 to 3 left it: one live offer, one
+    // tombstone, in the wide rows of version 3.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    std::string v3 =
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "applied_at INTEGER NOT NULL);";
+    for (const SchemaMigration& m : CatalogMigrations().first(3)) {
+      v3 += std::string(m.sql) + "INSERT INTO schema_migrations VALUES (" +
+            std::to_string(m.version) + ", 'm', 1700000000);";
+    }
+    const std::string columns =
+        "INSERT INTO offers(seq, offer_id, store_id, campaign_id, promotion_id, product_id, "
+        "category, channels, valid_from, valid_until, timezone, currency, regular_minor, "
+        "shelf_minor, effective_unit_minor, unit_price_minor, unit_pricing_base, reference_minor, "
+        "discount_percent, mechanic, mechanic_parameters, loyalty_credit_minor, badge, headline, "
+        "legal, stock_quantity, availability, content_hash, version, deleted) VALUES ";
+    v3 += columns +
+          "(7, 'PR1~P1', 'S1', 'C1', 'PR1', 'P1', 'Épicerie > Chocolat', ',google,meta,', "
+          "1700000000, 1700600000, 'Europe/Paris', 'EUR', 299, 199, 199, 796, '1 kg', 299, 33, "
+          "'percent_off', '{\"percent\":33}', NULL, '-33%', 'Chocolat à 1,99 €', "
+          "'Offre valable du 15 au 21 janvier.', 12, 'in_stock', '00ff00ff00ff00ff', 2, 0);" +
+          columns +
+          "(8, 'PR1~P2', 'S1', 'C1', 'PR1', 'P2', 'Épicerie', ',google,', 1700000000, "
+          "1700600000, 'Europe/Paris', 'EUR', 100, 80, 80, NULL, '', NULL, NULL, 'percent_off', "
+          "'{\"percent\":20}', NULL, '-20%', '', '', 0, 'out_of_stock', 'ab', 1, 1);"
+          "UPDATE counters SET value = 8 WHERE name = 'offer_seq';";
+    char* error = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, v3.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
+    sqlite3_free(error);
+    sqlite3_close(db);
+  }
+  ASSERT_EQ(CurrentSchemaVersion(path).value(), 3);
+
+  auto catalog = OpenOrDie(path);
+  ASSERT_NE(catalog, nullptr);
+  EXPECT_EQ(catalog->SchemaVersion().value(), LatestSchemaVersion());
+  auto offer = catalog->GetOffer("PR1~P1", "S1");
+  ASSERT_TRUE(offer.ok()) << offer.status().ToString();
+  ASSERT_TRUE(offer->has_value());
+  const PublishedOffer& o = **offer;
+  EXPECT_EQ(o.seq, 7);
+  EXPECT_EQ(o.promotion_id, "PR1");
+  EXPECT_EQ(o.product_id, "P1");
+  EXPECT_EQ(o.category, "Épicerie > Chocolat");
+  EXPECT_EQ(o.channels, (std::vector<std::string>{"google", "meta"}));
+  EXPECT_EQ(o.shelf_price, Money::Euros(199));
+  EXPECT_EQ(o.unit_price, Money::Euros(796));
+  EXPECT_EQ(o.mechanic_parameters, nlohmann::json({{"percent", 33}}));
+  EXPECT_EQ(o.headline, "Chocolat à 1,99 €");
+  EXPECT_EQ(o.legal, "Offre valable du 15 au 21 janvier.");
+  EXPECT_EQ(o.availability, Availability::kInStock);
+  EXPECT_EQ(o.content_hash, "00ff00ff00ff00ff");
+  EXPECT_EQ(o.version, 2);
+  EXPECT_FALSE(catalog->GetOffer("PR1~P2", "S1")->has_value());  // still a tombstone
+  auto changes = catalog->ListChanges(0, 10, "google");
+  ASSERT_TRUE(changes.ok());
+  ASSERT_EQ(changes->size(), 2u);
+  EXPECT_TRUE((*changes)[1].deleted);
+  EXPECT_EQ(catalog->LastSeq().value(), 8);
+  // Each text is stored once, whatever the number of rows using it.
+  EXPECT_EQ(Query(path, "SELECT count(*) FROM offer_texts WHERE text = 'percent_off'"),
+            std::vector<std::string>{"1"});
+  EXPECT_EQ(Query(path, "SELECT count(*) FROM sqlite_master WHERE name = 'offers_by_promotion'"),
+            std::vector<std::string>{"0"});
+}
+
 TEST(SqliteCatalogTest, AccountTablesHaveTheirIndexes) {
   testing::TempDir dir;
   const std::string path = dir.File("idx.db");

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "catalog/stock.h"
@@ -46,7 +47,9 @@ struct PublishedOffer {
   int64_t stock_quantity = 0;
   Availability availability = Availability::kOutOfStock;
 
-  // Set by the repository.
+  // Set by the repository, which computes content_hash when it is empty; a writer of many
+  // offers (assembly) may compute it itself, off the writing thread, and must then keep it
+  // equal to ContentHash(offer).
   std::string content_hash;  // over every field above: equal hash, nothing to publish
   int64_t version = 0;       // 1 on first publication, +1 on each change
   int64_t seq = 0;           // position in the change feed
@@ -54,6 +57,13 @@ struct PublishedOffer {
 
 // A stable hash of the content fields (everything above content_hash), hex.
 std::string ContentHash(const PublishedOffer& offer);
+// The same, given offer.mechanic_parameters.dump(): a writer of many offers of one promotion
+// serialises the parameters once instead of once per offer.
+std::string ContentHash(const PublishedOffer& offer, std::string_view mechanic_parameters_json);
+
+// (store_id, offer_id): the order repositories write offers in (one store's offers after
+// the next keeps their per-store index writes local). Assembly hands offers over sorted so.
+bool StoreOrderLess(const PublishedOffer& a, const PublishedOffer& b);
 
 // The public JSON of an offer (the offers API and the change feed), with the validity in
 // the store's local time and UTC offset.

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -70,6 +71,30 @@ struct OfferChange {
   std::optional<PublishedOffer> offer;  // empty for a tombstone
 };
 
+// Which live offers a streaming read visits (OfferRepository::ScanOffers, ScanInventory).
+struct OfferScan {
+  std::string store_id;                 // empty: all stores
+  std::string channel;                  // offers published on this channel; empty: all
+  std::string campaign_id;              // empty: all
+  std::optional<Instant> ending_after;  // only offers whose validity ends after this instant
+  // Visit in (offer_id, store_id) order; when false, in the order cheapest for the backend
+  // (SQLite: seq, one sequential read of the table).
+  bool by_key = false;
+};
+
+// The columns of a live offer that the local inventory feed needs, read without the rest
+// (no JSON parameters, no texts). The views are valid during the visit only.
+struct OfferInventoryRow {
+  std::string_view product_id;
+  std::string_view store_id;
+  std::string_view timezone;
+  Interval validity;
+  Money regular_price;
+  Money shelf_price;
+  int64_t stock_quantity = 0;
+  Availability availability = Availability::kOutOfStock;
+};
+
 struct OfferWriteCounts {
   int64_t inserted = 0;
   int64_t updated = 0;    // content changed: a new seq and version
@@ -82,9 +107,9 @@ class OfferRepository {
   virtual ~OfferRepository() = default;
 
   // In one transaction: upserts `offers` (a new seq for each inserted or changed one,
-  // compared by content_hash) and tombstones the live offers of `scope` that are not in
-  // `offers`. `scope` names what was re-assembled: offers whose promotion is in
-  // scope.promotion_ids (all of a promotion's offers were recomputed), or, when
+  // compared by content_hash, taken from the offer when set, else computed) and tombstones the live
+  // offers of `scope` that are not in `offers`. `scope` names what was re-assembled: offers whose
+  // promotion is in scope.promotion_ids (all of a promotion's offers were recomputed), or, when
   // product_ids / store_ids are given, only those of these products / stores.
   struct Scope {
     std::vector<std::string> promotion_ids;
@@ -103,6 +128,17 @@ class OfferRepository {
                                                        std::string_view channel) = 0;
   // The highest seq given so far; 0 when none.
   virtual Result<int64_t> LastSeq() = 0;
+
+  // Visits every live offer `scan` selects, one at a time, in one read: memory stays
+  // constant whatever the number of offers (the in-memory backend copies the matching
+  // offers first). The first non-OK Status `visit` returns stops the scan and is returned.
+  // `visit` may read this repository but must not write to it.
+  virtual Status ScanOffers(const OfferScan& scan,
+                            const std::function<Status(const PublishedOffer&)>& visit) = 0;
+  // The same scan reading only the OfferInventoryRow columns: the fast path of the local
+  // inventory feed (millions of rows).
+  virtual Status ScanInventory(const OfferScan& scan,
+                               const std::function<Status(const OfferInventoryRow&)>& visit) = 0;
 };
 
 }  // namespace vitrine

@@ -104,6 +104,10 @@ class MemoryCatalog final : public CatalogRepository,
   Result<std::vector<OfferChange>> ListChanges(int64_t since, int limit,
                                                std::string_view channel) override;
   Result<int64_t> LastSeq() override;
+  Status ScanOffers(const OfferScan& scan,
+                    const std::function<Status(const PublishedOffer&)>& visit) override;
+  Status ScanInventory(const OfferScan& scan,
+                       const std::function<Status(const OfferInventoryRow&)>& visit) override;
 
  private:
   // (product_id, level, level_id): one price history.

@@ -29,6 +29,7 @@ namespace vitrine {
 namespace store_internal {
 class SqliteConnection;
 class ReaderPool;
+class WalCheckpointer;
 }  // namespace store_internal
 
 struct SqliteOptions {
@@ -131,12 +132,17 @@ class SqliteCatalog final : public CatalogRepository,
   Result<std::vector<OfferChange>> ListChanges(int64_t since, int limit,
                                                std::string_view channel) override;
   Result<int64_t> LastSeq() override;
+  Status ScanOffers(const OfferScan& scan,
+                    const std::function<Status(const PublishedOffer&)>& visit) override;
+  Status ScanInventory(const OfferScan& scan,
+                       const std::function<Status(const OfferInventoryRow&)>& visit) override;
 
  private:
   using Connection = store_internal::SqliteConnection;
 
   SqliteCatalog(std::string path, std::unique_ptr<Connection> writer,
-                std::unique_ptr<store_internal::ReaderPool> readers);
+                std::unique_ptr<store_internal::ReaderPool> readers,
+                std::unique_ptr<store_internal::WalCheckpointer> checkpointer);
 
   // Runs `write` on the writer connection in a transaction of its own, or inside a savepoint
   // when this thread is in Transaction().
@@ -154,6 +160,8 @@ class SqliteCatalog final : public CatalogRepository,
   std::mutex writer_mu_;
   std::atomic<std::thread::id> writer_owner_{};  // the thread in Transaction(), if any
   const std::unique_ptr<Connection> writer_;     // guarded by writer_mu_
+  // Checkpoints the writer's log on its own thread; destroyed before the writer.
+  const std::unique_ptr<store_internal::WalCheckpointer> checkpointer_;
 };
 
 }  // namespace vitrine
