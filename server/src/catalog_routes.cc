@@ -442,21 +442,14 @@ class CatalogRoutes {
           std::from_chars(offset_key.data(), offset_key.data() + offset_key.size(), offset);
       if (ec != std::errc()) return BadParameter("cursor", "is not a cursor of this list");
     }
-    auto stores = stores_->All();
-    if (!stores.ok()) return StoreFailure(stores.status());
-    std::vector<std::pair<double, const Store*>> hits;
-    for (const Store& st : **stores) {
-      if (!zone.empty() && st.price_zone != zone) continue;
-      const double d = DistanceKm(*lat, *lon, st.lat, st.lon);
-      if (d <= radius) hits.emplace_back(d, &st);
-    }
-    std::sort(hits.begin(), hits.end(), [](const auto& a, const auto& b) {
-      return a.first != b.first ? a.first < b.first : a.second->id < b.second->id;
-    });
+    auto nearby = stores_->Near(
+        *lat, *lon, radius, [&](const Store& st) { return zone.empty() || st.price_zone == zone; });
+    if (!nearby.ok()) return StoreFailure(nearby.status());
+    const auto& hits = nearby->hits;
     nlohmann::json items = nlohmann::json::array();
     for (size_t i = offset; i < hits.size() && i < offset + limit; ++i) {
-      nlohmann::json item = ToJson(*hits[i].second);
-      item["distance_km"] = std::round(hits[i].first * 1000) / 1000;
+      nlohmann::json item = ToJson(*hits[i].store);
+      item["distance_km"] = std::round(hits[i].distance_km * 1000) / 1000;
       items.push_back(std::move(item));
     }
     const std::string next =

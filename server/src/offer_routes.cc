@@ -195,29 +195,24 @@ class OfferRoutes {
       }
       after = cursor.substr(bar + 1);
     }
-    auto stores = stores_->All();
-    if (!stores.ok()) return StoreFailure(stores.status());
-    std::vector<std::pair<double, const Store*>> hits;
-    for (const Store& st : **stores) {
-      if (!query.store_id.empty() && st.id != query.store_id) continue;
-      const double d = DistanceKm(*lat, *lon, st.lat, st.lon);
-      if (d <= radius) hits.emplace_back(d, &st);
-    }
-    std::sort(hits.begin(), hits.end(), [](const auto& a, const auto& b) {
-      return a.first != b.first ? a.first < b.first : a.second->id < b.second->id;
+    const std::string only_store = query.store_id;
+    auto nearby = stores_->Near(*lat, *lon, radius, [&](const Store& st) {
+      return only_store.empty() || st.id == only_store;
     });
+    if (!nearby.ok()) return StoreFailure(nearby.status());
+    const auto& hits = nearby->hits;
     nlohmann::json items = nlohmann::json::array();
     const int limit = query.limit;
     std::string next;
     for (size_t i = store_index; i < hits.size(); ++i) {
-      query.store_id = hits[i].second->id;
+      query.store_id = hits[i].store->id;
       query.after = i == store_index ? after : "";
       query.limit = limit - static_cast<int>(items.size());
       auto page = s_.offers->ListOffers(query);
       if (!page.ok()) return StoreFailure(page.status());
       for (const PublishedOffer& o : page->items) {
         nlohmann::json item = ToJson(o);
-        item["distance_km"] = std::round(hits[i].first * 1000) / 1000;
+        item["distance_km"] = std::round(hits[i].distance_km * 1000) / 1000;
         items.push_back(std::move(item));
       }
       if (static_cast<int>(items.size()) >= limit) {

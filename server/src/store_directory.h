@@ -6,7 +6,10 @@
 // process (a CLI import) show up within that time. Thread-safe. Private to server/.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -14,6 +17,16 @@
 #include "catalog/repository.h"
 
 namespace vitrine::api {
+
+// The stores around a point, nearest first; `all` keeps the stores pointed to alive.
+struct NearbyStores {
+  struct Hit {
+    double distance_km = 0;
+    const Store* store = nullptr;
+  };
+  std::shared_ptr<const std::vector<Store>> all;
+  std::vector<Hit> hits;
+};
 
 class StoreDirectory {
  public:
@@ -34,6 +47,37 @@ class StoreDirectory {
     stores_ = stores;
     loaded_at_ = now;
     return stores;
+  }
+
+  // The stores `keep` accepts within `radius_km` of (lat, lon), by distance then id. A
+  // latitude/longitude box drops most stores before the great-circle distance, whose
+  // trigonometry was a quarter of a near= request.
+  Result<NearbyStores> Near(double lat, double lon, double radius_km,
+                            const std::function<bool(const Store&)>& keep) {
+    auto all = All();
+    if (!all.ok()) return all.status();
+    NearbyStores nearby{std::move(all).value(), {}};
+    constexpr double kKmPerDegree = 111.195;  // on the sphere of DistanceKm
+    constexpr double kMargin = 1.01;          // the box is a filter; DistanceKm decides
+    const double max_dlat = radius_km / kKmPerDegree * kMargin;
+    const double widest_lat = std::abs(lat) + max_dlat;  // where a degree of longitude is least
+    const double max_dlon =
+        widest_lat >= 89.9
+            ? 360.0
+            : radius_km / (kKmPerDegree * std::cos(widest_lat * M_PI / 180.0)) * kMargin;
+    for (const Store& store : *nearby.all) {
+      if (std::abs(store.lat - lat) > max_dlat) continue;
+      double dlon = std::abs(store.lon - lon);
+      if (std::min(dlon, 360.0 - dlon) > max_dlon) continue;
+      if (keep && !keep(store)) continue;
+      const double d = DistanceKm(lat, lon, store.lat, store.lon);
+      if (d <= radius_km) nearby.hits.push_back({d, &store});
+    }
+    std::sort(nearby.hits.begin(), nearby.hits.end(), [](const auto& a, const auto& b) {
+      return a.distance_km != b.distance_km ? a.distance_km < b.distance_km
+                                            : a.store->id < b.store->id;
+    });
+    return nearby;
   }
 
   void Invalidate() {
