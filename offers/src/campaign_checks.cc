@@ -42,6 +42,10 @@ bool AnnouncesReduction(const Mechanic& mechanic) {
          std::holds_alternative<FixedPrice>(mechanic);
 }
 
+// How far back a chain of successive reductions is followed: a quarter, far longer than any
+// run of back-to-back promotions the law would still call one reduction.
+constexpr std::chrono::days kChainLookback{92};
+
 bool LocalOverlap(const Campaign& a, const Campaign& b) {
   return a.start_local < b.end_local && b.start_local < a.end_local;
 }
@@ -378,7 +382,12 @@ class Checker {
         Result<Page<Campaign>> page = campaigns_.ListCampaigns(query);
         if (!page.ok()) return page.status().WithContext("list campaigns");
         for (Campaign& other : page->items) {
-          if (other.id == campaign_.id || !LocalOverlap(other, campaign_)) continue;
+          if (other.id == campaign_.id) continue;
+          // Earlier campaigns that run up to this one's start may begin a chain of successive
+          // reductions (reference_price.h); a chain is followed back kChainLookback at most.
+          const bool precedes = other.start_local < campaign_.start_local &&
+                                other.end_local >= campaign_.start_local - kChainLookback;
+          if (!LocalOverlap(other, campaign_) && !precedes) continue;
           other_campaigns_.push_back(std::make_unique<Campaign>(std::move(other)));
         }
         if (page->next_after.empty()) break;
@@ -392,7 +401,8 @@ class Checker {
         other_promotions_storage_.push_back(std::make_unique<Promotion>(std::move(promotion)));
         PromotionInScope placed = Place(*other_promotions_storage_.back(), *other);
         if (placed.stores.empty()) continue;
-        others_.push_back(std::move(placed));
+        if (IsImmediate(placed.promotion->mechanic)) chain_links_.push_back(placed);
+        if (LocalOverlap(*other, campaign_)) others_.push_back(std::move(placed));
       }
     }
     return Status::Ok();
@@ -451,6 +461,34 @@ class Checker {
       }
     }
     return Status::Ok();
+  }
+
+  // The first reduction of the chain of back-to-back reductions of other campaigns on
+  // `product` in `store` that ends at or after `start`, when there is one (assembly's
+  // ChainStart does the same over the promotions it assembles).
+  struct Chain {
+    Instant start;
+    std::string first_promotion;
+  };
+  std::optional<Chain> ChainBefore(const Product& product, const Store& store, Instant start) {
+    auto index = index_of_store_.find(store.id);
+    const TimeZone* tz = ZoneOf(store);
+    if (index == index_of_store_.end() || !tz) return std::nullopt;
+    std::optional<Chain> chain;
+    for (bool moved = true; moved;) {
+      moved = false;
+      for (const PromotionInScope& link : chain_links_) {
+        if (!link.in_scope[index->second] || !Selects(link.promotion->selector, product)) continue;
+        const Instant begin = tz->FromLocal(link.campaign->start_local);
+        const Instant end = tz->FromLocal(link.campaign->end_local);
+        const Instant current = chain ? chain->start : start;
+        if (begin < current && end >= current) {
+          chain = Chain{begin, link.promotion->id};
+          moved = true;
+        }
+      }
+    }
+    return chain;
   }
 
   void CheckStock(const Product& product, const PromotionInScope& p,
@@ -513,7 +551,16 @@ class Checker {
         found.Add(cap->severity, cap->code, prefix + cap->message, stores, representative.id);
       }
       if (!announces || product.perishable) return;
-      Result<ReferencePrice> reference = ComputeReferencePrice(timeline, product, start);
+      const std::optional<Chain> chain = ChainBefore(product, representative, start);
+      Result<ReferencePrice> reference = ComputeReferencePrice(
+          timeline, product, start, chain ? std::optional<Instant>(chain->start) : std::nullopt);
+      if (chain) {
+        found.Add(Severity::kInfo, codes::kReferenceChained,
+                  prefix + "continues the reduction of " + chain->first_promotion +
+                      " without a break: the reference price is the one before it, from " +
+                      FormatUtc(chain->start - kReferenceWindow) + " to " + FormatUtc(chain->start),
+                  stores, representative.id);
+      }
       if (!reference.ok()) {
         found.Add(Severity::kBlocking, codes::kNoReferencePrice,
                   prefix + reference.status().message(), stores, representative.id);
@@ -661,6 +708,9 @@ class Checker {
   std::vector<std::unique_ptr<Campaign>> other_campaigns_;
   std::vector<std::unique_ptr<Promotion>> other_promotions_storage_;
   std::vector<PromotionInScope> others_;
+  // Immediate reductions of other campaigns that overlap or precede this one: the links a
+  // chain of successive reductions is made of.
+  std::vector<PromotionInScope> chain_links_;
   std::map<std::pair<const PromotionInScope*, const PromotionInScope*>, std::pair<int, int>>
       common_;
   std::vector<Finding> overlap_findings_;

@@ -396,6 +396,37 @@ TEST_F(CampaignChecksTest, TheCapIsConfigurablePerCategory) {
   EXPECT_EQ(checks.blocking, 0);
 }
 
+TEST_F(CampaignChecksTest, ASuccessiveReductionKeepsTheReferencePriceOfTheFirst) {
+  // 2,99 € until 5 November, then 3,49 €. A first campaign from 1 to 8 December takes its
+  // reference over 1–30 November: 2,99 €. A second one, from 8 December, continues it without
+  // a break, so its reference is that one too, not 3,49 € (the lowest of 8 Nov – 7 Dec).
+  AddProduct(Complete("CHAIN"));
+  AddPrice("CHAIN", PriceLevel::kNational, "", 299, kLongAgo);
+  AddPrice("CHAIN", PriceLevel::kNational, "", 349, At("2026-11-05T00:00:00Z"));
+  AddStock("CHAIN", "S1", 10);
+  const Campaign first = CreateCampaign(CampaignStatus::kApproved, 2026y / 12 / 1, 2026y / 12 / 8);
+  AddPromotion(first, FixedPrice{Money::Euros(279)}, {"CHAIN"});
+  const Campaign second = CreateCampaign(CampaignStatus::kDraft, 2026y / 12 / 8, 2026y / 12 / 15);
+  AddPromotion(second, PercentOff{30}, {"CHAIN"});
+
+  const CampaignChecks checks = Check(second);
+  const auto chained = WithCode(checks, check_codes::kReferenceChained);
+  ASSERT_THAT(chained, SizeIs(1)) << Dump(checks);
+  EXPECT_EQ(chained[0].severity, Severity::kInfo);
+  EXPECT_THAT(chained[0].message, HasSubstr("2026-10-31T23:00:00Z to 2026-11-30T23:00:00Z"));
+  // -30 % of 3,49 € is 2,44 €: only -18 % against 2,99 €.
+  const auto refused = WithCode(checks, check_codes::kReductionNotSupported);
+  ASSERT_THAT(refused, SizeIs(1)) << Dump(checks);
+  EXPECT_THAT(refused[0].message, HasSubstr("18"));
+
+  // A gap of a day breaks the chain: the second campaign stands on its own window.
+  const Campaign later = CreateCampaign(CampaignStatus::kDraft, 2026y / 12 / 9, 2026y / 12 / 16);
+  AddPromotion(later, PercentOff{30}, {"CHAIN"});
+  const CampaignChecks alone = Check(later);
+  EXPECT_THAT(WithCode(alone, check_codes::kReferenceChained), IsEmpty()) << Dump(alone);
+  EXPECT_THAT(WithCode(alone, check_codes::kReductionNotSupported), IsEmpty()) << Dump(alone);
+}
+
 TEST_F(CampaignChecksTest, AReductionTheReferencePriceDoesNotSupportBlocks) {
   // 2,99 € until 20 November, then 3,49 €: "-30 %" on 3,49 € is only -18 % from 2,99 €.
   AddProduct(Complete("RAISED"));

@@ -46,6 +46,9 @@ inline constexpr char kNoReferencePrice[] = "no_reference_price";            // 
 inline constexpr char kReductionNotSupported[] = "reduction_not_supported";  // blocking
 inline constexpr char kReferenceShortHistory[] = "reference_short_history";  // warning
 inline constexpr char kReferenceExempt[] = "reference_exempt";               // info
+// The reduction continues another campaign's, back to back: the reference price is the one
+// before the first reduction of the chain.
+inline constexpr char kReferenceChained[] = "reference_chained";  // info
 // Another promotion covers the same product in a common store at a common time.
 inline constexpr char kOverlap[] = "promotion_overlap";  // warning
 // A list was cut short; the message says how many findings were left out.
