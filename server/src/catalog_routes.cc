@@ -7,6 +7,7 @@
 #include "api_routes.h"
 #include "api_support.h"
 #include "catalog/field_error.h"
+#include "product_pages.h"
 #include "server/json_body.h"
 
 namespace vitrine::api {
@@ -79,7 +80,7 @@ std::optional<nlohmann::json> ReadRows(const HttpRequest& request, ImportKind ki
 class CatalogRoutes {
  public:
   CatalogRoutes(const ApiServices& services, std::shared_ptr<StoreDirectory> stores)
-      : s_(services), stores_(std::move(stores)) {}
+      : s_(services), stores_(std::move(stores)), pages_(std::make_shared<ProductPages>()) {}
 
   HttpResponse ListProducts(const HttpRequest& request) const {
     std::optional<HttpResponse> problem =
@@ -103,10 +104,17 @@ class CatalogRoutes {
 
   HttpResponse GetProduct(const HttpRequest& request) const {
     if (auto bad = CheckPathId(request, "id")) return *bad;
-    auto product = s_.catalog->GetProduct(request.PathParam("id"));
+    const std::string_view id = request.PathParam("id");
+    if (auto page = pages_->Find(id)) {
+      return HttpResponse::Text(200, *page, "application/json");
+    }
+    const uint64_t generation = pages_->Generation();
+    auto product = s_.catalog->GetProduct(id);
     if (!product.ok()) return StoreFailure(product.status());
-    if (!product->has_value()) return NotFound("product", request.PathParam("id"));
-    return HttpResponse::Json(200, ToJson(**product));
+    if (!product->has_value()) return NotFound("product", id);
+    HttpResponse response = HttpResponse::Json(200, ToJson(**product));
+    pages_->Keep(id, response.body, generation);
+    return response;
   }
 
   HttpResponse PutProduct(const HttpRequest& request) const {
@@ -120,6 +128,13 @@ class CatalogRoutes {
   }
 
   HttpResponse DeleteProduct(const HttpRequest& request) const {
+    // After the delete: a read that loaded the product before it cannot keep it any more,
+    // its generation is past.
+    struct ForgetAfter {
+      ProductPages& pages;
+      std::string_view id;
+      ~ForgetAfter() { pages.Forget(id); }
+    } forget_after{*pages_, request.PathParam("id")};
     return DeleteEntity(
         request, "product",
         [this](std::string_view id) -> Result<nlohmann::json> {
@@ -361,6 +376,8 @@ class CatalogRoutes {
  private:
   // Published offers follow the catalogue: tell the assembly what changed.
   void Changed(std::vector<std::string> product_ids) const {
+    if (product_ids.empty()) pages_->Forget();
+    for (const std::string& id : product_ids) pages_->Forget(id);
     if (s_.catalog_changed) s_.catalog_changed(product_ids);
   }
 
@@ -459,6 +476,7 @@ class CatalogRoutes {
 
   const ApiServices& s_;
   std::shared_ptr<StoreDirectory> stores_;
+  std::shared_ptr<ProductPages> pages_;  // shared: handlers are const
 };
 
 }  // namespace

@@ -314,6 +314,21 @@ TEST_F(ApiTest, ProductsPutGetSearchPageAndDelete) {
   ExpectProblem(Delete("/api/v1/products/SKU-1"), 404);
 }
 
+TEST_F(ApiTest, AProductReadAgainAfterAWriteThroughTheServerIsTheNewOne) {
+  // GET /products/{id} keeps the bodies it served: every write path must forget them.
+  ASSERT_EQ(Put("/api/v1/products/KEPT", {{"title", "Avant"}}).status, 201);
+  EXPECT_EQ(Get("/api/v1/products/KEPT").Json()["title"], "Avant");
+  EXPECT_EQ(Get("/api/v1/products/KEPT").Json()["title"], "Avant");  // now kept
+  ASSERT_EQ(Put("/api/v1/products/KEPT", {{"title", "Après PUT"}}).status, 200);
+  EXPECT_EQ(Get("/api/v1/products/KEPT").Json()["title"], "Après PUT");
+  Reply imported = Send("POST", "/api/v1/imports/products", "editor",
+                        "id,title\nKEPT,Après import\n", "text/csv");
+  ASSERT_EQ(imported.status, 200) << imported.body;
+  EXPECT_EQ(Get("/api/v1/products/KEPT").Json()["title"], "Après import");
+  ASSERT_EQ(Delete("/api/v1/products/KEPT").status, 204);
+  ExpectProblem(Get("/api/v1/products/KEPT"), 404);
+}
+
 TEST_F(ApiTest, PriceHistoryListsEntriesAndTheAppliedTimelineOfAStore) {
   SeedSmallCatalog();
   Reply written =
