@@ -97,9 +97,84 @@ Options:
   --rate-limit SPEC     per-principal limits: ROLE=PER_SECOND[:BURST],... or off
                         (default platform=20:40,viewer=50:100,editor=50:100,
                         approver=50:100,admin=100:200)
+  --feeds-dir DIR       where feed snapshots are written (default the database path
+                        + "-feeds"); regenerated when offers change
+  --public-url URL      the hub's public base URL, for creative links in feeds
+                        (default http://localhost:PORT)
+  --images DIR          where packshot paths are read from (default vitrine-data/demo
+                        beside the database, where `vitrine demo` draws them)
+  --templates-dir DIR   templates stored by PUT /api/v1/templates (default DB.templates)
+  --creative-cache-dir DIR  rendered creatives (default DB.creatives)
+  --creative-cache-mb N     cache size, least recently used evicted (default 1024)
+  --template ID         template of creative URLs without ?template= (default classic)
 )",
-       {{"db", "address", "port", "threads", "max-body-mb", "rate-limit"}, {}},
+       {{"db", "address", "port", "threads", "max-body-mb", "rate-limit", "feeds-dir", "public-url",
+         "images", "templates-dir", "creative-cache-dir", "creative-cache-mb", "template"},
+        {}},
        RunServe},
+      {"feed",
+       "write one feed (Google, Meta, leaflet, CSV)",
+       R"(Usage: vitrine feed FORMAT [--store S] [--campaign C] [-o FILE] [--db sqlite:PATH]
+
+Writes the feed FORMAT of the published offers that have not ended, to FILE or standard
+output, streaming (constant memory); a progress bar shows on a terminal. The server serves
+the same bytes at the URL in brackets. FORMAT is one of:
+  google-products         Google Merchant Center products     (/feeds/google/products.xml)
+  google-local-inventory  Google local inventory              (/feeds/google/local-inventory.xml)
+  google-promotions       Google Merchant promotions          (/feeds/google/promotions.xml)
+  meta-catalog            Meta catalog                        (/feeds/meta/catalog.xml)
+  leaflet-json            leaflet feed, JSON                  (/feeds/leaflet.json)
+  leaflet-xml             leaflet feed, XML                   (/feeds/leaflet.xml)
+  offers-csv              one row per offer                   (/feeds/offers.csv)
+
+Options:
+  --store S             only this store's offers
+  --campaign C          only this campaign's offers
+  --channel C           offers-csv only: just this channel's offers (default every channel)
+  -o FILE, --output FILE  write to FILE (default standard output)
+  --now T               the instant offers must not have ended by (default now)
+  --public-url URL      base of the hub's creative URLs (default http://localhost:8080)
+  --link-template T     product page URL, {id} replaced (default https://shop.example/p/{id})
+
+A summary (items written, items a platform rule left out) goes to standard error. Exit codes:
+0 written, 2 usage, 3 unknown store or campaign or unwritable output, 4 database error.
+)",
+       {{"db", "store", "campaign", "channel", "output", "now", "public-url", "link-template"}, {}},
+       RunFeed},
+      {"render",
+       "draw an offer's creative, or every creative of a campaign",
+       R"(Usage: vitrine render OFFER FORMAT --store S [--template T] [-o FILE]
+       vitrine render --campaign C [--formats F,F...] [--template T] -o DIR
+
+Draws the published offer OFFER (PROMOTION~PRODUCT) of store S in FORMAT (square,
+portrait, story, landscape, medium_rectangle, leaderboard, skyscraper, half_page,
+mobile_banner, billboard) with template T (classic, bold, minimal or one stored with
+PUT /api/v1/templates), within the format's byte limit. FILE ending in .jpg gives a JPEG;
+a PNG over the limit is written as the best JPEG that fits (the extension follows). The
+default FILE is OFFER_FORMAT.png. A missing packshot draws a placeholder and a warning.
+
+With --campaign, every published offer of campaign C in every format (or --formats) goes
+to DIR as OFFER@STORE_FORMAT.png, on --jobs threads, with a progress bar on a terminal.
+Templates are read from DB.templates, packshots from --images as for `vitrine serve`.
+
+Options:
+  --db URL          the database (default sqlite:vitrine.db)
+  --store S         the store of OFFER
+  --template T      the template (default classic)
+  -o, --out PATH    the file, or with --campaign the folder
+  --campaign C      render a whole campaign
+  --formats LIST    comma-separated formats for --campaign (default all ten)
+  --jobs N          threads for --campaign (default: the number of cores)
+  --images DIR      packshot folder (default vitrine-data/demo beside the database)
+  --templates-dir DIR  stored templates (default DB.templates)
+
+Exit codes: 0 done, 1 some creatives of the campaign failed (the others were written),
+2 usage, 3 the offer is unknown or its creative cannot be made, 4 database error.
+)",
+       {{"db", "store", "template", "out", "campaign", "formats", "jobs", "images", "templates-dir",
+         "creative-cache-dir", "creative-cache-mb"},
+        {}},
+       RunRender},
       {"token",
        "create, list or revoke API tokens",
        R"(Usage: vitrine token create --role ROLE [--channel C] [--name NAME] [--db sqlite:PATH]

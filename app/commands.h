@@ -26,6 +26,8 @@ int RunImport(const CommandLine& command_line);
 int RunDemo(const CommandLine& command_line);
 int RunSummary(const CommandLine& command_line);
 int RunServe(const CommandLine& command_line);
+int RunRender(const CommandLine& command_line);
+int RunFeed(const CommandLine& command_line);
 int RunToken(const CommandLine& command_line);
 int RunUser(const CommandLine& command_line);
 

@@ -3,9 +3,14 @@
 #include <iostream>
 #include <mutex>
 
+#include <unistd.h>
+
 #include "assembly_worker.h"
 #include "commands.h"
+#include "feeds/snapshots.h"
+#include "log_writer.h"
 #include "offers/campaign_checks.h"
+#include "render_command.h"
 #include "server/account_authenticator.h"
 #include "server/api.h"
 #include "server/http_server.h"
@@ -51,6 +56,7 @@ Result<std::map<Role, TokenBucketRateLimiter::Limit>> ParseRateLimits(const std:
 }  // namespace
 
 int RunServe(const CommandLine& command_line) {
+  EnsureOpenCvPixelLimit();  // may re-exec: first, before any thread or file is opened
   // Before any thread exists, so every thread inherits the mask and the signal reaches
   // WaitForShutdownSignal below rather than killing a worker.
   if (Status st = BlockShutdownSignals(); !st.ok()) {
@@ -73,15 +79,9 @@ int RunServe(const CommandLine& command_line) {
   options.port = static_cast<uint16_t>(*port);
   options.threads = static_cast<int>(*threads);
   options.max_body_bytes = static_cast<size_t>(*body_mb) << 20;
-  auto log_mutex = std::make_shared<std::mutex>();
-  options.log_sink = [log_mutex](std::string_view line) {
-    // One write(2) per line: stderr is unbuffered, and `cerr << line << '\n'` makes two.
-    std::string out;
-    out.reserve(line.size() + 1);
-    out.append(line).push_back('\n');
-    std::lock_guard<std::mutex> lock(*log_mutex);
-    std::fwrite(out.data(), 1, out.size(), stderr);
-  };
+  // Declared before everything that logs, so it is destroyed (and flushed) after them.
+  auto log = std::make_shared<LogWriter>(STDERR_FILENO);
+  options.log_sink = [log](std::string_view line) { log->Write(line); };
 
   auto db = OpenCatalogOrReport(command_line);
   if (!db) return kExitStore;
@@ -92,9 +92,27 @@ int RunServe(const CommandLine& command_line) {
   AssemblyOptions assembly_options;
   assembly_options.clock = &clock;
   Assembler assembler(*db, *db, *db, assembly_options);
+  // Feeds are files (ARCHITECTURE.md §5): snapshots beside the database, made stale by every
+  // re-assembly and regenerated in the background once changes pause.
+  FeedSnapshotOptions feed_options;
+  feed_options.dir = command_line.ValueOr("feeds-dir", db->path() + "-feeds");
+  feed_options.settings.hub_url = command_line.ValueOr(
+      "public-url", "http://localhost:" + std::to_string(options.port == 0 ? 8080 : options.port));
+  auto feeds =
+      std::make_unique<FeedSnapshots>(FeedSources{db.get(), db.get(), db.get()}, feed_options);
   auto worker = std::make_unique<AssemblyWorker>(
-      assembler, [sink = options.log_sink](const std::string& line) { sink(line); });
+      assembler, [sink = options.log_sink, f = feeds.get()](const std::string& line) {
+        sink(line);
+        f->MarkStale();  // one line per background run: offers may have changed
+      });
 
+  // Creatives: packshots from the demo's folder (or --images), the templates and the
+  // content-addressed cache beside the database. Before the server: its routes use them.
+  auto creatives = OpenCreativeSetup(command_line, db->path());
+  if (!creatives.ok()) {
+    std::fprintf(stderr, "vitrine serve: %s\n", creatives.status().message().c_str());
+    return kExitStore;
+  }
   HttpServer server;
   ApiServices services;
   services.catalog = db.get();
@@ -103,12 +121,19 @@ int RunServe(const CommandLine& command_line) {
   services.clock = &clock;
   services.campaigns = db.get();
   services.offers = db.get();
-  services.assemble_campaign = [w = worker.get()](const std::string& id) {
-    return w->Run([&id](Assembler& a) { return a.AssembleCampaign(id).status(); });
+  services.assemble_campaign = [w = worker.get(), f = feeds.get()](const std::string& id) {
+    Status st = w->Run([&id](Assembler& a) { return a.AssembleCampaign(id).status(); });
+    f->MarkStale();
+    return st;
   };
-  services.catalog_changed = [w = worker.get()](const std::vector<std::string>& products) {
+  services.catalog_changed = [w = worker.get(),
+                              f = feeds.get()](const std::vector<std::string>& products) {
     w->ProductsChanged(products);
+    f->MarkStale();  // titles and images are in the feeds though not in the offers
   };
+  services.feeds = feeds.get();
+  services.creatives = creatives->studio.get();
+  services.default_template = command_line.ValueOr("template", "classic");
   services.stock_changed = [w = worker.get()](const std::vector<StockLevel>& levels) {
     w->StockChanged(levels);
   };
@@ -143,6 +168,7 @@ int RunServe(const CommandLine& command_line) {
     auto zones = catalog->ListPriceZones();
     return zones.ok() ? Status::Ok() : Status::Unavailable("the database cannot be read");
   });
+  feeds->Start();
   if (Status st = server.Start(options); !st.ok()) {
     std::fprintf(stderr, "vitrine serve: %s\n", st.message().c_str());
     return st.code() == StatusCode::kUnavailable ? kExitBadInput : kExitInternal;
@@ -160,6 +186,7 @@ int RunServe(const CommandLine& command_line) {
   std::fprintf(stderr, "vitrine serve: signal %d, draining requests in flight\n", signal_number);
   server.Stop();
   worker.reset();  // finishes the queued re-assembly while the database is still open
+  feeds.reset();   // stops regenerating before the database closes
   db.reset();      // checkpoints the WAL and closes the database
   std::fprintf(stderr, "vitrine serve: stopped cleanly\n");
   return kExitOk;

@@ -16,5 +16,9 @@ Status AddOversightRoutes(HttpServer& server, const ApiServices& services,
 Status AddCampaignRoutes(HttpServer& server, const ApiServices& services);
 Status AddOfferRoutes(HttpServer& server, const ApiServices& services,
                       std::shared_ptr<StoreDirectory> stores);
+// The feed routes; services.feeds must be set.
+Status AddFeedRoutes(HttpServer& server, const ApiServices& services);
+// The format, template, creative and campaign render routes; services.creatives must be set.
+Status AddCreativeRoutes(HttpServer& server, const ApiServices& services);
 
 }  // namespace vitrine::api

@@ -99,6 +99,11 @@ void Metrics::RecordRequest(std::string_view route, std::string_view method, int
                      std::memory_order_relaxed);
 }
 
+void Metrics::AddCollector(std::function<std::string()> render) {
+  std::unique_lock lock(mu_);
+  collectors_.push_back(std::move(render));
+}
+
 std::string Metrics::RenderPrometheus() const {
   std::string out;
   out.reserve(4096);
@@ -137,7 +142,9 @@ std::string Metrics::RenderPrometheus() const {
     out += "vitrine_http_request_duration_seconds_count{" + label + "} " + std::to_string(count) +
            "\n";
   }
+  const std::vector<std::function<std::string()>> collectors = collectors_;
   lock.unlock();
+  for (const auto& render : collectors) out += render();
 
   out += "# HELP vitrine_http_requests_in_flight Requests being handled now.\n";
   out += "# TYPE vitrine_http_requests_in_flight gauge\n";

@@ -50,12 +50,17 @@ class OversightRoutes {
     if (!stores.ok()) return StoreFailure(stores.status());
     std::map<std::string, int> by_zone;
     for (const Store& st : **stores) ++by_zone[st.price_zone];
-    return HttpResponse::Json(200, {{"products", counts->products},
-                                    {"stores", counts->stores},
-                                    {"price_zones", counts->price_zones},
-                                    {"price_entries", counts->price_entries},
-                                    {"stock_levels", counts->stock_levels},
-                                    {"stores_by_zone", by_zone}});
+    nlohmann::json stats = {
+        {"products", counts->products},         {"stores", counts->stores},
+        {"price_zones", counts->price_zones},   {"price_entries", counts->price_entries},
+        {"stock_levels", counts->stock_levels}, {"stores_by_zone", by_zone}};
+    if (s_.feeds) {
+      // {"google": {"google-products": 12, ...}, "backoffice": {...}}
+      nlohmann::json pulls = nlohmann::json::object();
+      for (const auto& [key, count] : s_.feeds->Pulls()) pulls[key.first][key.second] = count;
+      stats["feed_pulls"] = std::move(pulls);
+    }
+    return HttpResponse::Json(200, stats);
   }
 
   HttpResponse OpenApi(const HttpRequest&) const {
@@ -110,6 +115,19 @@ Status AddApiRoutes(HttpServer& server, const ApiServices& services) {
     }
     VITRINE_RETURN_IF_ERROR(api::AddCampaignRoutes(server, services));
     VITRINE_RETURN_IF_ERROR(api::AddOfferRoutes(server, services, stores));
+  }
+  if (services.feeds) {
+    if (!services.campaigns || !services.offers) {
+      return Status::InvalidArgument("the feed routes need the campaign and offer repositories");
+    }
+    VITRINE_RETURN_IF_ERROR(api::AddFeedRoutes(server, services));
+  }
+  if (services.creatives) {
+    if (!services.campaigns || !services.offers) {
+      return Status::InvalidArgument(
+          "the creative routes need the campaign and offer repositories");
+    }
+    VITRINE_RETURN_IF_ERROR(api::AddCreativeRoutes(server, services));
   }
   return Status::Ok();
 }

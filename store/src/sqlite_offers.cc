@@ -1055,6 +1055,26 @@ OfferScanSql ScanWhere(const OfferScan& scan) {
   return q;
 }
 
+// A scan reads every page once, so it runs through a small page cache: it neither grows the
+// connection by its whole cache size nor evicts the pages other reads keep hot. The
+// connection's own size is restored afterwards.
+class SmallScanCache {
+ public:
+  explicit SmallScanCache(SqliteConnection& conn) : conn_(conn) {
+    Result<std::string> size = conn_.QueryText("PRAGMA cache_size");
+    if (size.ok() && conn_.Exec("PRAGMA cache_size=-1024").ok()) before_ = *size;
+  }
+  ~SmallScanCache() {
+    if (!before_.empty()) (void)conn_.Exec(("PRAGMA cache_size=" + before_).c_str());
+  }
+  SmallScanCache(const SmallScanCache&) = delete;
+  SmallScanCache& operator=(const SmallScanCache&) = delete;
+
+ private:
+  SqliteConnection& conn_;
+  std::string before_;
+};
+
 void BindScan(Statement& s, const OfferScan& scan, const OfferScanSql& q) {
   int index = 0;
   if (!scan.store_id.empty()) s.BindStatic(++index, scan.store_id);
@@ -1071,6 +1091,7 @@ Status SqliteCatalog::ScanOffers(const OfferScan& scan,
   const std::string sql = "SELECT " + OfferColumns() + " FROM offers" + q.where +
                           (scan.by_key ? " ORDER BY offer_id, store_id" : " ORDER BY seq");
   return Read([&](Connection& conn) -> Status {
+    SmallScanCache cache(conn);
     Result<Statement> s = conn.Prepare(sql);
     if (!s.ok()) return s.status();
     BindScan(*s, scan, q);
@@ -1093,6 +1114,7 @@ Status SqliteCatalog::ScanInventory(const OfferScan& scan,
       "shelf_minor, stock_quantity, availability FROM offers" +
       q.where + (scan.by_key ? " ORDER BY offer_id, store_id" : " ORDER BY seq");
   return Read([&](Connection& conn) -> Status {
+    SmallScanCache cache(conn);
     Result<Statement> s = conn.Prepare(sql);
     if (!s.ok()) return s.status();
     BindScan(*s, scan, q);

@@ -20,13 +20,16 @@
 #include <vector>
 
 #include "../store/temp_dir.h"
+#include "feeds/snapshots.h"
 #include "offers/assembly.h"
 #include "offers/campaign_checks.h"
+#include "render/creative_studio.h"
 #include "server/account_admin.h"
 #include "server/account_authenticator.h"
 #include "server/api.h"
 #include "server/http_server.h"
 #include "store/sqlite_catalog.h"
+#include "templates/builtin.h"
 
 namespace vitrine::testing {
 
@@ -179,6 +182,9 @@ class ApiHarness {
     servers_.clear();
     services_.clear();
     assemblers_.clear();
+    feeds_.clear();
+    studios_.clear();
+    template_libraries_.clear();
   }
 
   // The campaign and offer routes over the database, with an Assembler on the harness's
@@ -195,6 +201,26 @@ class ApiHarness {
     const Clock* clock = &clock_;
     services.campaigns = db;
     services.offers = db;
+    // Feed snapshots in a directory of their own per server, regenerated only when a test
+    // calls feeds().RegenerateStale() (no background thread: tests stay deterministic).
+    FeedSnapshotOptions feed_options;
+    feed_options.dir = dir_.File("feeds-" + std::to_string(feeds_.size()));
+    feed_options.clock = &clock_;
+    services.feeds =
+        feeds_.emplace_back(std::make_unique<FeedSnapshots>(FeedSources{db, db, db}, feed_options))
+            .get();
+    // Creatives: the built-in templates (PUTs kept in a folder of this server), packshots
+    // from set_image_source() or none (placeholders), a cache folder of this server.
+    const std::string n = std::to_string(studios_.size());
+    auto library = TemplateLibrary::Open(dir_.File("templates-" + n));
+    auto cache = CreativeCache::Open(dir_.File("creatives-" + n), 64 << 20);
+    if (!library.ok() || !cache.ok()) throw std::runtime_error("cannot open the creative folders");
+    TemplateLibrary* templates = template_libraries_.emplace_back(std::move(*library)).get();
+    services.creatives = studios_
+                             .emplace_back(std::make_unique<CreativeStudio>(
+                                 templates, DefaultBrandKit(),
+                                 std::make_unique<Renderer>(image_source_), std::move(*cache)))
+                             .get();
     services.assemble_campaign = [assembler, mu](const std::string& id) {
       std::lock_guard<std::mutex> lock(*mu);
       return assembler->AssembleCampaign(id).status();
@@ -265,6 +291,12 @@ class ApiHarness {
 
   AccountWriter Writer() { return {*db_, *db_, *db_, clock_, "cli", ""}; }
   SqliteCatalog& db() { return *db_; }
+  // The feed snapshots of the server started last.
+  FeedSnapshots& feeds() { return *feeds_.back(); }
+  // Where the creatives of servers started from now on read packshots (nullptr: none).
+  void set_image_source(ImageSource* images) { image_source_ = images; }
+  // The creative studio of the server started last.
+  CreativeStudio& studio() { return *studios_.back(); }
   ManualClock& clock() { return clock_; }
   const TempDir& dir() const { return dir_; }
 
@@ -275,7 +307,11 @@ class ApiHarness {
   std::map<std::string, std::string> tokens_;
   std::map<std::string, std::string> token_ids_;
   std::mutex assembly_mutex_;
-  std::vector<std::unique_ptr<Assembler>> assemblers_;  // used by services_: destroyed after
+  std::vector<std::unique_ptr<FeedSnapshots>> feeds_;  // used by services_: destroyed after
+  ImageSource* image_source_ = nullptr;
+  std::vector<std::unique_ptr<TemplateLibrary>> template_libraries_;  // used by studios_
+  std::vector<std::unique_ptr<CreativeStudio>> studios_;  // used by services_: destroyed after
+  std::vector<std::unique_ptr<Assembler>> assemblers_;    // used by services_: destroyed after
   std::deque<ApiServices> services_;  // referenced by the servers' handlers: stable addresses
   std::vector<std::unique_ptr<HttpServer>> servers_;
 };

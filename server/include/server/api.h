@@ -14,7 +14,9 @@
 #include "catalog/audit.h"
 #include "catalog/repository.h"
 #include "common/time.h"
+#include "feeds/snapshots.h"
 #include "offers/repository.h"
+#include "render/creative_studio.h"
 #include "server/credentials.h"
 #include "server/http_server.h"
 
@@ -46,6 +48,15 @@ struct ApiServices {
       explain_offer;
   // The compliance report of a campaign: {"findings": [...], "blocking": n, ...}.
   std::function<Result<nlohmann::json>(const Campaign& campaign)> check_campaign;
+  // The feed snapshots; with them the feed routes (/feeds/...) are served and their pulls
+  // appear in /metrics and /api/v1/stats. Optional; must outlive the server.
+  FeedSnapshots* feeds = nullptr;
+  // Creatives: with a studio the format, template, creative (/creatives/...) and campaign
+  // render routes are served; they need `offers` and `campaigns` too. Optional; must
+  // outlive the server.
+  CreativeStudio* creatives = nullptr;
+  // The template of a creative URL without ?template=. Default "classic".
+  std::string default_template = "classic";
   // Called after a token is revoked or a session ends, so an authenticator that caches
   // credentials forgets them at once. Optional.
   std::function<void()> credentials_changed;

@@ -15,12 +15,14 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <vector>
 
 namespace vitrine {
 
@@ -48,6 +50,10 @@ class Metrics {
     store_errors_.fetch_add(count, std::memory_order_relaxed);
   }
 
+  // Series kept elsewhere in the server (feed pulls): `render` returns whole exposition
+  // lines (HELP, TYPE and samples), appended on every scrape; called from any thread.
+  void AddCollector(std::function<std::string()> render);
+
   // The whole exposition, ending with a newline.
   std::string RenderPrometheus() const;
 
@@ -72,6 +78,7 @@ class Metrics {
   // Values are never removed, so references handed out stay valid.
   std::map<CounterKey, std::unique_ptr<Counter>, std::less<>> requests_;      // guarded by mu_
   std::map<std::string, std::unique_ptr<Histogram>, std::less<>> durations_;  // guarded by mu_
+  std::vector<std::function<std::string()>> collectors_;                      // guarded by mu_
 };
 
 }  // namespace vitrine

@@ -1,0 +1,34 @@
+// What the verbs that draw creatives share (`vitrine render`, `vitrine serve`): where
+// packshots, templates and the creative cache live, and OpenCV's decompression-bomb limit.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "command_line.h"
+#include "render/creative_studio.h"
+#include "render/image_source.h"
+#include "templates/repository.h"
+
+namespace vitrine {
+
+struct CreativeSetup {
+  std::unique_ptr<DirectoryImageSource> images;
+  std::unique_ptr<TemplateLibrary> templates;
+  std::unique_ptr<CreativeStudio> studio;
+};
+
+// Packshots from --images (default: the demo's folder, vitrine-data/demo beside the
+// database), templates from --templates-dir (default DB.templates), creatives cached in
+// --creative-cache-dir (default DB.creatives) up to --creative-cache-mb (default 1024).
+Result<CreativeSetup> OpenCreativeSetup(const CommandLine& command_line,
+                                        const std::string& db_path);
+
+// OpenCV reads OPENCV_IO_MAX_IMAGE_PIXELS once, when the library loads, so it must be in the
+// environment before the process starts: when it is missing this sets it (to the renderer's
+// own limit) and re-executes the binary with the same arguments. Returns only when the
+// variable was already set or the re-exec failed (the renderer's own header check still
+// holds then).
+void EnsureOpenCvPixelLimit();
+
+}  // namespace vitrine

@@ -1,0 +1,60 @@
+// CreativeStudio: one creative by template, format and encoding, from the disk cache when it
+// is there, else rendered and stored. What the creative routes and the campaign render job
+// call.
+//
+// The cache key (Renderer::CacheKey) is also the creative's ETag. A creative is rendered at
+// most once per key in the common case; two requests racing on the same missing key both
+// render and the second write wins, harmlessly (same bytes). Safe for concurrent use from
+// multiple threads.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "render/creative_cache.h"
+#include "render/renderer.h"
+#include "templates/repository.h"
+
+namespace vitrine {
+
+struct ServedCreative {
+  std::string key;  // the content address: ETag
+  std::filesystem::path file;
+  std::string media_type;  // "image/png"; "image/jpeg" also for a PNG that was over its limit
+  bool cache_hit = false;
+  std::vector<std::string> warnings;  // of a fresh render (a placeholder drawn...)
+};
+
+class CreativeStudio {
+ public:
+  // `templates` must outlive the studio.
+  CreativeStudio(TemplateRepository* templates, BrandKit kit, std::unique_ptr<Renderer> renderer,
+                 std::unique_ptr<CreativeCache> cache);
+
+  // The key of the creative without rendering it (for If-None-Match). NotFound for an
+  // unknown template or a format it has no layout for.
+  Result<std::string> Key(const CreativeContent& content, const std::string& template_id,
+                          const CreativeFormat& format, ImageEncoding encoding);
+
+  // The creative's file, rendered on a miss. Errors are Renderer::Render's, plus NotFound as
+  // above and IoError when the cache cannot be written.
+  Result<ServedCreative> Get(const CreativeContent& content, const std::string& template_id,
+                             const CreativeFormat& format, ImageEncoding encoding);
+
+  TemplateRepository& templates() { return *templates_; }
+  Renderer& renderer() { return *renderer_; }
+  CreativeCache& cache() { return *cache_; }
+  const BrandKit& kit() const { return kit_; }
+
+ private:
+  Result<CreativeTemplate> LoadTemplate(const std::string& id, const CreativeFormat& format);
+
+  TemplateRepository* const templates_;
+  const BrandKit kit_;
+  const std::unique_ptr<Renderer> renderer_;
+  const std::unique_ptr<CreativeCache> cache_;
+};
+
+}  // namespace vitrine
