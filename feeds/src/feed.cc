@@ -283,5 +283,43 @@ Result<std::map<std::string, ProductOffer>> CollectProductOffers(FeedContext& ct
   return by_product;
 }
 
+Status WritePromotedProducts(FeedContext& ctx, FeedSink& sink, size_t id_limit, size_t title_limit,
+                             const ProductItemWriter& write_item) {
+  CampaignCache campaigns(*ctx.sources.campaigns);
+  auto offers = CollectProductOffers(ctx, campaigns);
+  if (!offers.ok()) return offers.status();
+  ProductCache products(*ctx.sources.catalog);
+  ZoneCache zones;
+  std::string& out = sink.buffer();
+  OpenRss(out, ctx.settings, "Promoted products");
+  for (const auto& [product_id, offer] : *offers) {
+    auto product = products.Get(product_id);
+    if (!product.ok()) return product.status();
+    const Product* p = *product;
+    if (!p) {
+      ctx.Skip("unknown_product");
+      continue;
+    }
+    if (p->id.size() > id_limit) {
+      ctx.Skip("id_too_long");
+      continue;
+    }
+    const std::string title = FeedText(p->title, title_limit);
+    if (title.empty()) {
+      ctx.Skip("missing_title");
+      continue;
+    }
+    if (p->image_url.empty()) {
+      ctx.Skip("missing_image");
+      continue;
+    }
+    if (!write_item(*p, offer, title, zones, out)) continue;
+    ctx.Wrote();
+    sink.Commit();
+  }
+  CloseRss(out);
+  return Status::Ok();
+}
+
 }  // namespace feeds_internal
 }  // namespace vitrine

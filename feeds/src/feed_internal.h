@@ -3,6 +3,7 @@
 // links, and small XML appenders. Private to feeds/.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -127,6 +128,16 @@ struct ProductOffer {
 // Scans ctx.scan once; memory grows with the number of promoted products, not offers.
 Result<std::map<std::string, ProductOffer>> CollectProductOffers(FeedContext& ctx,
                                                                  CampaignCache& campaigns);
+
+// Writes the RSS document of a products feed (Google, Meta): one item per promoted product
+// that is known, has an id of at most `id_limit` characters, a title (cut at `title_limit`)
+// and an image; the others are skipped and counted. `write_item` appends the item for one
+// product and returns false when the platform's own rules skip it (it counts the reason).
+using ProductItemWriter =
+    std::function<bool(const Product& product, const ProductOffer& offer, const std::string& title,
+                       ZoneCache& zones, std::string& out)>;
+Status WritePromotedProducts(FeedContext& ctx, FeedSink& sink, size_t id_limit, size_t title_limit,
+                             const ProductItemWriter& write_item);
 
 Status WriteGoogleProducts(FeedContext& ctx, FeedSink& sink);
 Status WriteGoogleLocalInventory(FeedContext& ctx, FeedSink& sink);
