@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "json_text.h"
+
 namespace vitrine {
 namespace {
 
@@ -55,17 +57,9 @@ std::optional<Rgba> ResolveColor(const BrandKit& kit, std::string_view colour) {
 }
 
 ParsedBrandKit ParseBrandKit(std::string_view json_text) {
-  json doc = json::parse(json_text, nullptr, false);
-  if (doc.is_discarded()) {
-    try {
-      doc = json::parse(json_text);
-    } catch (const json::parse_error& e) {
-      const size_t byte = std::min<size_t>(e.byte, json_text.size());
-      const int64_t line =
-          1 + std::count(json_text.begin(), json_text.begin() + (byte > 0 ? byte - 1 : 0), '\n');
-      return {std::nullopt, {{"", line, "JSON syntax error on line " + std::to_string(line)}}};
-    }
-  }
+  json doc;
+  if (auto error = templates_internal::ParseJsonText(json_text, doc))
+    return {std::nullopt, {*error}};
   return ParseBrandKitJson(doc);
 }
 

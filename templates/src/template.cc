@@ -7,6 +7,8 @@
 
 #include "templates/brand_kit.h"
 
+#include "json_text.h"
+
 namespace vitrine {
 namespace {
 
@@ -405,25 +407,9 @@ std::vector<std::string> PlaceholdersOf(std::string_view text) {
 }
 
 ParsedTemplate ParseTemplate(std::string_view json_text) {
-  json doc = json::parse(json_text, nullptr, false);
-  if (doc.is_discarded()) {
-    // Parse again with exceptions for the position of the error, which nlohmann reports as
-    // a byte offset; an editor wants the line.
-    try {
-      doc = json::parse(json_text);
-    } catch (const json::parse_error& e) {
-      const size_t byte = std::min<size_t>(e.byte, json_text.size());
-      const int64_t line =
-          1 + std::count(json_text.begin(), json_text.begin() + (byte > 0 ? byte - 1 : 0), '\n');
-      std::string what = e.what();
-      // "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error ..."
-      const size_t colon = what.find("syntax error");
-      return {std::nullopt,
-              {{"", line,
-                "JSON syntax error on line " + std::to_string(line) + ": " +
-                    (colon == std::string::npos ? what : what.substr(colon))}}};
-    }
-  }
+  json doc;
+  if (auto error = templates_internal::ParseJsonText(json_text, doc))
+    return {std::nullopt, {*error}};
   return ParseTemplateJson(doc);
 }
 
