@@ -3,7 +3,8 @@
 //
 //   build/release/bench/vitrine-scenario --out bench/out/scenario
 //   build/assembly-rel/bench/vitrine-assembly-bench [--scenario bench/out/scenario]
-//       [--threads 2] [--stock-updates 10000] [--keep] [--catalog FILE] [--out FILE]
+//       [--threads 2] [--products-per-write 50] [--stock-updates 10000] [--keep] [--catalog FILE]
+//       [--out FILE]
 //
 // Imports the scenario's CSV files into a SqliteCatalog in a fresh temporary directory,
 // creates one approved campaign with a percent_off promotion on the products listed in
@@ -69,6 +70,7 @@ int Fail(const std::string& what, const Status& status) {
 struct Args {
   std::filesystem::path scenario = "bench/out/scenario";
   int threads = 2;
+  int products_per_write = vitrine::AssemblyOptions{}.products_per_write;
   int stock_updates = 10000;
   bool keep = false;
   std::filesystem::path catalog;  // a copy of the imported catalogue, reused when present
@@ -185,6 +187,7 @@ int Run(const Args& args) {
   AssemblyOptions options;
   options.clock = &clock;
   options.threads = args.threads;
+  options.products_per_write = args.products_per_write;
   Assembler assembler(db, db, db, options);
   const double rss_before = PeakRssMiB();
   const auto started = std::chrono::steady_clock::now();
@@ -277,6 +280,8 @@ int main(int argc, char** argv) {
       args.scenario = argv[++i];
     } else if (arg == "--threads" && i + 1 < argc) {
       args.threads = std::atoi(argv[++i]);
+    } else if (arg == "--products-per-write" && i + 1 < argc) {
+      args.products_per_write = std::atoi(argv[++i]);
     } else if (arg == "--stock-updates" && i + 1 < argc) {
       args.stock_updates = std::atoi(argv[++i]);
     } else if (arg == "--catalog" && i + 1 < argc) {
@@ -286,9 +291,10 @@ int main(int argc, char** argv) {
     } else if (arg == "--keep") {
       args.keep = true;
     } else {
-      std::fprintf(stderr,
-                   "usage: vitrine-assembly-bench [--scenario DIR] [--threads N] "
-                   "[--stock-updates N] [--keep] [--catalog FILE] [--out FILE]\n");
+      std::fprintf(
+          stderr,
+          "usage: vitrine-assembly-bench [--scenario DIR] [--threads N] "
+          "[--products-per-write N] [--stock-updates N] [--keep] [--catalog FILE] [--out FILE]\n");
       return arg == "--help" ? 0 : 2;
     }
   }

@@ -26,7 +26,7 @@ constexpr std::string_view kUnknownTimeZone = "unknown_time_zone";
 
 constexpr int kPageLimit = 1000;
 // Product ids per ReplaceOffers scope when the scope also covers products nobody selects.
-constexpr size_t kMaxScopeProducts = 1000;
+constexpr size_t kMaxScopeProducts = 5000;  // with 4 % of a catalogue promoted, 200 promoted
 // Promotion ids per tombstoning call.
 constexpr size_t kMaxTombstonePromotions = 500;
 
@@ -226,6 +226,9 @@ Result<AssemblyContext> BuildContext(const std::vector<Campaign>& campaigns,
   ctx.promotions = &promotions;
   ctx.options = &options;
   ctx.stores = std::move(stores);
+  // In id order, the order offers are written in (ComputeChunk).
+  std::sort(ctx.stores.begin(), ctx.stores.end(),
+            [](const Store& a, const Store& b) { return a.id < b.id; });
   std::map<std::string, int> zones;
   std::map<std::string, int> tz_by_name;
   for (const Store& store : ctx.stores) {
@@ -514,9 +517,11 @@ class ProductAssembly {
     }
   }
 
-  // Appends the offers of store `s` to `out` and counts what happened in `tally`.
+  // Appends the offers of store `s` to `out` and counts what happened in `tally`: each
+  // group's offers become variants of `out` once, on the first store of the group, so every
+  // call on one ProductAssembly must append to the same batch.
   // Returns the group the store fell in, or nullptr when no promotion covers it there.
-  const GroupResult* AssembleStore(size_t s, std::vector<PublishedOffer>* out, Tally* tally) {
+  const GroupResult* AssembleStore(size_t s, OfferBatch* out, Tally* tally) {
     const Store& store = ctx_.stores[s];
     subset_.clear();
     for (int promotion : input_.selected->promotions) {
@@ -545,22 +550,29 @@ class ProductAssembly {
             timelines_.emplace(price_group, AppliedPriceTimeline(input_.history, store)).first;
       }
       it = groups_
-               .emplace(key_,
-                        ComputeGroup(ctx_, input_.selected->product, subset_, timeline->second, tz))
+               .emplace(key_, Group{ComputeGroup(ctx_, input_.selected->product, subset_,
+                                                 timeline->second, tz)})
                .first;
     }
-    const GroupResult& group = it->second;
+    Group& entry = it->second;
+    const GroupResult& group = entry.result;
+    if (!entry.first_variant) {
+      entry.first_variant = static_cast<uint32_t>(out->variants.size());
+      for (const PublishedOffer& offer : group.offers) {
+        out->variants.push_back({offer, VariantHash(offer, offer.mechanic_parameters.dump())});
+      }
+    }
     for (const auto& [reason, n] : group.skipped) tally->skipped[reason] += n;
     tally->losses += group.losses;
     tally->stacked += group.stacked;
     const int64_t quantity = StockOf(store.id);
     const Availability availability =
         AvailabilityOf(quantity, ctx_.options->limited_stock_threshold);
-    for (const PublishedOffer& shared : group.offers) {
-      PublishedOffer& offer = out->emplace_back(shared);
-      offer.store_id = store.id;
-      offer.stock_quantity = quantity;
-      offer.availability = availability;
+    for (uint32_t k = 0; k < group.offers.size(); ++k) {
+      const uint32_t variant = *entry.first_variant + k;
+      out->offers.push_back(
+          {variant, store.id, quantity, availability,
+           StoreContentHash(out->variants[variant].hash, store.id, quantity, availability)});
     }
     return &group;
   }
@@ -577,46 +589,63 @@ class ProductAssembly {
   const ProductInput& input_;
   std::set<std::string> store_level_;
   std::unordered_map<int, std::vector<AppliedPrice>> timelines_;
-  std::unordered_map<std::string, GroupResult> groups_;
+  struct Group {
+    GroupResult result;
+    std::optional<uint32_t> first_variant;  // of its offers in the batch, once added
+  };
+  std::unordered_map<std::string, Group> groups_;
   std::vector<int> subset_;
   std::string key_;
 };
 
 // The offers of one chunk of products, computed on `threads` workers.
 struct ChunkOutput {
-  std::vector<PublishedOffer> offers;
+  OfferBatch batch;
   Tally tally;
 };
 
+// Each worker takes a contiguous range of the stores (in id order) and assembles every
+// product of the chunk store by store, so the offers come out in (store_id, offer_id)
+// order once each store's few offers are sorted: the order the repository writes in,
+// without sorting the whole chunk. A group's content is hashed once per worker, and each
+// store offer only adds its store fields to that hash (StoreContentHash).
 ChunkOutput ComputeChunk(const AssemblyContext& ctx, const std::vector<ProductInput>& inputs,
                          int threads) {
-  std::vector<std::vector<PublishedOffer>> per_product(inputs.size());
-  std::vector<Tally> tallies(static_cast<size_t>(std::max(threads, 1)));
-  std::atomic<size_t> next{0};
+  const size_t workers = static_cast<size_t>(std::max(threads, 1));
+  std::vector<OfferBatch> parts(workers);
+  std::vector<Tally> tallies(workers);
   auto work = [&](size_t worker) {
-    for (size_t i = next++; i < inputs.size(); i = next++) {
-      ProductAssembly assembly(ctx, inputs[i]);
-      for (size_t s = 0; s < ctx.stores.size(); ++s) {
-        assembly.AssembleStore(s, &per_product[i], &tallies[worker]);
-      }
+    std::vector<ProductAssembly> products;
+    products.reserve(inputs.size());
+    for (const ProductInput& input : inputs) products.emplace_back(ctx, input);
+    OfferBatch& out = parts[worker];
+    const size_t stores = ctx.stores.size();
+    for (size_t s = stores * worker / workers; s < stores * (worker + 1) / workers; ++s) {
+      const size_t first = out.offers.size();
+      for (ProductAssembly& product : products) product.AssembleStore(s, &out, &tallies[worker]);
+      std::sort(out.offers.begin() + static_cast<ptrdiff_t>(first), out.offers.end(),
+                [&out](const OfferBatch::StoreOffer& a, const OfferBatch::StoreOffer& b) {
+                  return out.variants[a.variant].content.offer_id <
+                         out.variants[b.variant].content.offer_id;
+                });
     }
   };
   std::vector<std::thread> helpers;
-  for (size_t w = 1; w < tallies.size(); ++w) helpers.emplace_back(work, w);
+  for (size_t w = 1; w < workers; ++w) helpers.emplace_back(work, w);
   work(0);
   for (std::thread& helper : helpers) helper.join();
 
   ChunkOutput output;
-  size_t total = 0;
-  for (const auto& offers : per_product) total += offers.size();
-  output.offers.reserve(total);
-  for (auto& offers : per_product) {
-    std::move(offers.begin(), offers.end(), std::back_inserter(output.offers));
+  output.batch = std::move(parts[0]);
+  for (size_t w = 1; w < workers; ++w) {
+    const auto base = static_cast<uint32_t>(output.batch.variants.size());
+    std::move(parts[w].variants.begin(), parts[w].variants.end(),
+              std::back_inserter(output.batch.variants));
+    for (OfferBatch::StoreOffer& offer : parts[w].offers) {
+      offer.variant += base;
+      output.batch.offers.push_back(std::move(offer));
+    }
   }
-  // Hashed and sorted here, on the workers' side, rather than by the repository on the
-  // writing thread, which is the bottleneck of a full assembly.
-  std::sort(output.offers.begin(), output.offers.end(), StoreOrderLess);
-  for (PublishedOffer& offer : output.offers) offer.content_hash = ContentHash(offer);
   for (const Tally& tally : tallies) output.tally.Add(tally);
   return output;
 }
@@ -832,12 +861,12 @@ Status RunChunks(const Deps& deps, const Plan& plan, std::vector<Chunk> chunks,
   };
   auto write = [&](const Chunk& chunk, const ChunkOutput& output) -> Status {
     AddTally(output.tally, report);
-    if (plan.active_promotion_ids.empty() && output.offers.empty()) return Status::Ok();
+    if (plan.active_promotion_ids.empty() && output.batch.offers.empty()) return Status::Ok();
     OfferRepository::Scope scope;
     scope.promotion_ids = plan.active_promotion_ids;
     scope.product_ids = chunk.scope_product_ids;
     if (store_filter) scope.store_ids = *store_filter;
-    auto counts = deps.offers.ReplaceOffers(scope, output.offers);
+    auto counts = deps.offers.ReplaceOfferBatch(scope, output.batch);
     if (!counts.ok()) return std::move(counts).take_status().WithContext("write offers");
     AddCounts(*counts, report);
     return Status::Ok();
@@ -1084,37 +1113,23 @@ Result<AssemblyReport> Assembler::OnStockChanged(std::span<const StockLevel> lev
     auto selection = SelectAmong(catalog_, plan->promotions, product_ids);
     if (!selection.ok()) return selection.status();
 
-    VITRINE_RETURN_IF_ERROR(catalog_.Transaction([&]() -> Status {
-      for (const auto& [product_id, selected] : *selection) {
-        const auto& stores = latest[product_id];
-        // Scope: these promotions × this product × these stores, and every live offer in it
-        // is read below, so nothing is tombstoned that still exists.
-        OfferRepository::Scope scope;
-        scope.product_ids = {product_id};
+    // Each (promotion, product, store) offer these levels may touch; the repository patches
+    // the live ones and leaves the others alone.
+    std::vector<OfferStockUpdate> updates;
+    for (const auto& [product_id, selected] : *selection) {
+      for (const auto& [store_id, level] : latest[product_id]) {
+        const Availability availability =
+            AvailabilityOf(level->quantity, options_.limited_stock_threshold);
         for (int promotion : selected.promotions) {
-          scope.promotion_ids.push_back(plan->promotions[promotion].promotion.id);
+          updates.push_back({OfferIdOf(plan->promotions[promotion].promotion.id, product_id),
+                             store_id, level->quantity, availability});
         }
-        std::vector<PublishedOffer> patched;
-        for (const auto& [store_id, level] : stores) {
-          scope.store_ids.push_back(store_id);
-          for (const std::string& promotion_id : scope.promotion_ids) {
-            auto offer = offers_.GetOffer(OfferIdOf(promotion_id, product_id), store_id);
-            if (!offer.ok()) return std::move(offer).take_status().WithContext("read offer");
-            if (!*offer) continue;
-            ++report.offers_considered;
-            PublishedOffer& o = patched.emplace_back(std::move(**offer));
-            o.stock_quantity = level->quantity;
-            o.availability = AvailabilityOf(level->quantity, options_.limited_stock_threshold);
-            o.content_hash = ContentHash(o);
-          }
-        }
-        if (patched.empty()) continue;
-        auto counts = offers_.ReplaceOffers(scope, patched);
-        if (!counts.ok()) return std::move(counts).take_status().WithContext("write offers");
-        AddCounts(*counts, &report);
       }
-      return Status::Ok();
-    }));
+    }
+    auto counts = offers_.UpdateOfferStock(updates);
+    if (!counts.ok()) return std::move(counts).take_status().WithContext("write stock");
+    report.offers_considered = counts->updated + counts->unchanged;
+    AddCounts(*counts, &report);
     return report;
   };
   return Finish(run(), started);
@@ -1206,7 +1221,7 @@ Result<nlohmann::json> Assembler::Explain(std::string_view offer_id, std::string
   input.history = std::move(history).value();
   if (*stock) input.stock.emplace_back((*store)->id, quantity);
   ProductAssembly assembly(*ctx, input);
-  std::vector<PublishedOffer> offers;
+  OfferBatch offers;
   Tally tally;
   const GroupResult* group = assembly.AssembleStore(0, &offers, &tally);
   if (!group) {

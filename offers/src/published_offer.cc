@@ -52,9 +52,14 @@ std::string ContentHash(const PublishedOffer& o) {
 }
 
 std::string ContentHash(const PublishedOffer& o, std::string_view mechanic_parameters_json) {
+  return StoreContentHash(VariantHash(o, mechanic_parameters_json), o.store_id, o.stock_quantity,
+                          o.availability);
+}
+
+std::string VariantHash(const PublishedOffer& o, std::string_view mechanic_parameters_json) {
   Fnv1a h;
   for (std::string_view s :
-       {std::string_view(o.offer_id), std::string_view(o.store_id), std::string_view(o.campaign_id),
+       {std::string_view(o.offer_id), std::string_view(o.campaign_id),
         std::string_view(o.promotion_id), std::string_view(o.product_id),
         std::string_view(o.category), std::string_view(o.timezone),
         std::string_view(o.unit_pricing_base), std::string_view(o.mechanic),
@@ -72,8 +77,16 @@ std::string ContentHash(const PublishedOffer& o, std::string_view mechanic_param
   h.Add(o.loyalty_credit);
   h.Add(static_cast<int64_t>(o.discount_percent.value_or(-1)));
   h.Add(mechanic_parameters_json);
-  h.Add(o.stock_quantity);
-  h.Add(static_cast<int64_t>(o.availability));
+  return h.Hex();
+}
+
+std::string StoreContentHash(std::string_view variant_hash, std::string_view store_id,
+                             int64_t stock_quantity, Availability availability) {
+  Fnv1a h;
+  h.Add(variant_hash);
+  h.Add(store_id);
+  h.Add(stock_quantity);
+  h.Add(static_cast<int64_t>(availability));
   return h.Hex();
 }
 

@@ -132,19 +132,34 @@ Result<std::vector<Promotion>> MemoryCatalog::ListPromotions(std::string_view ca
 // ---------------------------------------------------------------------------------------------
 // Offers
 
-Result<OfferWriteCounts> MemoryCatalog::ReplaceOffers(const Scope& scope,
-                                                      std::span<const PublishedOffer> offers) {
-  Result<std::vector<uint32_t>> order = store_internal::CheckReplaceOffers(scope, offers);
+Result<OfferWriteCounts> MemoryCatalog::ReplaceOfferBatch(const Scope& scope,
+                                                          const OfferBatch& batch) {
+  Result<std::vector<uint32_t>> order = store_internal::CheckReplaceOffers(scope, batch);
   if (!order.ok()) return order.status();
+  std::vector<std::string> variant_hashes(batch.variants.size());
+  auto variant_hash = [&](uint32_t v) -> const std::string& {
+    std::string& hash = variant_hashes[v];
+    if (hash.empty()) {
+      const OfferBatch::Variant& variant = batch.variants[v];
+      hash = variant.hash.empty()
+                 ? VariantHash(variant.content, variant.content.mechanic_parameters.dump())
+                 : variant.hash;
+    }
+    return hash;
+  };
   Lock lock(*this);
   OfferWriteCounts counts;
   // Built whole before anything changes, so the call stays all-or-nothing without a copy of
   // the state: nothing below can fail.
   std::set<OfferKey> given;
   for (const uint32_t index : *order) {
-    const PublishedOffer& o = offers[index];
-    OfferKey key{o.offer_id, o.store_id};
-    const std::string hash = o.content_hash.empty() ? ContentHash(o) : o.content_hash;
+    const OfferBatch::StoreOffer& s = batch.offers[index];
+    const PublishedOffer& o = batch.variants[s.variant].content;
+    const std::string hash = s.content_hash.empty()
+                                 ? StoreContentHash(variant_hash(s.variant), s.store_id,
+                                                    s.stock_quantity, s.availability)
+                                 : s.content_hash;
+    OfferKey key{o.offer_id, s.store_id};
     auto it = state_.offers.find(key);
     const bool found = it != state_.offers.end();
     if (found && !it->second.deleted && it->second.offer.content_hash == hash) {
@@ -152,7 +167,7 @@ Result<OfferWriteCounts> MemoryCatalog::ReplaceOffers(const Scope& scope,
       given.insert(std::move(key));
       continue;
     }
-    PublishedOffer stored = o;
+    PublishedOffer stored = batch.Expand(index);
     stored.content_hash = hash;
     stored.version = found ? it->second.offer.version + 1 : 1;
     stored.seq = ++state_.last_offer_seq;
@@ -187,6 +202,30 @@ Result<OfferWriteCounts> MemoryCatalog::ReplaceOffers(const Scope& scope,
       state_.offer_keys_by_seq.emplace(s.offer.seq, key);
       ++counts.deleted;
     }
+  }
+  return counts;
+}
+
+Result<OfferWriteCounts> MemoryCatalog::UpdateOfferStock(
+    std::span<const OfferStockUpdate> updates) {
+  Lock lock(*this);
+  OfferWriteCounts counts;
+  for (const OfferStockUpdate& u : updates) {
+    auto it = state_.offers.find(OfferKey{u.offer_id, u.store_id});
+    if (it == state_.offers.end() || it->second.deleted) continue;
+    PublishedOffer& o = it->second.offer;
+    if (o.stock_quantity == u.stock_quantity && o.availability == u.availability) {
+      ++counts.unchanged;
+      continue;
+    }
+    o.stock_quantity = u.stock_quantity;
+    o.availability = u.availability;
+    o.content_hash = ContentHash(o);
+    ++o.version;
+    state_.offer_keys_by_seq.erase(o.seq);
+    o.seq = ++state_.last_offer_seq;
+    state_.offer_keys_by_seq.emplace(o.seq, it->first);
+    ++counts.updated;
   }
   return counts;
 }

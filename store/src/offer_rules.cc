@@ -54,27 +54,41 @@ bool SameCurrency(const PublishedOffer& o) {
 }  // namespace
 
 Result<std::vector<uint32_t>> CheckReplaceOffers(const OfferRepository::Scope& scope,
-                                                 std::span<const PublishedOffer> offers) {
+                                                 const OfferBatch& batch) {
   if (scope.promotion_ids.empty()) {
     return Status::InvalidArgument("ReplaceOffers: the scope names no promotion");
   }
-  std::vector<uint32_t> order(offers.size());
-  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  auto less = [&](uint32_t a, uint32_t b) { return StoreOrderLess(offers[a], offers[b]); };
+  for (const OfferBatch::Variant& v : batch.variants) {
+    if (!SameCurrency(v.content)) {
+      return Status::InvalidArgument("ReplaceOffers: the prices of offer \"" + v.content.offer_id +
+                                     "\" are not all in one currency");
+    }
+  }
+  const auto offer_id = [&](const OfferBatch::StoreOffer& o) -> const std::string& {
+    return batch.variants[o.variant].content.offer_id;
+  };
+  std::vector<uint32_t> order(batch.offers.size());
+  for (uint32_t i = 0; i < order.size(); ++i) {
+    if (batch.offers[i].variant >= batch.variants.size()) {
+      return Status::InvalidArgument("ReplaceOffers: an offer names a variant the batch lacks");
+    }
+    order[i] = i;
+  }
+  auto less = [&](uint32_t a, uint32_t b) {
+    const OfferBatch::StoreOffer& x = batch.offers[a];
+    const OfferBatch::StoreOffer& y = batch.offers[b];
+    if (const int c = x.store_id.compare(y.store_id); c != 0) return c < 0;
+    return offer_id(x) < offer_id(y);
+  };
   // Assembly hands its offers over already in this order.
   if (!std::is_sorted(order.begin(), order.end(), less))
     std::sort(order.begin(), order.end(), less);
-  for (size_t i = 0; i < order.size(); ++i) {
-    const PublishedOffer& o = offers[order[i]];
-    if (i > 0 && offers[order[i - 1]].offer_id == o.offer_id &&
-        offers[order[i - 1]].store_id == o.store_id) {
-      return Status::InvalidArgument("ReplaceOffers: offer \"" + o.offer_id + "\" of store \"" +
+  for (size_t i = 1; i < order.size(); ++i) {
+    const OfferBatch::StoreOffer& o = batch.offers[order[i]];
+    const OfferBatch::StoreOffer& before = batch.offers[order[i - 1]];
+    if (before.store_id == o.store_id && offer_id(before) == offer_id(o)) {
+      return Status::InvalidArgument("ReplaceOffers: offer \"" + offer_id(o) + "\" of store \"" +
                                      o.store_id + "\" is given twice");
-    }
-    if (!SameCurrency(o)) {
-      return Status::InvalidArgument("ReplaceOffers: the prices of offer \"" + o.offer_id +
-                                     "\" of store \"" + o.store_id +
-                                     "\" are not all in one currency");
     }
   }
   return order;

@@ -37,13 +37,13 @@ struct OfferCursor {
 // the first bar is the separator.
 Result<OfferCursor> ParseOfferCursor(std::string_view after);
 
-// Checks a ReplaceOffers call before anything is written and returns the indexes of
-// `offers` sorted by (store_id, offer_id), the order backends write in (see KeyLess in
+// Checks a ReplaceOfferBatch call before anything is written and returns the indexes of
+// `batch.offers` sorted by (store_id, offer_id), the order backends write in (see KeyLess in
 // sqlite_offers.cc for why). InvalidArgument when
 // the scope names no promotion, when an offer is given twice, or when an offer's prices are
 // not all in one currency (the stores keep one currency per offer).
 Result<std::vector<uint32_t>> CheckReplaceOffers(const OfferRepository::Scope& scope,
-                                                 std::span<const PublishedOffer> offers);
+                                                 const OfferBatch& batch);
 
 // Whether the stored offer (promotion, product, store) is one that `scope` re-assembled.
 bool InReplaceScope(const OfferRepository::Scope& scope, std::string_view promotion_id,

@@ -346,42 +346,27 @@ const std::string& OfferColumns() {
   return kColumns;
 }
 
-// The columns of a stored row (table offer_records, schema version 4): the texts of the view
-// are ids into offer_texts there, and promotion_id / product_id are part of offer_id.
-// BindOfferContent binds offer_id..content_hash to ?2..?26.
-constexpr const char* kOfferRecordColumns =
-    "seq, offer_id, store_id, campaign_id, category_text, channels_text, valid_from, "
-    "valid_until, timezone_text, currency, regular_minor, shelf_minor, effective_unit_minor, "
+// The columns of a variant (table offer_variants, schema version 5): an offer's content
+// but for its store fields, the texts as ids into offer_texts. BindVariant binds them in
+// this order to ?1..?21.
+constexpr const char* kOfferVariantColumns =
+    "variant_hash, campaign_id, category_text, channels_text, valid_from, valid_until, "
+    "timezone_text, currency, regular_minor, shelf_minor, effective_unit_minor, "
     "unit_price_minor, unit_pricing_base_text, reference_minor, discount_percent, "
     "mechanic_text, mechanic_parameters_text, loyalty_credit_minor, badge_text, headline_text, "
-    "legal_text, stock_quantity, availability_text, content_hash, version, deleted";
-constexpr int kOfferRecordVersionParameter = 27;
+    "legal_text";
+constexpr int kOfferVariantColumnCount = 21;
 
-// ?1 seq, ?2..?26 the content, ?27 version; a new row is live.
-const std::string& InsertOfferSql() {
-  static const std::string kSql = [] {
-    std::string sql =
-        std::string("INSERT INTO offer_records(") + kOfferRecordColumns + ") VALUES (";
-    for (int i = 1; i <= kOfferRecordVersionParameter; ++i) sql += "?" + std::to_string(i) + ",";
-    return sql + "0)";
-  }();
-  return kSql;
-}
-
-// The same parameters as InsertOfferSql, and ?28 the seq the row had.
-const std::string& UpdateOfferSql() {
-  static const std::string kSql = [] {
-    std::string sql = "UPDATE offer_records SET ";
-    std::string_view columns = kOfferRecordColumns;
-    for (int i = 1; i <= kOfferRecordVersionParameter; ++i) {
-      const size_t comma = columns.find(',');
-      sql += std::string(columns.substr(0, comma)) + " = ?" + std::to_string(i) + ", ";
-      columns.remove_prefix(comma + 2);
-    }
-    return sql + "deleted = 0 WHERE seq = ?" + std::to_string(kOfferRecordVersionParameter + 1);
-  }();
-  return kSql;
-}
+// ?1 seq, ?2 offer_id, ?3 store_id, ?4 variant, ?5 stock_quantity, ?6 availability,
+// ?7 content_hash, ?8 version; a new row is live.
+constexpr const char* kInsertOfferSql =
+    "INSERT INTO offer_records(seq, offer_id, store_id, variant, stock_quantity, availability, "
+    "content_hash, version, deleted) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0)";
+// The same parameters, and ?9 the seq the row had.
+constexpr const char* kUpdateOfferSql =
+    "UPDATE offer_records SET seq = ?1, offer_id = ?2, store_id = ?3, variant = ?4, "
+    "stock_quantity = ?5, availability = ?6, content_hash = ?7, version = ?8, deleted = 0 "
+    "WHERE seq = ?9";
 
 Result<std::optional<Money>> ReadOptionalMoney(const Statement& s, int column, Currency c) {
   if (s.IsNull(column)) return std::optional<Money>();
@@ -470,11 +455,11 @@ class OfferTextIds {
   std::unordered_map<std::string, int64_t, Hash, std::equal_to<>> ids_;
 };
 
-// What an offer's row holds that the offer does not hold as such; kept alive while a
-// statement borrows them.
-struct OfferRecordTexts {
-  std::string currency;
-  std::string hash;
+// How many variants ReplaceOfferBatch adds before it deletes those no row uses.
+constexpr int64_t kPruneVariantsAfter = 200'000;
+
+// The ids in offer_texts of a variant's texts.
+struct VariantTexts {
   int64_t category = 0;
   int64_t channels = 0;
   int64_t timezone = 0;
@@ -484,10 +469,7 @@ struct OfferRecordTexts {
   int64_t badge = 0;
   int64_t headline = 0;
   int64_t legal = 0;
-  int64_t availability = 0;
 
-  // `parameters` is the offer's mechanic parameters as JSON text, which the caller keeps
-  // from one offer of a promotion to the next (dumping them is a measurable cost).
   Status Resolve(const PublishedOffer& o, std::string_view parameters_text, OfferTextIds& ids) {
     struct Field {
       int64_t* id;
@@ -498,47 +480,118 @@ struct OfferRecordTexts {
          {Field{&category, o.category}, Field{&channels, channels_text},
           Field{&timezone, o.timezone}, Field{&unit_pricing_base, o.unit_pricing_base},
           Field{&mechanic, o.mechanic}, Field{&parameters, parameters_text}, Field{&badge, o.badge},
-          Field{&headline, o.headline}, Field{&legal, o.legal},
-          Field{&availability, AvailabilityName(o.availability)}}) {
+          Field{&headline, o.headline}, Field{&legal, o.legal}}) {
       Result<int64_t> id = ids.Of(f.text);
       if (!id.ok()) return id.status();
       *f.id = *id;
     }
-    currency = o.regular_price.currency().code();
     return Status::Ok();
   }
 };
 
-// Binds offer_id..content_hash to parameters 2..26 (kOfferRecordColumns).
-void BindOfferContent(Statement& s, const PublishedOffer& o, const OfferRecordTexts& t) {
-  s.BindStatic(2, o.offer_id);
-  s.BindStatic(3, o.store_id);
-  s.BindStatic(4, o.campaign_id);
-  s.Bind(5, t.category);
-  s.Bind(6, t.channels);
-  s.Bind(7, ToUnixSeconds(o.validity.begin));
-  s.Bind(8, ToUnixSeconds(o.validity.end));
-  s.Bind(9, t.timezone);
-  s.BindStatic(10, t.currency);
-  s.Bind(11, o.regular_price.minor_units());
-  s.Bind(12, o.shelf_price.minor_units());
-  s.Bind(13, o.effective_unit_price.minor_units());
-  BindOptionalInt(s, 14, MinorUnits(o.unit_price));
-  s.Bind(15, t.unit_pricing_base);
-  BindOptionalInt(s, 16, MinorUnits(o.reference_price));
-  BindOptionalInt(s, 17,
+// Binds a variant to ?1..?21 (kOfferVariantColumns).
+void BindVariant(Statement& s, const PublishedOffer& o, std::string_view hash,
+                 const VariantTexts& t) {
+  s.BindStatic(1, hash);
+  s.BindStatic(2, o.campaign_id);
+  s.Bind(3, t.category);
+  s.Bind(4, t.channels);
+  s.Bind(5, ToUnixSeconds(o.validity.begin));
+  s.Bind(6, ToUnixSeconds(o.validity.end));
+  s.Bind(7, t.timezone);
+  s.Bind(8, o.regular_price.currency().code());  // a temporary: copied
+  s.Bind(9, o.regular_price.minor_units());
+  s.Bind(10, o.shelf_price.minor_units());
+  s.Bind(11, o.effective_unit_price.minor_units());
+  BindOptionalInt(s, 12, MinorUnits(o.unit_price));
+  s.Bind(13, t.unit_pricing_base);
+  BindOptionalInt(s, 14, MinorUnits(o.reference_price));
+  BindOptionalInt(s, 15,
                   o.discount_percent ? std::optional<int64_t>(*o.discount_percent) : std::nullopt);
-  s.Bind(18, t.mechanic);
-  s.Bind(19, t.parameters);
-  BindOptionalInt(s, 20, MinorUnits(o.loyalty_credit));
-  s.Bind(21, t.badge);
-  s.Bind(22, t.headline);
-  s.Bind(23, t.legal);
-  s.Bind(24, o.stock_quantity);
-  s.Bind(25, t.availability);
-  s.BindStatic(26, t.hash);
-  static_assert(kOfferRecordVersionParameter == 27);
+  s.Bind(16, t.mechanic);
+  s.Bind(17, t.parameters);
+  BindOptionalInt(s, 18, MinorUnits(o.loyalty_credit));
+  s.Bind(19, t.badge);
+  s.Bind(20, t.headline);
+  s.Bind(21, t.legal);
+  static_assert(kOfferVariantColumnCount == 21);
 }
+
+// The row ids of a batch's variants in offer_variants, each found by its hash or added on
+// first use; variants of one hash share a row.
+class VariantIds {
+ public:
+  VariantIds(SqliteConnection& conn, const OfferBatch& batch)
+      : conn_(conn),
+        batch_(batch),
+        hashes_(batch.variants.size()),
+        ids_(batch.variants.size()),
+        texts_(conn) {}
+
+  // VariantHash of batch.variants[v], computed once.
+  const std::string& Hash(uint32_t v) {
+    std::string& hash = hashes_[v];
+    if (hash.empty()) {
+      const OfferBatch::Variant& variant = batch_.variants[v];
+      hash = variant.hash.empty()
+                 ? VariantHash(variant.content, variant.content.mechanic_parameters.dump())
+                 : variant.hash;
+    }
+    return hash;
+  }
+
+  Result<int64_t> Id(uint32_t v) {
+    if (ids_[v] != 0) return ids_[v];
+    const std::string& hash = Hash(v);
+    if (auto it = by_hash_.find(hash); it != by_hash_.end()) return ids_[v] = it->second;
+    if (!find_) {
+      Result<Statement> find =
+          conn_.Prepare("SELECT id FROM offer_variants WHERE variant_hash = ?");
+      if (!find.ok()) return find.status();
+      find_.emplace(std::move(find).value());
+    }
+    find_->BindStatic(1, hash);
+    Result<bool> row = find_->Step();
+    if (!row.ok()) return row.status();
+    int64_t id = *row ? find_->Int(0) : 0;
+    find_->Reset();
+    if (id == 0) {
+      if (!add_) {
+        std::string sql =
+            std::string("INSERT INTO offer_variants(") + kOfferVariantColumns + ") VALUES (?";
+        for (int i = 2; i <= kOfferVariantColumnCount; ++i) sql += ", ?";
+        Result<Statement> add = conn_.Prepare(sql + ") RETURNING id");
+        if (!add.ok()) return add.status();
+        add_.emplace(std::move(add).value());
+      }
+      const PublishedOffer& content = batch_.variants[v].content;
+      const std::string parameters = content.mechanic_parameters.dump();
+      VariantTexts texts;
+      VITRINE_RETURN_IF_ERROR(texts.Resolve(content, parameters, texts_));
+      BindVariant(*add_, content, hash, texts);
+      Result<bool> added = add_->Step();
+      if (!added.ok()) return added.status().WithContext("offer \"" + content.offer_id + "\"");
+      id = add_->Int(0);
+      add_->Reset();
+      ++added_;
+    }
+    by_hash_.emplace(hash, id);
+    return ids_[v] = id;
+  }
+
+  int64_t added() const { return added_; }
+
+ private:
+  SqliteConnection& conn_;
+  const OfferBatch& batch_;
+  std::vector<std::string> hashes_;
+  std::vector<int64_t> ids_;                               // 0: not resolved yet
+  std::unordered_map<std::string_view, int64_t> by_hash_;  // views into hashes_
+  OfferTextIds texts_;
+  std::optional<Statement> find_;
+  std::optional<Statement> add_;
+  int64_t added_ = 0;
+};
 
 // What ReplaceOffers needs to know of a stored offer.
 struct StoredOfferState {
@@ -751,9 +804,9 @@ Result<std::vector<Promotion>> SqliteCatalog::ListPromotions(std::string_view ca
 // ---------------------------------------------------------------------------------------------
 // Offers
 
-Result<OfferWriteCounts> SqliteCatalog::ReplaceOffers(const Scope& scope,
-                                                      std::span<const PublishedOffer> offers) {
-  Result<std::vector<uint32_t>> order = store_internal::CheckReplaceOffers(scope, offers);
+Result<OfferWriteCounts> SqliteCatalog::ReplaceOfferBatch(const Scope& scope,
+                                                          const OfferBatch& batch) {
+  Result<std::vector<uint32_t>> order = store_internal::CheckReplaceOffers(scope, batch);
   if (!order.ok()) return order.status();
   const std::unordered_set<std::string_view> promotions(scope.promotion_ids.begin(),
                                                         scope.promotion_ids.end());
@@ -828,63 +881,67 @@ Result<OfferWriteCounts> SqliteCatalog::ReplaceOffers(const Scope& scope,
         "SELECT seq, content_hash, version, deleted FROM offer_records "
         "WHERE offer_id = ? AND store_id = ?");
     if (!point.ok()) return point.status();
-    Result<Statement> insert = conn.Prepare(InsertOfferSql());
+    Result<Statement> insert = conn.Prepare(kInsertOfferSql);
     if (!insert.ok()) return insert.status();
-    Result<Statement> update = conn.Prepare(UpdateOfferSql());
+    Result<Statement> update = conn.Prepare(kUpdateOfferSql);
     if (!update.ok()) return update.status();
 
     size_t cursor = 0;  // into `stored`, which is in the same order as `order`
-    OfferTextIds text_ids(conn);
-    OfferRecordTexts texts;
-    std::string parameters_text;
-    const nlohmann::json* parameters_of = nullptr;  // what parameters_text was dumped from
+    VariantIds variants(conn, batch);
+    std::string hash;
     for (const uint32_t index : *order) {
-      const PublishedOffer& o = offers[index];
-      if (!parameters_of || *parameters_of != o.mechanic_parameters) {
-        parameters_text = o.mechanic_parameters.dump();
-        parameters_of = &o.mechanic_parameters;
-      }
-      texts.hash = o.content_hash.empty() ? ContentHash(o, parameters_text) : o.content_hash;
+      const OfferBatch::StoreOffer& s = batch.offers[index];
+      const PublishedOffer& o = batch.variants[s.variant].content;
+      hash = s.content_hash.empty() ? StoreContentHash(variants.Hash(s.variant), s.store_id,
+                                                       s.stock_quantity, s.availability)
+                                    : s.content_hash;
       // The stored row with this key, if any: from the scope's rows when the offer belongs
       // to the scope (which then holds every row of its key), else looked up.
       std::optional<StoredOfferState> found;
       if (promotions.contains(o.promotion_id) &&
           (products.empty() || products.contains(o.product_id))) {
-        while (cursor < stored.size() && KeyLess(stored[cursor], o.offer_id, o.store_id)) {
+        while (cursor < stored.size() && KeyLess(stored[cursor], o.offer_id, s.store_id)) {
           ++cursor;
         }
         if (cursor < stored.size() && stored[cursor].offer_id == o.offer_id &&
-            stored[cursor].store_id == o.store_id) {
+            stored[cursor].store_id == s.store_id) {
           stored[cursor].given = true;
           found = stored[cursor];
         }
       } else {
         Statement& p = *point;
         p.BindStatic(1, o.offer_id);
-        p.BindStatic(2, o.store_id);
+        p.BindStatic(2, s.store_id);
         Result<bool> row = p.Step();
         if (!row.ok()) return row.status();
         if (*row)
           found = StoredOfferState{p.Int(0), "", "", p.Text(1), p.Int(2), p.Int(3) != 0, true};
         p.Reset();
       }
-      if (found && !found->deleted && found->content_hash == texts.hash) {
+      if (found && !found->deleted && found->content_hash == hash) {
         ++counts.unchanged;
         continue;
       }
-      VITRINE_RETURN_IF_ERROR(texts.Resolve(o, parameters_text, text_ids));
+      Result<int64_t> variant = variants.Id(s.variant);
+      if (!variant.ok()) return variant.status();
       Statement& w = found ? *update : *insert;
       w.Bind(1, next_seq++);
-      BindOfferContent(w, o, texts);
-      w.Bind(kOfferRecordVersionParameter, found ? found->version + 1 : int64_t{1});
-      if (found) w.Bind(kOfferRecordVersionParameter + 1, found->seq);
+      w.BindStatic(2, o.offer_id);
+      w.BindStatic(3, s.store_id);
+      w.Bind(4, *variant);
+      w.Bind(5, s.stock_quantity);
+      w.BindStatic(6, AvailabilityName(s.availability));
+      w.BindStatic(7, hash);
+      w.Bind(8, found ? found->version + 1 : int64_t{1});
+      if (found) w.Bind(9, found->seq);
       Status run = w.Run();
       w.Reset();
       if (!run.ok()) {
-        return run.WithContext("offer \"" + o.offer_id + "\" of store \"" + o.store_id + "\"");
+        return run.WithContext("offer \"" + o.offer_id + "\" of store \"" + s.store_id + "\"");
       }
       ++(!found || found->deleted ? counts.inserted : counts.updated);
     }
+    variants_added_since_prune_ += variants.added();
 
     Result<Statement> tombstone =
         conn.Prepare("UPDATE offer_records SET seq = ?, deleted = 1 WHERE seq = ?");
@@ -902,11 +959,77 @@ Result<OfferWriteCounts> SqliteCatalog::ReplaceOffers(const Scope& scope,
       ++counts.deleted;
     }
 
+    // Variants no row uses any more (replaced prices, retracted promotions) are deleted
+    // now and then: the scan of every row costs about what writing 200,000 rows does.
+    if (variants_added_since_prune_ > kPruneVariantsAfter) {
+      VITRINE_RETURN_IF_ERROR(conn.Exec(
+          "DELETE FROM offer_variants WHERE id NOT IN (SELECT variant FROM offer_records)"));
+      variants_added_since_prune_ = 0;
+    }
     if (next_seq == first_seq) return Status::Ok();
     Result<Statement> advance =
         conn.Prepare("UPDATE counters SET value = ? WHERE name = 'offer_seq'");
     if (!advance.ok()) return advance.status();
     advance->Bind(1, next_seq - 1);
+    return advance->Run();
+  }));
+  return counts;
+}
+
+Result<OfferWriteCounts> SqliteCatalog::UpdateOfferStock(
+    std::span<const OfferStockUpdate> updates) {
+  OfferWriteCounts counts;
+  VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
+    counts = {};
+    Result<Statement> read = conn.Prepare(
+        "SELECT o.seq, o.stock_quantity, o.availability, v.variant_hash FROM offer_records o "
+        "JOIN offer_variants v ON v.id = o.variant "
+        "WHERE o.offer_id = ? AND o.store_id = ? AND o.deleted = 0");
+    if (!read.ok()) return read.status();
+    Result<Statement> write = conn.Prepare(
+        "UPDATE offer_records SET seq = ?, stock_quantity = ?, availability = ?, "
+        "content_hash = ?, version = version + 1 WHERE seq = ?");
+    if (!write.ok()) return write.status();
+    Result<std::string> last =
+        conn.QueryText("SELECT value FROM counters WHERE name = 'offer_seq'");
+    if (!last.ok()) return last.status();
+    int64_t seq = std::stoll(*last);
+    for (const OfferStockUpdate& u : updates) {
+      read->BindStatic(1, u.offer_id);
+      read->BindStatic(2, u.store_id);
+      Result<bool> row = read->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) {
+        read->Reset();
+        continue;
+      }
+      const int64_t old_seq = read->Int(0);
+      const std::string_view availability = AvailabilityName(u.availability);
+      if (read->Int(1) == u.stock_quantity && read->Text(2) == availability) {
+        read->Reset();
+        ++counts.unchanged;
+        continue;
+      }
+      const std::string hash =
+          StoreContentHash(read->Text(3), u.store_id, u.stock_quantity, u.availability);
+      read->Reset();
+      write->Bind(1, ++seq);
+      write->Bind(2, u.stock_quantity);
+      write->BindStatic(3, availability);
+      write->BindStatic(4, hash);
+      write->Bind(5, old_seq);
+      Status run = write->Run();
+      write->Reset();
+      if (!run.ok()) {
+        return run.WithContext("offer \"" + u.offer_id + "\" of store \"" + u.store_id + "\"");
+      }
+      ++counts.updated;
+    }
+    if (counts.updated == 0) return Status::Ok();
+    Result<Statement> advance =
+        conn.Prepare("UPDATE counters SET value = ? WHERE name = 'offer_seq'");
+    if (!advance.ok()) return advance.status();
+    advance->Bind(1, seq);
     return advance->Run();
   }));
   return counts;

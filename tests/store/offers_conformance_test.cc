@@ -461,6 +461,86 @@ TEST_P(OffersConformanceTest, ReplaceOffersCountsAndSequencesEveryKindOfWrite) {
   EXPECT_EQ(LastSeq(), 9);
 }
 
+TEST_P(OffersConformanceTest, ABatchSharesOneVariantBetweenStoresAndReadsBackWhole) {
+  // Two variants (two prices) of PR1~P1 over three stores, and PR1~P2 in one store.
+  OfferBatch batch;
+  batch.variants.push_back({MakeOffer("PR1", "P1", ""), ""});
+  batch.variants.push_back({MakeOffer("PR1", "P1", "", {"google", "meta"}, "Épicerie", 149), ""});
+  batch.variants.push_back({MakeOffer("PR1", "P2", ""), ""});
+  batch.offers = {{0, "S1", 12, Availability::kInStock, ""},
+                  {0, "S2", 3, Availability::kLimited, ""},
+                  {1, "S3", 0, Availability::kOutOfStock, ""},
+                  {2, "S1", 7, Availability::kInStock, ""}};
+  const OfferRepository::Scope scope{{"PR1"}, {}, {}};
+  auto written = offers_->ReplaceOfferBatch(scope, batch);
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  EXPECT_EQ(written->inserted, 4);
+  for (size_t i = 0; i < batch.offers.size(); ++i) {
+    const PublishedOffer expected = batch.Expand(i);
+    auto stored = Get(expected.offer_id, expected.store_id);
+    ASSERT_TRUE(stored.has_value()) << expected.offer_id << " " << expected.store_id;
+    EXPECT_EQ(stored->content_hash, ContentHash(expected));
+    EXPECT_EQ(stored->shelf_price, expected.shelf_price);
+    EXPECT_EQ(stored->category, expected.category);
+    EXPECT_EQ(stored->stock_quantity, expected.stock_quantity);
+    EXPECT_EQ(stored->availability, expected.availability);
+    EXPECT_EQ(stored->mechanic_parameters, expected.mechanic_parameters);
+  }
+  // The same offers given one by one are the same content: nothing is written.
+  std::vector<PublishedOffer> whole;
+  for (size_t i = 0; i < batch.offers.size(); ++i) whole.push_back(batch.Expand(i));
+  OfferWriteCounts again = Replace(scope, whole);
+  EXPECT_EQ(again.unchanged, 4);
+  EXPECT_EQ(again.inserted + again.updated + again.deleted, 0);
+
+  // A variant naming no variant of the batch is refused before anything is written.
+  batch.offers.push_back({7, "S9", 1, Availability::kInStock, ""});
+  EXPECT_EQ(offers_->ReplaceOfferBatch(scope, batch).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(LastSeq(), 4);
+}
+
+TEST_P(OffersConformanceTest, UpdateOfferStockPatchesLiveOffersOnly) {
+  const OfferRepository::Scope scope{{"PR1"}, {}, {}};
+  Replace(scope, {MakeOffer("PR1", "P1", "S1"), MakeOffer("PR1", "P1", "S2"),
+                  MakeOffer("PR1", "P2", "S1")});
+  Replace(OfferRepository::Scope{{"PR1"}, {"P2"}, {}}, {});  // PR1~P2 is now a tombstone
+  const int64_t before = LastSeq();
+  const PublishedOffer untouched = *Get("PR1~P1", "S2");
+
+  const std::vector<OfferStockUpdate> updates = {
+      {"PR1~P1", "S1", 2, Availability::kLimited},   // changed
+      {"PR1~P1", "S2", 12, Availability::kInStock},  // as stored
+      {"PR1~P2", "S1", 5, Availability::kInStock},   // tombstoned: left alone
+      {"PR9~P1", "S1", 5, Availability::kInStock}};  // no such offer
+  auto counts = offers_->UpdateOfferStock(updates);
+  ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+  EXPECT_EQ(counts->updated, 1);
+  EXPECT_EQ(counts->unchanged, 1);
+  EXPECT_EQ(counts->inserted + counts->deleted, 0);
+  EXPECT_EQ(LastSeq(), before + 1);
+
+  auto patched = Get("PR1~P1", "S1");
+  ASSERT_TRUE(patched.has_value());
+  EXPECT_EQ(patched->stock_quantity, 2);
+  EXPECT_EQ(patched->availability, Availability::kLimited);
+  EXPECT_EQ(patched->version, 2);
+  EXPECT_EQ(patched->seq, before + 1);
+  EXPECT_EQ(patched->content_hash, ContentHash(*patched));
+  EXPECT_EQ(Get("PR1~P1", "S2")->seq, untouched.seq);
+  EXPECT_FALSE(Get("PR1~P2", "S1").has_value());
+
+  auto changes = offers_->ListChanges(before, 10, "");
+  ASSERT_TRUE(changes.ok());
+  ASSERT_EQ(changes->size(), 1u);
+  EXPECT_EQ((*changes)[0].offer_id, "PR1~P1");
+  EXPECT_EQ((*changes)[0].store_id, "S1");
+  // A full replace with the patched stock is then unchanged: both paths hash alike.
+  PublishedOffer same = MakeOffer("PR1", "P1", "S1");
+  same.stock_quantity = 2;
+  same.availability = Availability::kLimited;
+  EXPECT_EQ(Replace(OfferRepository::Scope{{"PR1"}, {"P1"}, {"S1"}}, {same}).unchanged, 1);
+}
+
 TEST_P(OffersConformanceTest, ReplaceOffersRejectsDuplicatesAndWritesNothing) {
   const std::vector<PublishedOffer> offers = {MakeOffer("PR1", "P1", "S1"),
                                               MakeOffer("PR1", "P1", "S1")};

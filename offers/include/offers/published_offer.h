@@ -61,6 +61,14 @@ std::string ContentHash(const PublishedOffer& offer);
 // serialises the parameters once instead of once per offer.
 std::string ContentHash(const PublishedOffer& offer, std::string_view mechanic_parameters_json);
 
+// ContentHash in two steps, so that offers differing only by their store are hashed once:
+// VariantHash covers every content field but store_id, stock_quantity and availability, and
+// ContentHash(o) == StoreContentHash(VariantHash(o, parameters), o.store_id,
+// o.stock_quantity, o.availability).
+std::string VariantHash(const PublishedOffer& offer, std::string_view mechanic_parameters_json);
+std::string StoreContentHash(std::string_view variant_hash, std::string_view store_id,
+                             int64_t stock_quantity, Availability availability);
+
 // (store_id, offer_id): the order repositories write offers in (one store's offers after
 // the next keeps their per-store index writes local). Assembly hands offers over sorted so.
 bool StoreOrderLess(const PublishedOffer& a, const PublishedOffer& b);

@@ -95,6 +95,39 @@ struct OfferInventoryRow {
   Availability availability = Availability::kOutOfStock;
 };
 
+// Offers of one write that share their content but for the store: what assembly computes
+// once per group of stores with one price timeline, and what the SQLite backend stores once
+// (a full assembly of 2,000,000 store offers has about 40,000 variants).
+struct OfferBatch {
+  struct Variant {
+    PublishedOffer content;  // store_id, stock_quantity, availability, content_hash unused
+    std::string hash;        // VariantHash(content); empty: computed by the repository
+  };
+  struct StoreOffer {
+    uint32_t variant = 0;  // index into variants
+    std::string store_id;
+    int64_t stock_quantity = 0;
+    Availability availability = Availability::kOutOfStock;
+    // StoreContentHash of the variant's hash and the fields above; empty: computed.
+    std::string content_hash;
+  };
+  std::vector<Variant> variants;
+  std::vector<StoreOffer> offers;  // any order; (store_id, offer_id) order writes fastest
+
+  // One variant per offer.
+  static OfferBatch Of(std::span<const PublishedOffer> offers);
+  // The whole offer offers[i], content_hash included when it was given.
+  PublishedOffer Expand(size_t i) const;
+};
+
+// A new stock level for one live offer (OfferRepository::UpdateOfferStock).
+struct OfferStockUpdate {
+  std::string offer_id;
+  std::string store_id;
+  int64_t stock_quantity = 0;
+  Availability availability = Availability::kOutOfStock;
+};
+
 struct OfferWriteCounts {
   int64_t inserted = 0;
   int64_t updated = 0;    // content changed: a new seq and version
@@ -116,8 +149,18 @@ class OfferRepository {
     std::vector<std::string> product_ids;  // empty: every product of those promotions
     std::vector<std::string> store_ids;    // empty: every store
   };
-  virtual Result<OfferWriteCounts> ReplaceOffers(const Scope& scope,
-                                                 std::span<const PublishedOffer> offers) = 0;
+  virtual Result<OfferWriteCounts> ReplaceOfferBatch(const Scope& scope,
+                                                     const OfferBatch& offers) = 0;
+  // The same for offers given one by one.
+  Result<OfferWriteCounts> ReplaceOffers(const Scope& scope,
+                                         std::span<const PublishedOffer> offers) {
+    return ReplaceOfferBatch(scope, OfferBatch::Of(offers));
+  }
+  // In one transaction: sets the stock of each live offer named, with a new seq, version and
+  // content hash when the quantity or availability changed (the cheap path of a burst of
+  // stock levels: nothing else of the offer is read or written). Offers that do not exist
+  // or are tombstoned are left alone and not counted.
+  virtual Result<OfferWriteCounts> UpdateOfferStock(std::span<const OfferStockUpdate> updates) = 0;
   virtual Result<std::optional<PublishedOffer>> GetOffer(std::string_view offer_id,
                                                          std::string_view store_id) = 0;
   // Live offers (not tombstoned), keyset-paged by (offer_id, store_id).

@@ -96,8 +96,8 @@ class MemoryCatalog final : public CatalogRepository,
 
   // OfferRepository (memory_offers.cc). A tombstoned offer published again counts as
   // inserted, with a new seq and its version + 1.
-  Result<OfferWriteCounts> ReplaceOffers(const Scope& scope,
-                                         std::span<const PublishedOffer> offers) override;
+  Result<OfferWriteCounts> ReplaceOfferBatch(const Scope& scope, const OfferBatch& batch) override;
+  Result<OfferWriteCounts> UpdateOfferStock(std::span<const OfferStockUpdate> updates) override;
   Result<std::optional<PublishedOffer>> GetOffer(std::string_view offer_id,
                                                  std::string_view store_id) override;
   Result<Page<PublishedOffer>> ListOffers(const OfferQuery& query) override;

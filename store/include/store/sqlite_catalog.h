@@ -124,8 +124,8 @@ class SqliteCatalog final : public CatalogRepository,
 
   // OfferRepository (sqlite_offers.cc). A tombstoned offer published again counts as
   // inserted, with a new seq and its version + 1.
-  Result<OfferWriteCounts> ReplaceOffers(const Scope& scope,
-                                         std::span<const PublishedOffer> offers) override;
+  Result<OfferWriteCounts> ReplaceOfferBatch(const Scope& scope, const OfferBatch& batch) override;
+  Result<OfferWriteCounts> UpdateOfferStock(std::span<const OfferStockUpdate> updates) override;
   Result<std::optional<PublishedOffer>> GetOffer(std::string_view offer_id,
                                                  std::string_view store_id) override;
   Result<Page<PublishedOffer>> ListOffers(const OfferQuery& query) override;
@@ -160,6 +160,8 @@ class SqliteCatalog final : public CatalogRepository,
   std::mutex writer_mu_;
   std::atomic<std::thread::id> writer_owner_{};  // the thread in Transaction(), if any
   const std::unique_ptr<Connection> writer_;     // guarded by writer_mu_
+  // Offer variants added since unused ones were last deleted; guarded by writer_mu_.
+  int64_t variants_added_since_prune_ = 0;
   // Checkpoints the writer's log on its own thread; destroyed before the writer.
   const std::unique_ptr<store_internal::WalCheckpointer> checkpointer_;
 };
