@@ -888,6 +888,8 @@ Result<OfferWriteCounts> SqliteCatalog::ReplaceOfferBatch(const Scope& scope,
 
     size_t cursor = 0;  // into `stored`, which is in the same order as `order`
     VariantIds variants(conn, batch);
+    // Whether a variant's offers belong to the scope, looked up once per variant: -1 unknown.
+    std::vector<int8_t> variant_in_scope(batch.variants.size(), -1);
     std::string hash;
     for (const uint32_t index : *order) {
       const OfferBatch::StoreOffer& s = batch.offers[index];
@@ -898,8 +900,12 @@ Result<OfferWriteCounts> SqliteCatalog::ReplaceOfferBatch(const Scope& scope,
       // The stored row with this key, if any: from the scope's rows when the offer belongs
       // to the scope (which then holds every row of its key), else looked up.
       std::optional<StoredOfferState> found;
-      if (promotions.contains(o.promotion_id) &&
-          (products.empty() || products.contains(o.product_id))) {
+      int8_t& in_scope = variant_in_scope[s.variant];
+      if (in_scope < 0) {
+        in_scope = promotions.contains(o.promotion_id) &&
+                   (products.empty() || products.contains(o.product_id));
+      }
+      if (in_scope) {
         while (cursor < stored.size() && KeyLess(stored[cursor], o.offer_id, s.store_id)) {
           ++cursor;
         }

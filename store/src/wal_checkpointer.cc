@@ -11,6 +11,10 @@ Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Attach(const std::stri
   Result<std::unique_ptr<SqliteConnection>> conn =
       SqliteConnection::Open(path, SQLITE_OPEN_READWRITE, /*busy_timeout_ms=*/0);
   if (!conn.ok()) return conn.status().WithContext("open the checkpoint connection");
+  // A connection that has not read the database yet has not opened its log either, and its
+  // checkpoints do nothing (they report a log of -1 frames): read once.
+  Result<std::string> mode = (*conn)->QueryText("PRAGMA journal_mode");
+  if (!mode.ok()) return mode.status().WithContext("open the checkpoint connection");
   return std::unique_ptr<WalCheckpointer>(
       new WalCheckpointer(std::move(conn).value(), writer, background_pages, inline_pages));
 }

@@ -7,7 +7,12 @@
 // `background_pages` or more in the log wakes the thread, which runs a PASSIVE checkpoint on
 // its own connection (never blocking readers or the writer). Should the log still reach
 // `inline_pages` (the thread falling behind), the commit checkpoints inline as before, so
-// the log stays bounded. Private to store/. Thread-safe.
+// the log stays bounded. The log restarts from its beginning only when a write begins after
+// a checkpoint completed, which a writer that never pauses (a full assembly: about 100,000
+// pages in ten commits) does not allow; the inline bound is therefore far above one bulk
+// write, so that no commit waits for a checkpoint's fsyncs, and the writer's
+// journal_size_limit gives the file back once the log restarts. Private to store/.
+// Thread-safe.
 #pragma once
 
 #include <sqlite3.h>
@@ -30,7 +35,7 @@ class WalCheckpointer {
   // outlive this object.
   static Result<std::unique_ptr<WalCheckpointer>> Attach(const std::string& path, sqlite3* writer,
                                                          int background_pages = 1000,
-                                                         int inline_pages = 64000);
+                                                         int inline_pages = 262144);
   // Detaches from the writer and stops the thread; a checkpoint under way completes.
   ~WalCheckpointer();
   WalCheckpointer(const WalCheckpointer&) = delete;

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -174,6 +175,36 @@ TEST(SqliteCatalogTest, RunsInWalModeWithForeignKeys) {
   EXPECT_EQ(Query(path, "PRAGMA journal_mode")[0], "wal");
   // The foreign keys are declared so the cascade does not depend on application code.
   EXPECT_EQ(Query(path, "SELECT count(*) FROM pragma_foreign_key_list('stock')")[0], "2");
+}
+
+TEST(SqliteCatalogTest, ABigWriteIsCheckpointedInTheBackground) {
+  testing::TempDir dir;
+  const std::string path = dir.File("checkpointed.db");
+  auto catalog = OpenOrDie(path);
+  ASSERT_NE(catalog, nullptr);
+  const auto db_bytes = [&] { return std::filesystem::file_size(path); };
+  const auto before = db_bytes();
+  // One offer in 40,000 stores: several thousand log pages, well past the 1,000 that wake the
+  // checkpointing thread and far below the bound that checkpoints in the commit itself.
+  OfferBatch batch;
+  PublishedOffer content;
+  content.offer_id = "PR1~P1";
+  content.promotion_id = "PR1";
+  content.product_id = "P1";
+  content.campaign_id = "C1";
+  content.timezone = "Europe/Paris";
+  content.mechanic = "percent_off";
+  content.regular_price = content.shelf_price = content.effective_unit_price = Money::Euros(199);
+  batch.variants.push_back({content, ""});
+  for (int i = 0; i < 40'000; ++i) {
+    batch.offers.push_back({0, "S" + std::to_string(100'000 + i), i, Availability::kInStock, ""});
+  }
+  ASSERT_TRUE(catalog->ReplaceOfferBatch({{"PR1"}, {}, {}}, batch).ok());
+  // The rows reach the database file only through a checkpoint, and nothing else runs one.
+  for (int waited = 0; waited < 100 && db_bytes() < before + 2'000'000; ++waited) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_GT(db_bytes(), before + 2'000'000);
 }
 
 TEST(SqliteCatalogTest, SearchIndexFollowsUpdatesAndDeletes) {
