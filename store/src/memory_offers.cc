@@ -139,12 +139,7 @@ Result<OfferWriteCounts> MemoryCatalog::ReplaceOfferBatch(const Scope& scope,
   std::vector<std::string> variant_hashes(batch.variants.size());
   auto variant_hash = [&](uint32_t v) -> const std::string& {
     std::string& hash = variant_hashes[v];
-    if (hash.empty()) {
-      const OfferBatch::Variant& variant = batch.variants[v];
-      hash = variant.hash.empty()
-                 ? VariantHash(variant.content, variant.content.mechanic_parameters.dump())
-                 : variant.hash;
-    }
+    if (hash.empty()) hash = store_internal::VariantHashOf(batch.variants[v]);
     return hash;
   };
   Lock lock(*this);

@@ -94,6 +94,11 @@ Result<std::vector<uint32_t>> CheckReplaceOffers(const OfferRepository::Scope& s
   return order;
 }
 
+std::string VariantHashOf(const OfferBatch::Variant& variant) {
+  if (!variant.hash.empty()) return variant.hash;
+  return VariantHash(variant.content, variant.content.mechanic_parameters.dump());
+}
+
 bool InReplaceScope(const OfferRepository::Scope& scope, std::string_view promotion_id,
                     std::string_view product_id, std::string_view store_id) {
   auto has = [](const std::vector<std::string>& ids, std::string_view id) {

@@ -45,6 +45,9 @@ Result<OfferCursor> ParseOfferCursor(std::string_view after);
 Result<std::vector<uint32_t>> CheckReplaceOffers(const OfferRepository::Scope& scope,
                                                  const OfferBatch& batch);
 
+// The hash a batch's variant was given, else its VariantHash.
+std::string VariantHashOf(const OfferBatch::Variant& variant);
+
 // Whether the stored offer (promotion, product, store) is one that `scope` re-assembled.
 bool InReplaceScope(const OfferRepository::Scope& scope, std::string_view promotion_id,
                     std::string_view product_id, std::string_view store_id);

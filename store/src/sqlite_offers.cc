@@ -531,12 +531,7 @@ class VariantIds {
   // VariantHash of batch.variants[v], computed once.
   const std::string& Hash(uint32_t v) {
     std::string& hash = hashes_[v];
-    if (hash.empty()) {
-      const OfferBatch::Variant& variant = batch_.variants[v];
-      hash = variant.hash.empty()
-                 ? VariantHash(variant.content, variant.content.mechanic_parameters.dump())
-                 : variant.hash;
-    }
+    if (hash.empty()) hash = store_internal::VariantHashOf(batch_.variants[v]);
     return hash;
   }
 
