@@ -1,9 +1,14 @@
 #include "api_support.h"
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <iostream>
 #include <sstream>
+
+#include <zlib.h>
+
+#include "common/text.h"
 
 namespace vitrine::api {
 
@@ -68,6 +73,59 @@ nlohmann::json PageJson(nlohmann::json items, std::string_view kind, const std::
   return {
       {"items", std::move(items)},
       {"next_cursor", next.empty() ? nlohmann::json() : nlohmann::json(EncodeCursor(kind, next))}};
+}
+
+std::string PageJsonText(std::string_view joined_items, std::string_view kind,
+                         const std::string& next) {
+  std::string out;
+  out.reserve(joined_items.size() + 64 + 2 * next.size());
+  out += "{\"items\":[";
+  out += joined_items;
+  out += "],\"next_cursor\":";
+  out += next.empty() ? std::string("null") : nlohmann::json(EncodeCursor(kind, next)).dump();
+  out += '}';
+  return out;
+}
+
+bool AcceptsGzip(const HttpRequest& request) {
+  for (std::string_view header : request.headers.GetAll("Accept-Encoding")) {
+    while (!header.empty()) {
+      const size_t comma = header.find(',');
+      std::string_view coding = header.substr(0, comma);
+      header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+      const size_t semicolon = coding.find(';');
+      std::string_view name = TrimAscii(coding.substr(0, semicolon));
+      bool refused = false;
+      if (semicolon != std::string_view::npos) {
+        std::string params(TrimAscii(coding.substr(semicolon + 1)));
+        params.erase(std::remove(params.begin(), params.end(), ' '), params.end());
+        refused = params == "q=0" || params == "q=0.0" || params == "q=0.00" || params == "q=0.000";
+      }
+      if (!refused &&
+          (EqualsIgnoreCase(name, "gzip") || EqualsIgnoreCase(name, "x-gzip") || name == "*")) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+Result<std::string> GzipBytes(std::string_view bytes) {
+  z_stream z{};
+  // 15 + 16: a 32 KiB window and the gzip wrapper instead of zlib's.
+  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    return Status::Internal("zlib deflateInit2 failed");
+  }
+  std::string out(deflateBound(&z, static_cast<uLong>(bytes.size())), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+  z.avail_in = static_cast<uInt>(bytes.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int result = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  if (result != Z_STREAM_END) return Status::Internal("zlib deflate did not finish");
+  return out;
 }
 
 HttpResponse BadParameter(std::string field, std::string message) {

@@ -30,6 +30,15 @@ std::string CursorKey(const HttpRequest& request, std::string_view kind,
 
 // {"items": [...], "next_cursor": "..." | null}
 nlohmann::json PageJson(nlohmann::json items, std::string_view kind, const std::string& next);
+// The same page as text, byte for byte what HttpResponse::Json(200, PageJson(...)) sends,
+// from items already serialised (each one as nlohmann's dump() writes it, joined by ',').
+std::string PageJsonText(std::string_view joined_items, std::string_view kind,
+                         const std::string& next);
+
+// Whether Accept-Encoding admits gzip: "gzip", "x-gzip" or "*" with a q other than 0.
+bool AcceptsGzip(const HttpRequest& request);
+// `bytes` compressed in the gzip format (RFC 1952), at zlib's default level.
+Result<std::string> GzipBytes(std::string_view bytes);
 
 // A 400 problem naming one parameter.
 HttpResponse BadParameter(std::string field, std::string message);

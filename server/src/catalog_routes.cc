@@ -462,16 +462,18 @@ class CatalogRoutes {
     auto nearby = stores_->Near(
         *lat, *lon, radius, [&](const Store& st) { return zone.empty() || st.price_zone == zone; });
     if (!nearby.ok()) return StoreFailure(nearby.status());
+    // The page is put together from each store's JSON, encoded once per snapshot.
     const auto& hits = nearby->hits;
-    nlohmann::json items = nlohmann::json::array();
+    std::string items;
     for (size_t i = offset; i < hits.size() && i < offset + limit; ++i) {
-      nlohmann::json item = ToJson(*hits[i].store);
-      item["distance_km"] = std::round(hits[i].distance_km * 1000) / 1000;
-      items.push_back(std::move(item));
+      if (i > offset) items += ',';
+      items += hits[i].json->before_distance;
+      items += StoreSnapshot::DistanceText(hits[i].distance_km);
+      items += hits[i].json->after_distance;
     }
     const std::string next =
         offset + limit < hits.size() ? std::to_string(offset + limit) : std::string();
-    return HttpResponse::Json(200, PageJson(std::move(items), "stores-near", next));
+    return HttpResponse::Text(200, PageJsonText(items, "stores-near", next), "application/json");
   }
 
   const ApiServices& s_;

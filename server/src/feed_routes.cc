@@ -23,30 +23,6 @@ std::string HttpDate(Instant t) {
   return text;
 }
 
-// Whether Accept-Encoding admits gzip: "gzip" or "*" with a q other than 0.
-bool AcceptsGzip(const HttpRequest& request) {
-  for (std::string_view header : request.headers.GetAll("Accept-Encoding")) {
-    while (!header.empty()) {
-      const size_t comma = header.find(',');
-      std::string_view coding = header.substr(0, comma);
-      header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
-      const size_t semicolon = coding.find(';');
-      std::string_view name = TrimAscii(coding.substr(0, semicolon));
-      bool refused = false;
-      if (semicolon != std::string_view::npos) {
-        std::string params(TrimAscii(coding.substr(semicolon + 1)));
-        params.erase(std::remove(params.begin(), params.end(), ' '), params.end());
-        refused = params == "q=0" || params == "q=0.0" || params == "q=0.00" || params == "q=0.000";
-      }
-      if (!refused &&
-          (EqualsIgnoreCase(name, "gzip") || EqualsIgnoreCase(name, "x-gzip") || name == "*")) {
-        return true;
-      }
-    }
-  }
-  return false;
-}
-
 // If-None-Match holds `etag` (weak comparison, as RFC 9110 asks for this header) or "*".
 bool NoneMatchHits(const HttpRequest& request, std::string_view etag) {
   for (std::string_view header : request.headers.GetAll("If-None-Match")) {

@@ -423,7 +423,8 @@ class VitrineHandler final : public P::Http::Handler {
       } else {
         // For HEAD the body is dropped, so Content-Length says 0: Pistache writes the
         // length of what it sends and has no way to announce another.
-        sent.emplace(writer.send(code, ex.head ? std::string() : r.body, mime));
+        // (data, size), so that a large body is not copied once more before Pistache's buffer.
+        sent.emplace(writer.send(code, r.body.data(), ex.head ? 0 : r.body.size(), mime));
       }
     } catch (const std::exception& e) {
       // serveFile throws when the file vanished between stat and open; headers may be

@@ -6,6 +6,7 @@
 #include "api_routes.h"
 #include "api_support.h"
 #include "catalog/field_error.h"
+#include "offer_pages.h"
 
 namespace vitrine::api {
 namespace {
@@ -22,7 +23,7 @@ std::optional<double> ParseDouble(std::string_view text) {
 class OfferRoutes {
  public:
   OfferRoutes(const ApiServices& services, std::shared_ptr<StoreDirectory> stores)
-      : s_(services), stores_(std::move(stores)) {}
+      : s_(services), stores_(std::move(stores)), pages_(std::make_shared<OfferPages>()) {}
 
   HttpResponse List(const HttpRequest& request) const {
     std::optional<HttpResponse> problem;
@@ -50,14 +51,26 @@ class OfferRoutes {
     if (request.Query("radius_km")) return BadParameter("radius_km", "needs near=lat,lon");
     query.after = CursorKey(request, "offers", &problem);
     if (problem) return *problem;
-    auto page = s_.offers->ListOffers(query);
-    if (!page.ok())
-      return page.status().code() == StatusCode::kInvalidArgument
-                 ? HttpResponse::FromStatus(page.status())
-                 : StoreFailure(page.status());
-    nlohmann::json items = nlohmann::json::array();
-    for (const PublishedOffer& o : page->items) items.push_back(ToJson(o));
-    return HttpResponse::Json(200, PageJson(std::move(items), "offers", page->next_after));
+    // The seq first: a page read after it is at least as new (offer_pages.h).
+    auto seq = s_.offers->LastSeq();
+    if (!seq.ok()) return StoreFailure(seq.status());
+    const std::string key = OfferPages::KeyOf(query);
+    std::shared_ptr<const OfferPages::Page> kept = pages_->Find(key, *seq);
+    if (!kept) {
+      auto page = s_.offers->ListOffers(query);
+      if (!page.ok())
+        return page.status().code() == StatusCode::kInvalidArgument
+                   ? HttpResponse::FromStatus(page.status())
+                   : StoreFailure(page.status());
+      nlohmann::json items = nlohmann::json::array();
+      for (const PublishedOffer& o : page->items) items.push_back(ToJson(o));
+      auto made = std::make_shared<OfferPages::Page>();
+      made->body =
+          HttpResponse::Json(200, PageJson(std::move(items), "offers", page->next_after)).body;
+      kept = made;
+      pages_->Keep(key, *seq, kept);
+    }
+    return PageResponse(request, key, *seq, std::move(kept));
   }
 
   HttpResponse Get(const HttpRequest& request) const {
@@ -117,6 +130,29 @@ class OfferRoutes {
   }
 
  private:
+  // A kept page, gzipped when the client accepts it (the gzip is made once and kept too).
+  HttpResponse PageResponse(const HttpRequest& request, const std::string& key, int64_t seq,
+                            std::shared_ptr<const OfferPages::Page> page) const {
+    HttpResponse response;
+    if (AcceptsGzip(request) && page->gzip.empty()) {
+      // zlib fails only without memory: the page then goes uncompressed.
+      if (auto gzip = GzipBytes(page->body); gzip.ok()) {
+        auto both = std::make_shared<OfferPages::Page>(*page);
+        both->gzip = std::move(gzip).value();
+        pages_->Keep(key, seq, both);
+        page = std::move(both);
+      }
+    }
+    if (AcceptsGzip(request) && !page->gzip.empty()) {
+      response = HttpResponse::Text(200, page->gzip, "application/json");
+      response.headers.Set("Content-Encoding", "gzip");
+    } else {
+      response = HttpResponse::Text(200, page->body, "application/json");
+    }
+    response.headers.Set("Vary", "Accept-Encoding");
+    return response;
+  }
+
   // A platform sees its own channel only, whatever it asks for.
   std::optional<std::string> ChannelFor(const HttpRequest& request,
                                         std::optional<HttpResponse>* problem) const {
@@ -229,6 +265,7 @@ class OfferRoutes {
 
   const ApiServices& s_;
   std::shared_ptr<StoreDirectory> stores_;
+  std::shared_ptr<OfferPages> pages_;  // shared: handlers are const
 };
 
 }  // namespace

@@ -49,7 +49,7 @@ class OversightRoutes {
     auto stores = stores_->All();
     if (!stores.ok()) return StoreFailure(stores.status());
     std::map<std::string, int> by_zone;
-    for (const Store& st : **stores) ++by_zone[st.price_zone];
+    for (const Store& st : (*stores)->stores) ++by_zone[st.price_zone];
     nlohmann::json stats = {
         {"products", counts->products},         {"stores", counts->stores},
         {"price_zones", counts->price_zones},   {"price_entries", counts->price_entries},

@@ -3,6 +3,7 @@
 // route table, docs/openapi.json against the route table, every error of the contract as
 // problem+json, shutdown with a request in flight, and a restart over the same file.
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
@@ -418,6 +419,20 @@ TEST_F(ApiTest, StoresListNearZoneGetPutDelete) {
       CollectPages("/api/v1/stores?near=48.8566,2.3522&radius_km=1000&limit=1", "viewer", &pages);
   EXPECT_EQ(Ids(near_paged), Ids(far_items));
   EXPECT_EQ(pages, 3);
+
+  // The page is put together from JSON kept per store: the bytes must still be those of
+  // nlohmann's dump() of the page (keys sorted, numbers as it writes them).
+  EXPECT_EQ(far.body, far.Json().dump());
+  ASSERT_EQ(Put("/api/v1/stores/VERSAILLES", {{"name", "Versailles Rive Droite"},
+                                              {"lat", 48.8049},
+                                              {"lon", 2.1204},
+                                              {"price_zone", "Z-IDF"}})
+                .status,
+            200);
+  Reply renamed = Get("/api/v1/stores?near=48.8566,2.3522&radius_km=1000");
+  EXPECT_EQ(renamed.Json()["items"][1]["name"], "Versailles Rive Droite") << renamed.body;
+  EXPECT_EQ(renamed.Json()["items"][2], far_items[2]);  // LYON did not change
+  EXPECT_EQ(renamed.body, renamed.Json().dump());
 
   Reply south = Get("/api/v1/stores?near=48.8566,2.3522&radius_km=1000&zone=Z-SUD");
   EXPECT_EQ(Ids(south.Json()["items"]), std::vector<std::string>{"LYON"});
@@ -2028,6 +2043,144 @@ TEST_F(OffersApiTest, OffersListFiltersPagingOneOfferAndItsExplanation) {
   }
   problem = ExpectProblem(Get("/api/v1/offers/changes?since=-1"), 400);
   EXPECT_TRUE(Contains(ErrorFields(problem), "since")) << problem.dump();
+}
+
+// The first element of `items` whose `key` is `value`; null when none.
+json FindItem(const json& items, const std::string& key, const std::string& value) {
+  for (const auto& item : items) {
+    if (item.value(key, "") == value) return item;
+  }
+  return nullptr;
+}
+
+// gzip (RFC 1952) bytes inflated; "" when they are not gzip.
+std::string Gunzip(const std::string& bytes) {
+  z_stream z{};
+  if (inflateInit2(&z, 15 + 16) != Z_OK) return "";
+  std::string out;
+  char buffer[16384];
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+  z.avail_in = static_cast<uInt>(bytes.size());
+  int result = Z_OK;
+  while (result == Z_OK) {
+    z.next_out = reinterpret_cast<Bytef*>(buffer);
+    z.avail_out = sizeof buffer;
+    result = inflate(&z, Z_NO_FLUSH);
+    out.append(buffer, sizeof buffer - z.avail_out);
+  }
+  inflateEnd(&z);
+  return result == Z_STREAM_END ? out : "";
+}
+
+TEST_F(OffersApiTest, AnOffersPageReadAgainAfterAWriteIsTheNewOne) {
+  // GET /offers keeps the pages it served, valid while the offers' seq stays put: every
+  // write that changes an offer, through this server or not, must show on the next read.
+  SeedPublishedCampaigns();
+  const std::string path = "/api/v1/offers?store=PARIS&limit=100";
+  const std::string p1 = percent_ + "~P1";
+  Reply first = Get(path);
+  ExpectJson(first, 200);
+  EXPECT_EQ(first.Header("Vary"), "Accept-Encoding");
+  Reply again = Get(path);  // now kept
+  EXPECT_EQ(again.body, first.body);
+  // The kept bytes are those the route always sent: nlohmann's dump() of the page.
+  EXPECT_EQ(first.body, first.Json().dump());
+  ASSERT_EQ(first.Json()["items"].size(), 3u) << first.body;  // P1, P2 (A) and P3 (B)
+
+  // Stock, through the server.
+  ASSERT_EQ(
+      Put("/api/v1/stock", {{"product_id", "P1"}, {"store_id", "PARIS"}, {"quantity", 3}}).status,
+      200);
+  EXPECT_EQ(FindItem(Get(path).Json()["items"], "offer_id", p1)["stock"]["quantity"], 3);
+  // Stock, through an import.
+  ASSERT_EQ(Send("POST", "/api/v1/imports/stock", "editor",
+                 "product_id,store_id,quantity\nP1,PARIS,7\n", "text/csv")
+                .status,
+            200);
+  EXPECT_EQ(FindItem(Get(path).Json()["items"], "offer_id", p1)["stock"]["quantity"], 7);
+  // A price.
+  ASSERT_EQ(Put("/api/v1/prices", json::array({{{"product_id", "P1"},
+                                                {"price", "5.00"},
+                                                {"effective_from", "2026-05-01T00:00:00Z"}}}))
+                .status,
+            200);
+  EXPECT_EQ(FindItem(Get(path).Json()["items"], "offer_id", p1)["prices"]["regular"], "5.00 EUR");
+  // The product (its category is in the offer).
+  ASSERT_EQ(Put("/api/v1/products/P1", {{"title", "P1 Lavazza"},
+                                        {"brand", "Lavazza"},
+                                        {"category", "Épicerie > Café moulu"},
+                                        {"net_quantity", "250 g"},
+                                        {"gtin", Gtin13("376000000100")},
+                                        {"image_url", "https://img.example.com/P1"}})
+                .status,
+            200);
+  EXPECT_EQ(FindItem(Get(path).Json()["items"], "offer_id", p1)["category"],
+            "Épicerie > Café moulu");
+  // A campaign transition: archiving B withdraws its offer of P3.
+  ASSERT_NE(FindItem(Get(path).Json()["items"], "product_id", "P3"), nullptr);
+  ASSERT_EQ(Move(campaign_b_, "approver", {{"to", "archived"}}).status, 200);
+  Reply archived = Get(path);
+  EXPECT_EQ(FindItem(archived.Json()["items"], "product_id", "P3"), nullptr) << archived.body;
+  EXPECT_EQ(archived.Json()["items"].size(), 2u);
+
+  // A write the server is not told about (another process on the same database).
+  auto offer = h_.db().GetOffer(p1, "PARIS");
+  ASSERT_TRUE(offer.ok() && offer->has_value());
+  PublishedOffer changed = **offer;
+  changed.headline = "Écrit par un autre processus";
+  changed.content_hash.clear();
+  OfferRepository::Scope scope;
+  scope.promotion_ids = {percent_};
+  scope.product_ids = {"P1"};
+  scope.store_ids = {"PARIS"};
+  ASSERT_TRUE(h_.db().ReplaceOffers(scope, std::vector<PublishedOffer>{changed}).ok());
+  EXPECT_EQ(FindItem(Get(path).Json()["items"], "offer_id", p1)["texts"]["headline"],
+            "Écrit par un autre processus");
+}
+
+TEST_F(OffersApiTest, AnOffersPageIsKeptPerChannelScopeAndQuery) {
+  SeedPublishedCampaigns();
+  // The viewer's page holds the leaflet offer; the google platform's, read just after, not.
+  const std::string path = "/api/v1/offers?store=PARIS&limit=100";
+  EXPECT_EQ(Get(path, "viewer").Json()["items"].size(), 3u);
+  EXPECT_EQ(Get(path, "platform").Json()["items"].size(), 2u);
+  EXPECT_EQ(Get(path, "viewer").Json()["items"].size(), 3u);
+  EXPECT_EQ(Get(path + "&channel=leaflet").Json()["items"].size(), 1u);
+  EXPECT_EQ(Get(path + "&campaign=" + campaign_b_).Json()["items"].size(), 1u);
+  EXPECT_EQ(Get(path + "&category=" + Encode("Épicerie > Thé")).Json()["items"].size(), 1u);
+  EXPECT_EQ(Get(path + "&at=2026-06-15T12:00:00Z").Json()["items"].size(), 3u);
+  EXPECT_EQ(Get(path + "&at=2026-07-15T12:00:00Z").Json()["items"].size(), 0u);
+  EXPECT_EQ(Get("/api/v1/offers?store=PARIS&limit=1").Json()["items"].size(), 1u);
+  int pages = 0;
+  EXPECT_EQ(CollectPages("/api/v1/offers?store=PARIS&limit=2", "viewer", &pages).size(), 3u);
+  EXPECT_EQ(pages, 2);
+  EXPECT_EQ(Get(path, "viewer").Json()["items"].size(), 3u);
+}
+
+TEST_F(OffersApiTest, AnOffersPageIsGzippedWhenTheClientAcceptsIt) {
+  SeedPublishedCampaigns();
+  const std::string path = "/api/v1/offers?limit=100";
+  Reply identity = Get(path);
+  ExpectJson(identity, 200);
+  EXPECT_EQ(identity.Header("Content-Encoding"), "");
+  for (int i = 0; i < 2; ++i) {  // made, then kept
+    Reply gzip = Get(path, "viewer", {"Accept-Encoding: gzip, deflate"});
+    EXPECT_EQ(gzip.status, 200);
+    EXPECT_EQ(gzip.Header("Content-Type"), "application/json");
+    EXPECT_EQ(gzip.Header("Content-Encoding"), "gzip");
+    EXPECT_EQ(gzip.Header("Vary"), "Accept-Encoding");
+    EXPECT_EQ(Gunzip(gzip.body), identity.body);
+  }
+  Reply refused = Get(path, "viewer", {"Accept-Encoding: gzip;q=0"});
+  EXPECT_EQ(refused.Header("Content-Encoding"), "");
+  EXPECT_EQ(refused.body, identity.body);
+  // A write: the gzip follows the new page.
+  ASSERT_EQ(
+      Put("/api/v1/stock", {{"product_id", "P2"}, {"store_id", "LYON"}, {"quantity", 11}}).status,
+      200);
+  Reply after = Get(path);
+  EXPECT_NE(after.body, identity.body);
+  EXPECT_EQ(Gunzip(Get(path, "viewer", {"Accept-Encoding: gzip"}).body), after.body);
 }
 
 TEST_F(OffersApiTest, AStockWriteBumpsThatOfferAloneInTheChangeFeed) {
