@@ -77,6 +77,22 @@ struct Args {
   std::filesystem::path out;      // where the database with its offers is copied
 };
 
+// The rows of `table`, read on a connection of its own; -1 when it cannot be read.
+int64_t CountRows(const std::filesystem::path& db_path, const std::string& table) {
+  sqlite3* db = nullptr;
+  sqlite3_stmt* count = nullptr;
+  int64_t rows = -1;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK &&
+      sqlite3_prepare_v2(db, ("SELECT count(*) FROM " + table).c_str(), -1, &count, nullptr) ==
+          SQLITE_OK &&
+      sqlite3_step(count) == SQLITE_ROW) {
+    rows = sqlite3_column_int64(count, 0);
+  }
+  sqlite3_finalize(count);
+  sqlite3_close(db);
+  return rows;
+}
+
 // Copies offer_records into a fresh table with the same indexes, `per_transaction` rows per
 // transaction, on a connection of its own: what writing the offers costs SQLite alone.
 Result<double> SqliteFloorSeconds(const std::filesystem::path& db_path, int64_t per_transaction) {
@@ -209,6 +225,8 @@ int Run(const Args& args) {
     std::printf("    %-30s %14lld\n", reason.c_str(), static_cast<long long>(n));
   }
   std::printf("%-34s %12.0f /s\n", "  offers per second", offers / assembly_seconds);
+  std::printf("%-34s %14lld\n", "  contents stored (offer_variants)",
+              static_cast<long long>(CountRows(db_path, "offer_variants")));
   std::printf("%-34s %10.0f MiB  (%.0f MiB before assembly)\n", "  peak RSS (VmHWM)", PeakRssMiB(),
               rss_before);
   std::printf("%-34s %14s\n", "  target", "<= 10 s");
