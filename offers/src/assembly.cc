@@ -782,12 +782,16 @@ std::vector<Chunk> ChunksOf(const std::vector<std::string>& product_ids, const S
                             size_t per_write) {
   std::vector<Chunk> chunks;
   Chunk chunk;
+  // Nothing is written before the first chunk is computed: chunks start at an eighth of
+  // `per_write` and double, so the writer starts early and is then kept busy.
+  size_t limit = std::max<size_t>(per_write / 8, 1);
   for (const std::string& id : product_ids) {
     chunk.scope_product_ids.push_back(id);
     if (auto it = selection.find(id); it != selection.end()) chunk.products.push_back(&it->second);
-    if (chunk.products.size() >= per_write || chunk.scope_product_ids.size() >= kMaxScopeProducts) {
+    if (chunk.products.size() >= limit || chunk.scope_product_ids.size() >= kMaxScopeProducts) {
       chunks.push_back(std::move(chunk));
       chunk = {};
+      limit = std::min(limit * 2, per_write);
     }
   }
   if (!chunk.scope_product_ids.empty()) chunks.push_back(std::move(chunk));
