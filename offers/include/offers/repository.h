@@ -140,10 +140,10 @@ class OfferRepository {
   virtual ~OfferRepository() = default;
 
   // In one transaction: upserts `offers` (a new seq for each inserted or changed one,
-  // compared by content_hash, taken from the offer when set, else computed) and tombstones the live
-  // offers of `scope` that are not in `offers`. `scope` names what was re-assembled: offers whose
-  // promotion is in scope.promotion_ids (all of a promotion's offers were recomputed), or, when
-  // product_ids / store_ids are given, only those of these products / stores.
+  // compared by content hash, taken from the StoreOffer when set, else computed) and tombstones
+  // the live offers of `scope` that are not in `offers`. `scope` names what was re-assembled:
+  // offers whose promotion is in scope.promotion_ids (all of a promotion's offers were recomputed),
+  // or, when product_ids / store_ids are given, only those of these products / stores.
   struct Scope {
     std::vector<std::string> promotion_ids;
     std::vector<std::string> product_ids;  // empty: every product of those promotions
@@ -158,8 +158,8 @@ class OfferRepository {
   }
   // In one transaction: sets the stock of each live offer named, with a new seq, version and
   // content hash when the quantity or availability changed (the cheap path of a burst of
-  // stock levels: nothing else of the offer is read or written). Offers that do not exist
-  // or are tombstoned are left alone and not counted.
+  // stock levels: nothing else of the offer is read or written); counted as updated, or as
+  // unchanged. Offers that do not exist or are tombstoned are left alone and not counted.
   virtual Result<OfferWriteCounts> UpdateOfferStock(std::span<const OfferStockUpdate> updates) = 0;
   virtual Result<std::optional<PublishedOffer>> GetOffer(std::string_view offer_id,
                                                          std::string_view store_id) = 0;
