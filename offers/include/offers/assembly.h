@@ -24,10 +24,11 @@
 // on a pool of AssemblyOptions::threads workers, one chunk of products ahead of the writes.
 // A product's prices are read once (ListPriceHistory) and computed once per group of
 // stores that share a price timeline (same zone, no store-level price), time zone and set
-// of promotions in scope; stock is read per product (ListStock). Offers are written with
-// OfferRepository::ReplaceOffers one chunk of products at a time, the scope naming exactly
-// what was recomputed, so an offer that should no longer exist is tombstoned and an
-// unchanged one keeps its seq.
+// of promotions in scope; stock is read per product (ListStock). Each group's offers are
+// one variant each of an OfferBatch, and each store adds only its stock to them. Offers are
+// written with OfferRepository::ReplaceOfferBatch one chunk of products at a time, the scope
+// naming exactly what was recomputed, so an offer that should no longer exist is tombstoned
+// and an unchanged one keeps its seq.
 //
 // Deleting. A deleted product or store is re-assembled through OnProductsChanged /
 // OnStoresChanged with its id (no offer can exist for it any more); a campaign or promotion
@@ -72,7 +73,7 @@ struct AssemblyOptions {
   // An approved campaign keeps its offers this long after its end (read in the latest time
   // zone on earth, UTC−12), then has none. Default 7 days.
   std::chrono::seconds ended_retention = std::chrono::days(7);
-  // Promoted products computed and written per ReplaceOffers call. Default 200 (200,000
+  // Promoted products computed and written per ReplaceOfferBatch call. Default 200 (200,000
   // store offers of about 60 bytes for a chain of 1,000 stores): each write dirties every
   // store's pages of the per-store index once, so fewer, larger writes log fewer pages.
   // ≥ 1.
