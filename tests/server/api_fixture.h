@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <deque>
 #include <map>
@@ -32,6 +33,25 @@
 #include "templates/builtin.h"
 
 namespace vitrine::testing {
+
+// gzip (RFC 1952) bytes inflated; "" when they are not gzip.
+inline std::string Gunzip(const std::string& bytes) {
+  z_stream z{};
+  if (inflateInit2(&z, 15 + 16) != Z_OK) return "";
+  std::string out;
+  char buffer[16384];
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+  z.avail_in = static_cast<uInt>(bytes.size());
+  int result = Z_OK;
+  while (result == Z_OK) {
+    z.next_out = reinterpret_cast<Bytef*>(buffer);
+    z.avail_out = sizeof buffer;
+    result = inflate(&z, Z_NO_FLUSH);
+    out.append(buffer, sizeof buffer - z.avail_out);
+  }
+  inflateEnd(&z);
+  return result == Z_STREAM_END ? out : "";
+}
 
 // What the server answered.
 struct Reply {

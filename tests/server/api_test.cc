@@ -2053,25 +2053,6 @@ json FindItem(const json& items, const std::string& key, const std::string& valu
   return nullptr;
 }
 
-// gzip (RFC 1952) bytes inflated; "" when they are not gzip.
-std::string Gunzip(const std::string& bytes) {
-  z_stream z{};
-  if (inflateInit2(&z, 15 + 16) != Z_OK) return "";
-  std::string out;
-  char buffer[16384];
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
-  z.avail_in = static_cast<uInt>(bytes.size());
-  int result = Z_OK;
-  while (result == Z_OK) {
-    z.next_out = reinterpret_cast<Bytef*>(buffer);
-    z.avail_out = sizeof buffer;
-    result = inflate(&z, Z_NO_FLUSH);
-    out.append(buffer, sizeof buffer - z.avail_out);
-  }
-  inflateEnd(&z);
-  return result == Z_STREAM_END ? out : "";
-}
-
 TEST_F(OffersApiTest, AnOffersPageReadAgainAfterAWriteIsTheNewOne) {
   // GET /offers keeps the pages it served, valid while the offers' seq stays put: every
   // write that changes an offer, through this server or not, must show on the next read.

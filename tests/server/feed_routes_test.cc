@@ -19,6 +19,7 @@ namespace {
 using nlohmann::json;
 using testing::ApiClient;
 using testing::ApiHarness;
+using testing::Gunzip;
 using ::testing::HasSubstr;
 using testing::Reply;
 using ::testing::StartsWith;
@@ -29,24 +30,6 @@ std::string ETagOf(const std::string& body) {
   char text[64];
   std::snprintf(text, sizeof text, "\"%lx-%zx\"", static_cast<unsigned long>(crc), body.size());
   return text;
-}
-
-std::string Gunzip(const std::string& data) {
-  z_stream z{};
-  inflateInit2(&z, 15 + 16);
-  std::string out;
-  char buffer[1 << 16];
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    z.next_out = reinterpret_cast<Bytef*>(buffer);
-    z.avail_out = sizeof buffer;
-    rc = inflate(&z, Z_NO_FLUSH);
-    out.append(buffer, sizeof buffer - z.avail_out);
-  }
-  inflateEnd(&z);
-  return rc == Z_STREAM_END ? out : "<not gzip>";
 }
 
 class FeedRoutesTest : public ::testing::Test {
