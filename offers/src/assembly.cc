@@ -26,7 +26,9 @@ constexpr std::string_view kUnknownTimeZone = "unknown_time_zone";
 
 constexpr int kPageLimit = 1000;
 // Product ids per ReplaceOffers scope when the scope also covers products nobody selects.
-constexpr size_t kMaxScopeProducts = 5000;  // with 4 % of a catalogue promoted, 200 promoted
+// 5,000: a chunk of 200 promoted products spans about as many when 4 % of a catalogue is
+// promoted, so the per-write product count, not this bound, sizes the writes.
+constexpr size_t kMaxScopeProducts = 5000;
 // Promotion ids per tombstoning call.
 constexpr size_t kMaxTombstonePromotions = 500;
 
