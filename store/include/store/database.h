@@ -1,0 +1,57 @@
+// Database: one handle on a backend (SQLite file, in-memory, later PostgreSQL) that holds
+// every repository of the hub and the change log, so that a write, its audit entry and its
+// change-log entry land in one transaction.
+//
+// The repositories returned are owned by the Database and live as long as it does. Safe for
+// concurrent use from any number of threads; calls made on a thread inside Transaction() join
+// that transaction.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "catalog/accounts.h"
+#include "catalog/audit.h"
+#include "catalog/change_log.h"
+#include "catalog/repository.h"
+#include "common/status.h"
+#include "offers/repository.h"
+
+namespace vitrine {
+
+class Database {
+ public:
+  virtual ~Database() = default;
+
+  virtual CatalogRepository& catalog() = 0;
+  virtual AccountRepository& accounts() = 0;
+  virtual AuditLog& audit() = 0;
+  virtual CampaignRepository& campaigns() = 0;
+  virtual OfferRepository& offers() = 0;
+  virtual ChangeLog& changes() = 0;
+
+  // Runs `body`; every repository call it makes on this thread joins one transaction that
+  // commits when `body` returns OK and rolls back otherwise (the body's Status is returned).
+  virtual Status Transaction(const std::function<Status()>& body) = 0;
+
+  // The URL the database was opened with ("sqlite:vitrine.db", "memory:").
+  virtual std::string url() const = 0;
+  // A folder beside the database where a node keeps what it can rebuild (feed snapshots,
+  // creative cache): "vitrine.db-" for sqlite:vitrine.db, so "vitrine.db-feeds".
+  virtual std::string local_prefix() const = 0;
+};
+
+struct DatabaseOptions {
+  // Apply pending schema migrations when opening. When false, a database whose schema is
+  // behind the binary's is refused with FailedPrecondition asking to run `vitrine migrate`.
+  bool migrate = true;
+};
+
+// Opens the database named by `url`: "sqlite:PATH" (or "sqlite://PATH", or a bare path),
+// created when missing. InvalidArgument for an unknown scheme or an empty path;
+// FailedPrecondition for a schema newer than the binary, or behind it without `migrate`;
+// IoError when the file cannot be opened.
+Result<std::unique_ptr<Database>> OpenDatabase(const std::string& url, DatabaseOptions options = {});
+
+}  // namespace vitrine
