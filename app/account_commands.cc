@@ -39,12 +39,12 @@ int RunToken(const CommandLine& command_line) {
   if (action == "create" && !(role = RoleOrReport(command_line, "token create"))) {
     return kExitUsage;
   }
-  auto db = OpenCatalogOrReport(command_line);
+  auto db = OpenDatabaseOrReport(command_line);
   if (!db) return kExitStore;
-  AccountWriter writer{*db, *db, *db, SystemClock::Instance(), "cli", ""};
+  AccountWriter writer{db->catalog(), db->accounts(), db->audit(), SystemClock::Instance(), "cli", ""};
 
   if (action == "list") {
-    auto tokens = db->ListTokens();
+    auto tokens = db->accounts().ListTokens();
     if (!tokens.ok()) {
       std::fprintf(stderr, "vitrine token list: %s\n", tokens.status().message().c_str());
       return kExitStore;
@@ -102,9 +102,9 @@ int RunUser(const CommandLine& command_line) {
     request.password = RandomHex(12);
     generated = true;
   }
-  auto db = OpenCatalogOrReport(command_line);
+  auto db = OpenDatabaseOrReport(command_line);
   if (!db) return kExitStore;
-  AccountWriter writer{*db, *db, *db, SystemClock::Instance(), "cli", ""};
+  AccountWriter writer{db->catalog(), db->accounts(), db->audit(), SystemClock::Instance(), "cli", ""};
   auto user = CreateUserAccount(writer, request);
   if (!user.ok()) {
     std::fprintf(stderr, "vitrine user add: %s\n", user.status().message().c_str());

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "catalog_database.h"
+#include "store/database.h"
 #include "store/migrations.h"
 
 namespace vitrine {
@@ -201,18 +201,15 @@ once.
   return commands;
 }
 
-std::unique_ptr<SqliteCatalog> OpenCatalogOrReport(const CommandLine& command_line, bool migrate) {
-  auto url = ParseDatabaseUrl(command_line.ValueOr("db", "sqlite:vitrine.db"));
-  if (!url.ok()) {
-    std::fprintf(stderr, "vitrine: %s\n", url.status().message().c_str());
+std::unique_ptr<Database> OpenDatabaseOrReport(const CommandLine& command_line, bool migrate) {
+  DatabaseOptions options;
+  options.migrate = migrate;
+  auto db = OpenDatabase(command_line.ValueOr("db", "sqlite:vitrine.db"), options);
+  if (!db.ok()) {
+    std::fprintf(stderr, "vitrine: %s\n", db.status().message().c_str());
     return nullptr;
   }
-  auto catalog = OpenCatalog(*url, migrate);
-  if (!catalog.ok()) {
-    std::fprintf(stderr, "vitrine: %s\n", catalog.status().message().c_str());
-    return nullptr;
-  }
-  return std::move(catalog).value();
+  return std::move(db).value();
 }
 
 int RunMigrate(const CommandLine& command_line) {
@@ -220,17 +217,17 @@ int RunMigrate(const CommandLine& command_line) {
     std::fprintf(stderr, "vitrine migrate: takes no arguments\n");
     return kExitUsage;
   }
-  auto url = ParseDatabaseUrl(command_line.ValueOr("db", "sqlite:vitrine.db"));
-  if (!url.ok()) {
-    std::fprintf(stderr, "vitrine migrate: %s\n", url.status().message().c_str());
+  const std::string url = command_line.ValueOr("db", "sqlite:vitrine.db");
+  if (auto parsed = ParseDatabaseUrl(url); !parsed.ok()) {
+    std::fprintf(stderr, "vitrine migrate: %s\n", parsed.status().message().c_str());
     return kExitUsage;
   }
-  auto applied = Migrate(url->sqlite_path);
+  auto applied = MigrateDatabase(url);
   if (!applied.ok()) {
     std::fprintf(stderr, "vitrine migrate: %s\n", applied.status().message().c_str());
     return kExitStore;
   }
-  std::printf("%s: %d migration%s applied, schema at version %d\n", url->sqlite_path.c_str(),
+  std::printf("%s: %d migration%s applied, schema at version %d\n", url.c_str(),
               *applied, *applied == 1 ? "" : "s", LatestSchemaVersion());
   return kExitOk;
 }

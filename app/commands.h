@@ -2,12 +2,14 @@
 // prints its own errors; main() only dispatches.
 #pragma once
 
+#include <cstdio>
 #include <memory>
 #include <string_view>
 #include <vector>
 
 #include "command_line.h"
-#include "store/sqlite_catalog.h"
+#include "common/time.h"
+#include "store/database.h"
 
 namespace vitrine {
 
@@ -31,9 +33,14 @@ int RunFeed(const CommandLine& command_line);
 int RunToken(const CommandLine& command_line);
 int RunUser(const CommandLine& command_line);
 
-// Shared by the verbs that open the catalogue: reads --db (default sqlite:vitrine.db).
+// Applies the changes written so far to the published offers, unless a running server holds
+// the assembly lease (it applies them within a second). Prints one line to `out`: what was
+// published, or which process will. Returns kExitOk, or kExitStore after printing the error.
+int PublishPendingChanges(Database& db, const Clock& clock, const char* verb, std::FILE* out);
+
+// Shared by the verbs that open the database: reads --db (default sqlite:vitrine.db).
 // Prints the error and returns nullptr when it cannot be opened.
-std::unique_ptr<SqliteCatalog> OpenCatalogOrReport(const CommandLine& command_line,
-                                                   bool migrate = true);
+std::unique_ptr<Database> OpenDatabaseOrReport(const CommandLine& command_line,
+                                               bool migrate = true);
 
 }  // namespace vitrine

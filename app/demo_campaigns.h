@@ -6,14 +6,14 @@
 #include <cstdio>
 
 #include "common/time.h"
-#include "store/sqlite_catalog.h"
+#include "store/database.h"
 
 namespace vitrine {
 
 // Creates the three campaigns (dates relative to `now`, in Paris time), approves each one
-// whose compliance checks find nothing blocking (else leaves it submitted and prints why),
-// assembles the offers and prints a summary to `out`. Skips campaigns that already exist by
+// whose compliance checks find nothing blocking (else leaves it submitted and prints why)
+// and prints a summary to `out`; the offers follow through the change log. Skips campaigns that already exist by
 // name, so seeding twice changes nothing.
-Status SeedDemoCampaigns(SqliteCatalog& db, Instant now, std::FILE* out);
+Status SeedDemoCampaigns(Database& db, Instant now, std::FILE* out);
 
 }  // namespace vitrine

@@ -6,7 +6,7 @@
 
 #include "app/demo_retailer.h"
 #include "catalog/import.h"
-#include "catalog_database.h"
+#include "store/database.h"
 #include "commands.h"
 #include "demo_campaigns.h"
 #include "import_output.h"
@@ -21,20 +21,21 @@ namespace {
 
 std::filesystem::path DefaultOutDir(const CommandLine& command_line) {
   auto url = ParseDatabaseUrl(command_line.ValueOr("db", "sqlite:vitrine.db"));
-  std::filesystem::path db = url.ok() ? url->sqlite_path : "vitrine.db";
+  std::filesystem::path db = url.ok() && !url->path.empty() ? url->path : "vitrine.db";
   return db.parent_path() / "vitrine-data";
 }
 
 // The demo's admin login and token, printed and kept (readable by the owner only) so the
 // Quick start can show them again on every start: only their hashes are in the database.
-int CreateDemoAdmin(SqliteCatalog& db, const std::filesystem::path& credentials_path) {
-  auto existing = db.GetUser("admin");
+int CreateDemoAdmin(Database& db, const std::filesystem::path& credentials_path) {
+  auto existing = db.accounts().GetUser("admin");
   if (!existing.ok()) {
     std::fprintf(stderr, "vitrine demo: %s\n", existing.status().message().c_str());
     return kExitStore;
   }
   if (existing->has_value()) return kExitOk;  // seeded before: keep its credentials
-  AccountWriter writer{db, db, db, SystemClock::Instance(), "demo", ""};
+  AccountWriter writer{db.catalog(), db.accounts(), db.audit(), SystemClock::Instance(), "demo",
+                       ""};
   const std::string password = RandomHex(12);
   auto user = CreateUserAccount(writer, {"admin", "Demo administrator", Role::kAdmin, password});
   auto token = user.ok() ? IssueApiToken(writer, {"demo admin token", Role::kAdmin, ""})
@@ -83,7 +84,7 @@ int RunDemo(const CommandLine& command_line) {
     options.now = *parsed;
   }
 
-  auto catalog = OpenCatalogOrReport(command_line);
+  auto catalog = OpenDatabaseOrReport(command_line);
   if (!catalog) return kExitStore;
 
   std::printf("Writing the demo retailer to %s ...\n", options.out_dir.c_str());
@@ -110,7 +111,7 @@ int RunDemo(const CommandLine& command_line) {
   for (const auto& [kind, path] : steps) {
     ImportOptions import_options;
     import_options.batch_size = 10000;
-    const int code = RunImportAndReport(*catalog, kind, path.string(), import_options, false);
+    const int code = RunImportAndReport(catalog->catalog(), kind, path.string(), import_options, false);
     if (code > worst) worst = code;
   }
   if (worst != kExitOk) return worst;
@@ -119,18 +120,27 @@ int RunDemo(const CommandLine& command_line) {
     std::fprintf(stderr, "vitrine demo: campaigns: %s\n", st.message().c_str());
     return kExitStore;
   }
+  // The demo wrote everything: one full assembly rather than one pass per kind of change.
+  if (auto all = catalog->changes().AppendChange(ChangeKind::kAll, {}); !all.ok()) {
+    std::fprintf(stderr, "vitrine demo: %s\n", all.status().message().c_str());
+    return kExitStore;
+  }
+  ManualClock clock(options.now);
+  if (int code = PublishPendingChanges(*catalog, clock, "vitrine demo", stdout); code != kExitOk) {
+    return code;
+  }
   return CreateDemoAdmin(*catalog, options.out_dir.parent_path() / "demo-credentials.txt");
 }
 
 int RunSummary(const CommandLine& command_line) {
-  auto catalog = OpenCatalogOrReport(command_line);
+  auto catalog = OpenDatabaseOrReport(command_line);
   if (!catalog) return kExitStore;
-  auto counts = catalog->Counts();
-  auto zones = catalog->ListPriceZones();
-  auto stores = catalog->ListAllStores();
+  auto counts = catalog->catalog().Counts();
+  auto zones = catalog->catalog().ListPriceZones();
+  auto stores = catalog->catalog().ListAllStores();
   ProductQuery query;
   query.limit = 5;
-  auto products = catalog->ListProducts(query);
+  auto products = catalog->catalog().ListProducts(query);
   for (const Status* s :
        {&counts.status(), &zones.status(), &stores.status(), &products.status()}) {
     if (!s->ok()) {
@@ -145,7 +155,7 @@ int RunSummary(const CommandLine& command_line) {
   nlohmann::json sample = nlohmann::json::array();
   for (const Product& product : products->items) {
     nlohmann::json item = {{"id", product.id}, {"title", product.title}, {"brand", product.brand}};
-    auto history = catalog->ListPriceHistory(product.id);
+    auto history = catalog->catalog().ListPriceHistory(product.id);
     if (history.ok() && !stores->empty()) {
       if (auto price = PriceAt(*history, stores->front(), now)) {
         item["price_in_" + stores->front().id] = price->amount.ToFrenchDisplay();

@@ -56,7 +56,7 @@ int RunFeed(const CommandLine& command_line) {
   if (auto url = command_line.Value("public-url")) settings.hub_url = *url;
   if (auto link = command_line.Value("link-template")) settings.product_link_template = *link;
 
-  auto db = OpenCatalogOrReport(command_line);
+  auto db = OpenDatabaseOrReport(command_line);
   if (!db) return kExitStore;
 
   std::unique_ptr<FeedSink> sink;
@@ -72,7 +72,7 @@ int RunFeed(const CommandLine& command_line) {
   }
   ProgressBar bar(std::string(InfoOf(*format).name));
   FeedSink* raw = sink.get();
-  const FeedSources sources{db.get(), db.get(), db.get()};
+  const FeedSources sources{&db->catalog(), &db->campaigns(), &db->offers()};
   auto stats = WriteFeed(request, sources, settings, *sink,
                          [&](int64_t) { bar.Update(static_cast<uint64_t>(raw->bytes()), 0); });
   bar.Finish();

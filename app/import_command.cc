@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "app/change_follower.h"
 #include "catalog/import.h"
 #include "commands.h"
 #include "import_output.h"
@@ -92,11 +93,42 @@ int RunImport(const CommandLine& command_line) {
     options.column_aliases = std::move(aliases).value();
   }
 
-  auto catalog = OpenCatalogOrReport(command_line);
-  if (!catalog) return kExitStore;
+  auto db = OpenDatabaseOrReport(command_line);
+  if (!db) return kExitStore;
   const bool json = command_line.Has("json");
   const std::string& file = args[1];
-  return RunImportAndReport(*catalog, *kind, file, options, json);
+  const int code = RunImportAndReport(db->catalog(), *kind, file, options, json);
+  if (code != kExitOk && code != kExitRowsRejected) return code;
+  // What landed is in the change log: publish it now, unless a running server does.
+  const int published =
+      PublishPendingChanges(*db, SystemClock::Instance(), "vitrine import", json ? stderr : stdout);
+  return published == kExitOk ? code : published;
+}
+
+int PublishPendingChanges(Database& db, const Clock& clock, const char* verb, std::FILE* out) {
+  ChangeFollowerOptions options;
+  options.assembly.clock = &clock;
+  ChangeFollower follower(db.catalog(), db.campaigns(), db.offers(), db.changes(), options);
+  auto applied = follower.RunOnce();
+  if (!applied.ok()) {
+    std::fprintf(stderr, "%s: publishing the offers: %s\n", verb,
+                 applied.status().message().c_str());
+    return kExitStore;
+  }
+  if (!applied->has_value()) {
+    auto holder = db.changes().LeaseHolder(kAssemblyLease, clock.Now());
+    std::fprintf(out, "  published offers: left to the running server %s, which applies them\n",
+                 holder.ok() ? holder->c_str() : "");
+    return kExitOk;
+  }
+  const ApplyReport& report = **applied;
+  std::fprintf(out, "  published offers: %lld inserted, %lld updated, %lld unchanged, %lld withdrawn (%lld ms)\n",
+               static_cast<long long>(report.assembly.inserted),
+               static_cast<long long>(report.assembly.updated),
+               static_cast<long long>(report.assembly.unchanged),
+               static_cast<long long>(report.assembly.deleted),
+               static_cast<long long>(report.assembly.elapsed.count()));
+  return kExitOk;
 }
 
 int RunImportAndReport(CatalogRepository& catalog, ImportKind kind, const std::string& file,

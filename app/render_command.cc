@@ -55,7 +55,7 @@ bool WriteFile(const fs::path& path, const std::string& bytes) {
 }
 
 int RenderOne(const CommandLine& command_line, const std::vector<std::string>& args,
-              SqliteCatalog& db, CreativeSetup& setup, const std::string& out) {
+              Database& db, CreativeSetup& setup, const std::string& out) {
   if (args.size() != 2) {
     std::fprintf(stderr, "vitrine render: expected OFFER FORMAT (see vitrine render --help)\n");
     return kExitUsage;
@@ -70,7 +70,7 @@ int RenderOne(const CommandLine& command_line, const std::vector<std::string>& a
     std::fprintf(stderr, "vitrine render: --store is required: offers are published per store\n");
     return kExitUsage;
   }
-  auto offer = db.GetOffer(args[0], *store);
+  auto offer = db.offers().GetOffer(args[0], *store);
   if (!offer.ok()) {
     std::fprintf(stderr, "vitrine render: %s\n", offer.status().message().c_str());
     return kExitStore;
@@ -80,7 +80,7 @@ int RenderOne(const CommandLine& command_line, const std::vector<std::string>& a
                  args[0].c_str(), store->c_str());
     return kExitBadInput;
   }
-  auto product = db.GetProduct((*offer)->product_id);
+  auto product = db.catalog().GetProduct((*offer)->product_id);
   if (!product.ok()) {
     std::fprintf(stderr, "vitrine render: %s\n", product.status().message().c_str());
     return kExitStore;
@@ -115,7 +115,7 @@ int RenderOne(const CommandLine& command_line, const std::vector<std::string>& a
   return kExitOk;
 }
 
-int RenderCampaign(const CommandLine& command_line, SqliteCatalog& db, CreativeSetup& setup,
+int RenderCampaign(const CommandLine& command_line, Database& db, CreativeSetup& setup,
                    const std::string& out) {
   const std::string campaign = *command_line.Value("campaign");
   if (out.empty()) {
@@ -152,7 +152,7 @@ int RenderCampaign(const CommandLine& command_line, SqliteCatalog& db, CreativeS
   query.limit = 1000;
   std::map<std::string, std::optional<Product>> products;
   for (;;) {
-    auto page = db.ListOffers(query);
+    auto page = db.offers().ListOffers(query);
     if (!page.ok()) {
       std::fprintf(stderr, "vitrine render: %s\n", page.status().message().c_str());
       return kExitStore;
@@ -160,7 +160,7 @@ int RenderCampaign(const CommandLine& command_line, SqliteCatalog& db, CreativeS
     for (const PublishedOffer& o : page->items) {
       auto it = products.find(o.product_id);
       if (it == products.end()) {
-        auto p = db.GetProduct(o.product_id);
+        auto p = db.catalog().GetProduct(o.product_id);
         it = products.emplace(o.product_id, p.ok() ? *p : std::nullopt).first;
       }
       contents.push_back(ContentFor(o, it->second));
@@ -296,9 +296,9 @@ int RunRender(const CommandLine& command_line) {
       positional.push_back(given[i]);
     }
   }
-  auto db = OpenCatalogOrReport(command_line);
+  auto db = OpenDatabaseOrReport(command_line);
   if (!db) return kExitStore;
-  auto setup = OpenCreativeSetup(command_line, db->path());
+  auto setup = OpenCreativeSetup(command_line, db->local_base());
   if (!setup.ok()) {
     std::fprintf(stderr, "vitrine render: %s\n", setup.status().message().c_str());
     return kExitBadInput;

@@ -1,11 +1,11 @@
-// `vitrine serve`: the HTTP API over the SQLite catalogue.
+// `vitrine serve`: the HTTP API over the database.
 #include <cstdio>
 #include <iostream>
 #include <mutex>
 
 #include <unistd.h>
 
-#include "assembly_worker.h"
+#include "app/change_follower.h"
 #include "commands.h"
 #include "feeds/snapshots.h"
 #include "log_writer.h"
@@ -83,77 +83,80 @@ int RunServe(const CommandLine& command_line) {
   auto log = std::make_shared<LogWriter>(STDERR_FILENO);
   options.log_sink = [log](std::string_view line) { log->Write(line); };
 
-  auto db = OpenCatalogOrReport(command_line);
+  auto db = OpenDatabaseOrReport(command_line);
   if (!db) return kExitStore;
   const Clock& clock = SystemClock::Instance();
 
-  // Published offers follow campaigns and the catalogue: the assembler runs on a worker
-  // thread after catalogue writes, and inline after campaign transitions.
-  AssemblyOptions assembly_options;
-  assembly_options.clock = &clock;
-  Assembler assembler(*db, *db, *db, assembly_options);
-  // Feeds are files (ARCHITECTURE.md §5): snapshots beside the database, made stale by every
-  // re-assembly and regenerated in the background once changes pause.
+  // Feeds are files (ARCHITECTURE.md §5): snapshots beside the database, made stale when
+  // the offers change and regenerated in the background once changes pause.
   FeedSnapshotOptions feed_options;
-  feed_options.dir = command_line.ValueOr("feeds-dir", db->path() + "-feeds");
+  feed_options.dir = command_line.ValueOr("feeds-dir", db->local_base() + "-feeds");
   feed_options.settings.hub_url = command_line.ValueOr(
       "public-url", "http://localhost:" + std::to_string(options.port == 0 ? 8080 : options.port));
-  auto feeds =
-      std::make_unique<FeedSnapshots>(FeedSources{db.get(), db.get(), db.get()}, feed_options);
-  auto worker = std::make_unique<AssemblyWorker>(
-      assembler, [sink = options.log_sink, f = feeds.get()](const std::string& line) {
-        sink(line);
-        f->MarkStale();  // one line per background run: offers may have changed
-      });
+  auto feeds = std::make_unique<FeedSnapshots>(
+      FeedSources{&db->catalog(), &db->campaigns(), &db->offers()}, feed_options);
+
+  // Published offers follow the change log, whoever writes (docs/architecture.md, Threads).
+  ChangeFollowerOptions follower_options;
+  follower_options.assembly.clock = &clock;
+  follower_options.log = options.log_sink;
+  auto follower = std::make_unique<ChangeFollower>(db->catalog(), db->campaigns(), db->offers(),
+                                                   db->changes(), follower_options);
+  follower->ObserveOffers([f = feeds.get()] { f->MarkStale(); });
+  follower->ObserveEntries([f = feeds.get()](const std::vector<ChangeEntry>& entries) {
+    for (const ChangeEntry& e : entries) {
+      // Titles, images and store addresses are in the feeds though not in the offers.
+      if (e.kind != ChangeKind::kStock) return f->MarkStale();
+    }
+  });
+  // Explain recomputes from the repositories with an assembler of its own, so it never waits
+  // behind a running assembly.
+  AssemblyOptions explain_options;
+  explain_options.clock = &clock;
+  explain_options.threads = 1;
+  Assembler explainer(db->catalog(), db->campaigns(), db->offers(), explain_options);
+  std::mutex explainer_mu;
 
   // Creatives: packshots from the demo's folder (or --images), the templates and the
   // content-addressed cache beside the database. Before the server: its routes use them.
-  auto creatives = OpenCreativeSetup(command_line, db->path());
+  auto creatives = OpenCreativeSetup(command_line, db->local_base());
   if (!creatives.ok()) {
     std::fprintf(stderr, "vitrine serve: %s\n", creatives.status().message().c_str());
     return kExitStore;
   }
   HttpServer server;
   ApiServices services;
-  services.catalog = db.get();
-  services.accounts = db.get();
-  services.audit = db.get();
+  services.catalog = &db->catalog();
+  services.accounts = &db->accounts();
+  services.audit = &db->audit();
   services.clock = &clock;
-  services.campaigns = db.get();
-  services.offers = db.get();
-  services.assemble_campaign = [w = worker.get(), f = feeds.get()](const std::string& id) {
-    Status st = w->Run([&id](Assembler& a) { return a.AssembleCampaign(id).status(); });
-    f->MarkStale();
-    return st;
+  services.campaigns = &db->campaigns();
+  services.offers = &db->offers();
+  services.changes = &db->changes();
+  services.changes_written = [f = follower.get()] { f->Nudge(); };
+  services.await_offers = [f = follower.get(), log = &db->changes()]() -> Status {
+    auto last = log->LastChangeId();
+    if (!last.ok()) return last.status();
+    return f->WaitApplied(*last, std::chrono::seconds(30));
   };
-  services.catalog_changed = [w = worker.get(),
-                              f = feeds.get()](const std::vector<std::string>& products) {
-    w->ProductsChanged(products);
-    f->MarkStale();  // titles and images are in the feeds though not in the offers
+  services.observe_changes = [f = follower.get()](ChangeFollower::EntriesObserver observer) {
+    f->ObserveEntries(std::move(observer));
   };
   services.feeds = feeds.get();
   services.creatives = creatives->studio.get();
   services.default_template = command_line.ValueOr("template", "classic");
-  services.stock_changed = [w = worker.get()](const std::vector<StockLevel>& levels) {
-    w->StockChanged(levels);
+  services.explain_offer = [&explainer, &explainer_mu](const std::string& offer_id,
+                                                        const std::string& store_id) {
+    std::lock_guard lock(explainer_mu);
+    return explainer.Explain(offer_id, store_id);
   };
-  services.explain_offer = [w = worker.get()](
-                               const std::string& offer_id,
-                               const std::string& store_id) -> Result<nlohmann::json> {
-    Result<nlohmann::json> explanation = Status::Internal("not explained");
-    (void)w->Run([&](Assembler& a) {
-      explanation = a.Explain(offer_id, store_id);
-      return Status::Ok();
-    });
-    return explanation;
-  };
-  SqliteCatalog* backend = db.get();
-  services.check_campaign = [backend, &clock](const Campaign& campaign) -> Result<nlohmann::json> {
-    auto checks = CheckCampaign(*backend, *backend, campaign, ComplianceRules{}, clock.Now());
+  services.check_campaign = [d = db.get(), &clock](const Campaign& campaign) -> Result<nlohmann::json> {
+    auto checks =
+        CheckCampaign(d->catalog(), d->campaigns(), campaign, ComplianceRules{}, clock.Now());
     if (!checks.ok()) return checks.status();
     return checks->ToJson();
   };
-  auto authenticator = std::make_shared<AccountAuthenticator>(*db, clock);
+  auto authenticator = std::make_shared<AccountAuthenticator>(db->accounts(), clock);
   services.credentials_changed = [authenticator] { authenticator->ForgetCachedCredentials(); };
   if (Status st = AddApiRoutes(server, services); !st.ok()) {
     std::fprintf(stderr, "vitrine serve: %s\n", st.message().c_str());
@@ -163,11 +166,14 @@ int RunServe(const CommandLine& command_line) {
   if (!limits->empty()) {
     server.SetRateLimiter(std::make_shared<TokenBucketRateLimiter>(*limits, clock));
   }
-  SqliteCatalog* catalog = db.get();
-  server.SetReadinessCheck([catalog]() -> Status {
-    auto zones = catalog->ListPriceZones();
+  // Ready once the changes committed before the start are applied (by this process or by
+  // the one holding the assembly lease), and the database answers.
+  server.SetReadinessCheck([d = db.get(), f = follower.get()]() -> Status {
+    if (!f->Ready()) return Status::Unavailable("catching up with the change log");
+    auto zones = d->catalog().ListPriceZones();
     return zones.ok() ? Status::Ok() : Status::Unavailable("the database cannot be read");
   });
+  follower->Start();
   feeds->Start();
   if (Status st = server.Start(options); !st.ok()) {
     std::fprintf(stderr, "vitrine serve: %s\n", st.message().c_str());
@@ -175,7 +181,7 @@ int RunServe(const CommandLine& command_line) {
   }
   const std::string host = options.address == "0.0.0.0" ? "localhost" : options.address;
   std::printf("Vitrine is serving http://%s:%d (database %s, %d threads). Ctrl-C stops it.\n",
-              host.c_str(), server.port(), catalog->path().c_str(), options.threads);
+              host.c_str(), server.port(), db->url().c_str(), options.threads);
   std::printf("  API description: http://%s:%d/api/v1/openapi.json\n", host.c_str(), server.port());
   std::fflush(stdout);
 
@@ -185,8 +191,8 @@ int RunServe(const CommandLine& command_line) {
   }
   std::fprintf(stderr, "vitrine serve: signal %d, draining requests in flight\n", signal_number);
   server.Stop();
-  worker.reset();  // finishes the queued re-assembly while the database is still open
-  feeds.reset();   // stops regenerating before the database closes
+  follower.reset();  // finishes the batch in progress while the database is still open
+  feeds.reset();     // stops regenerating before the database closes
   db.reset();      // checkpoints the WAL and closes the database
   std::fprintf(stderr, "vitrine serve: stopped cleanly\n");
   return kExitOk;

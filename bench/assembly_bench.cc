@@ -6,7 +6,7 @@
 //       [--threads 2] [--products-per-write 50] [--stock-updates 10000] [--keep] [--catalog FILE]
 //       [--out FILE]
 //
-// Imports the scenario's CSV files into a SqliteCatalog in a fresh temporary directory,
+// Imports the scenario's CSV files into a SqliteDatabase in a fresh temporary directory,
 // creates one approved campaign with a percent_off promotion on the products listed in
 // promoted.csv in every store, times Assembler::AssembleAll (2,000 products × 1,000 stores
 // = 2,000,000 offers by default), then writes stock updates for promoted products with
@@ -33,7 +33,7 @@
 
 #include "catalog/import.h"
 #include "offers/assembly.h"
-#include "store/sqlite_catalog.h"
+#include "store/sqlite_database.h"
 
 namespace vitrine {
 namespace {
@@ -141,7 +141,7 @@ int Run(const Args& args) {
   const bool reuse = !args.catalog.empty() && std::filesystem::exists(args.catalog);
   if (reuse) std::filesystem::copy_file(args.catalog, db_path);
   SqliteOptions sqlite_options;
-  auto opened = SqliteCatalog::Open(db_path.string(), sqlite_options);
+  auto opened = SqliteDatabase::Open(db_path.string(), sqlite_options);
   if (!opened.ok()) return Fail("open database", opened.status());
   ManualClock clock(kScenarioNow);
 
@@ -167,10 +167,10 @@ int Run(const Args& args) {
   if (!reuse && !args.catalog.empty()) {
     opened->reset();  // closed, so the file holds everything (no WAL left beside it)
     std::filesystem::copy_file(db_path, args.catalog);
-    opened = SqliteCatalog::Open(db_path.string(), sqlite_options);
+    opened = SqliteDatabase::Open(db_path.string(), sqlite_options);
     if (!opened.ok()) return Fail("reopen database", opened.status());
   }
-  SqliteCatalog& db = **opened;
+  SqliteDatabase& db = **opened;
 
   std::vector<std::string> promoted;
   {

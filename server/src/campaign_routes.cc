@@ -233,7 +233,8 @@ class CampaignRoutes {
       if (!created.ok()) return created.status();
       VITRINE_RETURN_IF_ERROR(AuditWrite(request, "create", "promotion", created->id,
                                          nlohmann::json(), ToJson(*created)));
-      return SendBackToSubmitted(request, *campaign);
+      VITRINE_RETURN_IF_ERROR(SendBackToSubmitted(request, *campaign));
+      return LogCampaignChange(campaign->id);
     });
     if (!status.ok()) return StoreFailure(status);
     ReassembleIfPublished(*campaign);
@@ -270,7 +271,8 @@ class CampaignRoutes {
       if (!updated.ok()) return updated.status();
       VITRINE_RETURN_IF_ERROR(AuditWrite(request, "update", "promotion", current->id,
                                          ToJson(*current), ToJson(*updated)));
-      return SendBackToSubmitted(request, *campaign);
+      VITRINE_RETURN_IF_ERROR(SendBackToSubmitted(request, *campaign));
+      return LogCampaignChange(campaign->id);
     });
     if (status.code() == StatusCode::kFailedPrecondition) return Stale(status);
     if (!status.ok()) return Failure(status);
@@ -294,7 +296,8 @@ class CampaignRoutes {
       if (!removed.ok()) return removed.status();
       VITRINE_RETURN_IF_ERROR(AuditWrite(request, "delete", "promotion", current->id,
                                          ToJson(*current), nlohmann::json()));
-      return SendBackToSubmitted(request, *campaign);
+      VITRINE_RETURN_IF_ERROR(SendBackToSubmitted(request, *campaign));
+      return LogCampaignChange(campaign->id);
     });
     if (!status.ok()) return StoreFailure(status);
     ReassembleIfPublished(*campaign);
@@ -360,7 +363,13 @@ class CampaignRoutes {
   }
 
   void ReassembleIfPublished(const Campaign& campaign) const {
-    if (campaign.status == CampaignStatus::kApproved) (void)s_.assemble_campaign(campaign.id);
+    if (campaign.status == CampaignStatus::kApproved) (void)s_.await_offers();
+  }
+
+  // In the write's transaction: the offers of this campaign may change.
+  Status LogCampaignChange(const std::string& campaign_id) const {
+    const std::string ids[] = {campaign_id};
+    return s_.changes->AppendChange(ChangeKind::kCampaign, ids).status();
   }
 
   HttpResponse Update(const HttpRequest& request, const Campaign& before, const Campaign& after,
@@ -370,14 +379,15 @@ class CampaignRoutes {
     const Status status = s_.catalog->Transaction([&]() -> Status {
       updated = s_.campaigns->UpdateCampaign(after, expected_version, s_.clock->Now());
       if (!updated.ok()) return updated.status();
-      return AuditWrite(request, action, "campaign", before.id, ToJson(before),
-                        audit_after.is_null() ? ToJson(*updated) : audit_after);
+      VITRINE_RETURN_IF_ERROR(AuditWrite(request, action, "campaign", before.id, ToJson(before),
+                                         audit_after.is_null() ? ToJson(*updated) : audit_after));
+      return reassemble ? LogCampaignChange(before.id) : Status::Ok();
     });
     if (status.code() == StatusCode::kFailedPrecondition) return Stale(status);
     if (!status.ok()) return Failure(status);
     if (reassemble) {
       // Publishes an approval, withdraws offers of anything else (tombstones).
-      if (Status st = s_.assemble_campaign(updated->id); !st.ok()) return StoreFailure(st);
+      if (Status st = s_.await_offers(); !st.ok()) return StoreFailure(st);
     }
     return WithETag(HttpResponse::Json(200, View(*updated)), updated->version);
   }

@@ -307,23 +307,13 @@ class CatalogRoutes {
         LandJsonRows(s_, request, kind, *rows, "write", std::string(ImportKindName(kind)), "",
                      nlohmann::json(), nullptr);
     if (landing.problem) return *landing.problem;
-    if (kind == ImportKind::kStock && s_.stock_changed) {
-      // Read back what landed: the rows' quantities may be text, and stale rows were kept out.
-      std::vector<StockLevel> levels;
-      for (const auto& row : *rows) {
-        auto level = s_.catalog->GetStock(row.value("product_id", ""), row.value("store_id", ""));
-        if (level.ok() && level->has_value()) levels.push_back(**level);
+    std::vector<std::string> products;
+    for (const auto& row : *rows) {
+      if (auto it = row.find("product_id"); it != row.end() && it->is_string()) {
+        products.push_back(it->get<std::string>());
       }
-      s_.stock_changed(levels);
-    } else {
-      std::vector<std::string> products;
-      for (const auto& row : *rows) {
-        if (auto it = row.find("product_id"); it != row.end() && it->is_string()) {
-          products.push_back(it->get<std::string>());
-        }
-      }
-      Changed(std::move(products));
     }
+    Changed(std::move(products));
     return HttpResponse::Json(200, landing.report.ToJson());
   }
 
@@ -353,7 +343,7 @@ class CatalogRoutes {
       return StoreFailure(report.status());
     }
     if (report->inserted + report->updated > 0) {
-      Changed({});  // a file can touch anything: the assembler finds what really changed
+      Changed({});  // the change log names what landed; the pages of any product may be stale
       // One entry per import: its report says what landed. Row-level before/after of a
       // million-row file would make the log the biggest table of the database.
       auto seq = s_.audit->Append(AuditFor(request, *s_.clock, "import",
@@ -373,12 +363,24 @@ class CatalogRoutes {
     return HttpResponse::Json(200, report->ToJson());
   }
 
+  // Forgets what these change-log entries changed in the caches of this process.
+  void Forget(const std::vector<ChangeEntry>& entries) const {
+    for (const ChangeEntry& entry : entries) {
+      if (entry.kind == ChangeKind::kStores || entry.kind == ChangeKind::kAll) stores_->Invalidate();
+      if (entry.kind == ChangeKind::kAll) pages_->Forget();
+      if (entry.kind != ChangeKind::kProducts) continue;
+      for (const std::string& id : entry.keys) pages_->Forget(id);
+    }
+  }
+
  private:
-  // Published offers follow the catalogue: tell the assembly what changed.
+  // After a write of these products (empty: any): their kept pages go at once, since the
+  // change follower tells the observers only a moment later; the writes themselves are in
+  // the change log, and the offers follow it.
   void Changed(std::vector<std::string> product_ids) const {
     if (product_ids.empty()) pages_->Forget();
     for (const std::string& id : product_ids) pages_->Forget(id);
-    if (s_.catalog_changed) s_.catalog_changed(product_ids);
+    if (s_.changes_written) s_.changes_written();
   }
 
   static HttpResponse NotFound(std::string_view entity, std::string_view id) {
@@ -486,6 +488,13 @@ class CatalogRoutes {
 Status AddCatalogRoutes(HttpServer& server, const ApiServices& services,
                         std::shared_ptr<StoreDirectory> stores) {
   auto routes = std::make_shared<CatalogRoutes>(services, std::move(stores));
+  if (services.observe_changes) {
+    // Writes of other processes (a `vitrine import`, another node) reach the caches too.
+    std::weak_ptr<CatalogRoutes> weak = routes;
+    services.observe_changes([weak](const std::vector<ChangeEntry>& entries) {
+      if (auto kept = weak.lock()) kept->Forget(entries);
+    });
+  }
   auto bind = [routes](auto method) { return Handler(routes, method); };
   const std::vector<std::string> json_body = {"application/json"};
   const std::vector<std::string> import_body = {

@@ -1,10 +1,10 @@
-// MemoryCatalog as AccountRepository and AuditLog. Everything lives in State, under the same
+// MemoryDatabase as AccountRepository and AuditLog. Everything lives in State, under the same
 // mutex as the catalogue, so Transaction() covers accounts and audit entries too and its
 // rollback restores them with the rest.
 #include <algorithm>
 
 #include "account_rules.h"
-#include "store/memory_catalog.h"
+#include "store/memory_database.h"
 
 namespace vitrine {
 
@@ -15,20 +15,20 @@ using store_internal::TouchIsDue;
 // ---------------------------------------------------------------------------------------------
 // Users
 
-Status MemoryCatalog::PutUser(const User& user) {
+Status MemoryDatabase::PutUser(const User& user) {
   Lock lock(*this);
   state_.users.insert_or_assign(user.id, user);
   return Status::Ok();
 }
 
-Result<std::optional<User>> MemoryCatalog::GetUser(std::string_view id) {
+Result<std::optional<User>> MemoryDatabase::GetUser(std::string_view id) {
   Lock lock(*this);
   auto it = state_.users.find(id);
   if (it == state_.users.end()) return std::optional<User>();
   return std::optional<User>(it->second);
 }
 
-Result<std::vector<User>> MemoryCatalog::ListUsers() {
+Result<std::vector<User>> MemoryDatabase::ListUsers() {
   Lock lock(*this);
   std::vector<User> users;
   users.reserve(state_.users.size());
@@ -39,7 +39,7 @@ Result<std::vector<User>> MemoryCatalog::ListUsers() {
 // ---------------------------------------------------------------------------------------------
 // API tokens
 
-Status MemoryCatalog::CreateToken(const ApiToken& token) {
+Status MemoryDatabase::CreateToken(const ApiToken& token) {
   Lock lock(*this);
   if (state_.tokens.contains(token.id)) {
     return Status::AlreadyExists("token \"" + token.id + "\" already exists");
@@ -52,21 +52,21 @@ Status MemoryCatalog::CreateToken(const ApiToken& token) {
   return Status::Ok();
 }
 
-Result<std::optional<ApiToken>> MemoryCatalog::FindTokenBySecretHash(std::string_view hash) {
+Result<std::optional<ApiToken>> MemoryDatabase::FindTokenBySecretHash(std::string_view hash) {
   Lock lock(*this);
   auto id = state_.token_ids_by_secret_hash.find(hash);
   if (id == state_.token_ids_by_secret_hash.end()) return std::optional<ApiToken>();
   return std::optional<ApiToken>(state_.tokens.at(id->second));
 }
 
-Result<std::optional<ApiToken>> MemoryCatalog::GetToken(std::string_view id) {
+Result<std::optional<ApiToken>> MemoryDatabase::GetToken(std::string_view id) {
   Lock lock(*this);
   auto it = state_.tokens.find(id);
   if (it == state_.tokens.end()) return std::optional<ApiToken>();
   return std::optional<ApiToken>(it->second);
 }
 
-Result<std::vector<ApiToken>> MemoryCatalog::ListTokens() {
+Result<std::vector<ApiToken>> MemoryDatabase::ListTokens() {
   Lock lock(*this);
   std::vector<ApiToken> tokens;
   tokens.reserve(state_.tokens.size());
@@ -74,7 +74,7 @@ Result<std::vector<ApiToken>> MemoryCatalog::ListTokens() {
   return tokens;
 }
 
-Result<bool> MemoryCatalog::RevokeToken(std::string_view id, Instant at) {
+Result<bool> MemoryDatabase::RevokeToken(std::string_view id, Instant at) {
   Lock lock(*this);
   auto it = state_.tokens.find(id);
   if (it == state_.tokens.end() || it->second.revoked_at) return false;
@@ -82,7 +82,7 @@ Result<bool> MemoryCatalog::RevokeToken(std::string_view id, Instant at) {
   return true;
 }
 
-Status MemoryCatalog::TouchToken(std::string_view id, Instant at) {
+Status MemoryDatabase::TouchToken(std::string_view id, Instant at) {
   Lock lock(*this);
   auto it = state_.tokens.find(id);
   if (it == state_.tokens.end()) {
@@ -95,7 +95,7 @@ Status MemoryCatalog::TouchToken(std::string_view id, Instant at) {
 // ---------------------------------------------------------------------------------------------
 // Sessions
 
-Status MemoryCatalog::CreateSession(const Session& session) {
+Status MemoryDatabase::CreateSession(const Session& session) {
   Lock lock(*this);
   // An expired session with the same id hash is purged below, as SQLite does, not a clash.
   auto existing = state_.sessions.find(session.id_hash);
@@ -108,7 +108,7 @@ Status MemoryCatalog::CreateSession(const Session& session) {
   return Status::Ok();
 }
 
-Result<std::optional<Session>> MemoryCatalog::FindSession(std::string_view id_hash, Instant now) {
+Result<std::optional<Session>> MemoryDatabase::FindSession(std::string_view id_hash, Instant now) {
   Lock lock(*this);
   auto it = state_.sessions.find(id_hash);
   if (it == state_.sessions.end() || now >= it->second.expires_at) {
@@ -117,7 +117,7 @@ Result<std::optional<Session>> MemoryCatalog::FindSession(std::string_view id_ha
   return std::optional<Session>(it->second);
 }
 
-Status MemoryCatalog::DeleteSession(std::string_view id_hash) {
+Status MemoryDatabase::DeleteSession(std::string_view id_hash) {
   Lock lock(*this);
   auto it = state_.sessions.find(id_hash);
   if (it != state_.sessions.end()) state_.sessions.erase(it);
@@ -127,7 +127,7 @@ Status MemoryCatalog::DeleteSession(std::string_view id_hash) {
 // ---------------------------------------------------------------------------------------------
 // Audit log
 
-Result<int64_t> MemoryCatalog::Append(const AuditEntry& entry) {
+Result<int64_t> MemoryDatabase::Append(const AuditEntry& entry) {
   // Refused for the same JSON as the SQLite backend refuses, though memory could hold it.
   for (const nlohmann::json* value : {&entry.before, &entry.after}) {
     Result<std::optional<std::string>> text = AuditJsonText(*value);
@@ -139,7 +139,7 @@ Result<int64_t> MemoryCatalog::Append(const AuditEntry& entry) {
   return stored.seq;
 }
 
-Result<std::vector<AuditEntry>> MemoryCatalog::ListAudit(const AuditQuery& query) {
+Result<std::vector<AuditEntry>> MemoryDatabase::ListAudit(const AuditQuery& query) {
   VITRINE_RETURN_IF_ERROR(CheckAuditQuery(query));
   Lock lock(*this);
   std::vector<AuditEntry> entries;

@@ -1,4 +1,6 @@
-#include "store/memory_catalog.h"
+#include "store/memory_database.h"
+
+#include "change_keys.h"
 
 #include <algorithm>
 #include <exception>
@@ -40,7 +42,7 @@ bool InCategory(const std::string& category, const std::string& wanted) {
 
 }  // namespace
 
-MemoryCatalog::Lock::Lock(MemoryCatalog& catalog)
+MemoryDatabase::Lock::Lock(MemoryDatabase& catalog)
     : catalog_(catalog), owns_(catalog.owner_.load() != std::this_thread::get_id()) {
   if (owns_) {
     catalog_.mu_.lock();
@@ -48,14 +50,14 @@ MemoryCatalog::Lock::Lock(MemoryCatalog& catalog)
   }
 }
 
-MemoryCatalog::Lock::~Lock() {
+MemoryDatabase::Lock::~Lock() {
   if (owns_) {
     catalog_.owner_.store(std::thread::id());
     catalog_.mu_.unlock();
   }
 }
 
-Status MemoryCatalog::Transaction(const std::function<Status()>& body) {
+Status MemoryDatabase::Transaction(const std::function<Status()>& body) {
   Lock lock(*this);
   if (transaction_depth_ > 0) {
     // Nested on this thread: join the outer transaction, which decides commit or rollback.
@@ -84,7 +86,7 @@ Status MemoryCatalog::Transaction(const std::function<Status()>& body) {
   return status;
 }
 
-Result<std::vector<WriteOutcome>> MemoryCatalog::PutProducts(std::span<const Product> products,
+Result<std::vector<WriteOutcome>> MemoryDatabase::PutProducts(std::span<const Product> products,
                                                              Instant now) {
   Lock lock(*this);
   std::vector<WriteOutcome> outcomes;
@@ -104,17 +106,19 @@ Result<std::vector<WriteOutcome>> MemoryCatalog::PutProducts(std::span<const Pro
       outcomes.push_back(WriteOutcome::kUpdated);
     }
   }
+  LogChange(ChangeKind::kProducts, store_internal::ChangedKeys(products, std::span(outcomes),
+                                                              [](const Product& p) { return p.id; }));
   return outcomes;
 }
 
-Result<std::optional<Product>> MemoryCatalog::GetProduct(std::string_view id) {
+Result<std::optional<Product>> MemoryDatabase::GetProduct(std::string_view id) {
   Lock lock(*this);
   auto it = state_.products.find(id);
   if (it == state_.products.end()) return std::optional<Product>();
   return std::optional<Product>(it->second);
 }
 
-Result<bool> MemoryCatalog::DeleteProduct(std::string_view id) {
+Result<bool> MemoryDatabase::DeleteProduct(std::string_view id) {
   Lock lock(*this);
   auto it = state_.products.find(id);
   if (it == state_.products.end()) return false;
@@ -128,10 +132,11 @@ Result<bool> MemoryCatalog::DeleteProduct(std::string_view id) {
        s != state_.stock.end() && s->first.first == key;) {
     s = state_.stock.erase(s);
   }
+  LogChange(ChangeKind::kProducts, {key});
   return true;
 }
 
-Result<Page<Product>> MemoryCatalog::ListProducts(const ProductQuery& query) {
+Result<Page<Product>> MemoryDatabase::ListProducts(const ProductQuery& query) {
   VITRINE_RETURN_IF_ERROR(CheckLimit(query.limit));
   std::vector<SearchWord> words;
   for (std::string_view w : store_internal::QueryWords(query.text)) {
@@ -167,7 +172,7 @@ Result<Page<Product>> MemoryCatalog::ListProducts(const ProductQuery& query) {
   return page;
 }
 
-Result<std::vector<std::string>> MemoryCatalog::ListProductIds() {
+Result<std::vector<std::string>> MemoryDatabase::ListProductIds() {
   Lock lock(*this);
   std::vector<std::string> ids;
   ids.reserve(state_.products.size());
@@ -175,7 +180,7 @@ Result<std::vector<std::string>> MemoryCatalog::ListProductIds() {
   return ids;
 }
 
-Result<std::vector<WriteOutcome>> MemoryCatalog::PutStores(std::span<const Store> stores,
+Result<std::vector<WriteOutcome>> MemoryDatabase::PutStores(std::span<const Store> stores,
                                                            Instant now) {
   Lock lock(*this);
   std::vector<WriteOutcome> outcomes;
@@ -198,17 +203,19 @@ Result<std::vector<WriteOutcome>> MemoryCatalog::PutStores(std::span<const Store
       outcomes.push_back(WriteOutcome::kUpdated);
     }
   }
+  LogChange(ChangeKind::kStores, store_internal::ChangedKeys(stores, std::span(outcomes),
+                                                            [](const Store& s) { return s.id; }));
   return outcomes;
 }
 
-Result<std::optional<Store>> MemoryCatalog::GetStore(std::string_view id) {
+Result<std::optional<Store>> MemoryDatabase::GetStore(std::string_view id) {
   Lock lock(*this);
   auto it = state_.stores.find(id);
   if (it == state_.stores.end()) return std::optional<Store>();
   return std::optional<Store>(it->second);
 }
 
-Result<bool> MemoryCatalog::DeleteStore(std::string_view id) {
+Result<bool> MemoryDatabase::DeleteStore(std::string_view id) {
   Lock lock(*this);
   auto it = state_.stores.find(id);
   if (it == state_.stores.end()) return false;
@@ -218,10 +225,11 @@ Result<bool> MemoryCatalog::DeleteStore(std::string_view id) {
     return std::get<1>(entry.first) == PriceLevel::kStore && std::get<2>(entry.first) == key;
   });
   std::erase_if(state_.stock, [&](const auto& entry) { return entry.first.second == key; });
+  LogChange(ChangeKind::kStores, {key});
   return true;
 }
 
-Result<Page<Store>> MemoryCatalog::ListStores(const StoreQuery& query) {
+Result<Page<Store>> MemoryDatabase::ListStores(const StoreQuery& query) {
   VITRINE_RETURN_IF_ERROR(CheckLimit(query.limit));
   Lock lock(*this);
   Page<Store> page;
@@ -237,7 +245,7 @@ Result<Page<Store>> MemoryCatalog::ListStores(const StoreQuery& query) {
   return page;
 }
 
-Result<std::vector<Store>> MemoryCatalog::ListAllStores() {
+Result<std::vector<Store>> MemoryDatabase::ListAllStores() {
   Lock lock(*this);
   std::vector<Store> stores;
   stores.reserve(state_.stores.size());
@@ -245,14 +253,14 @@ Result<std::vector<Store>> MemoryCatalog::ListAllStores() {
   return stores;
 }
 
-Result<std::vector<PriceZone>> MemoryCatalog::ListPriceZones() {
+Result<std::vector<PriceZone>> MemoryDatabase::ListPriceZones() {
   Lock lock(*this);
   std::vector<PriceZone> zones;
   for (const auto& [id, zone] : state_.zones) zones.push_back(zone);
   return zones;
 }
 
-Status MemoryCatalog::CheckPriceReferences(std::span<const Price> prices) const {
+Status MemoryDatabase::CheckPriceReferences(std::span<const Price> prices) const {
   for (const Price& p : prices) {
     if (!state_.products.contains(p.product_id)) {
       return Status::FailedPrecondition("price for unknown product \"" + p.product_id + "\"");
@@ -269,7 +277,7 @@ Status MemoryCatalog::CheckPriceReferences(std::span<const Price> prices) const 
   return Status::Ok();
 }
 
-Result<std::vector<WriteOutcome>> MemoryCatalog::PutPrices(std::span<const Price> prices) {
+Result<std::vector<WriteOutcome>> MemoryDatabase::PutPrices(std::span<const Price> prices) {
   Lock lock(*this);
   // Checked before any write so a failing call lands nothing, inside a transaction or not.
   VITRINE_RETURN_IF_ERROR(CheckPriceReferences(prices));
@@ -293,10 +301,13 @@ Result<std::vector<WriteOutcome>> MemoryCatalog::PutPrices(std::span<const Price
     series.emplace(p.effective_from, p.amount);
     outcomes.push_back(WriteOutcome::kInserted);
   }
+  LogChange(ChangeKind::kProducts,
+            store_internal::ChangedKeys(prices, std::span(outcomes),
+                                        [](const Price& p) { return p.product_id; }));
   return outcomes;
 }
 
-Result<std::vector<Price>> MemoryCatalog::ListPriceHistory(std::string_view product_id) {
+Result<std::vector<Price>> MemoryDatabase::ListPriceHistory(std::string_view product_id) {
   Lock lock(*this);
   std::vector<Price> history;
   const std::string key(product_id);
@@ -313,7 +324,7 @@ Result<std::vector<Price>> MemoryCatalog::ListPriceHistory(std::string_view prod
   return history;
 }
 
-Result<Page<Price>> MemoryCatalog::ListPrices(const PriceQuery& query) {
+Result<Page<Price>> MemoryDatabase::ListPrices(const PriceQuery& query) {
   VITRINE_RETURN_IF_ERROR(CheckLimit(query.limit));
   std::optional<PriceSeries> after;
   if (!query.after.empty()) {
@@ -344,7 +355,7 @@ Result<Page<Price>> MemoryCatalog::ListPrices(const PriceQuery& query) {
   return page;
 }
 
-Result<std::vector<WriteOutcome>> MemoryCatalog::PutStock(std::span<const StockLevel> levels) {
+Result<std::vector<WriteOutcome>> MemoryDatabase::PutStock(std::span<const StockLevel> levels) {
   Lock lock(*this);
   for (const StockLevel& s : levels) {
     if (!state_.products.contains(s.product_id)) {
@@ -369,10 +380,14 @@ Result<std::vector<WriteOutcome>> MemoryCatalog::PutStock(std::span<const StockL
       outcomes.push_back(WriteOutcome::kUpdated);
     }
   }
+  LogChange(ChangeKind::kStock, store_internal::ChangedKeys(
+                                    levels, std::span(outcomes), [](const StockLevel& s) {
+                                      return StockChangeKey(s.product_id, s.store_id);
+                                    }));
   return outcomes;
 }
 
-Result<std::optional<StockLevel>> MemoryCatalog::GetStock(std::string_view product_id,
+Result<std::optional<StockLevel>> MemoryDatabase::GetStock(std::string_view product_id,
                                                           std::string_view store_id) {
   Lock lock(*this);
   auto it = state_.stock.find(StockKey{std::string(product_id), std::string(store_id)});
@@ -380,7 +395,7 @@ Result<std::optional<StockLevel>> MemoryCatalog::GetStock(std::string_view produ
   return std::optional<StockLevel>(it->second);
 }
 
-Result<Page<StockLevel>> MemoryCatalog::ListStock(const StockQuery& query) {
+Result<Page<StockLevel>> MemoryDatabase::ListStock(const StockQuery& query) {
   VITRINE_RETURN_IF_ERROR(CheckLimit(query.limit));
   std::optional<StockKey> after;
   if (!query.after.empty()) {
@@ -403,7 +418,7 @@ Result<Page<StockLevel>> MemoryCatalog::ListStock(const StockQuery& query) {
   return page;
 }
 
-Result<CatalogCounts> MemoryCatalog::Counts() {
+Result<CatalogCounts> MemoryDatabase::Counts() {
   Lock lock(*this);
   CatalogCounts counts;
   counts.products = static_cast<int64_t>(state_.products.size());

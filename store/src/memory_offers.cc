@@ -1,11 +1,11 @@
-// MemoryCatalog as CampaignRepository and OfferRepository. Everything lives in State, under
+// MemoryDatabase as CampaignRepository and OfferRepository. Everything lives in State, under
 // the same mutex as the catalogue, so Transaction() covers campaigns and offers too and its
 // rollback restores them with the rest.
 #include <algorithm>
 
 #include "offer_rules.h"
 #include "query_keys.h"
-#include "store/memory_catalog.h"
+#include "store/memory_database.h"
 
 namespace vitrine {
 
@@ -16,7 +16,7 @@ using store_internal::StaleVersion;
 // ---------------------------------------------------------------------------------------------
 // Campaigns
 
-Result<Campaign> MemoryCatalog::CreateCampaign(Campaign campaign, Instant now) {
+Result<Campaign> MemoryDatabase::CreateCampaign(Campaign campaign, Instant now) {
   Lock lock(*this);
   campaign.id = FormatEntityId(store_internal::kCampaignIdPrefix, ++state_.last_campaign_number);
   campaign.version = 1;
@@ -26,14 +26,14 @@ Result<Campaign> MemoryCatalog::CreateCampaign(Campaign campaign, Instant now) {
   return campaign;
 }
 
-Result<std::optional<Campaign>> MemoryCatalog::GetCampaign(std::string_view id) {
+Result<std::optional<Campaign>> MemoryDatabase::GetCampaign(std::string_view id) {
   Lock lock(*this);
   auto it = state_.campaigns.find(id);
   if (it == state_.campaigns.end()) return std::optional<Campaign>();
   return std::optional<Campaign>(it->second);
 }
 
-Result<Campaign> MemoryCatalog::UpdateCampaign(const Campaign& campaign, int expected_version,
+Result<Campaign> MemoryDatabase::UpdateCampaign(const Campaign& campaign, int expected_version,
                                                Instant now) {
   Lock lock(*this);
   auto it = state_.campaigns.find(campaign.id);
@@ -51,7 +51,7 @@ Result<Campaign> MemoryCatalog::UpdateCampaign(const Campaign& campaign, int exp
   return stored;
 }
 
-Result<bool> MemoryCatalog::DeleteCampaign(std::string_view id) {
+Result<bool> MemoryDatabase::DeleteCampaign(std::string_view id) {
   Lock lock(*this);
   auto it = state_.campaigns.find(id);
   if (it == state_.campaigns.end()) return false;
@@ -61,7 +61,7 @@ Result<bool> MemoryCatalog::DeleteCampaign(std::string_view id) {
   return true;
 }
 
-Result<Page<Campaign>> MemoryCatalog::ListCampaigns(const CampaignQuery& query) {
+Result<Page<Campaign>> MemoryDatabase::ListCampaigns(const CampaignQuery& query) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckCampaignQuery(query));
   Lock lock(*this);
   Page<Campaign> page;
@@ -79,7 +79,7 @@ Result<Page<Campaign>> MemoryCatalog::ListCampaigns(const CampaignQuery& query) 
 // ---------------------------------------------------------------------------------------------
 // Promotions
 
-Result<Promotion> MemoryCatalog::CreatePromotion(Promotion promotion) {
+Result<Promotion> MemoryDatabase::CreatePromotion(Promotion promotion) {
   Lock lock(*this);
   if (!state_.campaigns.contains(promotion.campaign_id)) {
     return Status::NotFound("campaign \"" + promotion.campaign_id + "\" does not exist");
@@ -90,14 +90,14 @@ Result<Promotion> MemoryCatalog::CreatePromotion(Promotion promotion) {
   return promotion;
 }
 
-Result<std::optional<Promotion>> MemoryCatalog::GetPromotion(std::string_view id) {
+Result<std::optional<Promotion>> MemoryDatabase::GetPromotion(std::string_view id) {
   Lock lock(*this);
   auto it = state_.promotions.find(id);
   if (it == state_.promotions.end()) return std::optional<Promotion>();
   return std::optional<Promotion>(it->second);
 }
 
-Result<Promotion> MemoryCatalog::UpdatePromotion(const Promotion& promotion, int expected_version) {
+Result<Promotion> MemoryDatabase::UpdatePromotion(const Promotion& promotion, int expected_version) {
   Lock lock(*this);
   auto it = state_.promotions.find(promotion.id);
   if (it == state_.promotions.end()) {
@@ -115,12 +115,12 @@ Result<Promotion> MemoryCatalog::UpdatePromotion(const Promotion& promotion, int
   return stored;
 }
 
-Result<bool> MemoryCatalog::DeletePromotion(std::string_view id) {
+Result<bool> MemoryDatabase::DeletePromotion(std::string_view id) {
   Lock lock(*this);
   return state_.promotions.erase(std::string(id)) > 0;
 }
 
-Result<std::vector<Promotion>> MemoryCatalog::ListPromotions(std::string_view campaign_id) {
+Result<std::vector<Promotion>> MemoryDatabase::ListPromotions(std::string_view campaign_id) {
   Lock lock(*this);
   std::vector<Promotion> promotions;
   for (const auto& [id, p] : state_.promotions) {
@@ -132,7 +132,7 @@ Result<std::vector<Promotion>> MemoryCatalog::ListPromotions(std::string_view ca
 // ---------------------------------------------------------------------------------------------
 // Offers
 
-Result<OfferWriteCounts> MemoryCatalog::ReplaceOfferBatch(const Scope& scope,
+Result<OfferWriteCounts> MemoryDatabase::ReplaceOfferBatch(const Scope& scope,
                                                           const OfferBatch& batch) {
   Result<std::vector<uint32_t>> order = store_internal::CheckReplaceOffers(scope, batch);
   if (!order.ok()) return order.status();
@@ -201,7 +201,7 @@ Result<OfferWriteCounts> MemoryCatalog::ReplaceOfferBatch(const Scope& scope,
   return counts;
 }
 
-Result<OfferWriteCounts> MemoryCatalog::UpdateOfferStock(
+Result<OfferWriteCounts> MemoryDatabase::UpdateOfferStock(
     std::span<const OfferStockUpdate> updates) {
   Lock lock(*this);
   OfferWriteCounts counts;
@@ -225,7 +225,7 @@ Result<OfferWriteCounts> MemoryCatalog::UpdateOfferStock(
   return counts;
 }
 
-Result<std::optional<PublishedOffer>> MemoryCatalog::GetOffer(std::string_view offer_id,
+Result<std::optional<PublishedOffer>> MemoryDatabase::GetOffer(std::string_view offer_id,
                                                               std::string_view store_id) {
   Lock lock(*this);
   auto it = state_.offers.find(OfferKey{offer_id, store_id});
@@ -233,7 +233,7 @@ Result<std::optional<PublishedOffer>> MemoryCatalog::GetOffer(std::string_view o
   return std::optional<PublishedOffer>(it->second.offer);
 }
 
-Result<Page<PublishedOffer>> MemoryCatalog::ListOffers(const OfferQuery& query) {
+Result<Page<PublishedOffer>> MemoryDatabase::ListOffers(const OfferQuery& query) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckOfferQuery(query));
   OfferKey after;
   if (!query.after.empty()) {
@@ -256,7 +256,7 @@ Result<Page<PublishedOffer>> MemoryCatalog::ListOffers(const OfferQuery& query) 
   return page;
 }
 
-Result<std::vector<OfferChange>> MemoryCatalog::ListChanges(int64_t since, int limit,
+Result<std::vector<OfferChange>> MemoryDatabase::ListChanges(int64_t since, int limit,
                                                             std::string_view channel) {
   VITRINE_RETURN_IF_ERROR(CheckLimit(limit));
   Lock lock(*this);
@@ -272,7 +272,7 @@ Result<std::vector<OfferChange>> MemoryCatalog::ListChanges(int64_t since, int l
   return changes;
 }
 
-Result<int64_t> MemoryCatalog::LastSeq() {
+Result<int64_t> MemoryDatabase::LastSeq() {
   Lock lock(*this);
   return state_.last_offer_seq;
 }
@@ -290,7 +290,7 @@ bool MatchesOfferScan(const PublishedOffer& offer, const OfferScan& scan) {
 }
 }  // namespace
 
-Status MemoryCatalog::ScanOffers(const OfferScan& scan,
+Status MemoryDatabase::ScanOffers(const OfferScan& scan,
                                  const std::function<Status(const PublishedOffer&)>& visit) {
   std::vector<PublishedOffer> matching;
   {
@@ -314,7 +314,7 @@ Status MemoryCatalog::ScanOffers(const OfferScan& scan,
   return Status::Ok();
 }
 
-Status MemoryCatalog::ScanInventory(const OfferScan& scan,
+Status MemoryDatabase::ScanInventory(const OfferScan& scan,
                                     const std::function<Status(const OfferInventoryRow&)>& visit) {
   return ScanOffers(scan, [&](const PublishedOffer& o) {
     OfferInventoryRow row;

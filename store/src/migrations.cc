@@ -1,4 +1,5 @@
 #include "store/migrations.h"
+#include "sqlite_migrations.h"
 
 #include <sqlite3.h>
 
@@ -448,12 +449,36 @@ CREATE VIEW offers AS
   LEFT JOIN offer_texts legal ON legal.id = v.legal_text;
 )sql";
 
+// Version 6: the change log (catalog/change_log.h). One row per write call, its keys joined
+// by newlines: a 200,000-row stock batch is one row, not 200,000, so imports keep their
+// pace. AUTOINCREMENT so that ids are never reused once old entries are pruned. The first
+// entry asks for a full assembly: offers of a database written by an older binary may lag
+// behind writes that binary never propagated (a `vitrine import` from the command line).
+constexpr char kChangeLogV6[] = R"sql(
+CREATE TABLE change_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind INTEGER NOT NULL,
+  keys TEXT NOT NULL
+);
+CREATE TABLE change_consumers (
+  name TEXT PRIMARY KEY,
+  applied_id INTEGER NOT NULL
+);
+CREATE TABLE leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+INSERT INTO change_log(kind, keys) SELECT 5, '' WHERE EXISTS (SELECT 1 FROM offer_records);
+)sql";
+
 constexpr SchemaMigration kMigrations[] = {
     {1, "catalog: products, stores, price zones, prices, stock", kCatalogV1},
     {2, "accounts: users, API tokens, sessions; audit log", kAccountsV2},
     {3, "offers: campaigns, promotions, published offers and their change feed", kOffersV3},
     {4, "offers: narrow rows, their texts stored once", kNarrowOffersV4},
     {5, "offers: content stored once per variant, stock per store", kOfferVariantsV5},
+    {6, "change log: what every write changed, its consumers and leases", kChangeLogV6},
 };
 
 constexpr std::string_view kCreateMigrationsTable =
@@ -556,7 +581,7 @@ Result<int> Migrate(const std::string& path) {
       SqliteConnection::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 5000);
   if (!conn.ok()) return conn.status();
   // The catalogue runs in WAL mode; setting it here too means a database created by
-  // `vitrine migrate` is in the same mode as one created by SqliteCatalog::Open.
+  // `vitrine migrate` is in the same mode as one created by SqliteDatabase::Open.
   VITRINE_RETURN_IF_ERROR((*conn)->Exec("PRAGMA journal_mode=WAL"));
   return Migrate((*conn)->db());
 }

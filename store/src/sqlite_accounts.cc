@@ -1,10 +1,10 @@
-// SqliteCatalog as AccountRepository and AuditLog: the tables of schema version 2, written
+// SqliteDatabase as AccountRepository and AuditLog: the tables of schema version 2, written
 // through the same writer connection as the catalogue so that they join Transaction().
 #include <sqlite3.h>
 
 #include "account_rules.h"
 #include "sqlite_connection.h"
-#include "store/sqlite_catalog.h"
+#include "store/sqlite_database.h"
 
 namespace vitrine {
 namespace {
@@ -94,7 +94,7 @@ AuditEntry ReadAuditEntry(const Statement& s) {
 // ---------------------------------------------------------------------------------------------
 // Users
 
-Status SqliteCatalog::PutUser(const User& user) {
+Status SqliteDatabase::PutUser(const User& user) {
   return Write([&](Connection& conn) -> Status {
     Result<Statement> s = conn.Prepare(
         "INSERT INTO users(id, display_name, role, password_hash, disabled, created_at) "
@@ -113,7 +113,7 @@ Status SqliteCatalog::PutUser(const User& user) {
   });
 }
 
-Result<std::optional<User>> SqliteCatalog::GetUser(std::string_view id) {
+Result<std::optional<User>> SqliteDatabase::GetUser(std::string_view id) {
   std::optional<User> user;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) {
     static const std::string kSql =
@@ -123,7 +123,7 @@ Result<std::optional<User>> SqliteCatalog::GetUser(std::string_view id) {
   return user;
 }
 
-Result<std::vector<User>> SqliteCatalog::ListUsers() {
+Result<std::vector<User>> SqliteDatabase::ListUsers() {
   std::vector<User> users;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     static const std::string kSql =
@@ -138,7 +138,7 @@ Result<std::vector<User>> SqliteCatalog::ListUsers() {
 // ---------------------------------------------------------------------------------------------
 // API tokens
 
-Status SqliteCatalog::CreateToken(const ApiToken& token) {
+Status SqliteDatabase::CreateToken(const ApiToken& token) {
   return Write([&](Connection& conn) -> Status {
     static const std::string kSql = std::string("INSERT INTO api_tokens(") + kTokenColumns +
                                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
@@ -168,7 +168,7 @@ Status SqliteCatalog::CreateToken(const ApiToken& token) {
   });
 }
 
-Result<std::optional<ApiToken>> SqliteCatalog::FindTokenBySecretHash(std::string_view hash) {
+Result<std::optional<ApiToken>> SqliteDatabase::FindTokenBySecretHash(std::string_view hash) {
   std::optional<ApiToken> token;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) {
     static const std::string kSql =
@@ -178,7 +178,7 @@ Result<std::optional<ApiToken>> SqliteCatalog::FindTokenBySecretHash(std::string
   return token;
 }
 
-Result<std::optional<ApiToken>> SqliteCatalog::GetToken(std::string_view id) {
+Result<std::optional<ApiToken>> SqliteDatabase::GetToken(std::string_view id) {
   std::optional<ApiToken> token;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) {
     static const std::string kSql =
@@ -188,7 +188,7 @@ Result<std::optional<ApiToken>> SqliteCatalog::GetToken(std::string_view id) {
   return token;
 }
 
-Result<std::vector<ApiToken>> SqliteCatalog::ListTokens() {
+Result<std::vector<ApiToken>> SqliteDatabase::ListTokens() {
   std::vector<ApiToken> tokens;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     static const std::string kSql =
@@ -200,7 +200,7 @@ Result<std::vector<ApiToken>> SqliteCatalog::ListTokens() {
   return tokens;
 }
 
-Result<bool> SqliteCatalog::RevokeToken(std::string_view id, Instant at) {
+Result<bool> SqliteDatabase::RevokeToken(std::string_view id, Instant at) {
   bool revoked = false;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     Result<Statement> s =
@@ -215,7 +215,7 @@ Result<bool> SqliteCatalog::RevokeToken(std::string_view id, Instant at) {
   return revoked;
 }
 
-Status SqliteCatalog::TouchToken(std::string_view id, Instant at) {
+Status SqliteDatabase::TouchToken(std::string_view id, Instant at) {
   // Most calls fall within the throttle interval: a pooled read settles them without taking
   // the writer lock that every other write of the hub waits on.
   bool found = false;
@@ -249,7 +249,7 @@ Status SqliteCatalog::TouchToken(std::string_view id, Instant at) {
 // ---------------------------------------------------------------------------------------------
 // Sessions
 
-Status SqliteCatalog::CreateSession(const Session& session) {
+Status SqliteDatabase::CreateSession(const Session& session) {
   return Write([&](Connection& conn) -> Status {
     // Logins are rare next to reads, so they are where expired sessions are swept away
     // (sessions_by_expiry makes it a range delete). This also clears an expired session
@@ -274,7 +274,7 @@ Status SqliteCatalog::CreateSession(const Session& session) {
   });
 }
 
-Result<std::optional<Session>> SqliteCatalog::FindSession(std::string_view id_hash, Instant now) {
+Result<std::optional<Session>> SqliteDatabase::FindSession(std::string_view id_hash, Instant now) {
   std::optional<Session> session;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     Result<Statement> s = conn.Prepare(
@@ -294,7 +294,7 @@ Result<std::optional<Session>> SqliteCatalog::FindSession(std::string_view id_ha
   return session;
 }
 
-Status SqliteCatalog::DeleteSession(std::string_view id_hash) {
+Status SqliteDatabase::DeleteSession(std::string_view id_hash) {
   return Write([&](Connection& conn) -> Status {
     Result<Statement> s = conn.Prepare("DELETE FROM sessions WHERE id_hash = ?");
     if (!s.ok()) return s.status();
@@ -306,7 +306,7 @@ Status SqliteCatalog::DeleteSession(std::string_view id_hash) {
 // ---------------------------------------------------------------------------------------------
 // Audit log
 
-Result<int64_t> SqliteCatalog::Append(const AuditEntry& entry) {
+Result<int64_t> SqliteDatabase::Append(const AuditEntry& entry) {
   Result<std::optional<std::string>> before = store_internal::AuditJsonText(entry.before);
   if (!before.ok()) return before.status();
   Result<std::optional<std::string>> after = store_internal::AuditJsonText(entry.after);
@@ -343,7 +343,7 @@ Result<int64_t> SqliteCatalog::Append(const AuditEntry& entry) {
   return seq;
 }
 
-Result<std::vector<AuditEntry>> SqliteCatalog::ListAudit(const AuditQuery& query) {
+Result<std::vector<AuditEntry>> SqliteDatabase::ListAudit(const AuditQuery& query) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckAuditQuery(query));
   std::string sql = std::string("SELECT ") + kAuditColumns + " FROM audit_log WHERE 1";
   if (!query.entity.empty()) sql += " AND entity = ?";

@@ -1,4 +1,4 @@
-#include "store/sqlite_catalog.h"
+#include "store/sqlite_database.h"
 
 #include <algorithm>
 #include <bit>
@@ -10,6 +10,9 @@
 #include "query_keys.h"
 #include "sqlite_connection.h"
 #include "store/migrations.h"
+#include "sqlite_migrations.h"
+#include "change_keys.h"
+#include "sqlite_change_log.h"
 #include "text_folding.h"
 #include "wal_checkpointer.h"
 
@@ -83,6 +86,8 @@ namespace {
 
 using store_internal::SqliteConnection;
 using store_internal::Statement;
+using store_internal::ChangedKeys;
+using store_internal::LogChange;
 
 constexpr char kProductColumns[] =
     "id, gtin, title, brand, description, category, google_category, "
@@ -235,7 +240,7 @@ std::string AttributesText(const Product& p) {
 
 }  // namespace
 
-SqliteCatalog::SqliteCatalog(std::string path, std::unique_ptr<Connection> writer,
+SqliteDatabase::SqliteDatabase(std::string path, std::unique_ptr<Connection> writer,
                              std::unique_ptr<store_internal::ReaderPool> readers,
                              std::unique_ptr<store_internal::WalCheckpointer> checkpointer)
     : path_(std::move(path)),
@@ -243,9 +248,9 @@ SqliteCatalog::SqliteCatalog(std::string path, std::unique_ptr<Connection> write
       writer_(std::move(writer)),
       checkpointer_(std::move(checkpointer)) {}
 
-SqliteCatalog::~SqliteCatalog() = default;
+SqliteDatabase::~SqliteDatabase() = default;
 
-Result<std::unique_ptr<SqliteCatalog>> SqliteCatalog::Open(const std::string& path,
+Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& path,
                                                            SqliteOptions options) {
   if (options.reader_connections < 1) {
     return Status::InvalidArgument("SqliteOptions.reader_connections must be at least 1");
@@ -297,11 +302,11 @@ Result<std::unique_ptr<SqliteCatalog>> SqliteCatalog::Open(const std::string& pa
   Result<std::unique_ptr<store_internal::WalCheckpointer>> checkpointer =
       store_internal::WalCheckpointer::Attach(path, w.db());
   if (!checkpointer.ok()) return checkpointer.status().WithContext("open " + path);
-  return std::unique_ptr<SqliteCatalog>(new SqliteCatalog(
+  return std::unique_ptr<SqliteDatabase>(new SqliteDatabase(
       path, std::move(writer).value(), std::move(readers), std::move(checkpointer).value()));
 }
 
-Result<int> SqliteCatalog::SchemaVersion() {
+Result<int> SqliteDatabase::SchemaVersion() {
   Result<int> version = 0;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) {
     version = CurrentSchemaVersion(conn.db());
@@ -310,7 +315,7 @@ Result<int> SqliteCatalog::SchemaVersion() {
   return version;
 }
 
-Status SqliteCatalog::Write(const std::function<Status(Connection&)>& write) {
+Status SqliteDatabase::Write(const std::function<Status(Connection&)>& write) {
   Connection& w = *writer_;
   if (InTransactionOnThisThread()) {
     // A savepoint keeps this call all-or-nothing inside the caller's transaction.
@@ -331,7 +336,7 @@ Status SqliteCatalog::Write(const std::function<Status(Connection&)>& write) {
   return status;
 }
 
-Status SqliteCatalog::Read(const std::function<Status(Connection&)>& read) {
+Status SqliteDatabase::Read(const std::function<Status(Connection&)>& read) {
   if (InTransactionOnThisThread()) return Guarded([&] { return read(*writer_); });
   Result<std::unique_ptr<Connection>> conn = readers_->Acquire();
   if (!conn.ok()) return conn.status();
@@ -340,7 +345,7 @@ Status SqliteCatalog::Read(const std::function<Status(Connection&)>& read) {
   return status;
 }
 
-Status SqliteCatalog::Transaction(const std::function<Status()>& body) {
+Status SqliteDatabase::Transaction(const std::function<Status()>& body) {
   if (InTransactionOnThisThread()) return Guarded(body);  // join the outer transaction
   std::lock_guard lock(writer_mu_);
   VITRINE_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
@@ -428,7 +433,7 @@ void BindProduct(Statement& u, int base, const PendingProduct& row, int64_t now)
 
 }  // namespace
 
-Result<std::vector<WriteOutcome>> SqliteCatalog::PutProducts(std::span<const Product> products,
+Result<std::vector<WriteOutcome>> SqliteDatabase::PutProducts(std::span<const Product> products,
                                                              Instant now) {
   std::vector<WriteOutcome> outcomes;
   outcomes.reserve(products.size());
@@ -494,12 +499,14 @@ Result<std::vector<WriteOutcome>> SqliteCatalog::PutProducts(std::span<const Pro
       outcomes.push_back(*found ? WriteOutcome::kUpdated : WriteOutcome::kInserted);
       if (pending.size() == kProductsPerStatement) VITRINE_RETURN_IF_ERROR(flush());
     }
-    return flush();
+    VITRINE_RETURN_IF_ERROR(flush());
+    return LogChange(conn, ChangeKind::kProducts,
+                     ChangedKeys(products, std::span(outcomes), [](const Product& p) { return p.id; }));
   }));
   return outcomes;
 }
 
-Result<std::optional<Product>> SqliteCatalog::GetProduct(std::string_view id) {
+Result<std::optional<Product>> SqliteDatabase::GetProduct(std::string_view id) {
   std::optional<Product> product;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) {
     static const std::string kSql =
@@ -509,17 +516,18 @@ Result<std::optional<Product>> SqliteCatalog::GetProduct(std::string_view id) {
   return product;
 }
 
-Result<bool> SqliteCatalog::DeleteProduct(std::string_view id) {
+Result<bool> SqliteDatabase::DeleteProduct(std::string_view id) {
   Result<bool> deleted = false;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     // Prices and stock go with it: ON DELETE CASCADE.
     deleted = store_internal::DeleteByKey(conn, "DELETE FROM products WHERE id = ?", id);
-    return deleted.status();
+    if (!deleted.ok() || !*deleted) return deleted.status();
+    return LogChange(conn, ChangeKind::kProducts, {std::string(id)});
   }));
   return deleted;
 }
 
-Result<Page<Product>> SqliteCatalog::ListProducts(const ProductQuery& query) {
+Result<Page<Product>> SqliteDatabase::ListProducts(const ProductQuery& query) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckLimit(query.limit));
   // The SQL depends only on which filters are present (and the number of words), so the
   // statement cache holds a handful of shapes.
@@ -571,7 +579,7 @@ Result<Page<Product>> SqliteCatalog::ListProducts(const ProductQuery& query) {
   return page;
 }
 
-Result<std::vector<std::string>> SqliteCatalog::ListProductIds() {
+Result<std::vector<std::string>> SqliteDatabase::ListProductIds() {
   std::vector<std::string> ids;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     Result<Statement> s = conn.Prepare("SELECT id FROM products ORDER BY id");
@@ -589,7 +597,7 @@ Result<std::vector<std::string>> SqliteCatalog::ListProductIds() {
 // ---------------------------------------------------------------------------------------------
 // Stores and price zones
 
-Result<std::vector<WriteOutcome>> SqliteCatalog::PutStores(std::span<const Store> stores,
+Result<std::vector<WriteOutcome>> SqliteDatabase::PutStores(std::span<const Store> stores,
                                                            Instant now) {
   std::vector<WriteOutcome> outcomes;
   outcomes.reserve(stores.size());
@@ -656,12 +664,13 @@ Result<std::vector<WriteOutcome>> SqliteCatalog::PutStores(std::span<const Store
       if (!run.ok()) return run.WithContext("store \"" + st.id + "\"");
       outcomes.push_back(*found ? WriteOutcome::kUpdated : WriteOutcome::kInserted);
     }
-    return Status::Ok();
+    return LogChange(conn, ChangeKind::kStores,
+                     ChangedKeys(stores, std::span(outcomes), [](const Store& s) { return s.id; }));
   }));
   return outcomes;
 }
 
-Result<std::optional<Store>> SqliteCatalog::GetStore(std::string_view id) {
+Result<std::optional<Store>> SqliteDatabase::GetStore(std::string_view id) {
   std::optional<Store> store;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) {
     static const std::string kSql =
@@ -671,17 +680,18 @@ Result<std::optional<Store>> SqliteCatalog::GetStore(std::string_view id) {
   return store;
 }
 
-Result<bool> SqliteCatalog::DeleteStore(std::string_view id) {
+Result<bool> SqliteDatabase::DeleteStore(std::string_view id) {
   Result<bool> deleted = false;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     // Store-level prices and stock go with it: ON DELETE CASCADE.
     deleted = store_internal::DeleteByKey(conn, "DELETE FROM stores WHERE id = ?", id);
-    return deleted.status();
+    if (!deleted.ok() || !*deleted) return deleted.status();
+    return LogChange(conn, ChangeKind::kStores, {std::string(id)});
   }));
   return deleted;
 }
 
-Result<Page<Store>> SqliteCatalog::ListStores(const StoreQuery& query) {
+Result<Page<Store>> SqliteDatabase::ListStores(const StoreQuery& query) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckLimit(query.limit));
   std::string sql = std::string("SELECT ") + kStoreColumns + " FROM stores WHERE 1";
   if (!query.zone.empty()) sql += " AND price_zone = ?";
@@ -701,7 +711,7 @@ Result<Page<Store>> SqliteCatalog::ListStores(const StoreQuery& query) {
   return page;
 }
 
-Result<std::vector<Store>> SqliteCatalog::ListAllStores() {
+Result<std::vector<Store>> SqliteDatabase::ListAllStores() {
   std::vector<Store> stores;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     static const std::string kSql =
@@ -720,7 +730,7 @@ Result<std::vector<Store>> SqliteCatalog::ListAllStores() {
   return stores;
 }
 
-Result<std::vector<PriceZone>> SqliteCatalog::ListPriceZones() {
+Result<std::vector<PriceZone>> SqliteDatabase::ListPriceZones() {
   std::vector<PriceZone> zones;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     Result<Statement> s = conn.Prepare("SELECT id, name FROM price_zones ORDER BY id");
@@ -738,7 +748,7 @@ Result<std::vector<PriceZone>> SqliteCatalog::ListPriceZones() {
 // ---------------------------------------------------------------------------------------------
 // Prices
 
-Result<std::vector<WriteOutcome>> SqliteCatalog::PutPrices(std::span<const Price> prices) {
+Result<std::vector<WriteOutcome>> SqliteDatabase::PutPrices(std::span<const Price> prices) {
   std::vector<WriteOutcome> outcomes;
   outcomes.reserve(prices.size());
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
@@ -830,12 +840,14 @@ Result<std::vector<WriteOutcome>> SqliteCatalog::PutPrices(std::span<const Price
       if (!run.ok()) return run.WithContext("price of product \"" + p.product_id + "\"");
       outcomes.push_back(same_instant ? WriteOutcome::kUpdated : WriteOutcome::kInserted);
     }
-    return Status::Ok();
+    return LogChange(conn, ChangeKind::kProducts,
+                     ChangedKeys(prices, std::span(outcomes),
+                                 [](const Price& p) { return p.product_id; }));
   }));
   return outcomes;
 }
 
-Result<std::vector<Price>> SqliteCatalog::ListPriceHistory(std::string_view product_id) {
+Result<std::vector<Price>> SqliteDatabase::ListPriceHistory(std::string_view product_id) {
   std::vector<Price> history;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     static const std::string kSql = std::string("SELECT ") + kPriceColumns +
@@ -856,7 +868,7 @@ Result<std::vector<Price>> SqliteCatalog::ListPriceHistory(std::string_view prod
   return history;
 }
 
-Result<Page<Price>> SqliteCatalog::ListPrices(const PriceQuery& query) {
+Result<Page<Price>> SqliteDatabase::ListPrices(const PriceQuery& query) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckLimit(query.limit));
   std::optional<store_internal::PriceCursor> after;
   if (!query.after.empty()) {
@@ -922,7 +934,7 @@ Status MissingStockReference(SqliteConnection& conn, std::span<const StockLevel>
 
 }  // namespace
 
-Result<std::vector<WriteOutcome>> SqliteCatalog::PutStock(std::span<const StockLevel> levels) {
+Result<std::vector<WriteOutcome>> SqliteDatabase::PutStock(std::span<const StockLevel> levels) {
   // Levels are applied in key order, not input order: a stock file lists a store's products
   // while the table is keyed by product first, so in input order every row lands on another
   // page of the B-tree, and each page is read, copied to the WAL and checkpointed again for
@@ -984,12 +996,15 @@ Result<std::vector<WriteOutcome>> SqliteCatalog::PutStock(std::span<const StockL
       w.Reset();
       outcomes[index] = *found ? WriteOutcome::kUpdated : WriteOutcome::kInserted;
     }
-    return Status::Ok();
+    return LogChange(conn, ChangeKind::kStock,
+                     ChangedKeys(levels, std::span(outcomes), [](const StockLevel& s) {
+                       return StockChangeKey(s.product_id, s.store_id);
+                     }));
   }));
   return outcomes;
 }
 
-Result<std::optional<StockLevel>> SqliteCatalog::GetStock(std::string_view product_id,
+Result<std::optional<StockLevel>> SqliteDatabase::GetStock(std::string_view product_id,
                                                           std::string_view store_id) {
   std::optional<StockLevel> level;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
@@ -1007,7 +1022,7 @@ Result<std::optional<StockLevel>> SqliteCatalog::GetStock(std::string_view produ
   return level;
 }
 
-Result<Page<StockLevel>> SqliteCatalog::ListStock(const StockQuery& query) {
+Result<Page<StockLevel>> SqliteDatabase::ListStock(const StockQuery& query) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckLimit(query.limit));
   std::optional<store_internal::StockCursor> after;
   if (!query.after.empty()) {
@@ -1036,7 +1051,7 @@ Result<Page<StockLevel>> SqliteCatalog::ListStock(const StockQuery& query) {
   return page;
 }
 
-Result<CatalogCounts> SqliteCatalog::Counts() {
+Result<CatalogCounts> SqliteDatabase::Counts() {
   CatalogCounts counts;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     // One statement, so the five counts come from one snapshot.

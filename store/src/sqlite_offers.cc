@@ -1,4 +1,4 @@
-// SqliteCatalog as CampaignRepository and OfferRepository: the tables of schema version 3,
+// SqliteDatabase as CampaignRepository and OfferRepository: the tables of schema version 3,
 // written through the same writer connection as the catalogue so that they join
 // Transaction().
 #include <sqlite3.h>
@@ -9,7 +9,7 @@
 #include "offer_rules.h"
 #include "query_keys.h"
 #include "sqlite_connection.h"
-#include "store/sqlite_catalog.h"
+#include "store/sqlite_database.h"
 
 namespace vitrine {
 namespace {
@@ -613,7 +613,7 @@ bool KeyLess(const StoredOfferState& a, std::string_view offer_id, std::string_v
 // ---------------------------------------------------------------------------------------------
 // Campaigns
 
-Result<Campaign> SqliteCatalog::CreateCampaign(Campaign campaign, Instant now) {
+Result<Campaign> SqliteDatabase::CreateCampaign(Campaign campaign, Instant now) {
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     Result<int64_t> number = NextNumber(conn, "campaign");
     if (!number.ok()) return number.status();
@@ -632,7 +632,7 @@ Result<Campaign> SqliteCatalog::CreateCampaign(Campaign campaign, Instant now) {
   return campaign;
 }
 
-Result<std::optional<Campaign>> SqliteCatalog::GetCampaign(std::string_view id) {
+Result<std::optional<Campaign>> SqliteDatabase::GetCampaign(std::string_view id) {
   std::optional<Campaign> campaign;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) {
     static const std::string kSql =
@@ -642,7 +642,7 @@ Result<std::optional<Campaign>> SqliteCatalog::GetCampaign(std::string_view id) 
   return campaign;
 }
 
-Result<Campaign> SqliteCatalog::UpdateCampaign(const Campaign& campaign, int expected_version,
+Result<Campaign> SqliteDatabase::UpdateCampaign(const Campaign& campaign, int expected_version,
                                                Instant now) {
   Campaign stored = campaign;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
@@ -673,7 +673,7 @@ Result<Campaign> SqliteCatalog::UpdateCampaign(const Campaign& campaign, int exp
   return stored;
 }
 
-Result<bool> SqliteCatalog::DeleteCampaign(std::string_view id) {
+Result<bool> SqliteDatabase::DeleteCampaign(std::string_view id) {
   Result<bool> deleted = false;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     // The promotions go with it through ON DELETE CASCADE.
@@ -683,7 +683,7 @@ Result<bool> SqliteCatalog::DeleteCampaign(std::string_view id) {
   return deleted;
 }
 
-Result<Page<Campaign>> SqliteCatalog::ListCampaigns(const CampaignQuery& query) {
+Result<Page<Campaign>> SqliteDatabase::ListCampaigns(const CampaignQuery& query) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckCampaignQuery(query));
   const std::string status =
       query.status ? std::string(CampaignStatusName(*query.status)) : std::string();
@@ -707,7 +707,7 @@ Result<Page<Campaign>> SqliteCatalog::ListCampaigns(const CampaignQuery& query) 
 // ---------------------------------------------------------------------------------------------
 // Promotions
 
-Result<Promotion> SqliteCatalog::CreatePromotion(Promotion promotion) {
+Result<Promotion> SqliteDatabase::CreatePromotion(Promotion promotion) {
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     Result<bool> campaign =
         Exists(conn, "SELECT 1 FROM campaigns WHERE id = ?", promotion.campaign_id);
@@ -730,7 +730,7 @@ Result<Promotion> SqliteCatalog::CreatePromotion(Promotion promotion) {
   return promotion;
 }
 
-Result<std::optional<Promotion>> SqliteCatalog::GetPromotion(std::string_view id) {
+Result<std::optional<Promotion>> SqliteDatabase::GetPromotion(std::string_view id) {
   std::optional<Promotion> promotion;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) {
     static const std::string kSql =
@@ -740,7 +740,7 @@ Result<std::optional<Promotion>> SqliteCatalog::GetPromotion(std::string_view id
   return promotion;
 }
 
-Result<Promotion> SqliteCatalog::UpdatePromotion(const Promotion& promotion, int expected_version) {
+Result<Promotion> SqliteDatabase::UpdatePromotion(const Promotion& promotion, int expected_version) {
   Promotion stored = promotion;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     Result<Statement> current = conn.Prepare("SELECT version FROM promotions WHERE id = ?");
@@ -774,7 +774,7 @@ Result<Promotion> SqliteCatalog::UpdatePromotion(const Promotion& promotion, int
   return stored;
 }
 
-Result<bool> SqliteCatalog::DeletePromotion(std::string_view id) {
+Result<bool> SqliteDatabase::DeletePromotion(std::string_view id) {
   Result<bool> deleted = false;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     deleted = store_internal::DeleteByKey(conn, "DELETE FROM promotions WHERE id = ?", id);
@@ -783,7 +783,7 @@ Result<bool> SqliteCatalog::DeletePromotion(std::string_view id) {
   return deleted;
 }
 
-Result<std::vector<Promotion>> SqliteCatalog::ListPromotions(std::string_view campaign_id) {
+Result<std::vector<Promotion>> SqliteDatabase::ListPromotions(std::string_view campaign_id) {
   std::vector<Promotion> promotions;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     static const std::string kSql = std::string("SELECT ") + kPromotionColumns +
@@ -799,7 +799,7 @@ Result<std::vector<Promotion>> SqliteCatalog::ListPromotions(std::string_view ca
 // ---------------------------------------------------------------------------------------------
 // Offers
 
-Result<OfferWriteCounts> SqliteCatalog::ReplaceOfferBatch(const Scope& scope,
+Result<OfferWriteCounts> SqliteDatabase::ReplaceOfferBatch(const Scope& scope,
                                                           const OfferBatch& batch) {
   Result<std::vector<uint32_t>> order = store_internal::CheckReplaceOffers(scope, batch);
   if (!order.ok()) return order.status();
@@ -977,7 +977,7 @@ Result<OfferWriteCounts> SqliteCatalog::ReplaceOfferBatch(const Scope& scope,
   return counts;
 }
 
-Result<OfferWriteCounts> SqliteCatalog::UpdateOfferStock(
+Result<OfferWriteCounts> SqliteDatabase::UpdateOfferStock(
     std::span<const OfferStockUpdate> updates) {
   OfferWriteCounts counts;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
@@ -1036,7 +1036,7 @@ Result<OfferWriteCounts> SqliteCatalog::UpdateOfferStock(
   return counts;
 }
 
-Result<std::optional<PublishedOffer>> SqliteCatalog::GetOffer(std::string_view offer_id,
+Result<std::optional<PublishedOffer>> SqliteDatabase::GetOffer(std::string_view offer_id,
                                                               std::string_view store_id) {
   std::optional<PublishedOffer> offer;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
@@ -1058,7 +1058,7 @@ Result<std::optional<PublishedOffer>> SqliteCatalog::GetOffer(std::string_view o
   return offer;
 }
 
-Result<Page<PublishedOffer>> SqliteCatalog::ListOffers(const OfferQuery& query) {
+Result<Page<PublishedOffer>> SqliteDatabase::ListOffers(const OfferQuery& query) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckOfferQuery(query));
   std::optional<store_internal::OfferCursor> after;
   if (!query.after.empty()) after = *store_internal::ParseOfferCursor(query.after);
@@ -1110,7 +1110,7 @@ Result<Page<PublishedOffer>> SqliteCatalog::ListOffers(const OfferQuery& query) 
   return page;
 }
 
-Result<std::vector<OfferChange>> SqliteCatalog::ListChanges(int64_t since, int limit,
+Result<std::vector<OfferChange>> SqliteDatabase::ListChanges(int64_t since, int limit,
                                                             std::string_view channel) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckLimit(limit));
   const std::string needle = "," + std::string(channel) + ",";
@@ -1145,7 +1145,7 @@ Result<std::vector<OfferChange>> SqliteCatalog::ListChanges(int64_t since, int l
   return changes;
 }
 
-Result<int64_t> SqliteCatalog::LastSeq() {
+Result<int64_t> SqliteDatabase::LastSeq() {
   int64_t seq = 0;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     Result<std::string> value =
@@ -1209,7 +1209,7 @@ void BindScan(Statement& s, const OfferScan& scan, const OfferScanSql& q) {
 
 }  // namespace
 
-Status SqliteCatalog::ScanOffers(const OfferScan& scan,
+Status SqliteDatabase::ScanOffers(const OfferScan& scan,
                                  const std::function<Status(const PublishedOffer&)>& visit) {
   const OfferScanSql q = ScanWhere(scan);
   const std::string sql = "SELECT " + OfferColumns() + " FROM offers" + q.where +
@@ -1230,7 +1230,7 @@ Status SqliteCatalog::ScanOffers(const OfferScan& scan,
   });
 }
 
-Status SqliteCatalog::ScanInventory(const OfferScan& scan,
+Status SqliteDatabase::ScanInventory(const OfferScan& scan,
                                     const std::function<Status(const OfferInventoryRow&)>& visit) {
   const OfferScanSql q = ScanWhere(scan);
   const std::string sql =

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "store/memory_catalog.h"
-#include "store/sqlite_catalog.h"
+#include "store/memory_database.h"
+#include "store/sqlite_database.h"
 
 namespace vitrine {
 namespace {
@@ -88,7 +88,7 @@ class ImportTest : public ::testing::Test {
   std::filesystem::path dir_;
   ManualClock clock_{kNow};
   ImportOptions options_;
-  MemoryCatalog catalog_;
+  MemoryDatabase catalog_;
 };
 
 // ---- Products, CSV ----------------------------------------------------------------------
@@ -752,9 +752,9 @@ TEST_F(ImportTest, OpenFoodFactsSampleReportsEveryBadBarcodeAndLandsEveryGoodRow
 // ---- The same guarantees over SQLite ----------------------------------------------------
 
 TEST_F(ImportTest, SqliteBatchesAreTransactionsAndStrictRollsBack) {
-  auto opened = SqliteCatalog::Open((dir_ / "vitrine.db").string());
+  auto opened = SqliteDatabase::Open((dir_ / "vitrine.db").string());
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-  SqliteCatalog& db = **opened;
+  SqliteDatabase& db = **opened;
   options_.batch_size = 4;
 
   FailingCatalog failing(db, /*fail_on_call=*/3);

@@ -21,8 +21,8 @@
 #include "feeds/feed.h"
 #include "feeds/feed_text.h"
 #include "feeds/snapshots.h"
-#include "store/memory_catalog.h"
-#include "store/sqlite_catalog.h"
+#include "store/memory_database.h"
+#include "store/sqlite_database.h"
 
 namespace vitrine {
 namespace {
@@ -328,7 +328,7 @@ class HostileFeedsTest : public ::testing::Test {
     ASSERT_TRUE(db_.ReplaceOffers({{p->id}, {}, {}}, offers).ok());
   }
 
-  MemoryCatalog db_;
+  MemoryDatabase db_;
   FeedSources sources_{&db_, &db_, &db_};
   std::string campaign_id_;
   testing::TempDir dir_;
@@ -496,7 +496,7 @@ class DemoFeedsTest : public ::testing::Test {
         dir_->File("demo") + " --no-packshots --now 2026-11-24T09:00:00Z > " +
         dir_->File("demo.log") + " 2>&1";
     ASSERT_EQ(std::system(command.c_str()), 0) << "vitrine demo failed; see its log";
-    auto db = SqliteCatalog::Open(dir_->File("demo.db"));
+    auto db = SqliteDatabase::Open(dir_->File("demo.db"));
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     db_ = db->release();
   }
@@ -506,7 +506,7 @@ class DemoFeedsTest : public ::testing::Test {
   }
 
   static inline testing::TempDir* dir_ = nullptr;
-  static inline SqliteCatalog* db_ = nullptr;
+  static inline SqliteDatabase* db_ = nullptr;
   const Instant now_ = *ParseInstant("2026-11-24T09:00:00Z");
 };
 
@@ -555,9 +555,9 @@ TEST_F(DemoFeedsTest, StoreAndCampaignVariantsValidate) {
 
 TEST(ChangeFeedClientTest, FinalStateEqualsAFreshFullFeed) {
   testing::TempDir dir;
-  auto opened = SqliteCatalog::Open(dir.File("offers.db"));
+  auto opened = SqliteDatabase::Open(dir.File("offers.db"));
   ASSERT_TRUE(opened.ok());
-  SqliteCatalog& db = **opened;
+  SqliteDatabase& db = **opened;
   Store store;
   store.id = "S1";
   store.price_zone = "Z1";

@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "offers/campaign_json.h"
-#include "store/memory_catalog.h"
+#include "store/memory_database.h"
 
 namespace vitrine {
 namespace {
@@ -177,7 +177,7 @@ class AssemblyTest : public ::testing::Test {
     return stores;
   }
 
-  MemoryCatalog db_;
+  MemoryDatabase db_;
   ManualClock clock_{kNow};
 };
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "store/memory_catalog.h"
+#include "store/memory_database.h"
 
 namespace vitrine {
 namespace {
@@ -133,7 +133,7 @@ class CampaignChecksTest : public ::testing::Test {
 
   static std::string Dump(const CampaignChecks& checks) { return checks.ToJson().dump(2); }
 
-  MemoryCatalog db_;
+  MemoryDatabase db_;
 };
 
 TEST_F(CampaignChecksTest, ACleanCampaignHasNoFinding) {

@@ -24,12 +24,13 @@
 #include "feeds/snapshots.h"
 #include "offers/assembly.h"
 #include "offers/campaign_checks.h"
+#include "offers/change_applier.h"
 #include "render/creative_studio.h"
 #include "server/account_admin.h"
 #include "server/account_authenticator.h"
 #include "server/api.h"
 #include "server/http_server.h"
-#include "store/sqlite_catalog.h"
+#include "store/sqlite_database.h"
 #include "templates/builtin.h"
 
 namespace vitrine::testing {
@@ -162,7 +163,7 @@ class ApiHarness {
   }
 
   void OpenDatabase() {
-    auto db = SqliteCatalog::Open(dir_.File("v.db"));
+    auto db = SqliteDatabase::Open(dir_.File("v.db"));
     if (!db.ok()) throw std::runtime_error("cannot open v.db: " + db.status().ToString());
     db_ = std::move(db).value();
   }
@@ -201,6 +202,7 @@ class ApiHarness {
     for (auto& server : servers_) server->Stop();
     servers_.clear();
     services_.clear();
+    appliers_.clear();
     assemblers_.clear();
     feeds_.clear();
     studios_.clear();
@@ -217,7 +219,7 @@ class ApiHarness {
     Assembler* assembler =
         assemblers_.emplace_back(std::make_unique<Assembler>(*db_, *db_, *db_, options)).get();
     std::mutex* mu = &assembly_mutex_;
-    SqliteCatalog* db = db_.get();
+    SqliteDatabase* db = db_.get();
     const Clock* clock = &clock_;
     services.campaigns = db;
     services.offers = db;
@@ -241,21 +243,18 @@ class ApiHarness {
                                  templates, DefaultBrandKit(),
                                  std::make_unique<Renderer>(image_source_), std::move(*cache)))
                              .get();
-    services.assemble_campaign = [assembler, mu](const std::string& id) {
+    // The change log applied on the writing thread, where `serve` applies it on the change
+    // follower's: a test reads the offers right after the write's answer.
+    ChangeApplier* applier =
+        appliers_.emplace_back(std::make_unique<ChangeApplier>(*db_, *db_, *assembler)).get();
+    services.changes = db;
+    services.changes_written = [applier, mu] {
       std::lock_guard<std::mutex> lock(*mu);
-      return assembler->AssembleCampaign(id).status();
+      (void)applier->ApplyPending();
     };
-    services.catalog_changed = [assembler, mu](const std::vector<std::string>& products) {
+    services.await_offers = [applier, mu]() -> Status {
       std::lock_guard<std::mutex> lock(*mu);
-      if (products.empty()) {
-        (void)assembler->AssembleAll();
-      } else {
-        (void)assembler->OnProductsChanged(products);
-      }
-    };
-    services.stock_changed = [assembler, mu](const std::vector<StockLevel>& levels) {
-      std::lock_guard<std::mutex> lock(*mu);
-      (void)assembler->OnStockChanged(levels);
+      return applier->ApplyPending().status();
     };
     services.explain_offer = [assembler, mu](const std::string& offer_id,
                                              const std::string& store_id) {
@@ -310,7 +309,7 @@ class ApiHarness {
   }
 
   AccountWriter Writer() { return {*db_, *db_, *db_, clock_, "cli", ""}; }
-  SqliteCatalog& db() { return *db_; }
+  SqliteDatabase& db() { return *db_; }
   // The feed snapshots of the server started last.
   FeedSnapshots& feeds() { return *feeds_.back(); }
   // Where the creatives of servers started from now on read packshots (nullptr: none).
@@ -323,7 +322,7 @@ class ApiHarness {
  private:
   TempDir dir_;
   ManualClock clock_;
-  std::unique_ptr<SqliteCatalog> db_;
+  std::unique_ptr<SqliteDatabase> db_;
   std::map<std::string, std::string> tokens_;
   std::map<std::string, std::string> token_ids_;
   std::mutex assembly_mutex_;
@@ -331,6 +330,7 @@ class ApiHarness {
   ImageSource* image_source_ = nullptr;
   std::vector<std::unique_ptr<TemplateLibrary>> template_libraries_;  // used by studios_
   std::vector<std::unique_ptr<CreativeStudio>> studios_;  // used by services_: destroyed after
+  std::vector<std::unique_ptr<ChangeApplier>> appliers_;  // destroyed before their assembler
   std::vector<std::unique_ptr<Assembler>> assemblers_;    // used by services_: destroyed after
   std::deque<ApiServices> services_;  // referenced by the servers' handlers: stable addresses
   std::vector<std::unique_ptr<HttpServer>> servers_;

@@ -47,7 +47,7 @@ class FeedRoutesTest : public ::testing::Test {
   // 20 stores, 60 products, one approved campaign on google, meta and leaflet with offers
   // for every product in every store; `round` moves the prices.
   void Seed(int round) {
-    SqliteCatalog& db = h_.db();
+    SqliteDatabase& db = h_.db();
     const Instant now = h_.clock().Now();
     if (round == 0) {
       std::vector<Store> stores;

@@ -9,15 +9,15 @@
 #include <ostream>
 #include <string>
 
-#include "store/memory_catalog.h"
-#include "store/sqlite_catalog.h"
+#include "store/database.h"
+#include "store/memory_database.h"
 
 namespace vitrine::testing {
 
 struct Backend {
   std::string name;
-  // Makes the repository; `dir` is a fresh temporary directory for file-backed ones.
-  std::function<std::unique_ptr<CatalogRepository>(const std::string& dir)> make;
+  // Makes the database; `dir` is a fresh temporary directory for file-backed ones.
+  std::function<std::unique_ptr<Database>(const std::string& dir)> make;
 };
 
 inline void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
@@ -25,11 +25,11 @@ inline void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.n
 inline ::testing::internal::ParamGenerator<Backend> AllBackends() {
   return ::testing::Values(
       Backend{"Memory",
-              [](const std::string&) -> std::unique_ptr<CatalogRepository> {
-                return std::make_unique<MemoryCatalog>();
+              [](const std::string&) -> std::unique_ptr<Database> {
+                return std::make_unique<MemoryDatabase>();
               }},
-      Backend{"Sqlite", [](const std::string& dir) -> std::unique_ptr<CatalogRepository> {
-                auto opened = SqliteCatalog::Open(dir + "/catalog.db");
+      Backend{"Sqlite", [](const std::string& dir) -> std::unique_ptr<Database> {
+                auto opened = OpenDatabase("sqlite:" + dir + "/catalog.db");
                 EXPECT_TRUE(opened.ok()) << opened.status().ToString();
                 if (!opened.ok()) return nullptr;
                 return std::move(opened).value();

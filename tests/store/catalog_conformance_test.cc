@@ -13,8 +13,8 @@
 #include "catalog/accounts.h"
 #include "catalog/audit.h"
 #include "catalog/repository.h"
-#include "store/memory_catalog.h"
-#include "store/sqlite_catalog.h"
+#include "store/memory_database.h"
+#include "store/sqlite_database.h"
 #include "temp_dir.h"
 
 namespace vitrine {
@@ -61,15 +61,14 @@ using vitrine::testing::Backend;
 class CatalogConformanceTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    repo_ = GetParam().make(dir_.path());
-    ASSERT_NE(repo_, nullptr);
-    // Every backend is all three: that is what lets an audit entry join a catalogue write.
-    accounts_ = dynamic_cast<AccountRepository*>(repo_.get());
-    ASSERT_NE(accounts_, nullptr);
-    audit_ = dynamic_cast<AuditLog*>(repo_.get());
-    ASSERT_NE(audit_, nullptr);
+    db_ = GetParam().make(dir_.path());
+    ASSERT_NE(db_, nullptr);
+    repo_ = &db_->catalog();
+    accounts_ = &db_->accounts();
+    audit_ = &db_->audit();
+    changes_ = &db_->changes();
   }
-  void TearDown() override { repo_.reset(); }
+  void TearDown() override { db_.reset(); }
 
   std::vector<WriteOutcome> PutProducts(std::vector<Product> products, Instant now = T(0)) {
     auto r = repo_->PutProducts(products, now);
@@ -131,7 +130,9 @@ class CatalogConformanceTest : public ::testing::TestWithParam<Backend> {
   }
 
   testing::TempDir dir_;
-  std::unique_ptr<CatalogRepository> repo_;
+  std::unique_ptr<Database> db_;
+  CatalogRepository* repo_ = nullptr;
+  ChangeLog* changes_ = nullptr;
   AccountRepository* accounts_ = nullptr;  // repo_ seen as its other interfaces
   AuditLog* audit_ = nullptr;
 };

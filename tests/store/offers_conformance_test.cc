@@ -10,8 +10,8 @@
 
 #include "backends.h"
 #include "offers/repository.h"
-#include "store/memory_catalog.h"
-#include "store/sqlite_catalog.h"
+#include "store/memory_database.h"
+#include "store/sqlite_database.h"
 #include "temp_dir.h"
 
 namespace vitrine {
@@ -86,12 +86,11 @@ using vitrine::testing::Backend;
 class OffersConformanceTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    repo_ = GetParam().make(dir_.path());
-    ASSERT_NE(repo_, nullptr);
-    campaigns_ = dynamic_cast<CampaignRepository*>(repo_.get());
-    ASSERT_NE(campaigns_, nullptr);
-    offers_ = dynamic_cast<OfferRepository*>(repo_.get());
-    ASSERT_NE(offers_, nullptr);
+    db_ = GetParam().make(dir_.path());
+    ASSERT_NE(db_, nullptr);
+    repo_ = &db_->catalog();
+    campaigns_ = &db_->campaigns();
+    offers_ = &db_->offers();
   }
 
   Campaign Create(Campaign c, Instant now = T(0)) {
@@ -139,7 +138,8 @@ class OffersConformanceTest : public ::testing::TestWithParam<Backend> {
   }
 
   testing::TempDir dir_;
-  std::unique_ptr<CatalogRepository> repo_;
+  std::unique_ptr<Database> db_;
+  CatalogRepository* repo_ = nullptr;
   CampaignRepository* campaigns_ = nullptr;
   OfferRepository* offers_ = nullptr;
 };
@@ -795,7 +795,7 @@ TEST(SqliteOffersTest, ReopenKeepsOffersIdsAndSeqMonotonic) {
   testing::TempDir dir;
   const std::string path = dir.File("catalog.db");
   {
-    auto db = SqliteCatalog::Open(path);
+    auto db = SqliteDatabase::Open(path);
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     ASSERT_TRUE((*db)->CreateCampaign(MakeCampaign("A"), T(0)).ok());
     auto w = (*db)->ReplaceOffers(
@@ -809,7 +809,7 @@ TEST(SqliteOffersTest, ReopenKeepsOffersIdsAndSeqMonotonic) {
                     .ok());
     EXPECT_EQ(*(*db)->LastSeq(), 3);
   }
-  auto db = SqliteCatalog::Open(path);
+  auto db = SqliteDatabase::Open(path);
   ASSERT_TRUE(db.ok()) << db.status().ToString();
   EXPECT_EQ(*(*db)->LastSeq(), 3);
   auto w = (*db)->ReplaceOffers({{"PR2"}, {}, {}},

@@ -1,6 +1,6 @@
-// SQLite-only behaviour of SqliteCatalog: migrations, persistence, WAL, schema-version checks
+// SQLite-only behaviour of SqliteDatabase: migrations, persistence, WAL, schema-version checks
 // and concurrent readers beside a writer.
-#include "store/sqlite_catalog.h"
+#include "store/sqlite_database.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -47,8 +47,8 @@ std::vector<std::string> Query(const std::string& path, const std::string& sql) 
   return rows;
 }
 
-std::unique_ptr<SqliteCatalog> OpenOrDie(const std::string& path, SqliteOptions options = {}) {
-  auto opened = SqliteCatalog::Open(path, options);
+std::unique_ptr<SqliteDatabase> OpenOrDie(const std::string& path, SqliteOptions options = {}) {
+  auto opened = SqliteDatabase::Open(path, options);
   EXPECT_TRUE(opened.ok()) << opened.status().ToString();
   return opened.ok() ? std::move(opened).value() : nullptr;
 }
@@ -101,7 +101,7 @@ TEST(SqliteMigrationsTest, AreRecordedOnceAndIdempotent) {
   EXPECT_EQ(catalog->SchemaVersion().value(), LatestSchemaVersion());
 }
 
-TEST(SqliteCatalogTest, OpenMigratesANewDatabaseByDefault) {
+TEST(SqliteDatabaseTest, OpenMigratesANewDatabaseByDefault) {
   testing::TempDir dir;
   auto catalog = OpenOrDie(dir.File("new.db"));
   ASSERT_NE(catalog, nullptr);
@@ -110,19 +110,19 @@ TEST(SqliteCatalogTest, OpenMigratesANewDatabaseByDefault) {
             std::to_string(LatestSchemaVersion()));
 }
 
-TEST(SqliteCatalogTest, OpenWithoutMigrateRefusesASchemaBehind) {
+TEST(SqliteDatabaseTest, OpenWithoutMigrateRefusesASchemaBehind) {
   testing::TempDir dir;
   SqliteOptions options;
   options.migrate = false;
-  auto opened = SqliteCatalog::Open(dir.File("behind.db"), options);
+  auto opened = SqliteDatabase::Open(dir.File("behind.db"), options);
   EXPECT_EQ(opened.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(opened.status().message(), HasSubstr("vitrine migrate"));
 
   ASSERT_TRUE(Migrate(dir.File("behind.db")).ok());
-  EXPECT_TRUE(SqliteCatalog::Open(dir.File("behind.db"), options).ok());
+  EXPECT_TRUE(SqliteDatabase::Open(dir.File("behind.db"), options).ok());
 }
 
-TEST(SqliteCatalogTest, RefusesADatabaseNewerThanTheBinary) {
+TEST(SqliteDatabaseTest, RefusesADatabaseNewerThanTheBinary) {
   testing::TempDir dir;
   const std::string path = dir.File("newer.db");
   ASSERT_TRUE(Migrate(path).ok());
@@ -131,21 +131,21 @@ TEST(SqliteCatalogTest, RefusesADatabaseNewerThanTheBinary) {
                   ", 'from the future', 1900000000) RETURNING version");
   ASSERT_EQ(CurrentSchemaVersion(path).value(), future);
 
-  auto opened = SqliteCatalog::Open(path);
+  auto opened = SqliteDatabase::Open(path);
   EXPECT_EQ(opened.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(opened.status().message(), HasSubstr("newer"));
   EXPECT_EQ(Migrate(path).status().code(), StatusCode::kFailedPrecondition);
 }
 
-TEST(SqliteCatalogTest, RefusesAFileThatIsNotADatabase) {
+TEST(SqliteDatabaseTest, RefusesAFileThatIsNotADatabase) {
   testing::TempDir dir;
   std::ofstream(dir.File("junk.db")) << "this is not a database, just some text long enough";
-  auto opened = SqliteCatalog::Open(dir.File("junk.db"));
+  auto opened = SqliteDatabase::Open(dir.File("junk.db"));
   EXPECT_FALSE(opened.ok());
   EXPECT_EQ(opened.status().code(), StatusCode::kIoError);
 }
 
-TEST(SqliteCatalogTest, ReopeningKeepsTheData) {
+TEST(SqliteDatabaseTest, ReopeningKeepsTheData) {
   testing::TempDir dir;
   const std::string path = dir.File("keep.db");
   {
@@ -167,7 +167,7 @@ TEST(SqliteCatalogTest, ReopeningKeepsTheData) {
   EXPECT_EQ(catalog->ListProducts(q)->items.size(), 1u);
 }
 
-TEST(SqliteCatalogTest, RunsInWalModeWithForeignKeys) {
+TEST(SqliteDatabaseTest, RunsInWalModeWithForeignKeys) {
   testing::TempDir dir;
   const std::string path = dir.File("wal.db");
   auto catalog = OpenOrDie(path);
@@ -177,7 +177,7 @@ TEST(SqliteCatalogTest, RunsInWalModeWithForeignKeys) {
   EXPECT_EQ(Query(path, "SELECT count(*) FROM pragma_foreign_key_list('stock')")[0], "2");
 }
 
-TEST(SqliteCatalogTest, ABigWriteIsCheckpointedInTheBackground) {
+TEST(SqliteDatabaseTest, ABigWriteIsCheckpointedInTheBackground) {
   testing::TempDir dir;
   const std::string path = dir.File("checkpointed.db");
   auto catalog = OpenOrDie(path);
@@ -207,7 +207,7 @@ TEST(SqliteCatalogTest, ABigWriteIsCheckpointedInTheBackground) {
   EXPECT_GT(db_bytes(), before + 2'000'000);
 }
 
-TEST(SqliteCatalogTest, SearchIndexFollowsUpdatesAndDeletes) {
+TEST(SqliteDatabaseTest, SearchIndexFollowsUpdatesAndDeletes) {
   testing::TempDir dir;
   auto catalog = OpenOrDie(dir.File("fts.db"));
   ASSERT_NE(catalog, nullptr);
@@ -230,7 +230,7 @@ TEST(SqliteCatalogTest, SearchIndexFollowsUpdatesAndDeletes) {
 
 // A writer lands whole batches in which every level has the same quantity; readers on other
 // threads must only ever see a batch whole (no torn reads) and never get an error.
-TEST(SqliteCatalogTest, ConcurrentReadersSeeWholeBatchesWhileAWriterWrites) {
+TEST(SqliteDatabaseTest, ConcurrentReadersSeeWholeBatchesWhileAWriterWrites) {
   testing::TempDir dir;
   SqliteOptions options;
   options.reader_connections = 3;
@@ -309,15 +309,15 @@ TEST(SqliteCatalogTest, ConcurrentReadersSeeWholeBatchesWhileAWriterWrites) {
   EXPECT_EQ(catalog->Counts()->products, kProducts + 40);
 }
 
-TEST(SqliteCatalogTest, RejectsAnEmptyReaderPool) {
+TEST(SqliteDatabaseTest, RejectsAnEmptyReaderPool) {
   testing::TempDir dir;
   SqliteOptions options;
   options.reader_connections = 0;
-  EXPECT_EQ(SqliteCatalog::Open(dir.File("x.db"), options).status().code(),
+  EXPECT_EQ(SqliteDatabase::Open(dir.File("x.db"), options).status().code(),
             StatusCode::kInvalidArgument);
 }
 
-TEST(SqliteCatalogTest, OpeningAVersionOneDatabaseAddsAccountsAndKeepsTheCatalogue) {
+TEST(SqliteDatabaseTest, OpeningAVersionOneDatabaseAddsAccountsAndKeepsTheCatalogue) {
   testing::TempDir dir;
   const std::string path = dir.File("v1.db");
   {
@@ -353,7 +353,7 @@ TEST(SqliteCatalogTest, OpeningAVersionOneDatabaseAddsAccountsAndKeepsTheCatalog
   EXPECT_EQ(*seq, 1);
 }
 
-TEST(SqliteCatalogTest, OpeningAVersionThreeDatabaseKeepsItsOffersInNarrowRows) {
+TEST(SqliteDatabaseTest, OpeningAVersionThreeDatabaseKeepsItsOffersInNarrowRows) {
   testing::TempDir dir;
   const std::string path = dir.File("v3.db");
   {
@@ -424,7 +424,7 @@ TEST(SqliteCatalogTest, OpeningAVersionThreeDatabaseKeepsItsOffersInNarrowRows) 
             std::vector<std::string>{"0"});
 }
 
-TEST(SqliteCatalogTest, AccountTablesHaveTheirIndexes) {
+TEST(SqliteDatabaseTest, AccountTablesHaveTheirIndexes) {
   testing::TempDir dir;
   const std::string path = dir.File("idx.db");
   ASSERT_NE(OpenOrDie(path), nullptr);
@@ -458,7 +458,7 @@ TEST(SqliteCatalogTest, AccountTablesHaveTheirIndexes) {
   EXPECT_THAT(plan, Not(HasSubstr("TEMP B-TREE")));
 }
 
-TEST(SqliteCatalogTest, ThrottledTouchTokenNeedsNoWriteLock) {
+TEST(SqliteDatabaseTest, ThrottledTouchTokenNeedsNoWriteLock) {
   testing::TempDir dir;
   const std::string path = dir.File("touch.db");
   SqliteOptions options;

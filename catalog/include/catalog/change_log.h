@@ -23,6 +23,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -36,28 +37,33 @@ enum class ChangeKind : uint8_t {
   kStores = 2,    // store ids: store data (zone, time zone...) changed or it was deleted
   kStock = 3,     // "product_id|store_id" of stock levels that changed
   kCampaign = 4,  // campaign ids: a campaign or its promotions changed or were deleted
+  kAll = 5,       // no keys: anything may have changed (a schema migration, a restore)
 };
 
-// "products", "stores", "stock", "campaign".
+// "products", "stores", "stock", "campaign", "all".
 std::string_view ChangeKindName(ChangeKind kind);
 std::optional<ChangeKind> ParseChangeKind(std::string_view name);
 
 struct ChangeEntry {
   int64_t id = 0;  // > 0, increasing in commit order
   ChangeKind kind = ChangeKind::kProducts;
-  std::vector<std::string> keys;  // sorted, distinct
-  Instant at{};                   // when it was committed, by the writer's clock
+  std::vector<std::string> keys;  // sorted, distinct; empty for kAll
 };
+
+// The key of a stock entry: "product_id|store_id" (ids never hold '|').
+std::string StockChangeKey(std::string_view product_id, std::string_view store_id);
+// The product and store ids of a stock entry's key; nullopt when it has no '|'.
+std::optional<std::pair<std::string_view, std::string_view>> SplitStockChangeKey(
+    std::string_view key);
 
 class ChangeLog {
  public:
   virtual ~ChangeLog() = default;
 
   // Appends one entry of `kind` naming `keys` (duplicates are dropped; nothing is appended
-  // and 0 is returned when `keys` is empty). Joins the calling thread's Transaction().
-  // Returns the entry's id.
-  virtual Result<int64_t> AppendChange(ChangeKind kind, std::span<const std::string> keys,
-                                       Instant at) = 0;
+  // and 0 is returned when `keys` is empty, but for kAll). Joins the calling thread's
+  // Transaction(). Returns the entry's id.
+  virtual Result<int64_t> AppendChange(ChangeKind kind, std::span<const std::string> keys) = 0;
   // Entries with id > after, in id order, at most `limit` (1..10000).
   virtual Result<std::vector<ChangeEntry>> ListChangesSince(int64_t after, int limit) = 0;
   // The highest id appended and committed; 0 when none.
@@ -72,7 +78,7 @@ class ChangeLog {
   // or already `holder`'s. True when `holder` holds it afterwards. The clock is the caller's,
   // so processes sharing a lease must share a clock (they share a machine or a database).
   virtual Result<bool> TryLease(std::string_view name, std::string_view holder, Instant now,
-                                std::chrono::milliseconds ttl) = 0;
+                                std::chrono::seconds ttl) = 0;
   // Releases the lease when `holder` holds it; does nothing otherwise.
   virtual Status ReleaseLease(std::string_view name, std::string_view holder) = 0;
   // Who holds the lease at `now`; empty when nobody does.

@@ -103,7 +103,7 @@ nlohmann::json ToJson(const AssemblyReport& report);
 
 class Assembler {
  public:
-  // The three repositories may be one object (MemoryCatalog, SqliteCatalog); when they are,
+  // The three repositories may be one object (MemoryDatabase, SqliteDatabase); when they are,
   // the writes of an incremental call land in one transaction.
   Assembler(CatalogRepository& catalog, CampaignRepository& campaigns, OfferRepository& offers,
             AssemblyOptions options = {});

@@ -12,6 +12,7 @@
 
 #include "catalog/accounts.h"
 #include "catalog/audit.h"
+#include "catalog/change_log.h"
 #include "catalog/repository.h"
 #include "common/time.h"
 #include "feeds/snapshots.h"
@@ -23,7 +24,7 @@
 namespace vitrine {
 
 struct ApiServices {
-  // All four must be set and outlive the server. Audit entries are appended inside the
+  // These four must be set and outlive the server. Audit entries are appended inside the
   // catalogue's Transaction(), so `audit` and `accounts` should be the same backend as
   // `catalog` for writes and their audit entries to land together.
   CatalogRepository* catalog = nullptr;
@@ -34,15 +35,21 @@ struct ApiServices {
   // are served. Same backend as `catalog` so that writes and audit entries land together.
   CampaignRepository* campaigns = nullptr;
   OfferRepository* offers = nullptr;
+  // The change log of the same backend: campaign changes are recorded in it with their
+  // write (catalogue writes record themselves). Must be set when `campaigns` is.
+  ChangeLog* changes = nullptr;
   // What the offers module does for the routes, wired by app/ (so the server stays free of
   // the assembler's construction). Each must be set when `campaigns` is.
-  // Re-assembles the offers of one campaign (after a transition or an edit).
-  std::function<Status(const std::string& campaign_id)> assemble_campaign;
-  // The catalogue changed: re-assemble the offers of these products (empty: everything,
-  // after a bulk import). May run in the background.
-  std::function<void(const std::vector<std::string>& product_ids)> catalog_changed;
-  // Only these stock levels changed: the cheapest re-assembly (quantities, availability).
-  std::function<void(const std::vector<StockLevel>& levels)> stock_changed;
+  // Called after every write a route makes: published offers follow the change log, and
+  // this says "read it now" rather than at the next poll. Does not wait.
+  std::function<void()> changes_written;
+  // Returns once every change committed so far has reached the published offers, or
+  // Unavailable after a bounded wait (the offers still follow). A campaign transition waits
+  // so that its answer describes what is published.
+  std::function<Status()> await_offers;
+  // Registers an observer of every change-log entry, this process's and other processes'
+  // (a `vitrine import`, another node), so the routes' caches forget what changed. Optional.
+  std::function<void(std::function<void(const std::vector<ChangeEntry>&)>)> observe_changes;
   // The decision and every price step behind one offer in one store.
   std::function<Result<nlohmann::json>(const std::string& offer_id, const std::string& store_id)>
       explain_offer;

@@ -37,10 +37,22 @@ class Database {
 
   // The URL the database was opened with ("sqlite:vitrine.db", "memory:").
   virtual std::string url() const = 0;
-  // A folder beside the database where a node keeps what it can rebuild (feed snapshots,
-  // creative cache): "vitrine.db-" for sqlite:vitrine.db, so "vitrine.db-feeds".
-  virtual std::string local_prefix() const = 0;
+  // What this node names the files it keeps beside the database and can rebuild from it
+  // (feed snapshots "vitrine.db-feeds", creative templates "vitrine.db.templates"): the
+  // SQLite file's path; for a server database, a name in the working directory.
+  virtual std::string local_base() const = 0;
 };
+
+// A parsed `--db` URL. "sqlite:PATH", "sqlite://PATH" or a bare PATH name a SQLite file;
+// "memory:" an in-memory database (tests, dry runs) that is gone when closed.
+struct DatabaseUrl {
+  enum class Scheme { kSqlite, kMemory };
+  Scheme scheme = Scheme::kSqlite;
+  std::string path;  // the SQLite file; empty for memory:
+};
+
+// InvalidArgument for an unknown scheme or an empty path.
+Result<DatabaseUrl> ParseDatabaseUrl(const std::string& url);
 
 struct DatabaseOptions {
   // Apply pending schema migrations when opening. When false, a database whose schema is
@@ -53,5 +65,9 @@ struct DatabaseOptions {
 // FailedPrecondition for a schema newer than the binary, or behind it without `migrate`;
 // IoError when the file cannot be opened.
 Result<std::unique_ptr<Database>> OpenDatabase(const std::string& url, DatabaseOptions options = {});
+
+// Brings the schema of the database at `url` up to date (created when missing); returns how
+// many migrations were applied. FailedPrecondition when it is newer than the binary.
+Result<int> MigrateDatabase(const std::string& url);
 
 }  // namespace vitrine

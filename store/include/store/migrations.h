@@ -15,8 +15,6 @@
 
 #include "common/status.h"
 
-struct sqlite3;
-
 namespace vitrine {
 
 struct SchemaMigration {
@@ -39,10 +37,5 @@ Result<int> CurrentSchemaVersion(const std::string& path);
 // many migrations were applied (0 when up to date). FailedPrecondition when the database's
 // version is newer than the binary's.
 Result<int> Migrate(const std::string& path);
-
-// The same on a connection the caller opened; used by SqliteCatalog. `db` must not be
-// inside a transaction.
-Result<int> CurrentSchemaVersion(sqlite3* db);
-Result<int> Migrate(sqlite3* db);
 
 }  // namespace vitrine

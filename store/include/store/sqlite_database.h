@@ -1,4 +1,4 @@
-// SqliteCatalog: the CatalogRepository kept in one SQLite database file (the embedded default),
+// SqliteDatabase: the CatalogRepository kept in one SQLite database file (the embedded default),
 // which is also the AccountRepository, the AuditLog, the CampaignRepository and the
 // OfferRepository, so an audit entry and the write it records land in one transaction, and
 // so do a campaign change and the offers it republishes.
@@ -20,9 +20,11 @@
 #include <thread>
 
 #include "catalog/accounts.h"
+#include "catalog/change_log.h"
 #include "catalog/audit.h"
 #include "catalog/repository.h"
 #include "offers/repository.h"
+#include "store/database.h"
 
 namespace vitrine {
 
@@ -45,24 +47,36 @@ struct SqliteOptions {
   int cache_kib = 16 * 1024;
 };
 
-class SqliteCatalog final : public CatalogRepository,
+class SqliteDatabase final : public Database,
+                             public CatalogRepository,
                             public AccountRepository,
                             public AuditLog,
                             public CampaignRepository,
-                            public OfferRepository {
+                            public OfferRepository,
+                            public ChangeLog {
  public:
   // Opens (creating if missing) the database at `path`, a file name. FailedPrecondition when
   // the schema is newer than this binary knows, or behind it and `options.migrate` is false;
   // IoError when the file cannot be opened or is not a database.
-  static Result<std::unique_ptr<SqliteCatalog>> Open(const std::string& path,
+  static Result<std::unique_ptr<SqliteDatabase>> Open(const std::string& path,
                                                      SqliteOptions options = {});
-  ~SqliteCatalog() override;
-  SqliteCatalog(const SqliteCatalog&) = delete;
-  SqliteCatalog& operator=(const SqliteCatalog&) = delete;
+  ~SqliteDatabase() override;
+  SqliteDatabase(const SqliteDatabase&) = delete;
+  SqliteDatabase& operator=(const SqliteDatabase&) = delete;
 
   const std::string& path() const { return path_; }
   // The schema version recorded in the database (LatestSchemaVersion() once open).
   Result<int> SchemaVersion();
+
+  // Database: every repository is this object.
+  CatalogRepository& catalog() override { return *this; }
+  AccountRepository& accounts() override { return *this; }
+  AuditLog& audit() override { return *this; }
+  CampaignRepository& campaigns() override { return *this; }
+  OfferRepository& offers() override { return *this; }
+  ChangeLog& changes() override { return *this; }
+  std::string url() const override;
+  std::string local_base() const override;
 
   Status Transaction(const std::function<Status()>& body) override;
 
@@ -137,10 +151,21 @@ class SqliteCatalog final : public CatalogRepository,
   Status ScanInventory(const OfferScan& scan,
                        const std::function<Status(const OfferInventoryRow&)>& visit) override;
 
+  // ChangeLog (sqlite_change_log.cc).
+  Result<int64_t> AppendChange(ChangeKind kind, std::span<const std::string> keys) override;
+  Result<std::vector<ChangeEntry>> ListChangesSince(int64_t after, int limit) override;
+  Result<int64_t> LastChangeId() override;
+  Result<int64_t> AppliedChangeId(std::string_view consumer) override;
+  Status SetAppliedChangeId(std::string_view consumer, int64_t id) override;
+  Result<bool> TryLease(std::string_view name, std::string_view holder, Instant now,
+                        std::chrono::seconds ttl) override;
+  Status ReleaseLease(std::string_view name, std::string_view holder) override;
+  Result<std::string> LeaseHolder(std::string_view name, Instant now) override;
+
  private:
   using Connection = store_internal::SqliteConnection;
 
-  SqliteCatalog(std::string path, std::unique_ptr<Connection> writer,
+  SqliteDatabase(std::string path, std::unique_ptr<Connection> writer,
                 std::unique_ptr<store_internal::ReaderPool> readers,
                 std::unique_ptr<store_internal::WalCheckpointer> checkpointer);
 

@@ -1,4 +1,4 @@
-// MemoryCatalog: a CatalogRepository, AccountRepository, AuditLog, CampaignRepository and
+// MemoryDatabase: a CatalogRepository, AccountRepository, AuditLog, CampaignRepository and
 // OfferRepository that keeps everything in ordered maps in memory.
 //
 // For tests and for domain modules that need a repository without a file. It follows every
@@ -10,6 +10,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <set>
@@ -20,21 +21,35 @@
 #include <vector>
 
 #include "catalog/accounts.h"
+#include "catalog/change_log.h"
 #include "catalog/audit.h"
 #include "catalog/repository.h"
 #include "offers/repository.h"
+#include "store/database.h"
 
 namespace vitrine {
 
-class MemoryCatalog final : public CatalogRepository,
+class MemoryDatabase final : public Database,
+                             public CatalogRepository,
                             public AccountRepository,
                             public AuditLog,
                             public CampaignRepository,
-                            public OfferRepository {
+                            public OfferRepository,
+                            public ChangeLog {
  public:
-  MemoryCatalog() = default;
-  MemoryCatalog(const MemoryCatalog&) = delete;
-  MemoryCatalog& operator=(const MemoryCatalog&) = delete;
+  MemoryDatabase() = default;
+  MemoryDatabase(const MemoryDatabase&) = delete;
+  MemoryDatabase& operator=(const MemoryDatabase&) = delete;
+
+  // Database: every repository is this object.
+  CatalogRepository& catalog() override { return *this; }
+  AccountRepository& accounts() override { return *this; }
+  AuditLog& audit() override { return *this; }
+  CampaignRepository& campaigns() override { return *this; }
+  OfferRepository& offers() override { return *this; }
+  ChangeLog& changes() override { return *this; }
+  std::string url() const override;
+  std::string local_base() const override;
 
   Status Transaction(const std::function<Status()>& body) override;
 
@@ -109,6 +124,17 @@ class MemoryCatalog final : public CatalogRepository,
   Status ScanInventory(const OfferScan& scan,
                        const std::function<Status(const OfferInventoryRow&)>& visit) override;
 
+  // ChangeLog (memory_change_log.cc).
+  Result<int64_t> AppendChange(ChangeKind kind, std::span<const std::string> keys) override;
+  Result<std::vector<ChangeEntry>> ListChangesSince(int64_t after, int limit) override;
+  Result<int64_t> LastChangeId() override;
+  Result<int64_t> AppliedChangeId(std::string_view consumer) override;
+  Status SetAppliedChangeId(std::string_view consumer, int64_t id) override;
+  Result<bool> TryLease(std::string_view name, std::string_view holder, Instant now,
+                        std::chrono::seconds ttl) override;
+  Status ReleaseLease(std::string_view name, std::string_view holder) override;
+  Result<std::string> LeaseHolder(std::string_view name, Instant now) override;
+
  private:
   // (product_id, level, level_id): one price history.
   using PriceSeries = std::tuple<std::string, PriceLevel, std::string>;
@@ -144,22 +170,29 @@ class MemoryCatalog final : public CatalogRepository,
     // Every stored offer (live or not) of a promotion, so ReplaceOffers reads only its scope.
     std::map<std::string, std::set<OfferKey>, std::less<>> offer_keys_by_promotion;
     int64_t last_offer_seq = 0;
+
+    std::vector<ChangeEntry> changes;  // the change log, oldest first
+    int64_t last_change_id = 0;
+    std::map<std::string, int64_t, std::less<>> applied_change_ids;  // by consumer
+    std::map<std::string, std::pair<std::string, Instant>, std::less<>> leases;  // holder, until
   };
 
   // Locks mu_ unless this thread already holds it (inside Transaction()).
   class Lock {
    public:
-    explicit Lock(MemoryCatalog& catalog);
+    explicit Lock(MemoryDatabase& catalog);
     ~Lock();
     Lock(const Lock&) = delete;
     Lock& operator=(const Lock&) = delete;
 
    private:
-    MemoryCatalog& catalog_;
+    MemoryDatabase& catalog_;
     bool owns_;
   };
 
   Status CheckPriceReferences(std::span<const Price> prices) const;
+  // Appends the change-log entry of a catalogue write; mu_ must be held.
+  void LogChange(ChangeKind kind, std::vector<std::string> keys);
 
   std::mutex mu_;
   std::atomic<std::thread::id> owner_{};  // the thread holding mu_, if any

@@ -1,0 +1,239 @@
+#include "app/change_follower.h"
+
+#include <unistd.h>
+
+#include <random>
+
+#include "offers/campaign.h"
+
+namespace vitrine {
+
+std::string ProcessHolderName() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  std::random_device random;
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, "%08x", random());
+  return std::string(host) + ":" + std::to_string(getpid()) + ":" + suffix;
+}
+
+ChangeFollower::ChangeFollower(CatalogRepository& catalog, CampaignRepository& campaigns,
+                               OfferRepository& offers, ChangeLog& log,
+                               ChangeFollowerOptions options)
+    : catalog_(catalog),
+      campaigns_(campaigns),
+      offers_(offers),
+      log_(log),
+      options_([&] {
+        if (options.holder.empty()) options.holder = ProcessHolderName();
+        return std::move(options);
+      }()),
+      clock_(options_.assembly.clock ? *options_.assembly.clock : SystemClock::Instance()),
+      assembler_(catalog, campaigns, offers, options_.assembly),
+      applier_(log, catalog, assembler_) {}
+
+ChangeFollower::~ChangeFollower() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  bool applying;
+  {
+    std::lock_guard lock(mu_);
+    applying = applying_;
+  }
+  if (applying) (void)log_.ReleaseLease(kAssemblyLease, options_.holder);
+}
+
+void ChangeFollower::ObserveEntries(EntriesObserver observer) {
+  entry_observers_.push_back(std::move(observer));
+}
+
+void ChangeFollower::ObserveOffers(OffersObserver observer) {
+  offer_observers_.push_back(std::move(observer));
+}
+
+void ChangeFollower::Start() {
+  auto last = log_.LastChangeId();
+  {
+    std::lock_guard lock(mu_);
+    ready_at_ = last.ok() ? *last : 0;
+  }
+  // Entries before this are this process's past: the caches it fills start from now.
+  observed_id_ = last.ok() ? *last : 0;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void ChangeFollower::Nudge() {
+  {
+    std::lock_guard lock(mu_);
+    nudged_ = true;
+  }
+  cv_.notify_all();
+}
+
+Status ChangeFollower::WaitApplied(int64_t change_id, std::chrono::milliseconds timeout) {
+  Nudge();
+  std::unique_lock lock(mu_);
+  if (!cv_.wait_for(lock, timeout, [&] { return applied_id_ >= change_id || stopping_; })) {
+    return Status::Unavailable("change " + std::to_string(change_id) +
+                                    " is not applied yet; the offers will follow");
+  }
+  return Status::Ok();
+}
+
+bool ChangeFollower::Ready() const {
+  std::lock_guard lock(mu_);
+  return ready_at_ >= 0 && applied_id_ >= ready_at_;
+}
+
+bool ChangeFollower::Applying() const {
+  std::lock_guard lock(mu_);
+  return applying_;
+}
+
+void ChangeFollower::Log(const nlohmann::json& line) const {
+  if (options_.log) options_.log(line.dump());
+}
+
+Result<std::optional<ApplyReport>> ChangeFollower::RunOnce() {
+  std::optional<ApplyReport> applied;
+  Status status = Round(&applied);
+  if (!status.ok()) return status;
+  if (!Applying()) return std::optional<ApplyReport>();
+  return applied;
+}
+
+void ChangeFollower::Loop() {
+  for (;;) {
+    std::optional<ApplyReport> applied;
+    Status status = Round(&applied);
+    if (!status.ok()) {
+      Log({{"type", "change_log"}, {"error", status.ToString()}});
+    }
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, options_.poll, [this] { return stopping_ || nudged_; });
+    if (stopping_) return;
+    nudged_ = false;
+  }
+}
+
+Status ChangeFollower::ObserveNewEntries() {
+  if (entry_observers_.empty()) return Status::Ok();
+  for (;;) {
+    auto entries = log_.ListChangesSince(observed_id_, 1000);
+    if (!entries.ok()) return entries.status();
+    if (entries->empty()) return Status::Ok();
+    for (const EntriesObserver& observe : entry_observers_) observe(*entries);
+    observed_id_ = entries->back().id;
+  }
+}
+
+Status ChangeFollower::CheckBoundaries() {
+  const Instant now = clock_.Now();
+  if (!boundaries_at_ || now - *boundaries_at_ >= options_.boundaries_refresh) {
+    boundaries_.clear();
+    retention_ends_.clear();
+    auto stores = catalog_.ListAllStores();
+    if (!stores.ok()) return stores.status();
+    std::set<std::string> zone_names;
+    for (const Store& store : *stores) zone_names.insert(store.timezone);
+    std::vector<TimeZone> zones;
+    for (const std::string& name : zone_names) {
+      if (auto zone = TimeZone::Locate(name); zone.ok()) zones.push_back(*zone);
+    }
+    CampaignQuery query;
+    query.status = CampaignStatus::kApproved;
+    query.limit = 1000;
+    for (;;) {
+      auto page = campaigns_.ListCampaigns(query);
+      if (!page.ok()) return page.status();
+      for (const Campaign& campaign : page->items) {
+        for (const TimeZone& zone : zones) {
+          const Interval validity = ValidityIn(campaign, zone);
+          boundaries_.insert(validity.begin);
+          boundaries_.insert(validity.end);
+        }
+        // As the assembler reads it: the latest zone on earth (UTC−12), plus retention.
+        const Instant gone = Instant(campaign.end_local.time_since_epoch()) +
+                             std::chrono::hours(12) + options_.assembly.ended_retention;
+        boundaries_.insert(gone);
+        retention_ends_.emplace_back(gone, campaign.id);
+      }
+      if (page->next_after.empty()) break;
+      query.after = page->next_after;
+    }
+    // Boundaries already behind us were acted upon by whoever ran then.
+    boundaries_.erase(boundaries_.begin(), boundaries_.upper_bound(now));
+    boundaries_at_ = now;
+    return Status::Ok();
+  }
+  if (boundaries_.empty() || *boundaries_.begin() > now) return Status::Ok();
+  boundaries_.erase(boundaries_.begin(), boundaries_.upper_bound(now));
+  Log({{"type", "campaign_boundary"}, {"at", FormatUtc(now)}});
+  for (const OffersObserver& observe : offer_observers_) observe();
+  if (Applying()) {
+    // Offers of a campaign out of retention are withdrawn: a change like any other, logged
+    // so every process sees it.
+    std::vector<std::string> gone;
+    for (const auto& [at, id] : retention_ends_) {
+      if (at <= now && now - at < options_.boundaries_refresh + options_.poll) gone.push_back(id);
+    }
+    if (!gone.empty()) {
+      auto appended = log_.AppendChange(ChangeKind::kCampaign, gone);
+      if (!appended.ok()) return appended.status();
+    }
+  }
+  return Status::Ok();
+}
+
+Status ChangeFollower::Round(std::optional<ApplyReport>* applied) {
+  std::lock_guard round(round_mu_);
+  VITRINE_RETURN_IF_ERROR(ObserveNewEntries());
+
+  auto held = log_.TryLease(kAssemblyLease, options_.holder, clock_.Now(), options_.lease_ttl);
+  if (!held.ok()) return held.status();
+  if (role_ != *held) {
+    role_ = *held;
+    nlohmann::json line = {{"type", "assembly_role"},
+                           {"role", *held ? "applier" : "follower"},
+                           {"holder", options_.holder}};
+    if (!*held) {
+      auto holder = log_.LeaseHolder(kAssemblyLease, clock_.Now());
+      if (holder.ok()) line["applier"] = *holder;
+    }
+    Log(line);
+  }
+  {
+    std::lock_guard lock(mu_);
+    applying_ = *held;
+  }
+  if (*held) {
+    auto report = applier_.ApplyPending();
+    if (!report.ok()) return report.status();
+    if (report->entries > 0) {
+      Log({{"type", "assembly"}, {"trigger", "change_log"}, {"report", ToJson(*report)}});
+    }
+    *applied = *report;
+  }
+  auto position = log_.AppliedChangeId(kAssemblyConsumer);
+  if (!position.ok()) return position.status();
+  {
+    std::lock_guard lock(mu_);
+    applied_id_ = *position;
+  }
+  cv_.notify_all();
+
+  auto seq = offers_.LastSeq();
+  if (!seq.ok()) return seq.status();
+  if (*seq != offers_seq_) {
+    // The first round too: snapshots made before this process started may predate them.
+    offers_seq_ = *seq;
+    for (const OffersObserver& observe : offer_observers_) observe();
+  }
+  return CheckBoundaries();
+}
+
+}  // namespace vitrine

@@ -1,0 +1,26 @@
+// The change-log rows of the SQLite backend (schema version 6), written by every catalogue
+// write inside its own transaction.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "catalog/change_log.h"
+#include "common/status.h"
+#include "sqlite_connection.h"
+
+namespace vitrine::store_internal {
+
+// Appends an entry of `kind` with `keys` (sorted and distinct) on `conn`, which must be in a
+// write transaction, and returns its id; appends nothing and returns 0 when `keys` is empty
+// and `kind` is not kAll.
+Result<int64_t> InsertChange(SqliteConnection& conn, ChangeKind kind,
+                             const std::vector<std::string>& keys);
+
+inline Status LogChange(SqliteConnection& conn, ChangeKind kind,
+                        const std::vector<std::string>& keys) {
+  return InsertChange(conn, kind, keys).status();
+}
+
+}  // namespace vitrine::store_internal
