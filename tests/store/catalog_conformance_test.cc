@@ -12,6 +12,7 @@
 #include "backends.h"
 #include "catalog/accounts.h"
 #include "catalog/audit.h"
+#include "catalog/change_log.h"
 #include "catalog/repository.h"
 #include "store/memory_database.h"
 #include "store/sqlite_database.h"
@@ -1284,6 +1285,106 @@ TEST_P(CatalogConformanceTest, AFailedAccountWriteInsideATransactionLeavesTheRes
   EXPECT_TRUE(repo_->GetProduct("P1")->has_value());
   EXPECT_EQ(AuditSeqs(AuditQuery()).size(), 1u);
   EXPECT_FALSE(accounts_->FindTokenBySecretHash("hash-2")->has_value());
+}
+
+// ---- The change log: every write records what it changed, in its own transaction.
+
+std::vector<std::pair<ChangeKind, std::vector<std::string>>> Entries(ChangeLog& log,
+                                                                    int64_t after = 0) {
+  auto entries = log.ListChangesSince(after, 1000);
+  EXPECT_TRUE(entries.ok()) << entries.status().ToString();
+  std::vector<std::pair<ChangeKind, std::vector<std::string>>> out;
+  if (entries.ok()) {
+    for (const ChangeEntry& e : *entries) out.emplace_back(e.kind, e.keys);
+  }
+  return out;
+}
+
+using Entry = std::pair<ChangeKind, std::vector<std::string>>;
+
+TEST_P(CatalogConformanceTest, EveryCatalogueWriteRecordsTheKeysItChangedAndOnlyThose) {
+  PutStores({MakeStore("S1", "Z1"), MakeStore("S2", "Z1")});
+  PutProducts({MakeProduct("P2", "Thé"), MakeProduct("P1", "Chocolat")});
+  ASSERT_TRUE(repo_->PutPrices(std::vector<Price>{NationalPrice("P1", 200, T(0))}).ok());
+  ASSERT_TRUE(repo_->PutStock(std::vector<StockLevel>{{"P1", "S2", 3, T(5)}, {"P1", "S1", 4, T(5)}})
+                  .ok());
+  const int64_t before_unchanged = *changes_->LastChangeId();
+  // The same content again changes nothing, so it records nothing.
+  PutProducts({MakeProduct("P1", "Chocolat")});
+  ASSERT_TRUE(repo_->PutStock(std::vector<StockLevel>{{"P1", "S1", 4, T(9)}}).ok());
+  EXPECT_EQ(*changes_->LastChangeId(), before_unchanged);
+  PutProducts({MakeProduct("P1", "Chocolat noir"), MakeProduct("P2", "Thé")});
+  ASSERT_TRUE(*repo_->DeleteStore("S2"));
+  ASSERT_TRUE(*repo_->DeleteProduct("P2"));
+  EXPECT_FALSE(*repo_->DeleteProduct("P2"));  // nothing deleted: nothing recorded
+
+  EXPECT_EQ(Entries(*changes_),
+            (std::vector<Entry>{{ChangeKind::kStores, {"S1", "S2"}},
+                                {ChangeKind::kProducts, {"P1", "P2"}},
+                                {ChangeKind::kProducts, {"P1"}},
+                                {ChangeKind::kStock, {"P1|S1", "P1|S2"}},
+                                {ChangeKind::kProducts, {"P1"}},
+                                {ChangeKind::kStores, {"S2"}},
+                                {ChangeKind::kProducts, {"P2"}}}));
+}
+
+TEST_P(CatalogConformanceTest, ChangeIdsIncreaseAndListingPagesFromAnId) {
+  const std::string a[] = {"C2", "C1", "C2"};
+  auto first = changes_->AppendChange(ChangeKind::kCampaign, a);
+  ASSERT_TRUE(first.ok());
+  EXPECT_GT(*first, 0);
+  EXPECT_EQ(*changes_->AppendChange(ChangeKind::kCampaign, {}), 0);  // nothing to say
+  auto all = changes_->AppendChange(ChangeKind::kAll, {});
+  ASSERT_TRUE(all.ok());
+  EXPECT_GT(*all, *first);
+  EXPECT_EQ(*changes_->LastChangeId(), *all);
+  EXPECT_EQ(Entries(*changes_), (std::vector<Entry>{{ChangeKind::kCampaign, {"C1", "C2"}},
+                                                    {ChangeKind::kAll, {}}}));
+  EXPECT_EQ(Entries(*changes_, *first), (std::vector<Entry>{{ChangeKind::kAll, {}}}));
+  EXPECT_TRUE(Entries(*changes_, *all).empty());
+  EXPECT_EQ(changes_->ListChangesSince(0, 0).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_P(CatalogConformanceTest, AFailedTransactionRecordsNoChange) {
+  const Status s = db_->Transaction([&]() -> Status {
+    VITRINE_RETURN_IF_ERROR(repo_->PutProducts(std::vector<Product>{MakeProduct("P1", "Thé")}, T(0))
+                                .status());
+    return Status::Internal("the caller gives up");
+  });
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(*changes_->LastChangeId(), 0);
+  // A refused write inside a transaction that commits records nothing either.
+  const Status ok = db_->Transaction([&]() -> Status {
+    EXPECT_FALSE(
+        repo_->PutStock(std::vector<StockLevel>{{"P9", "S9", 1, T(0)}}).ok());  // unknown keys
+    return repo_->PutProducts(std::vector<Product>{MakeProduct("P1", "Thé")}, T(0)).status();
+  });
+  ASSERT_TRUE(ok.ok()) << ok.ToString();
+  EXPECT_EQ(Entries(*changes_), (std::vector<Entry>{{ChangeKind::kProducts, {"P1"}}}));
+}
+
+TEST_P(CatalogConformanceTest, ConsumersRememberTheirPosition) {
+  EXPECT_EQ(*changes_->AppliedChangeId("assembly"), 0);
+  ASSERT_TRUE(changes_->SetAppliedChangeId("assembly", 42).ok());
+  ASSERT_TRUE(changes_->SetAppliedChangeId("webhooks", 7).ok());
+  EXPECT_EQ(*changes_->AppliedChangeId("assembly"), 42);
+  EXPECT_EQ(*changes_->AppliedChangeId("webhooks"), 7);
+}
+
+TEST_P(CatalogConformanceTest, ALeaseHasOneHolderUntilItExpiresOrIsReleased) {
+  const auto ttl = std::chrono::seconds(5);
+  EXPECT_TRUE(*changes_->TryLease("assembly", "node-a", T(0), ttl));
+  EXPECT_FALSE(*changes_->TryLease("assembly", "node-b", T(1), ttl));
+  EXPECT_TRUE(*changes_->TryLease("assembly", "node-a", T(4), ttl));  // renewed until T(9)
+  EXPECT_FALSE(*changes_->TryLease("assembly", "node-b", T(8), ttl));
+  EXPECT_EQ(*changes_->LeaseHolder("assembly", T(8)), "node-a");
+  EXPECT_EQ(*changes_->LeaseHolder("assembly", T(9)), "");  // expired: node-a died
+  EXPECT_TRUE(*changes_->TryLease("assembly", "node-b", T(9), ttl));
+  EXPECT_TRUE(*changes_->TryLease("other", "node-a", T(9), ttl));  // leases are independent
+  ASSERT_TRUE(changes_->ReleaseLease("assembly", "node-a").ok());  // not its holder: no effect
+  EXPECT_EQ(*changes_->LeaseHolder("assembly", T(10)), "node-b");
+  ASSERT_TRUE(changes_->ReleaseLease("assembly", "node-b").ok());
+  EXPECT_TRUE(*changes_->TryLease("assembly", "node-a", T(10), ttl));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CatalogConformanceTest, vitrine::testing::AllBackends(),
