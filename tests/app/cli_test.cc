@@ -171,6 +171,31 @@ TEST(CliTest, ImportReportsRejectedRowsAndExitsWithOne) {
   EXPECT_EQ(CountRows(dir.path() / "v.db", "products"), 1);
 }
 
+TEST(CliTest, AnImportWithNoServerRunningPublishesWhatItChangedBeforeExiting) {
+  TempDir dir;
+  const std::string db = "sqlite:" + (dir.path() / "v.db").string();
+  WriteFile(dir.path() / "stores.csv", kStores);
+  const RunResult run =
+      Vitrine({"import", "stores", (dir.path() / "stores.csv").string(), "--db", db}, dir.path());
+  ASSERT_EQ(run.exit_code, 0);
+  EXPECT_NE(run.out.find("published offers:"), std::string::npos) << run.out;
+  // The change log's entry is applied: the next `serve` has nothing to catch up.
+  EXPECT_GE(CountRows(dir.path() / "v.db", "change_log"), 1);
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open_v2((dir.path() / "v.db").c_str(), &handle, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(handle,
+                               "SELECT (SELECT applied_id FROM change_consumers WHERE name = "
+                               "'assembly') = (SELECT max(id) FROM change_log)",
+                               -1, &stmt, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), 1);
+  sqlite3_finalize(stmt);
+  sqlite3_close(handle);
+}
+
 TEST(CliTest, MissingFileExitsWithThree) {
   TempDir dir;
   const std::string db = "sqlite:" + (dir.path() / "v.db").string();
