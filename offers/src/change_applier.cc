@@ -32,17 +32,16 @@ struct Pending {
   std::set<std::string> stock;  // StockChangeKey
 };
 
+constexpr size_t kMaxProductsApart = 20'000;
+constexpr size_t kMaxStoresApart = 200;
+
 }  // namespace
 
 nlohmann::json ToJson(const ApplyReport& report) {
-  return {{"from_id", report.from_id},
-          {"to_id", report.to_id},
-          {"entries", report.entries},
-          {"everything", report.everything},
-          {"campaigns", report.campaigns},
-          {"stores", report.stores},
-          {"products", report.products},
-          {"stock_levels", report.stock_levels},
+  return {{"from_id", report.from_id},          {"to_id", report.to_id},
+          {"entries", report.entries},          {"everything", report.everything},
+          {"campaigns", report.campaigns},      {"stores", report.stores},
+          {"products", report.products},        {"stock_levels", report.stock_levels},
           {"assembly", ToJson(report.assembly)}};
 }
 
@@ -85,6 +84,11 @@ Result<ApplyReport> ChangeApplier::ApplyPending() {
       Add(report.assembly, *done);
       return Status::Ok();
     };
+    // Past these, one full assembly (written in chunks) beats re-assembling the sets: a
+    // whole catalogue imported, or most stores moved.
+    if (pending.products.size() > kMaxProductsApart || pending.stores.size() > kMaxStoresApart) {
+      pending.everything = true;
+    }
     if (pending.everything) {
       report.everything = true;
       VITRINE_RETURN_IF_ERROR(apply(assembler_.AssembleAll()));
