@@ -41,7 +41,8 @@ int RunToken(const CommandLine& command_line) {
   }
   auto db = OpenDatabaseOrReport(command_line);
   if (!db) return kExitStore;
-  AccountWriter writer{db->catalog(), db->accounts(), db->audit(), SystemClock::Instance(), "cli", ""};
+  AccountWriter writer{db->catalog(),           db->accounts(), db->audit(),
+                       SystemClock::Instance(), "cli",          ""};
 
   if (action == "list") {
     auto tokens = db->accounts().ListTokens();
@@ -104,7 +105,8 @@ int RunUser(const CommandLine& command_line) {
   }
   auto db = OpenDatabaseOrReport(command_line);
   if (!db) return kExitStore;
-  AccountWriter writer{db->catalog(), db->accounts(), db->audit(), SystemClock::Instance(), "cli", ""};
+  AccountWriter writer{db->catalog(),           db->accounts(), db->audit(),
+                       SystemClock::Instance(), "cli",          ""};
   auto user = CreateUserAccount(writer, request);
   if (!user.ok()) {
     std::fprintf(stderr, "vitrine user add: %s\n", user.status().message().c_str());

@@ -79,7 +79,7 @@ Status ChangeFollower::WaitApplied(int64_t change_id, std::chrono::milliseconds 
   std::unique_lock lock(mu_);
   if (!cv_.wait_for(lock, timeout, [&] { return applied_id_ >= change_id || stopping_; })) {
     return Status::Unavailable("change " + std::to_string(change_id) +
-                                    " is not applied yet; the offers will follow");
+                               " is not applied yet; the offers will follow");
   }
   return Status::Ok();
 }

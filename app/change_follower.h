@@ -63,8 +63,8 @@ class ChangeFollower {
   // change in the feeds (a campaign started or ended).
   using OffersObserver = std::function<void()>;
 
-  ChangeFollower(CatalogRepository& catalog, CampaignRepository& campaigns,
-                 OfferRepository& offers, ChangeLog& log, ChangeFollowerOptions options);
+  ChangeFollower(CatalogRepository& catalog, CampaignRepository& campaigns, OfferRepository& offers,
+                 ChangeLog& log, ChangeFollowerOptions options);
   ~ChangeFollower();
   ChangeFollower(const ChangeFollower&) = delete;
   ChangeFollower& operator=(const ChangeFollower&) = delete;
@@ -120,11 +120,11 @@ class ChangeFollower {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  int64_t applied_id_ = 0;         // guarded by mu_
-  int64_t ready_at_ = -1;          // guarded by mu_; the last id at Start(); -1 before
-  bool applying_ = false;          // guarded by mu_
-  bool nudged_ = false;            // guarded by mu_
-  bool stopping_ = false;          // guarded by mu_
+  int64_t applied_id_ = 0;  // guarded by mu_
+  int64_t ready_at_ = -1;   // guarded by mu_; the last id at Start(); -1 before
+  bool applying_ = false;   // guarded by mu_
+  bool nudged_ = false;     // guarded by mu_
+  bool stopping_ = false;   // guarded by mu_
   std::thread thread_;
 };
 

@@ -227,8 +227,8 @@ int RunMigrate(const CommandLine& command_line) {
     std::fprintf(stderr, "vitrine migrate: %s\n", applied.status().message().c_str());
     return kExitStore;
   }
-  std::printf("%s: %d migration%s applied, schema at version %d\n", url.c_str(),
-              *applied, *applied == 1 ? "" : "s", LatestSchemaVersion());
+  std::printf("%s: %d migration%s applied, schema at version %d\n", url.c_str(), *applied,
+              *applied == 1 ? "" : "s", LatestSchemaVersion());
   return kExitOk;
 }
 

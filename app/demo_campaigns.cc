@@ -114,7 +114,8 @@ Status SeedDemoCampaigns(Database& db, Instant now, std::FILE* out) {
       promotion.selector = p.selector;
       promotion.mechanic = p.mechanic;
       promotion.priority = p.priority;
-      if (auto added = db.campaigns().CreatePromotion(promotion); !added.ok()) return added.status();
+      if (auto added = db.campaigns().CreatePromotion(promotion); !added.ok())
+        return added.status();
     }
     // Submitted by marketing, then approved by a merchandiser when the law allows it.
     Campaign submitted = *created;

@@ -12,8 +12,8 @@ namespace vitrine {
 
 // Creates the three campaigns (dates relative to `now`, in Paris time), approves each one
 // whose compliance checks find nothing blocking (else leaves it submitted and prints why)
-// and prints a summary to `out`; the offers follow through the change log. Skips campaigns that already exist by
-// name, so seeding twice changes nothing.
+// and prints a summary to `out`; the offers follow through the change log. Skips campaigns that
+// already exist by name, so seeding twice changes nothing.
 Status SeedDemoCampaigns(Database& db, Instant now, std::FILE* out);
 
 }  // namespace vitrine

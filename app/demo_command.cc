@@ -6,11 +6,11 @@
 
 #include "app/demo_retailer.h"
 #include "catalog/import.h"
-#include "store/database.h"
 #include "commands.h"
 #include "demo_campaigns.h"
 #include "import_output.h"
 #include "server/account_admin.h"
+#include "store/database.h"
 
 #ifndef VITRINE_DEFAULT_DATA_DIR
 #define VITRINE_DEFAULT_DATA_DIR "data"
@@ -34,8 +34,8 @@ int CreateDemoAdmin(Database& db, const std::filesystem::path& credentials_path)
     return kExitStore;
   }
   if (existing->has_value()) return kExitOk;  // seeded before: keep its credentials
-  AccountWriter writer{db.catalog(), db.accounts(), db.audit(), SystemClock::Instance(), "demo",
-                       ""};
+  AccountWriter writer{
+      db.catalog(), db.accounts(), db.audit(), SystemClock::Instance(), "demo", ""};
   const std::string password = RandomHex(12);
   auto user = CreateUserAccount(writer, {"admin", "Demo administrator", Role::kAdmin, password});
   auto token = user.ok() ? IssueApiToken(writer, {"demo admin token", Role::kAdmin, ""})
@@ -111,7 +111,8 @@ int RunDemo(const CommandLine& command_line) {
   for (const auto& [kind, path] : steps) {
     ImportOptions import_options;
     import_options.batch_size = 10000;
-    const int code = RunImportAndReport(catalog->catalog(), kind, path.string(), import_options, false);
+    const int code =
+        RunImportAndReport(catalog->catalog(), kind, path.string(), import_options, false);
     if (code > worst) worst = code;
   }
   if (worst != kExitOk) return worst;

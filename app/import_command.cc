@@ -122,12 +122,14 @@ int PublishPendingChanges(Database& db, const Clock& clock, const char* verb, st
     return kExitOk;
   }
   const ApplyReport& report = **applied;
-  std::fprintf(out, "  published offers: %lld inserted, %lld updated, %lld unchanged, %lld withdrawn (%lld ms)\n",
-               static_cast<long long>(report.assembly.inserted),
-               static_cast<long long>(report.assembly.updated),
-               static_cast<long long>(report.assembly.unchanged),
-               static_cast<long long>(report.assembly.deleted),
-               static_cast<long long>(report.assembly.elapsed.count()));
+  std::fprintf(
+      out,
+      "  published offers: %lld inserted, %lld updated, %lld unchanged, %lld withdrawn (%lld ms)\n",
+      static_cast<long long>(report.assembly.inserted),
+      static_cast<long long>(report.assembly.updated),
+      static_cast<long long>(report.assembly.unchanged),
+      static_cast<long long>(report.assembly.deleted),
+      static_cast<long long>(report.assembly.elapsed.count()));
   return kExitOk;
 }
 

@@ -54,8 +54,8 @@ bool WriteFile(const fs::path& path, const std::string& bytes) {
   return out.good();
 }
 
-int RenderOne(const CommandLine& command_line, const std::vector<std::string>& args,
-              Database& db, CreativeSetup& setup, const std::string& out) {
+int RenderOne(const CommandLine& command_line, const std::vector<std::string>& args, Database& db,
+              CreativeSetup& setup, const std::string& out) {
   if (args.size() != 2) {
     std::fprintf(stderr, "vitrine render: expected OFFER FORMAT (see vitrine render --help)\n");
     return kExitUsage;

@@ -146,11 +146,12 @@ int RunServe(const CommandLine& command_line) {
   services.creatives = creatives->studio.get();
   services.default_template = command_line.ValueOr("template", "classic");
   services.explain_offer = [&explainer, &explainer_mu](const std::string& offer_id,
-                                                        const std::string& store_id) {
+                                                       const std::string& store_id) {
     std::lock_guard lock(explainer_mu);
     return explainer.Explain(offer_id, store_id);
   };
-  services.check_campaign = [d = db.get(), &clock](const Campaign& campaign) -> Result<nlohmann::json> {
+  services.check_campaign = [d = db.get(),
+                             &clock](const Campaign& campaign) -> Result<nlohmann::json> {
     auto checks =
         CheckCampaign(d->catalog(), d->campaigns(), campaign, ComplianceRules{}, clock.Now());
     if (!checks.ok()) return checks.status();
@@ -193,7 +194,7 @@ int RunServe(const CommandLine& command_line) {
   server.Stop();
   follower.reset();  // finishes the batch in progress while the database is still open
   feeds.reset();     // stops regenerating before the database closes
-  db.reset();      // checkpoints the WAL and closes the database
+  db.reset();        // checkpoints the WAL and closes the database
   std::fprintf(stderr, "vitrine serve: stopped cleanly\n");
   return kExitOk;
 }

@@ -19,9 +19,8 @@ std::string_view ChangeKindName(ChangeKind kind) {
 }
 
 std::optional<ChangeKind> ParseChangeKind(std::string_view name) {
-  for (ChangeKind kind :
-       {ChangeKind::kProducts, ChangeKind::kStores, ChangeKind::kStock, ChangeKind::kCampaign,
-                          ChangeKind::kAll}) {
+  for (ChangeKind kind : {ChangeKind::kProducts, ChangeKind::kStores, ChangeKind::kStock,
+                          ChangeKind::kCampaign, ChangeKind::kAll}) {
     if (ChangeKindName(kind) == name) return kind;
   }
   return std::nullopt;

@@ -366,7 +366,8 @@ class CatalogRoutes {
   // Forgets what these change-log entries changed in the caches of this process.
   void Forget(const std::vector<ChangeEntry>& entries) const {
     for (const ChangeEntry& entry : entries) {
-      if (entry.kind == ChangeKind::kStores || entry.kind == ChangeKind::kAll) stores_->Invalidate();
+      if (entry.kind == ChangeKind::kStores || entry.kind == ChangeKind::kAll)
+        stores_->Invalidate();
       if (entry.kind == ChangeKind::kAll) pages_->Forget();
       if (entry.kind != ChangeKind::kProducts) continue;
       for (const std::string& id : entry.keys) pages_->Forget(id);

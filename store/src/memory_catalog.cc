@@ -87,7 +87,7 @@ Status MemoryDatabase::Transaction(const std::function<Status()>& body) {
 }
 
 Result<std::vector<WriteOutcome>> MemoryDatabase::PutProducts(std::span<const Product> products,
-                                                             Instant now) {
+                                                              Instant now) {
   Lock lock(*this);
   std::vector<WriteOutcome> outcomes;
   outcomes.reserve(products.size());
@@ -106,8 +106,9 @@ Result<std::vector<WriteOutcome>> MemoryDatabase::PutProducts(std::span<const Pr
       outcomes.push_back(WriteOutcome::kUpdated);
     }
   }
-  LogChange(ChangeKind::kProducts, store_internal::ChangedKeys(products, std::span(outcomes),
-                                                              [](const Product& p) { return p.id; }));
+  LogChange(ChangeKind::kProducts,
+            store_internal::ChangedKeys(products, std::span(outcomes),
+                                        [](const Product& p) { return p.id; }));
   return outcomes;
 }
 
@@ -181,7 +182,7 @@ Result<std::vector<std::string>> MemoryDatabase::ListProductIds() {
 }
 
 Result<std::vector<WriteOutcome>> MemoryDatabase::PutStores(std::span<const Store> stores,
-                                                           Instant now) {
+                                                            Instant now) {
   Lock lock(*this);
   std::vector<WriteOutcome> outcomes;
   outcomes.reserve(stores.size());
@@ -204,7 +205,7 @@ Result<std::vector<WriteOutcome>> MemoryDatabase::PutStores(std::span<const Stor
     }
   }
   LogChange(ChangeKind::kStores, store_internal::ChangedKeys(stores, std::span(outcomes),
-                                                            [](const Store& s) { return s.id; }));
+                                                             [](const Store& s) { return s.id; }));
   return outcomes;
 }
 
@@ -380,15 +381,15 @@ Result<std::vector<WriteOutcome>> MemoryDatabase::PutStock(std::span<const Stock
       outcomes.push_back(WriteOutcome::kUpdated);
     }
   }
-  LogChange(ChangeKind::kStock, store_internal::ChangedKeys(
-                                    levels, std::span(outcomes), [](const StockLevel& s) {
-                                      return StockChangeKey(s.product_id, s.store_id);
-                                    }));
+  LogChange(ChangeKind::kStock,
+            store_internal::ChangedKeys(levels, std::span(outcomes), [](const StockLevel& s) {
+              return StockChangeKey(s.product_id, s.store_id);
+            }));
   return outcomes;
 }
 
 Result<std::optional<StockLevel>> MemoryDatabase::GetStock(std::string_view product_id,
-                                                          std::string_view store_id) {
+                                                           std::string_view store_id) {
   Lock lock(*this);
   auto it = state_.stock.find(StockKey{std::string(product_id), std::string(store_id)});
   if (it == state_.stock.end()) return std::optional<StockLevel>();

@@ -34,7 +34,7 @@ Result<std::optional<Campaign>> MemoryDatabase::GetCampaign(std::string_view id)
 }
 
 Result<Campaign> MemoryDatabase::UpdateCampaign(const Campaign& campaign, int expected_version,
-                                               Instant now) {
+                                                Instant now) {
   Lock lock(*this);
   auto it = state_.campaigns.find(campaign.id);
   if (it == state_.campaigns.end()) {
@@ -97,7 +97,8 @@ Result<std::optional<Promotion>> MemoryDatabase::GetPromotion(std::string_view i
   return std::optional<Promotion>(it->second);
 }
 
-Result<Promotion> MemoryDatabase::UpdatePromotion(const Promotion& promotion, int expected_version) {
+Result<Promotion> MemoryDatabase::UpdatePromotion(const Promotion& promotion,
+                                                  int expected_version) {
   Lock lock(*this);
   auto it = state_.promotions.find(promotion.id);
   if (it == state_.promotions.end()) {
@@ -133,7 +134,7 @@ Result<std::vector<Promotion>> MemoryDatabase::ListPromotions(std::string_view c
 // Offers
 
 Result<OfferWriteCounts> MemoryDatabase::ReplaceOfferBatch(const Scope& scope,
-                                                          const OfferBatch& batch) {
+                                                           const OfferBatch& batch) {
   Result<std::vector<uint32_t>> order = store_internal::CheckReplaceOffers(scope, batch);
   if (!order.ok()) return order.status();
   std::vector<std::string> variant_hashes(batch.variants.size());
@@ -226,7 +227,7 @@ Result<OfferWriteCounts> MemoryDatabase::UpdateOfferStock(
 }
 
 Result<std::optional<PublishedOffer>> MemoryDatabase::GetOffer(std::string_view offer_id,
-                                                              std::string_view store_id) {
+                                                               std::string_view store_id) {
   Lock lock(*this);
   auto it = state_.offers.find(OfferKey{offer_id, store_id});
   if (it == state_.offers.end() || it->second.deleted) return std::optional<PublishedOffer>();
@@ -257,7 +258,7 @@ Result<Page<PublishedOffer>> MemoryDatabase::ListOffers(const OfferQuery& query)
 }
 
 Result<std::vector<OfferChange>> MemoryDatabase::ListChanges(int64_t since, int limit,
-                                                            std::string_view channel) {
+                                                             std::string_view channel) {
   VITRINE_RETURN_IF_ERROR(CheckLimit(limit));
   Lock lock(*this);
   std::vector<OfferChange> changes;
@@ -291,7 +292,7 @@ bool MatchesOfferScan(const PublishedOffer& offer, const OfferScan& scan) {
 }  // namespace
 
 Status MemoryDatabase::ScanOffers(const OfferScan& scan,
-                                 const std::function<Status(const PublishedOffer&)>& visit) {
+                                  const std::function<Status(const PublishedOffer&)>& visit) {
   std::vector<PublishedOffer> matching;
   {
     Lock lock(*this);
@@ -315,7 +316,7 @@ Status MemoryDatabase::ScanOffers(const OfferScan& scan,
 }
 
 Status MemoryDatabase::ScanInventory(const OfferScan& scan,
-                                    const std::function<Status(const OfferInventoryRow&)>& visit) {
+                                     const std::function<Status(const OfferInventoryRow&)>& visit) {
   return ScanOffers(scan, [&](const PublishedOffer& o) {
     OfferInventoryRow row;
     row.product_id = o.product_id;

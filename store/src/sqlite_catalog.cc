@@ -7,12 +7,12 @@
 #include <unordered_set>
 #include <vector>
 
-#include "query_keys.h"
-#include "sqlite_connection.h"
-#include "store/migrations.h"
-#include "sqlite_migrations.h"
 #include "change_keys.h"
+#include "query_keys.h"
 #include "sqlite_change_log.h"
+#include "sqlite_connection.h"
+#include "sqlite_migrations.h"
+#include "store/migrations.h"
 #include "text_folding.h"
 #include "wal_checkpointer.h"
 
@@ -84,10 +84,10 @@ class ReaderPool {
 
 namespace {
 
-using store_internal::SqliteConnection;
-using store_internal::Statement;
 using store_internal::ChangedKeys;
 using store_internal::LogChange;
+using store_internal::SqliteConnection;
+using store_internal::Statement;
 
 constexpr char kProductColumns[] =
     "id, gtin, title, brand, description, category, google_category, "
@@ -241,8 +241,8 @@ std::string AttributesText(const Product& p) {
 }  // namespace
 
 SqliteDatabase::SqliteDatabase(std::string path, std::unique_ptr<Connection> writer,
-                             std::unique_ptr<store_internal::ReaderPool> readers,
-                             std::unique_ptr<store_internal::WalCheckpointer> checkpointer)
+                               std::unique_ptr<store_internal::ReaderPool> readers,
+                               std::unique_ptr<store_internal::WalCheckpointer> checkpointer)
     : path_(std::move(path)),
       readers_(std::move(readers)),
       writer_(std::move(writer)),
@@ -251,7 +251,7 @@ SqliteDatabase::SqliteDatabase(std::string path, std::unique_ptr<Connection> wri
 SqliteDatabase::~SqliteDatabase() = default;
 
 Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& path,
-                                                           SqliteOptions options) {
+                                                             SqliteOptions options) {
   if (options.reader_connections < 1) {
     return Status::InvalidArgument("SqliteOptions.reader_connections must be at least 1");
   }
@@ -434,7 +434,7 @@ void BindProduct(Statement& u, int base, const PendingProduct& row, int64_t now)
 }  // namespace
 
 Result<std::vector<WriteOutcome>> SqliteDatabase::PutProducts(std::span<const Product> products,
-                                                             Instant now) {
+                                                              Instant now) {
   std::vector<WriteOutcome> outcomes;
   outcomes.reserve(products.size());
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
@@ -500,8 +500,9 @@ Result<std::vector<WriteOutcome>> SqliteDatabase::PutProducts(std::span<const Pr
       if (pending.size() == kProductsPerStatement) VITRINE_RETURN_IF_ERROR(flush());
     }
     VITRINE_RETURN_IF_ERROR(flush());
-    return LogChange(conn, ChangeKind::kProducts,
-                     ChangedKeys(products, std::span(outcomes), [](const Product& p) { return p.id; }));
+    return LogChange(
+        conn, ChangeKind::kProducts,
+        ChangedKeys(products, std::span(outcomes), [](const Product& p) { return p.id; }));
   }));
   return outcomes;
 }
@@ -598,7 +599,7 @@ Result<std::vector<std::string>> SqliteDatabase::ListProductIds() {
 // Stores and price zones
 
 Result<std::vector<WriteOutcome>> SqliteDatabase::PutStores(std::span<const Store> stores,
-                                                           Instant now) {
+                                                            Instant now) {
   std::vector<WriteOutcome> outcomes;
   outcomes.reserve(stores.size());
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
@@ -840,9 +841,9 @@ Result<std::vector<WriteOutcome>> SqliteDatabase::PutPrices(std::span<const Pric
       if (!run.ok()) return run.WithContext("price of product \"" + p.product_id + "\"");
       outcomes.push_back(same_instant ? WriteOutcome::kUpdated : WriteOutcome::kInserted);
     }
-    return LogChange(conn, ChangeKind::kProducts,
-                     ChangedKeys(prices, std::span(outcomes),
-                                 [](const Price& p) { return p.product_id; }));
+    return LogChange(
+        conn, ChangeKind::kProducts,
+        ChangedKeys(prices, std::span(outcomes), [](const Price& p) { return p.product_id; }));
   }));
   return outcomes;
 }
@@ -1005,7 +1006,7 @@ Result<std::vector<WriteOutcome>> SqliteDatabase::PutStock(std::span<const Stock
 }
 
 Result<std::optional<StockLevel>> SqliteDatabase::GetStock(std::string_view product_id,
-                                                          std::string_view store_id) {
+                                                           std::string_view store_id) {
   std::optional<StockLevel> level;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     Result<Statement> s = conn.Prepare(

@@ -643,7 +643,7 @@ Result<std::optional<Campaign>> SqliteDatabase::GetCampaign(std::string_view id)
 }
 
 Result<Campaign> SqliteDatabase::UpdateCampaign(const Campaign& campaign, int expected_version,
-                                               Instant now) {
+                                                Instant now) {
   Campaign stored = campaign;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     Result<Statement> current =
@@ -740,7 +740,8 @@ Result<std::optional<Promotion>> SqliteDatabase::GetPromotion(std::string_view i
   return promotion;
 }
 
-Result<Promotion> SqliteDatabase::UpdatePromotion(const Promotion& promotion, int expected_version) {
+Result<Promotion> SqliteDatabase::UpdatePromotion(const Promotion& promotion,
+                                                  int expected_version) {
   Promotion stored = promotion;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     Result<Statement> current = conn.Prepare("SELECT version FROM promotions WHERE id = ?");
@@ -800,7 +801,7 @@ Result<std::vector<Promotion>> SqliteDatabase::ListPromotions(std::string_view c
 // Offers
 
 Result<OfferWriteCounts> SqliteDatabase::ReplaceOfferBatch(const Scope& scope,
-                                                          const OfferBatch& batch) {
+                                                           const OfferBatch& batch) {
   Result<std::vector<uint32_t>> order = store_internal::CheckReplaceOffers(scope, batch);
   if (!order.ok()) return order.status();
   const std::unordered_set<std::string_view> promotions(scope.promotion_ids.begin(),
@@ -1037,7 +1038,7 @@ Result<OfferWriteCounts> SqliteDatabase::UpdateOfferStock(
 }
 
 Result<std::optional<PublishedOffer>> SqliteDatabase::GetOffer(std::string_view offer_id,
-                                                              std::string_view store_id) {
+                                                               std::string_view store_id) {
   std::optional<PublishedOffer> offer;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     static const std::string kSql = "SELECT " + OfferColumns() +
@@ -1111,7 +1112,7 @@ Result<Page<PublishedOffer>> SqliteDatabase::ListOffers(const OfferQuery& query)
 }
 
 Result<std::vector<OfferChange>> SqliteDatabase::ListChanges(int64_t since, int limit,
-                                                            std::string_view channel) {
+                                                             std::string_view channel) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckLimit(limit));
   const std::string needle = "," + std::string(channel) + ",";
   std::string sql = "SELECT " + OfferColumns() + " FROM offers WHERE seq > ?";
@@ -1210,7 +1211,7 @@ void BindScan(Statement& s, const OfferScan& scan, const OfferScanSql& q) {
 }  // namespace
 
 Status SqliteDatabase::ScanOffers(const OfferScan& scan,
-                                 const std::function<Status(const PublishedOffer&)>& visit) {
+                                  const std::function<Status(const PublishedOffer&)>& visit) {
   const OfferScanSql q = ScanWhere(scan);
   const std::string sql = "SELECT " + OfferColumns() + " FROM offers" + q.where +
                           (scan.by_key ? " ORDER BY offer_id, store_id" : " ORDER BY seq");
@@ -1231,7 +1232,7 @@ Status SqliteDatabase::ScanOffers(const OfferScan& scan,
 }
 
 Status SqliteDatabase::ScanInventory(const OfferScan& scan,
-                                    const std::function<Status(const OfferInventoryRow&)>& visit) {
+                                     const std::function<Status(const OfferInventoryRow&)>& visit) {
   const OfferScanSql q = ScanWhere(scan);
   const std::string sql =
       "SELECT product_id, store_id, timezone, valid_from, valid_until, currency, regular_minor, "

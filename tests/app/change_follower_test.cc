@@ -57,7 +57,8 @@ class ChangeFollowerTest : public ::testing::Test {
     ASSERT_NE(writer_, nullptr);
     CatalogRepository& c = writer_->catalog();
     ASSERT_TRUE(c.PutStores(std::vector<Store>{MakeStore("S1"), MakeStore("S2")}, kNow).ok());
-    ASSERT_TRUE(c.PutProducts(std::vector<Product>{MakeProduct("P1"), MakeProduct("P2")}, kNow).ok());
+    ASSERT_TRUE(
+        c.PutProducts(std::vector<Product>{MakeProduct("P1"), MakeProduct("P2")}, kNow).ok());
     std::vector<Price> prices;
     std::vector<StockLevel> stock;
     for (const char* p : {"P1", "P2"}) {
@@ -96,8 +97,8 @@ class ChangeFollowerTest : public ::testing::Test {
       std::lock_guard lock(log_mu_);
       log_.push_back(line);
     };
-    return std::make_unique<ChangeFollower>(db.catalog(), db.campaigns(), db.offers(),
-                                            db.changes(), options);
+    return std::make_unique<ChangeFollower>(db.catalog(), db.campaigns(), db.offers(), db.changes(),
+                                            options);
   }
 
   int64_t Quantity(Database& db, const std::string& product, const std::string& store) {

@@ -1290,7 +1290,7 @@ TEST_P(CatalogConformanceTest, AFailedAccountWriteInsideATransactionLeavesTheRes
 // ---- The change log: every write records what it changed, in its own transaction.
 
 std::vector<std::pair<ChangeKind, std::vector<std::string>>> Entries(ChangeLog& log,
-                                                                    int64_t after = 0) {
+                                                                     int64_t after = 0) {
   auto entries = log.ListChangesSince(after, 1000);
   EXPECT_TRUE(entries.ok()) << entries.status().ToString();
   std::vector<std::pair<ChangeKind, std::vector<std::string>>> out;
@@ -1306,8 +1306,8 @@ TEST_P(CatalogConformanceTest, EveryCatalogueWriteRecordsTheKeysItChangedAndOnly
   PutStores({MakeStore("S1", "Z1"), MakeStore("S2", "Z1")});
   PutProducts({MakeProduct("P2", "Thé"), MakeProduct("P1", "Chocolat")});
   ASSERT_TRUE(repo_->PutPrices(std::vector<Price>{NationalPrice("P1", 200, T(0))}).ok());
-  ASSERT_TRUE(repo_->PutStock(std::vector<StockLevel>{{"P1", "S2", 3, T(5)}, {"P1", "S1", 4, T(5)}})
-                  .ok());
+  ASSERT_TRUE(
+      repo_->PutStock(std::vector<StockLevel>{{"P1", "S2", 3, T(5)}, {"P1", "S1", 4, T(5)}}).ok());
   const int64_t before_unchanged = *changes_->LastChangeId();
   // The same content again changes nothing, so it records nothing.
   PutProducts({MakeProduct("P1", "Chocolat")});
@@ -1318,14 +1318,13 @@ TEST_P(CatalogConformanceTest, EveryCatalogueWriteRecordsTheKeysItChangedAndOnly
   ASSERT_TRUE(*repo_->DeleteProduct("P2"));
   EXPECT_FALSE(*repo_->DeleteProduct("P2"));  // nothing deleted: nothing recorded
 
-  EXPECT_EQ(Entries(*changes_),
-            (std::vector<Entry>{{ChangeKind::kStores, {"S1", "S2"}},
-                                {ChangeKind::kProducts, {"P1", "P2"}},
-                                {ChangeKind::kProducts, {"P1"}},
-                                {ChangeKind::kStock, {"P1|S1", "P1|S2"}},
-                                {ChangeKind::kProducts, {"P1"}},
-                                {ChangeKind::kStores, {"S2"}},
-                                {ChangeKind::kProducts, {"P2"}}}));
+  EXPECT_EQ(Entries(*changes_), (std::vector<Entry>{{ChangeKind::kStores, {"S1", "S2"}},
+                                                    {ChangeKind::kProducts, {"P1", "P2"}},
+                                                    {ChangeKind::kProducts, {"P1"}},
+                                                    {ChangeKind::kStock, {"P1|S1", "P1|S2"}},
+                                                    {ChangeKind::kProducts, {"P1"}},
+                                                    {ChangeKind::kStores, {"S2"}},
+                                                    {ChangeKind::kProducts, {"P2"}}}));
 }
 
 TEST_P(CatalogConformanceTest, ChangeIdsIncreaseAndListingPagesFromAnId) {
@@ -1338,8 +1337,8 @@ TEST_P(CatalogConformanceTest, ChangeIdsIncreaseAndListingPagesFromAnId) {
   ASSERT_TRUE(all.ok());
   EXPECT_GT(*all, *first);
   EXPECT_EQ(*changes_->LastChangeId(), *all);
-  EXPECT_EQ(Entries(*changes_), (std::vector<Entry>{{ChangeKind::kCampaign, {"C1", "C2"}},
-                                                    {ChangeKind::kAll, {}}}));
+  EXPECT_EQ(Entries(*changes_),
+            (std::vector<Entry>{{ChangeKind::kCampaign, {"C1", "C2"}}, {ChangeKind::kAll, {}}}));
   EXPECT_EQ(Entries(*changes_, *first), (std::vector<Entry>{{ChangeKind::kAll, {}}}));
   EXPECT_TRUE(Entries(*changes_, *all).empty());
   EXPECT_EQ(changes_->ListChangesSince(0, 0).status().code(), StatusCode::kInvalidArgument);
@@ -1347,8 +1346,8 @@ TEST_P(CatalogConformanceTest, ChangeIdsIncreaseAndListingPagesFromAnId) {
 
 TEST_P(CatalogConformanceTest, AFailedTransactionRecordsNoChange) {
   const Status s = db_->Transaction([&]() -> Status {
-    VITRINE_RETURN_IF_ERROR(repo_->PutProducts(std::vector<Product>{MakeProduct("P1", "Thé")}, T(0))
-                                .status());
+    VITRINE_RETURN_IF_ERROR(
+        repo_->PutProducts(std::vector<Product>{MakeProduct("P1", "Thé")}, T(0)).status());
     return Status::Internal("the caller gives up");
   });
   EXPECT_FALSE(s.ok());

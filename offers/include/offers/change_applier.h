@@ -38,13 +38,13 @@ inline constexpr char kAssemblyConsumer[] = "assembly";
 inline constexpr char kAssemblyLease[] = "assembly";
 
 struct ApplyReport {
-  int64_t from_id = 0;   // the position before the call
-  int64_t to_id = 0;     // the position after it (== from_id when nothing was pending)
-  int64_t entries = 0;   // entries applied
-  bool everything = false;  // a kAll entry made it assemble everything
-  int64_t campaigns = 0;    // distinct campaigns re-assembled
-  int64_t stores = 0;       // distinct stores re-assembled
-  int64_t products = 0;     // distinct products re-assembled
+  int64_t from_id = 0;       // the position before the call
+  int64_t to_id = 0;         // the position after it (== from_id when nothing was pending)
+  int64_t entries = 0;       // entries applied
+  bool everything = false;   // a kAll entry made it assemble everything
+  int64_t campaigns = 0;     // distinct campaigns re-assembled
+  int64_t stores = 0;        // distinct stores re-assembled
+  int64_t products = 0;      // distinct products re-assembled
   int64_t stock_levels = 0;  // stock levels patched
   AssemblyReport assembly;   // the sums of the assembler's reports
 };

@@ -64,7 +64,8 @@ struct DatabaseOptions {
 // created when missing. InvalidArgument for an unknown scheme or an empty path;
 // FailedPrecondition for a schema newer than the binary, or behind it without `migrate`;
 // IoError when the file cannot be opened.
-Result<std::unique_ptr<Database>> OpenDatabase(const std::string& url, DatabaseOptions options = {});
+Result<std::unique_ptr<Database>> OpenDatabase(const std::string& url,
+                                               DatabaseOptions options = {});
 
 // Brings the schema of the database at `url` up to date (created when missing); returns how
 // many migrations were applied. FailedPrecondition when it is newer than the binary.

@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "catalog/accounts.h"
-#include "catalog/change_log.h"
 #include "catalog/audit.h"
+#include "catalog/change_log.h"
 #include "catalog/repository.h"
 #include "offers/repository.h"
 #include "store/database.h"
@@ -31,11 +31,11 @@ namespace vitrine {
 
 class MemoryDatabase final : public Database,
                              public CatalogRepository,
-                            public AccountRepository,
-                            public AuditLog,
-                            public CampaignRepository,
-                            public OfferRepository,
-                            public ChangeLog {
+                             public AccountRepository,
+                             public AuditLog,
+                             public CampaignRepository,
+                             public OfferRepository,
+                             public ChangeLog {
  public:
   MemoryDatabase() = default;
   MemoryDatabase(const MemoryDatabase&) = delete;
@@ -173,7 +173,7 @@ class MemoryDatabase final : public Database,
 
     std::vector<ChangeEntry> changes;  // the change log, oldest first
     int64_t last_change_id = 0;
-    std::map<std::string, int64_t, std::less<>> applied_change_ids;  // by consumer
+    std::map<std::string, int64_t, std::less<>> applied_change_ids;              // by consumer
     std::map<std::string, std::pair<std::string, Instant>, std::less<>> leases;  // holder, until
   };
 

@@ -20,8 +20,8 @@
 #include <thread>
 
 #include "catalog/accounts.h"
-#include "catalog/change_log.h"
 #include "catalog/audit.h"
+#include "catalog/change_log.h"
 #include "catalog/repository.h"
 #include "offers/repository.h"
 #include "store/database.h"
@@ -49,17 +49,17 @@ struct SqliteOptions {
 
 class SqliteDatabase final : public Database,
                              public CatalogRepository,
-                            public AccountRepository,
-                            public AuditLog,
-                            public CampaignRepository,
-                            public OfferRepository,
-                            public ChangeLog {
+                             public AccountRepository,
+                             public AuditLog,
+                             public CampaignRepository,
+                             public OfferRepository,
+                             public ChangeLog {
  public:
   // Opens (creating if missing) the database at `path`, a file name. FailedPrecondition when
   // the schema is newer than this binary knows, or behind it and `options.migrate` is false;
   // IoError when the file cannot be opened or is not a database.
   static Result<std::unique_ptr<SqliteDatabase>> Open(const std::string& path,
-                                                     SqliteOptions options = {});
+                                                      SqliteOptions options = {});
   ~SqliteDatabase() override;
   SqliteDatabase(const SqliteDatabase&) = delete;
   SqliteDatabase& operator=(const SqliteDatabase&) = delete;
@@ -166,8 +166,8 @@ class SqliteDatabase final : public Database,
   using Connection = store_internal::SqliteConnection;
 
   SqliteDatabase(std::string path, std::unique_ptr<Connection> writer,
-                std::unique_ptr<store_internal::ReaderPool> readers,
-                std::unique_ptr<store_internal::WalCheckpointer> checkpointer);
+                 std::unique_ptr<store_internal::ReaderPool> readers,
+                 std::unique_ptr<store_internal::WalCheckpointer> checkpointer);
 
   // Runs `write` on the writer connection in a transaction of its own, or inside a savepoint
   // when this thread is in Transaction().
