@@ -39,13 +39,6 @@ std::string OfferIdOf(std::string_view promotion_id, std::string_view product_id
   return id;
 }
 
-// The mechanics whose badge or headline announces a price cut against the reference price.
-bool AnnouncesPriceCut(const Mechanic& mechanic) {
-  const MechanicKind kind = KindOf(mechanic);
-  return kind == MechanicKind::kPercentOff || kind == MechanicKind::kAmountOff ||
-         kind == MechanicKind::kFixedPrice;
-}
-
 nlohmann::json ParametersOf(const Mechanic& mechanic) {
   nlohmann::json json = ToJson(mechanic);
   json.erase("type");

@@ -34,14 +34,6 @@ std::string FormatLocal(LocalTime t) {
 
 std::string StoresText(int n) { return n == 1 ? "1 store" : std::to_string(n) + " stores"; }
 
-// The mechanics whose badge or headline announces a price cut, which the reference price
-// must support (reference_price.h, CheckAnnouncedReduction).
-bool AnnouncesReduction(const Mechanic& mechanic) {
-  return std::holds_alternative<PercentOff>(mechanic) ||
-         std::holds_alternative<AmountOff>(mechanic) ||
-         std::holds_alternative<FixedPrice>(mechanic);
-}
-
 // How far back a chain of successive reductions is followed: a quarter, far longer than any
 // run of back-to-back promotions the law would still call one reduction.
 constexpr std::chrono::days kChainLookback{92};
@@ -513,7 +505,7 @@ class Checker {
   void CheckPrices(const Product& product, const PromotionInScope& p, const SplitHistory& split) {
     const Promotion& promotion = *p.promotion;
     const std::string prefix = promotion.id + ": ";
-    const bool announces = AnnouncesReduction(promotion.mechanic);
+    const bool announces = AnnouncesPriceCut(promotion.mechanic);
     if (announces && product.perishable && !p.stores.empty()) {
       Add(Severity::kInfo, codes::kReferenceExempt,
           prefix + "perishable, so exempt from the 30-day reference price", product.id);
