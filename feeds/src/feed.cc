@@ -196,19 +196,6 @@ std::string CreativeUrl(const FeedSettings& settings, std::string_view offer_id,
          ".png?store=" + PercentEncode(store_id);
 }
 
-bool IsGooglePromotion(std::string_view mechanic_kind, const Campaign& campaign,
-                       std::string_view promotion_id) {
-  if (mechanic_kind != "percent_off" && mechanic_kind != "amount_off" &&
-      mechanic_kind != "nth_item_percent_off" && mechanic_kind != "multibuy") {
-    return false;
-  }
-  if (campaign.end_local - campaign.start_local > std::chrono::days(183)) return false;
-  if (promotion_id.empty() || promotion_id.size() > 50) return false;
-  return std::all_of(promotion_id.begin(), promotion_id.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-  });
-}
-
 std::string_view GoogleAvailability(Availability a) {
   return a == Availability::kOutOfStock ? "out_of_stock" : "in_stock";
 }

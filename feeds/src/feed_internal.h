@@ -90,8 +90,9 @@ std::string CreativeUrl(const FeedSettings& settings, std::string_view offer_id,
 
 // Whether the Merchant promotions feed carries a promotion, so that the products feed names
 // only promotions that feed has: its mechanic has a structured value there (percent_off,
-// amount_off, nth_item_percent_off, multibuy), its campaign lasts at most 183 days and its id
-// is at most 50 characters of [A-Za-z0-9_-].
+// amount_off, nth_item_percent_off, multibuy: the list the promotions writer itself uses, in
+// google_promotions.cc), its campaign lasts at most 183 days and its id is at most 50
+// characters of [A-Za-z0-9_-].
 bool IsGooglePromotion(std::string_view mechanic_kind, const Campaign& campaign,
                        std::string_view promotion_id);
 

@@ -1,6 +1,13 @@
 // Google Merchant promotions feed (FORMATS.md §1.3): one item per promotion that has live
 // offers on the google channel and a structured value Google understands, so that every
 // g:promotion_id of the products feed is defined here (IsGooglePromotion decides for both).
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <chrono>
+#include <optional>
+#include <type_traits>
+#include <utility>
 #include <variant>
 
 #include "feed_internal.h"
@@ -13,38 +20,71 @@ struct PromotionSeen {
   std::string badge;  // the first offer's, e.g. "-30%"
 };
 
+// Whether Google's promotions feed has a structured value for the mechanic type T: the one
+// list of the mechanics Google supports, read by AppendValue and IsGooglePromotion alike.
+template <typename T>
+constexpr bool kGoogleHasValue =
+    std::is_same_v<T, PercentOff> || std::is_same_v<T, AmountOff> ||
+    std::is_same_v<T, NthItemPercentOff> || std::is_same_v<T, Multibuy>;
+
+bool GoogleHasValue(MechanicKind kind) {
+  // KindOf is the variant's index, so the table is indexed by kind.
+  static constexpr auto kByKind = []<size_t... I>(std::index_sequence<I...>) {
+    return std::array<bool, sizeof...(I)>{
+        kGoogleHasValue<std::variant_alternative_t<I, Mechanic>>...};
+  }
+  (std::make_index_sequence<std::variant_size_v<Mechanic>>());
+  return kByKind[static_cast<size_t>(kind)];
+}
+
 // The structured value of a promotion; false when Google has none for its mechanic.
 bool AppendValue(const Mechanic& mechanic, std::string& out) {
-  if (auto* m = std::get_if<PercentOff>(&mechanic)) {
-    RawElement(out, "g:coupon_value_type", "percent_off");
-    RawElement(out, "g:percent_off", std::to_string(m->percent));
-    return true;
-  }
-  if (auto* m = std::get_if<AmountOff>(&mechanic)) {
-    RawElement(out, "g:coupon_value_type", "money_off");
-    RawElement(out, "g:money_off_amount", m->amount.ToFeedString());
-    return true;
-  }
-  // "2ème à -50%": buy n − 1, the next one at −r.
-  if (auto* m = std::get_if<NthItemPercentOff>(&mechanic)) {
-    RawElement(out, "g:coupon_value_type", "buy_m_get_n_percent_off");
-    RawElement(out, "g:minimum_purchase_quantity", std::to_string(m->n - 1));
-    RawElement(out, "g:get_this_quantity_discounted", "1");
-    RawElement(out, "g:percent_off", std::to_string(m->percent));
-    return true;
-  }
-  // "3 pour 2": buy `pay`, get `buy − pay` free.
-  if (auto* m = std::get_if<Multibuy>(&mechanic)) {
-    RawElement(out, "g:coupon_value_type", "buy_m_get_n_percent_off");
-    RawElement(out, "g:minimum_purchase_quantity", std::to_string(m->pay));
-    RawElement(out, "g:get_this_quantity_discounted", std::to_string(m->buy - m->pay));
-    RawElement(out, "g:percent_off", "100");
-    return true;
-  }
-  return false;
+  return std::visit(
+      [&out](const auto& m) {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (!kGoogleHasValue<T>) {
+          return false;
+        } else {
+          if constexpr (std::is_same_v<T, PercentOff>) {
+            RawElement(out, "g:coupon_value_type", "percent_off");
+            RawElement(out, "g:percent_off", std::to_string(m.percent));
+          } else if constexpr (std::is_same_v<T, AmountOff>) {
+            RawElement(out, "g:coupon_value_type", "money_off");
+            RawElement(out, "g:money_off_amount", m.amount.ToFeedString());
+          } else if constexpr (std::is_same_v<T, NthItemPercentOff>) {
+            // "2ème à -50%": buy n − 1, the next one at −r.
+            RawElement(out, "g:coupon_value_type", "buy_m_get_n_percent_off");
+            RawElement(out, "g:minimum_purchase_quantity", std::to_string(m.n - 1));
+            RawElement(out, "g:get_this_quantity_discounted", "1");
+            RawElement(out, "g:percent_off", std::to_string(m.percent));
+          } else {
+            static_assert(std::is_same_v<T, Multibuy>,
+                          "kGoogleHasValue lists a mechanic "
+                          "AppendValue cannot write");
+            // "3 pour 2": buy `pay`, get `buy − pay` free.
+            RawElement(out, "g:coupon_value_type", "buy_m_get_n_percent_off");
+            RawElement(out, "g:minimum_purchase_quantity", std::to_string(m.pay));
+            RawElement(out, "g:get_this_quantity_discounted", std::to_string(m.buy - m.pay));
+            RawElement(out, "g:percent_off", "100");
+          }
+          return true;
+        }
+      },
+      mechanic);
 }
 
 }  // namespace
+
+bool IsGooglePromotion(std::string_view mechanic_kind, const Campaign& campaign,
+                       std::string_view promotion_id) {
+  const std::optional<MechanicKind> kind = ParseMechanicKind(mechanic_kind);
+  if (!kind || !GoogleHasValue(*kind)) return false;
+  if (campaign.end_local - campaign.start_local > std::chrono::days(183)) return false;
+  if (promotion_id.empty() || promotion_id.size() > 50) return false;
+  return std::all_of(promotion_id.begin(), promotion_id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
+}
 
 Status WriteGooglePromotions(FeedContext& ctx, FeedSink& sink) {
   CampaignCache campaigns(*ctx.sources.campaigns);

@@ -13,9 +13,18 @@
 #include "catalog/price.h"
 #include "offers/campaign_json.h"
 #include "offers/reference_price.h"
+#include "price_groups.h"
 
 namespace vitrine {
 namespace {
+
+using offers_internal::CheckReferenceInGroup;
+using offers_internal::GroupPricing;
+using offers_internal::GroupVerdict;
+using offers_internal::OwnPriceStores;
+using offers_internal::PriceGroupKey;
+using offers_internal::PriceInGroup;
+using offers_internal::ReferenceCheck;
 
 constexpr std::string_view kNoPrice = "no_price_in_store";
 constexpr std::string_view kMechanicRefused = "mechanic_refused";
@@ -39,26 +48,10 @@ std::string OfferIdOf(std::string_view promotion_id, std::string_view product_id
   return id;
 }
 
-// The mechanics whose badge or headline announces a price cut against the reference price.
-bool AnnouncesPriceCut(const Mechanic& mechanic) {
-  const MechanicKind kind = KindOf(mechanic);
-  return kind == MechanicKind::kPercentOff || kind == MechanicKind::kAmountOff ||
-         kind == MechanicKind::kFixedPrice;
-}
-
 nlohmann::json ParametersOf(const Mechanic& mechanic) {
   nlohmann::json json = ToJson(mechanic);
   json.erase("type");
   return json;
-}
-
-std::optional<Money> PriceAtInstant(const std::vector<AppliedPrice>& timeline, Instant at) {
-  auto it = std::upper_bound(timeline.begin(), timeline.end(), at,
-                             [](Instant t, const AppliedPrice& span) { return t < span.from; });
-  if (it == timeline.begin()) return std::nullopt;
-  --it;
-  if (at < it->until) return it->amount;
-  return std::nullopt;
 }
 
 nlohmann::json IntervalJson(const Interval& interval) {
@@ -299,6 +292,7 @@ GroupResult ComputeGroup(const AssemblyContext& ctx, const Product& product,
                          const std::vector<int>& subset, const std::vector<AppliedPrice>& timeline,
                          int tz) {
   const std::vector<ActivePromotion>& promotions = *ctx.promotions;
+  const ComplianceRules* rules = ctx.options->compliance ? &*ctx.options->compliance : nullptr;
   GroupResult group;
   group.candidates.resize(subset.size());
   for (size_t k = 0; k < subset.size(); ++k) {
@@ -306,24 +300,22 @@ GroupResult ComputeGroup(const AssemblyContext& ctx, const Product& product,
     c.promotion = subset[k];
     c.validity = ctx.validity[c.promotion][tz];
     const Promotion& promotion = promotions[c.promotion].promotion;
-    c.regular = PriceAtInstant(timeline, c.validity.begin);
-    if (!c.regular) {
-      Skip(&c, kNoPrice, "no regular price in this store at " + FormatUtc(c.validity.begin));
-      continue;
-    }
-    auto price = ComputePrice(promotion.mechanic, *c.regular);
-    if (!price.ok()) {
-      Skip(&c, kMechanicRefused, price.status().message());
-      continue;
-    }
-    if (ctx.options->compliance) {
-      if (auto finding =
-              CheckAdvantageCap(*ctx.options->compliance, product, *price, CheckStage::kApproval)) {
-        Skip(&c, kCapExceeded, finding->message);
+    GroupPricing pricing =
+        PriceInGroup(timeline, c.validity.begin, promotion.mechanic, product, rules);
+    c.regular = pricing.regular;
+    switch (pricing.verdict) {
+      case GroupVerdict::kNoRegularPrice:
+        Skip(&c, kNoPrice, "no regular price in this store at " + FormatUtc(c.validity.begin));
         continue;
-      }
+      case GroupVerdict::kMechanicRefused:
+        Skip(&c, kMechanicRefused, std::move(pricing.message));
+        continue;
+      case GroupVerdict::kCapExceeded:
+        Skip(&c, kCapExceeded, std::move(pricing.cap->message));
+        continue;
+      default:
+        c.price = std::move(pricing.price);
     }
-    c.price = std::move(price).value();
   }
   // Reference prices once every candidate is priced: a chain may run through any of them.
   for (size_t k = 0; k < subset.size(); ++k) {
@@ -331,25 +323,16 @@ GroupResult ComputeGroup(const AssemblyContext& ctx, const Product& product,
     if (!c.price) continue;
     const Mechanic& mechanic = promotions[c.promotion].promotion.mechanic;
     const Instant chain_start = ChainStart(group.candidates, k, promotions);
-    auto reference = ComputeReferencePrice(timeline, product, c.validity.begin, chain_start);
-    const bool announces = AnnouncesPriceCut(mechanic);
-    if (!reference.ok()) {
-      if (announces) {
-        c.price.reset();
-        Skip(&c, kNoReference, reference.status().message());
-      }
-      continue;
+    ReferenceCheck check =
+        CheckReferenceInGroup(timeline, product, mechanic, *c.price, c.validity.begin, chain_start);
+    if (check.reference.ok()) c.reference = std::move(check.reference).value();
+    if (check.verdict == GroupVerdict::kNoReferencePrice) {
+      c.price.reset();
+      Skip(&c, kNoReference, std::move(check.message));
+    } else if (check.verdict == GroupVerdict::kReductionNotSupported) {
+      c.price.reset();
+      Skip(&c, kReductionNotSupported, std::move(check.message));
     }
-    if (announces) {
-      Status claim = CheckAnnouncedReduction(*reference, mechanic, *c.price);
-      if (!claim.ok()) {
-        c.reference = std::move(reference).value();
-        c.price.reset();
-        Skip(&c, kReductionNotSupported, claim.message());
-        continue;
-      }
-    }
-    c.reference = std::move(reference).value();
   }
   for (const CandidateOutcome& c : group.candidates) {
     if (c.outcome == Outcome::kSkipped && !c.reason_code.empty()) ++group.skipped[c.reason_code];
@@ -513,11 +496,7 @@ GroupResult ComputeGroup(const AssemblyContext& ctx, const Product& product,
 class ProductAssembly {
  public:
   ProductAssembly(const AssemblyContext& ctx, const ProductInput& input)
-      : ctx_(ctx), input_(input) {
-    for (const Price& price : input.history) {
-      if (price.level == PriceLevel::kStore) store_level_.insert(price.level_id);
-    }
-  }
+      : ctx_(ctx), input_(input), own_price_(input.history) {}
 
   // Appends the offers of store `s` to `out` and counts what happened in `tally`: each
   // group's offers become variants of `out` once, on the first store of the group, so every
@@ -536,9 +515,8 @@ class ProductAssembly {
       tally->skipped[std::string(kUnknownTimeZone)] += static_cast<int64_t>(subset_.size());
       return nullptr;
     }
-    // Stores with a store-level price have their own timeline; the others share their zone's.
     const int price_group =
-        store_level_.count(store.id) ? -1 - static_cast<int>(s) : ctx_.store_zone[s];
+        PriceGroupKey(own_price_.Contains(store.id), static_cast<int>(s), ctx_.store_zone[s]);
     key_.clear();
     auto put = [this](int value) { key_.append(reinterpret_cast<const char*>(&value), 4); };
     put(price_group);
@@ -589,7 +567,7 @@ class ProductAssembly {
  private:
   const AssemblyContext& ctx_;
   const ProductInput& input_;
-  std::set<std::string> store_level_;
+  const OwnPriceStores own_price_;
   std::unordered_map<int, std::vector<AppliedPrice>> timelines_;
   struct Group {
     GroupResult result;

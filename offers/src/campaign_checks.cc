@@ -16,11 +16,19 @@
 #include "common/text.h"
 #include "offers/mechanics.h"
 #include "offers/reference_price.h"
+#include "price_groups.h"
 
 namespace vitrine {
 namespace {
 
 namespace codes = check_codes;
+using offers_internal::CheckReferenceInGroup;
+using offers_internal::GroupPricing;
+using offers_internal::GroupVerdict;
+using offers_internal::OwnPriceStores;
+using offers_internal::PriceInGroup;
+using offers_internal::ReferenceCheck;
+using offers_internal::RegularPriceAt;
 
 constexpr int kPageLimit = 1000;
 
@@ -33,14 +41,6 @@ std::string FormatLocal(LocalTime t) {
 }
 
 std::string StoresText(int n) { return n == 1 ? "1 store" : std::to_string(n) + " stores"; }
-
-// The mechanics whose badge or headline announces a price cut, which the reference price
-// must support (reference_price.h, CheckAnnouncedReduction).
-bool AnnouncesReduction(const Mechanic& mechanic) {
-  return std::holds_alternative<PercentOff>(mechanic) ||
-         std::holds_alternative<AmountOff>(mechanic) ||
-         std::holds_alternative<FixedPrice>(mechanic);
-}
 
 // How far back a chain of successive reductions is followed: a quarter, far longer than any
 // run of back-to-back promotions the law would still call one reduction.
@@ -125,13 +125,6 @@ struct SplitHistory {
     return out;
   }
 };
-
-std::optional<Money> AmountAt(std::span<const AppliedPrice> timeline, Instant at) {
-  for (const AppliedPrice& span : timeline) {
-    if (span.from <= at && at < span.until) return span.amount;
-  }
-  return std::nullopt;
-}
 
 // Stores of one price zone and time zone: without store-level prices they share a timeline.
 struct StoreGroup {
@@ -440,6 +433,7 @@ class Checker {
 
     Result<std::vector<Price>> history = catalog_.ListPriceHistory(product.id);
     if (!history.ok()) return history.status().WithContext("price history of " + product.id);
+    const OwnPriceStores own_price(*history);
     const SplitHistory split(std::move(history).value());
     std::vector<char> in_stock, known;
     VITRINE_RETURN_IF_ERROR(LoadStock(product.id, in_stock, known));
@@ -448,7 +442,7 @@ class Checker {
     for (int index : mine) {
       const PromotionInScope& p = placed_[index];
       CheckStock(product, p, in_stock, known);
-      CheckPrices(product, p, split);
+      CheckPrices(product, p, split, own_price);
     }
     for (size_t a = 0; a < mine.size(); ++a) {
       for (size_t b = a + 1; b < mine.size(); ++b) {
@@ -510,10 +504,11 @@ class Checker {
         p.stores.size() == 1 ? std::optional<std::string>(stores_[p.stores[0]].id) : std::nullopt);
   }
 
-  void CheckPrices(const Product& product, const PromotionInScope& p, const SplitHistory& split) {
+  void CheckPrices(const Product& product, const PromotionInScope& p, const SplitHistory& split,
+                   const OwnPriceStores& own_price) {
     const Promotion& promotion = *p.promotion;
     const std::string prefix = promotion.id + ": ";
-    const bool announces = AnnouncesReduction(promotion.mechanic);
+    const bool announces = AnnouncesPriceCut(promotion.mechanic);
     if (announces && product.perishable && !p.stores.empty()) {
       Add(Severity::kInfo, codes::kReferenceExempt,
           prefix + "perishable, so exempt from the 30-day reference price", product.id);
@@ -521,7 +516,7 @@ class Checker {
     // Stores of this promotion with their own price entries leave their group.
     std::vector<int> own;
     std::vector<int> leaving(p.groups.size(), 0);
-    for (const auto& [store_id, entries] : split.by_store) {
+    for (const std::string& store_id : own_price.ids()) {
       auto it = index_of_store_.find(store_id);
       if (it == index_of_store_.end() || !p.in_scope[it->second]) continue;
       own.push_back(it->second);
@@ -533,27 +528,30 @@ class Checker {
     auto evaluate = [&](const std::vector<Price>& history, const Store& representative,
                         Instant start, int stores) {
       const std::vector<AppliedPrice> timeline = AppliedPriceTimeline(history, representative);
-      const std::optional<Money> regular = AmountAt(timeline, start);
-      if (!regular) {
+      const GroupPricing pricing =
+          PriceInGroup(timeline, start, promotion.mechanic, product, &rules_);
+      if (pricing.verdict == GroupVerdict::kNoRegularPrice) {
         if (without_price == 0) first_without_price = representative.id;
         without_price += stores;
         return;
       }
-      Result<OfferPrice> price = ComputePrice(promotion.mechanic, *regular);
-      if (!price.ok()) {
+      if (pricing.verdict == GroupVerdict::kMechanicRefused) {
         found.Add(Severity::kBlocking, codes::kPriceRefused,
-                  prefix + "cannot be priced on the regular price " + Fr(*regular) + ": " +
-                      price.status().message(),
+                  prefix + "cannot be priced on the regular price " + Fr(*pricing.regular) + ": " +
+                      pricing.message,
                   stores, representative.id);
         return;
       }
-      if (auto cap = CheckAdvantageCap(rules_, product, *price, CheckStage::kApproval)) {
-        found.Add(cap->severity, cap->code, prefix + cap->message, stores, representative.id);
+      // Assembly skips an offer over the cap; approval goes on, to report its reference too.
+      if (pricing.cap) {
+        found.Add(pricing.cap->severity, pricing.cap->code, prefix + pricing.cap->message, stores,
+                  representative.id);
       }
       if (!announces || product.perishable) return;
       const std::optional<Chain> chain = ChainBefore(product, representative, start);
-      Result<ReferencePrice> reference = ComputeReferencePrice(
-          timeline, product, start, chain ? std::optional<Instant>(chain->start) : std::nullopt);
+      const ReferenceCheck check =
+          CheckReferenceInGroup(timeline, product, promotion.mechanic, *pricing.price, start,
+                                chain ? chain->start : start);
       if (chain) {
         found.Add(Severity::kInfo, codes::kReferenceChained,
                   prefix + "continues the reduction of " + chain->first_promotion +
@@ -561,21 +559,21 @@ class Checker {
                       FormatUtc(chain->start - kReferenceWindow) + " to " + FormatUtc(chain->start),
                   stores, representative.id);
       }
-      if (!reference.ok()) {
-        found.Add(Severity::kBlocking, codes::kNoReferencePrice,
-                  prefix + reference.status().message(), stores, representative.id);
+      if (check.verdict == GroupVerdict::kNoReferencePrice) {
+        found.Add(Severity::kBlocking, codes::kNoReferencePrice, prefix + check.message, stores,
+                  representative.id);
         return;
       }
-      const Status claim = CheckAnnouncedReduction(*reference, promotion.mechanic, *price);
-      if (!claim.ok()) {
-        found.Add(Severity::kBlocking, codes::kReductionNotSupported, prefix + claim.message(),
+      if (check.verdict == GroupVerdict::kReductionNotSupported) {
+        found.Add(Severity::kBlocking, codes::kReductionNotSupported, prefix + check.message,
                   stores, representative.id);
       }
-      if (reference->short_history && !timeline.empty()) {
+      const ReferencePrice& reference = *check.reference;  // found: announces, and not perishable
+      if (reference.short_history && !timeline.empty()) {
         found.Add(Severity::kWarning, codes::kReferenceShortHistory,
                   prefix + "the price history starts on " + FormatUtc(timeline.front().from) +
                       ", less than 30 days before the promotion: the reference price " +
-                      Fr(*reference->amount) + " is the lowest of a shorter period",
+                      Fr(*reference.amount) + " is the lowest of a shorter period",
                   stores, representative.id);
       }
     };
@@ -585,7 +583,7 @@ class Checker {
       if (stores <= 0) continue;
       const Store* representative = nullptr;
       for (int s : group.stores) {
-        if (!split.by_store.contains(stores_[s].id)) {
+        if (!own_price.Contains(stores_[s].id)) {
           representative = &stores_[s];
           break;
         }
@@ -626,7 +624,7 @@ class Checker {
     const Instant at = ZoneOf(store)->FromLocal(from);
     const std::vector<AppliedPrice> timeline =
         AppliedPriceTimeline(split.For(store.price_zone, &store.id), store);
-    const std::optional<Money> regular = AmountAt(timeline, at);
+    const std::optional<Money> regular = RegularPriceAt(timeline, at);
 
     // Each priced alone on the regular price of the first common store; one that cannot be
     // priced gives nothing, so it competes at the regular price.

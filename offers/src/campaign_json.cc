@@ -126,6 +126,87 @@ void ReadScope(const json& value, const std::string& path, StoreScope* scope,
   }
 }
 
+// The fields of a mechanic's JSON form onto `*mechanic`, one FieldError per bad field;
+// parameters are not range-checked here.
+void DecodeMechanic(const json& value, const std::string& path, Mechanic* mechanic,
+                    std::vector<FieldError>* errors) {
+  if (!value.is_object()) {
+    errors->push_back({path, "must be an object with a \"type\""});
+    return;
+  }
+  std::string type;
+  if (!ReadString(value, "type", path + ".", &type, errors)) {
+    errors->push_back({path + ".type", "is required"});
+    return;
+  }
+  auto kind = ParseMechanicKind(type);
+  if (!kind) {
+    errors->push_back({path + ".type",
+                       "must be percent_off, amount_off, fixed_price, nth_item_percent_off, "
+                       "multibuy, bundle_price or loyalty_credit"});
+    return;
+  }
+  const std::string p = path + ".";
+  auto require_int = [&](const char* key, int* out) {
+    if (!value.contains(key)) errors->push_back({p + key, "is required"});
+    ReadInt(value, key, p, out, errors);
+  };
+  switch (*kind) {
+    case MechanicKind::kPercentOff: {
+      PercentOff m;
+      CheckKnown(value, p, {"type", "percent"}, errors);
+      require_int("percent", &m.percent);
+      *mechanic = m;
+      break;
+    }
+    case MechanicKind::kLoyaltyCredit: {
+      LoyaltyCredit m;
+      CheckKnown(value, p, {"type", "percent"}, errors);
+      require_int("percent", &m.percent);
+      *mechanic = m;
+      break;
+    }
+    case MechanicKind::kAmountOff: {
+      AmountOff m;
+      CheckKnown(value, p, {"type", "amount"}, errors);
+      ReadMoney(value, "amount", p, &m.amount, errors);
+      *mechanic = m;
+      break;
+    }
+    case MechanicKind::kFixedPrice: {
+      FixedPrice m;
+      CheckKnown(value, p, {"type", "price"}, errors);
+      ReadMoney(value, "price", p, &m.price, errors);
+      *mechanic = m;
+      break;
+    }
+    case MechanicKind::kNthItemPercentOff: {
+      NthItemPercentOff m;
+      CheckKnown(value, p, {"type", "n", "percent"}, errors);
+      require_int("n", &m.n);
+      require_int("percent", &m.percent);
+      *mechanic = m;
+      break;
+    }
+    case MechanicKind::kMultibuy: {
+      Multibuy m;
+      CheckKnown(value, p, {"type", "buy", "pay"}, errors);
+      require_int("buy", &m.buy);
+      require_int("pay", &m.pay);
+      *mechanic = m;
+      break;
+    }
+    case MechanicKind::kBundlePrice: {
+      BundlePrice m;
+      CheckKnown(value, p, {"type", "quantity", "price"}, errors);
+      require_int("quantity", &m.quantity);
+      ReadMoney(value, "price", p, &m.price, errors);
+      *mechanic = m;
+      break;
+    }
+  }
+}
+
 }  // namespace
 
 json ToJson(const Mechanic& mechanic) {
@@ -198,85 +279,24 @@ json ToJson(const Promotion& p) {
 
 void ReadMechanic(const json& value, const std::string& path, Mechanic* mechanic,
                   std::vector<FieldError>* errors) {
-  if (!value.is_object()) {
-    errors->push_back({path, "must be an object with a \"type\""});
-    return;
-  }
-  std::string type;
-  if (!ReadString(value, "type", path + ".", &type, errors)) {
-    errors->push_back({path + ".type", "is required"});
-    return;
-  }
-  auto kind = ParseMechanicKind(type);
-  if (!kind) {
-    errors->push_back({path + ".type",
-                       "must be percent_off, amount_off, fixed_price, nth_item_percent_off, "
-                       "multibuy, bundle_price or loyalty_credit"});
-    return;
-  }
-  const std::string p = path + ".";
   const size_t before = errors->size();
-  auto require_int = [&](const char* key, int* out) {
-    if (!value.contains(key)) errors->push_back({p + key, "is required"});
-    ReadInt(value, key, p, out, errors);
-  };
-  switch (*kind) {
-    case MechanicKind::kPercentOff: {
-      PercentOff m;
-      CheckKnown(value, p, {"type", "percent"}, errors);
-      require_int("percent", &m.percent);
-      *mechanic = m;
-      break;
-    }
-    case MechanicKind::kLoyaltyCredit: {
-      LoyaltyCredit m;
-      CheckKnown(value, p, {"type", "percent"}, errors);
-      require_int("percent", &m.percent);
-      *mechanic = m;
-      break;
-    }
-    case MechanicKind::kAmountOff: {
-      AmountOff m;
-      CheckKnown(value, p, {"type", "amount"}, errors);
-      ReadMoney(value, "amount", p, &m.amount, errors);
-      *mechanic = m;
-      break;
-    }
-    case MechanicKind::kFixedPrice: {
-      FixedPrice m;
-      CheckKnown(value, p, {"type", "price"}, errors);
-      ReadMoney(value, "price", p, &m.price, errors);
-      *mechanic = m;
-      break;
-    }
-    case MechanicKind::kNthItemPercentOff: {
-      NthItemPercentOff m;
-      CheckKnown(value, p, {"type", "n", "percent"}, errors);
-      require_int("n", &m.n);
-      require_int("percent", &m.percent);
-      *mechanic = m;
-      break;
-    }
-    case MechanicKind::kMultibuy: {
-      Multibuy m;
-      CheckKnown(value, p, {"type", "buy", "pay"}, errors);
-      require_int("buy", &m.buy);
-      require_int("pay", &m.pay);
-      *mechanic = m;
-      break;
-    }
-    case MechanicKind::kBundlePrice: {
-      BundlePrice m;
-      CheckKnown(value, p, {"type", "quantity", "price"}, errors);
-      require_int("quantity", &m.quantity);
-      ReadMoney(value, "price", p, &m.price, errors);
-      *mechanic = m;
-      break;
-    }
-  }
+  DecodeMechanic(value, path, mechanic, errors);
   if (errors->size() == before) {
     for (FieldError& e : Validate(*mechanic, path)) errors->push_back(std::move(e));
   }
+}
+
+Result<Mechanic> MechanicFromJson(const json& value) {
+  Mechanic mechanic;
+  std::vector<FieldError> errors;
+  DecodeMechanic(value, "mechanic", &mechanic, &errors);
+  if (errors.empty()) return mechanic;
+  std::string message;
+  for (const FieldError& e : errors) {
+    if (!message.empty()) message += "; ";
+    message += e.field + ": " + e.message;
+  }
+  return Status::InvalidArgument(std::move(message));
 }
 
 void ReadCampaign(const json& value, Campaign* c, std::vector<FieldError>* errors) {

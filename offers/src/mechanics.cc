@@ -183,6 +183,23 @@ bool IsImmediate(const Mechanic& mechanic) {
   return !std::holds_alternative<LoyaltyCredit>(mechanic);
 }
 
+bool AnnouncesPriceCut(MechanicKind kind) {
+  switch (kind) {
+    case MechanicKind::kPercentOff:
+    case MechanicKind::kAmountOff:
+    case MechanicKind::kFixedPrice:
+      return true;
+    case MechanicKind::kNthItemPercentOff:
+    case MechanicKind::kMultibuy:
+    case MechanicKind::kBundlePrice:
+    case MechanicKind::kLoyaltyCredit:
+      return false;
+  }
+  return false;
+}
+
+bool AnnouncesPriceCut(const Mechanic& mechanic) { return AnnouncesPriceCut(KindOf(mechanic)); }
+
 std::vector<FieldError> Validate(const Mechanic& mechanic, std::string_view field_prefix) {
   std::vector<FieldError> errors;
   const std::string prefix = std::string(field_prefix) + ".";

@@ -79,13 +79,10 @@ Status CheckAnnouncedPercent(const ReferencePrice& reference, int announced_perc
 
 Status CheckAnnouncedReduction(const ReferencePrice& reference, const Mechanic& mechanic,
                                const OfferPrice& price) {
-  if (reference.exempt) return Status::Ok();
+  if (reference.exempt || !AnnouncesPriceCut(mechanic)) return Status::Ok();
   if (const auto* m = std::get_if<PercentOff>(&mechanic)) {
     return CheckAnnouncedPercent(reference, m->percent, price.shelf_price);
   }
-  const bool announces_price =
-      std::holds_alternative<AmountOff>(mechanic) || std::holds_alternative<FixedPrice>(mechanic);
-  if (!announces_price) return Status::Ok();
   if (!reference.amount) return Status::FailedPrecondition("no reference price to check against");
   const int64_t below = reference.amount->minor_units() - price.shelf_price.minor_units();
   if (const auto* m = std::get_if<AmountOff>(&mechanic)) {

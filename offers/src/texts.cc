@@ -144,16 +144,14 @@ OfferTexts Texts(const Mechanic& mechanic, const OfferPrice& price, Locale local
                              "achat"
                            : "Credited to your loyalty card, to spend on a later purchase";
         }
-        if constexpr (std::is_same_v<T, PercentOff> || std::is_same_v<T, AmountOff> ||
-                      std::is_same_v<T, FixedPrice>) {
-          // The price a reduction is announced against is the reference price when there is
-          // one (C-330/23), so the "instead of" never shows a price the law would not accept.
-          texts.headline =
-              InsteadOf(price, reference_price.value_or(price.regular_unit_price), locale);
-          if (reference_price) texts.legal = ReferencePriceLine(*reference_price, locale);
-        }
       },
       mechanic);
+  if (AnnouncesPriceCut(mechanic)) {
+    // The price a reduction is announced against is the reference price when there is one
+    // (C-330/23), so the "instead of" never shows a price the law would not accept.
+    texts.headline = InsteadOf(price, reference_price.value_or(price.regular_unit_price), locale);
+    if (reference_price) texts.legal = ReferencePriceLine(*reference_price, locale);
+  }
   return texts;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "common/quantity.h"
+#include "offers/mechanics.h"
 #include "offers/texts.h"
 
 namespace vitrine {
@@ -46,8 +47,8 @@ std::map<std::string, std::string, std::less<>> BindFields(const CreativeContent
   f["offer.reference_price"] = announced ? DisplayPrice(*o.reference_price) : "";
   f["offer.reference_line"] = announced ? ReferencePriceLine(*o.reference_price) : "";
   f["offer.discount"] = announced ? "-" + std::to_string(*o.discount_percent) + "%" : "";
-  const bool price_cut =
-      o.mechanic == "percent_off" || o.mechanic == "amount_off" || o.mechanic == "fixed_price";
+  const std::optional<MechanicKind> kind = ParseMechanicKind(o.mechanic);
+  const bool price_cut = kind && AnnouncesPriceCut(*kind);
   f["offer.effective_line"] = price_cut ? "" : o.headline;
   std::string unit;
   if (o.unit_price && !o.unit_pricing_base.empty()) {

@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "offer_rules.h"
+#include "offers/campaign_json.h"
 #include "query_keys.h"
 #include "sqlite_connection.h"
 #include "store/sqlite_database.h"
@@ -80,55 +81,40 @@ Result<Money> ParseMoney(const json& j) {
   return Money(j.at("minor").get<int64_t>(), *currency);
 }
 
-// A mechanic's parameters; its kind is stored beside them by MechanicKindName.
+// A mechanic is kept in campaign_json's form (offers/campaign_json.h: ToJson and
+// MechanicFromJson, the one codec), spelled the way schema version 3 stores it: the kind in
+// its own column rather than in "type", and money as {"minor", "currency"} rather than
+// "1.50 EUR". Money is the only string among a mechanic's parameters, so the respelling
+// needs no knowledge of the mechanics.
 json MechanicParametersJson(const Mechanic& mechanic) {
-  struct Visitor {
-    json operator()(const PercentOff& m) const { return {{"percent", m.percent}}; }
-    json operator()(const AmountOff& m) const { return {{"amount", MoneyJson(m.amount)}}; }
-    json operator()(const FixedPrice& m) const { return {{"price", MoneyJson(m.price)}}; }
-    json operator()(const NthItemPercentOff& m) const {
-      return {{"n", m.n}, {"percent", m.percent}};
-    }
-    json operator()(const Multibuy& m) const { return {{"buy", m.buy}, {"pay", m.pay}}; }
-    json operator()(const BundlePrice& m) const {
-      return {{"quantity", m.quantity}, {"price", MoneyJson(m.price)}};
-    }
-    json operator()(const LoyaltyCredit& m) const { return {{"percent", m.percent}}; }
-  };
-  return std::visit(Visitor{}, mechanic);
+  json j = ToJson(mechanic);
+  j.erase("type");
+  for (json& value : j) {
+    if (!value.is_string()) continue;
+    // ToJson wrote it with ToFeedString, which Money::Parse reads back exactly.
+    value = MoneyJson(Money::Parse(value.get<std::string>()).value());
+  }
+  return j;
 }
 
 Result<Mechanic> ParseMechanic(const std::string& kind_name, const std::string& text) {
-  const std::optional<MechanicKind> kind = ParseMechanicKind(kind_name);
-  if (!kind) return Status::Internal("unknown mechanic \"" + kind_name + "\" in the database");
-  const json j = json::parse(text);
-  auto money = [&](const char* field) { return ParseMoney(j.at(field)); };
-  switch (*kind) {
-    case MechanicKind::kPercentOff:
-      return Mechanic(PercentOff{j.at("percent").get<int>()});
-    case MechanicKind::kAmountOff: {
-      Result<Money> amount = money("amount");
-      if (!amount.ok()) return amount.status();
-      return Mechanic(AmountOff{*amount});
-    }
-    case MechanicKind::kFixedPrice: {
-      Result<Money> price = money("price");
-      if (!price.ok()) return price.status();
-      return Mechanic(FixedPrice{*price});
-    }
-    case MechanicKind::kNthItemPercentOff:
-      return Mechanic(NthItemPercentOff{j.at("n").get<int>(), j.at("percent").get<int>()});
-    case MechanicKind::kMultibuy:
-      return Mechanic(Multibuy{j.at("buy").get<int>(), j.at("pay").get<int>()});
-    case MechanicKind::kBundlePrice: {
-      Result<Money> price = money("price");
-      if (!price.ok()) return price.status();
-      return Mechanic(BundlePrice{j.at("quantity").get<int>(), *price});
-    }
-    case MechanicKind::kLoyaltyCredit:
-      return Mechanic(LoyaltyCredit{j.at("percent").get<int>()});
+  if (!ParseMechanicKind(kind_name)) {
+    return Status::Internal("unknown mechanic \"" + kind_name + "\" in the database");
   }
-  return Status::Internal("unknown mechanic \"" + kind_name + "\" in the database");
+  json j = json::parse(text);
+  if (!j.is_object()) return Status::Internal("mechanic parameters in the database: not an object");
+  for (json& value : j) {
+    if (!value.is_object()) continue;
+    Result<Money> money = ParseMoney(value);
+    if (!money.ok()) return money.status();
+    value = money->ToFeedString();
+  }
+  j["type"] = kind_name;
+  Result<Mechanic> mechanic = MechanicFromJson(j);
+  if (!mechanic.ok()) {
+    return Status::Internal("mechanic in the database: " + mechanic.status().message());
+  }
+  return mechanic;
 }
 
 void BindOptionalText(Statement& s, int index, const std::optional<std::string>& text) {
@@ -180,7 +166,7 @@ constexpr char kCampaignColumns[] =
     "id, name, description, start_local, end_local, channels, scope, theme, status, version, "
     "created_at, updated_at";
 
-Result<Campaign> ReadCampaign(const Statement& s) {
+Result<Campaign> CampaignFromRow(const Statement& s) {
   Campaign c;
   c.id = s.Text(0);
   c.name = s.Text(1);
@@ -242,7 +228,7 @@ constexpr char kPromotionColumns[] =
     "id, campaign_id, selector, mechanic, mechanic_parameters, priority, exclusive, scope, "
     "badge_override, legal_override, per_customer_limit, version";
 
-Result<Promotion> ReadPromotion(const Statement& s) {
+Result<Promotion> PromotionFromRow(const Statement& s) {
   Promotion p;
   p.id = s.Text(0);
   p.campaign_id = s.Text(1);
@@ -637,7 +623,7 @@ Result<std::optional<Campaign>> SqliteDatabase::GetCampaign(std::string_view id)
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) {
     static const std::string kSql =
         std::string("SELECT ") + kCampaignColumns + " FROM campaigns WHERE id = ?";
-    return store_internal::LookUp<Campaign>(conn, kSql, id, ReadCampaign, campaign);
+    return store_internal::LookUp<Campaign>(conn, kSql, id, CampaignFromRow, campaign);
   }));
   return campaign;
 }
@@ -699,7 +685,7 @@ Result<Page<Campaign>> SqliteDatabase::ListCampaigns(const CampaignQuery& query)
     if (query.status) s->Bind(++index, std::string_view(status));
     s->Bind(++index, static_cast<int64_t>(query.limit) + 1);
     return CollectPage<Campaign>(
-        *s, query.limit, ReadCampaign, [](const Campaign& c) { return c.id; }, page);
+        *s, query.limit, CampaignFromRow, [](const Campaign& c) { return c.id; }, page);
   }));
   return page;
 }
@@ -735,7 +721,7 @@ Result<std::optional<Promotion>> SqliteDatabase::GetPromotion(std::string_view i
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) {
     static const std::string kSql =
         std::string("SELECT ") + kPromotionColumns + " FROM promotions WHERE id = ?";
-    return store_internal::LookUp<Promotion>(conn, kSql, id, ReadPromotion, promotion);
+    return store_internal::LookUp<Promotion>(conn, kSql, id, PromotionFromRow, promotion);
   }));
   return promotion;
 }
@@ -792,7 +778,7 @@ Result<std::vector<Promotion>> SqliteDatabase::ListPromotions(std::string_view c
     Result<Statement> s = conn.Prepare(kSql);
     if (!s.ok()) return s.status();
     s->Bind(1, campaign_id);
-    return CollectAll<Promotion>(*s, ReadPromotion, promotions);
+    return CollectAll<Promotion>(*s, PromotionFromRow, promotions);
   }));
   return promotions;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "catalog/field_error.h"
+#include "common/status.h"
 #include "offers/campaign.h"
 #include "offers/mechanics.h"
 
@@ -26,8 +27,15 @@ nlohmann::json ToJson(const Campaign& campaign);
 nlohmann::json ToJson(const Promotion& promotion);
 
 // Reads `json` onto `*mechanic`. Amounts accept "1,50", "1.50 EUR" or a number of euros.
+// Then checks the parameters (Validate), so a mechanic read here is one ComputePrice accepts
+// the parameters of.
 void ReadMechanic(const nlohmann::json& json, const std::string& path, Mechanic* mechanic,
                   std::vector<FieldError>* errors);
+// The mechanic ToJson wrote: the one decoder of a mechanic's JSON form, which the store reads
+// its rows with too. Reads the fields as ReadMechanic does but does not range-check the
+// parameters, so what was kept reads back as it was written. InvalidArgument, naming the
+// fields, when `json` is not that form (unknown type, missing or unknown field, wrong type).
+Result<Mechanic> MechanicFromJson(const nlohmann::json& json);
 // Reads the writable fields (name, description, start, end, channels, scope, theme) of
 // `json` onto `*campaign`. id, status, version and timestamps are not writable.
 void ReadCampaign(const nlohmann::json& json, Campaign* campaign, std::vector<FieldError>* errors);

@@ -82,6 +82,15 @@ std::string_view MechanicKindName(MechanicKind kind);
 std::optional<MechanicKind> ParseMechanicKind(std::string_view name);
 // True for every mechanic but loyalty_credit: the customer pays less at the till.
 bool IsImmediate(const Mechanic& mechanic);
+// True for the mechanics whose badge or headline announces a price reduction: percent_off
+// ("-30 %"), amount_off ("-1,00 €") and fixed_price ("x instead of y"). The law requires such
+// a reduction to be announced against the reference price (Directive 98/6/EC art. 6a, Code
+// de la consommation L112-1-1; reference_price.h), so these are the mechanics whose claim
+// CheckAnnouncedReduction checks and whose texts show that price. The others announce a
+// quantity offer or a loyalty credit. The one definition of the rule: approval, assembly,
+// texts and feeds all ask here.
+bool AnnouncesPriceCut(MechanicKind kind);
+bool AnnouncesPriceCut(const Mechanic& mechanic);
 
 // Checks the parameters that do not depend on the product's price (percent 1-99, pay < buy,
 // buy >= 2, n >= 2, amounts > 0...). Field names are prefixed with `field_prefix`
