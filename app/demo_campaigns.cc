@@ -2,9 +2,7 @@
 
 #include <date/date.h>
 
-#include "offers/assembly.h"
-#include "offers/campaign_checks.h"
-#include "offers/campaign_json.h"
+#include "offers/workflow.h"
 
 namespace vitrine {
 namespace {
@@ -96,45 +94,53 @@ Result<bool> Exists(Database& db, const std::string& name) {
 }  // namespace
 
 Status SeedDemoCampaigns(Database& db, Instant now, std::FILE* out) {
-  for (const DemoCampaign& demo : Campaigns(now)) {
-    auto exists = Exists(db, demo.name);
+  // Through the workflow, like a marketing team and a merchandiser in the web UI: every step
+  // is audited under the actor "demo" and recorded in the change log.
+  const ManualClock clock(now);
+  CampaignWorkflow workflow(db.catalog(), db.campaigns(), db.offers(), db.audit(), db.changes(),
+                            clock, ComplianceRules{});
+  const Actor demo{"demo", Role::kApprover, ""};
+  for (const DemoCampaign& d : Campaigns(now)) {
+    auto exists = Exists(db, d.name);
     if (!exists.ok()) return exists.status();
     if (*exists) continue;
     Campaign campaign;
-    campaign.name = demo.name;
-    campaign.description = demo.description;
-    campaign.start_local = demo.start;
-    campaign.end_local = demo.end;
-    campaign.channels = demo.channels;
-    auto created = db.campaigns().CreateCampaign(campaign, now);
+    campaign.name = d.name;
+    campaign.description = d.description;
+    campaign.start_local = d.start;
+    campaign.end_local = d.end;
+    campaign.channels = d.channels;
+    auto created = workflow.CreateCampaign(demo, campaign);
     if (!created.ok()) return created.status();
-    for (const DemoPromotion& p : demo.promotions) {
+    const std::string& id = created->campaign.id;
+    for (const DemoPromotion& p : d.promotions) {
       Promotion promotion;
-      promotion.campaign_id = created->id;
+      promotion.campaign_id = id;
       promotion.selector = p.selector;
       promotion.mechanic = p.mechanic;
       promotion.priority = p.priority;
-      if (auto added = db.campaigns().CreatePromotion(promotion); !added.ok())
+      if (auto added = workflow.CreatePromotion(demo, promotion); !added.ok()) {
         return added.status();
+      }
     }
     // Submitted by marketing, then approved by a merchandiser when the law allows it.
-    Campaign submitted = *created;
-    submitted.status = CampaignStatus::kSubmitted;
-    auto current = db.campaigns().UpdateCampaign(submitted, created->version, now);
-    if (!current.ok()) return current.status();
-    auto checks = CheckCampaign(db.catalog(), db.campaigns(), *current, ComplianceRules{}, now);
-    if (!checks.ok()) return checks.status();
-    if (checks->blocking == 0) {
-      Campaign approved = *current;
-      approved.status = CampaignStatus::kApproved;
-      auto done = db.campaigns().UpdateCampaign(approved, current->version, now);
-      if (!done.ok()) return done.status();
-      std::fprintf(out, "  campaign %s \"%s\": approved (%d products, %d warnings)\n",
-                   created->id.c_str(), demo.name.c_str(), checks->products, checks->warnings);
-    } else {
+    TransitionRequest submit;
+    submit.to = CampaignStatus::kSubmitted;
+    if (auto submitted = workflow.Transition(demo, id, submit); !submitted.ok()) {
+      return submitted.status();
+    }
+    TransitionRequest approve;
+    approve.to = CampaignStatus::kApproved;
+    auto approved = workflow.Transition(demo, id, approve);
+    if (approved.ok()) {
+      std::fprintf(out, "  campaign %s \"%s\": approved (%d products, %d warnings)\n", id.c_str(),
+                   d.name.c_str(), approved->checks->products, approved->checks->warnings);
+    } else if (const auto& checks = approved.error().blocking) {
       std::fprintf(out, "  campaign %s \"%s\": left submitted, %d blocking findings, first: %s\n",
-                   created->id.c_str(), demo.name.c_str(), checks->blocking,
+                   id.c_str(), d.name.c_str(), checks->blocking,
                    checks->findings.empty() ? "" : checks->findings.front().message.c_str());
+    } else {
+      return approved.status();
     }
   }
   return Status::Ok();

@@ -9,7 +9,7 @@
 #include "commands.h"
 #include "feeds/snapshots.h"
 #include "log_writer.h"
-#include "offers/campaign_checks.h"
+#include "offers/workflow.h"
 #include "render_command.h"
 #include "server/account_authenticator.h"
 #include "server/api.h"
@@ -124,6 +124,8 @@ int RunServe(const CommandLine& command_line) {
     std::fprintf(stderr, "vitrine serve: %s\n", creatives.status().message().c_str());
     return kExitStore;
   }
+  CampaignWorkflow workflow(db->catalog(), db->campaigns(), db->offers(), db->audit(),
+                            db->changes(), clock, ComplianceRules{});
   HttpServer server;
   ApiServices services;
   services.catalog = &db->catalog();
@@ -133,6 +135,7 @@ int RunServe(const CommandLine& command_line) {
   services.campaigns = &db->campaigns();
   services.offers = &db->offers();
   services.changes = &db->changes();
+  services.workflow = &workflow;
   services.changes_written = [f = follower.get()] { f->Nudge(); };
   services.await_offers = [f = follower.get(), log = &db->changes()]() -> Status {
     auto last = log->LastChangeId();
@@ -149,13 +152,6 @@ int RunServe(const CommandLine& command_line) {
                                                        const std::string& store_id) {
     std::lock_guard lock(explainer_mu);
     return explainer.Explain(offer_id, store_id);
-  };
-  services.check_campaign = [d = db.get(),
-                             &clock](const Campaign& campaign) -> Result<nlohmann::json> {
-    auto checks =
-        CheckCampaign(d->catalog(), d->campaigns(), campaign, ComplianceRules{}, clock.Now());
-    if (!checks.ok()) return checks.status();
-    return checks->ToJson();
   };
   auto authenticator = std::make_shared<AccountAuthenticator>(db->accounts(), clock);
   services.credentials_changed = [authenticator] { authenticator->ForgetCachedCredentials(); };

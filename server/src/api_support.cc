@@ -138,6 +138,14 @@ std::string Actor(const HttpRequest& request) {
   return request.principal ? request.principal->subject : "anonymous";
 }
 
+vitrine::Actor WorkflowActor(const HttpRequest& request) {
+  vitrine::Actor actor;
+  actor.name = Actor(request);
+  actor.role = request.principal ? request.principal->role : Role::kPublic;
+  actor.request_id = request.request_id;
+  return actor;
+}
+
 AuditEntry AuditFor(const HttpRequest& request, const Clock& clock, std::string action,
                     std::string entity, std::string entity_id, nlohmann::json before,
                     nlohmann::json after) {

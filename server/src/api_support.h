@@ -10,6 +10,7 @@
 
 #include "catalog/audit.h"
 #include "catalog/import.h"
+#include "offers/workflow.h"
 #include "server/api.h"
 #include "server/http_message.h"
 #include "server/metrics.h"
@@ -45,6 +46,10 @@ HttpResponse BadParameter(std::string field, std::string message);
 
 // "user:alice", "token:tok_..." or "anonymous".
 std::string Actor(const HttpRequest& request);
+
+// Who takes a campaign workflow step for `request`: Actor(request), the principal's role
+// (kPublic without one) and the request id.
+vitrine::Actor WorkflowActor(const HttpRequest& request);
 
 // An audit entry for `request` (actor, request id, time from `clock`).
 AuditEntry AuditFor(const HttpRequest& request, const Clock& clock, std::string action,

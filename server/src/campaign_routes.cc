@@ -5,6 +5,7 @@
 #include "api_support.h"
 #include "catalog/field_error.h"
 #include "offers/campaign_json.h"
+#include "offers/workflow.h"
 #include "server/json_body.h"
 
 namespace vitrine::api {
@@ -41,9 +42,56 @@ HttpResponse Stale(const Status& status) {
   return HttpResponse::Problem(412, "Precondition Failed", status.message());
 }
 
+// A refused workflow step as the problem clients know: 400 naming the fields, 404, 412 for a
+// stale version, 409 for a state that refuses the step (with the compliance report when
+// blocking findings refused an approval), 403 for a role; a transition's refusal lists the
+// targets the caller may reach.
+HttpResponse Refused(const WorkflowError& error, const std::string& what, bool transition = false) {
+  using Kind = WorkflowError::Kind;
+  switch (error.kind) {
+    case Kind::kInvalid:
+      if (!error.fields.empty()) return Invalid(what, error.fields);
+      return HttpResponse::FromStatus(error.status);
+    case Kind::kNotFound:
+      return HttpResponse::FromStatus(error.status);
+    case Kind::kStale:
+      return Stale(error.status);
+    case Kind::kConflict:
+    case Kind::kForbidden: {
+      if (error.blocking) {
+        HttpResponse response =
+            HttpResponse::Problem(409, "Blocking findings", error.status.message());
+        (*response.problem)["checks"] = error.blocking->ToJson();
+        return response;
+      }
+      HttpResponse response = error.kind == Kind::kForbidden
+                                  ? HttpResponse::Problem(403, "Forbidden", error.status.message())
+                                  : HttpResponse::Problem(409, "Conflict", error.status.message());
+      if (transition) {
+        nlohmann::json allowed = nlohmann::json::array();
+        for (CampaignStatus s : error.allowed) allowed.push_back(CampaignStatusName(s));
+        (*response.problem)["allowed"] = std::move(allowed);
+      }
+      return response;
+    }
+    case Kind::kBackend:
+      break;
+  }
+  return StoreFailure(error.status);
+}
+
+HttpResponse NoContent() {
+  HttpResponse response;
+  response.status = 204;
+  return response;
+}
+
+// The routes parse, call the campaign workflow (offers/workflow.h), which holds every rule,
+// and answer; after a step that appended a change they wait for the offers to follow.
 class CampaignRoutes {
  public:
-  explicit CampaignRoutes(const ApiServices& services) : s_(services) {}
+  explicit CampaignRoutes(const ApiServices& services)
+      : s_(services), workflow_(*services.workflow) {}
 
   HttpResponse List(const HttpRequest& request) const {
     std::optional<HttpResponse> problem;
@@ -71,17 +119,10 @@ class CampaignRoutes {
     Campaign campaign;
     std::vector<FieldError> errors;
     ReadCampaign(*body, &campaign, &errors);
-    if (errors.empty()) errors = Validate(campaign);
     if (!errors.empty()) return Invalid("campaign", errors);
-    Result<Campaign> created = Status::Internal("not created");
-    const Status status = s_.catalog->Transaction([&]() -> Status {
-      created = s_.campaigns->CreateCampaign(campaign, s_.clock->Now());
-      if (!created.ok()) return created.status();
-      return AuditWrite(request, "create", "campaign", created->id, nlohmann::json(),
-                        ToJson(*created));
-    });
-    if (!status.ok()) return StoreFailure(status);
-    return WithETag(HttpResponse::Json(201, View(*created)), created->version);
+    auto step = workflow_.CreateCampaign(WorkflowActor(request), std::move(campaign));
+    if (!step.ok()) return Refused(step.error(), "campaign");
+    return WithETag(HttpResponse::Json(201, View(step->campaign)), step->campaign.version);
   }
 
   HttpResponse Get(const HttpRequest& request) const {
@@ -106,37 +147,17 @@ class CampaignRoutes {
     Campaign campaign = *current;
     std::vector<FieldError> errors;
     ReadCampaign(*body, &campaign, &errors);
-    if (errors.empty()) errors = Validate(campaign);
     if (!errors.empty()) return Invalid("campaign", errors);
-    if (current->status == CampaignStatus::kArchived) {
-      return HttpResponse::Problem(409, "Conflict",
-                                   "an archived campaign cannot be edited; "
-                                   "restore it to draft first");
-    }
-    // A change to an approved campaign needs approving again (ARCHITECTURE.md §2).
-    const bool was_approved = current->status == CampaignStatus::kApproved;
-    if (was_approved) campaign.status = CampaignStatus::kSubmitted;
-    return Update(request, *current, campaign, if_match.value_or(current->version), "update",
-                  was_approved);
+    auto step = workflow_.EditCampaign(WorkflowActor(request), std::move(campaign),
+                                       if_match.value_or(current->version));
+    if (!step.ok()) return Refused(step.error(), "campaign");
+    return Answer(*step);
   }
 
   HttpResponse Delete(const HttpRequest& request) const {
-    auto current = Load(request.PathParam("id"));
-    if (!current.ok()) return Failure(current.status());
-    if (current->status == CampaignStatus::kApproved) {
-      return HttpResponse::Problem(409, "Conflict",
-                                   "an approved campaign is published: archive it instead");
-    }
-    const Status status = s_.catalog->Transaction([&]() -> Status {
-      auto removed = s_.campaigns->DeleteCampaign(current->id);
-      if (!removed.ok()) return removed.status();
-      return AuditWrite(request, "delete", "campaign", current->id, ToJson(*current),
-                        nlohmann::json());
-    });
-    if (!status.ok()) return StoreFailure(status);
-    HttpResponse response;
-    response.status = 204;
-    return response;
+    auto step = workflow_.DeleteCampaign(WorkflowActor(request), request.PathParam("id"));
+    if (!step.ok()) return Refused(step.error(), "campaign");
+    return NoContent();
   }
 
   HttpResponse PostTransition(const HttpRequest& request) const {
@@ -145,60 +166,23 @@ class CampaignRoutes {
     if (auto rejected = RejectUnknownFields(*body, {"to", "comment", "override_reason"})) {
       return *rejected;
     }
-    const auto to_name = body->value("to", std::string());
-    const auto to = ParseCampaignStatus(to_name);
+    const auto to = ParseCampaignStatus(body->value("to", std::string()));
     if (!to) return BadParameter("to", "must be submitted, approved, rejected, draft or archived");
-    const std::string comment = body->value("comment", std::string());
-    const std::string override_reason = body->value("override_reason", std::string());
-    auto current = Load(request.PathParam("id"));
-    if (!current.ok()) return Failure(current.status());
-    auto next = Transition(current->status, *to, request.principal->role);
-    if (!next.ok()) {
-      nlohmann::json allowed = nlohmann::json::array();
-      for (CampaignStatus s : AllowedTransitions(current->status, request.principal->role)) {
-        allowed.push_back(CampaignStatusName(s));
-      }
-      HttpResponse response = next.status().code() == StatusCode::kPermissionDenied
-                                  ? HttpResponse::Problem(403, "Forbidden", next.status().message())
-                                  : HttpResponse::Problem(409, "Conflict", next.status().message());
-      (*response.problem)["allowed"] = allowed;
-      return response;
-    }
-    nlohmann::json checks;
-    if (*next == CampaignStatus::kApproved) {
-      auto report = s_.check_campaign(*current);
-      if (!report.ok()) return StoreFailure(report.status());
-      checks = *report;
-      if (checks.value("blocking", 0) > 0) {
-        const bool admin_override =
-            request.principal->role == Role::kAdmin && !override_reason.empty();
-        if (!admin_override) {
-          HttpResponse response = HttpResponse::Problem(
-              409, "Blocking findings",
-              std::to_string(checks.value("blocking", 0)) +
-                  " blocking compliance findings; fix them, or an admin may approve with an "
-                  "override_reason");
-          (*response.problem)["checks"] = checks;
-          return response;
-        }
-      }
-    }
-    Campaign campaign = *current;
-    campaign.status = *next;
-    nlohmann::json audit = {{"from", CampaignStatusName(current->status)},
-                            {"to", CampaignStatusName(*next)},
-                            {"comment", comment}};
-    if (!override_reason.empty()) audit["override_reason"] = override_reason;
-    if (!checks.is_null()) audit["blocking_findings"] = checks.value("blocking", 0);
-    return Update(request, *current, campaign, current->version, "transition", true, audit);
+    TransitionRequest transition;
+    transition.to = *to;
+    transition.comment = body->value("comment", std::string());
+    transition.override_reason = body->value("override_reason", std::string());
+    auto step = workflow_.Transition(WorkflowActor(request), request.PathParam("id"), transition);
+    if (!step.ok()) return Refused(step.error(), "campaign", /*transition=*/true);
+    return Answer(*step);
   }
 
   HttpResponse Checks(const HttpRequest& request) const {
     auto campaign = Load(request.PathParam("id"));
     if (!campaign.ok()) return Failure(campaign.status());
-    auto report = s_.check_campaign(*campaign);
+    auto report = workflow_.Checks(*campaign);
     if (!report.ok()) return StoreFailure(report.status());
-    return HttpResponse::Json(200, *report);
+    return HttpResponse::Json(200, report->ToJson());
   }
 
   HttpResponse ListPromotions(const HttpRequest& request) const {
@@ -214,31 +198,20 @@ class CampaignRoutes {
   HttpResponse CreatePromotion(const HttpRequest& request) const {
     auto body = ParseJsonBody(request);
     if (!body.ok()) return HttpResponse::FromStatus(body.status());
+    // A missing campaign is a 404 whatever the body says.
     auto campaign = Load(request.PathParam("id"));
     if (!campaign.ok()) return Failure(campaign.status());
-    if (campaign->status == CampaignStatus::kArchived) {
-      return HttpResponse::Problem(409, "Conflict", "the campaign is archived");
-    }
     Promotion promotion;
     promotion.campaign_id = campaign->id;
     std::vector<FieldError> errors;
     ReadPromotion(*body, &promotion, &errors);
     if (!body->contains("selector")) errors.push_back({"selector", "is required"});
     if (!body->contains("mechanic")) errors.push_back({"mechanic", "is required"});
-    if (errors.empty()) errors = Validate(promotion);
     if (!errors.empty()) return Invalid("promotion", errors);
-    Result<Promotion> created = Status::Internal("not created");
-    const Status status = s_.catalog->Transaction([&]() -> Status {
-      created = s_.campaigns->CreatePromotion(promotion);
-      if (!created.ok()) return created.status();
-      VITRINE_RETURN_IF_ERROR(AuditWrite(request, "create", "promotion", created->id,
-                                         nlohmann::json(), ToJson(*created)));
-      VITRINE_RETURN_IF_ERROR(SendBackToSubmitted(request, *campaign));
-      return LogCampaignChange(campaign->id);
-    });
-    if (!status.ok()) return StoreFailure(status);
-    ReassembleIfPublished(*campaign);
-    return WithETag(HttpResponse::Json(201, ToJson(*created)), created->version);
+    auto step = workflow_.CreatePromotion(WorkflowActor(request), std::move(promotion));
+    if (!step.ok()) return Refused(step.error(), "promotion");
+    AwaitIfWithdrawn(*step);
+    return WithETag(HttpResponse::Json(201, ToJson(step->promotion)), step->promotion.version);
   }
 
   HttpResponse GetPromotion(const HttpRequest& request) const {
@@ -255,55 +228,22 @@ class CampaignRoutes {
     if (!body.ok()) return HttpResponse::FromStatus(body.status());
     auto current = LoadPromotion(request.PathParam("id"));
     if (!current.ok()) return Failure(current.status());
-    auto campaign = Load(current->campaign_id);
-    if (!campaign.ok()) return Failure(campaign.status());
-    if (campaign->status == CampaignStatus::kArchived) {
-      return HttpResponse::Problem(409, "Conflict", "the campaign is archived");
-    }
     Promotion promotion = *current;
     std::vector<FieldError> errors;
     ReadPromotion(*body, &promotion, &errors);
-    if (errors.empty()) errors = Validate(promotion);
     if (!errors.empty()) return Invalid("promotion", errors);
-    Result<Promotion> updated = Status::Internal("not updated");
-    const Status status = s_.catalog->Transaction([&]() -> Status {
-      updated = s_.campaigns->UpdatePromotion(promotion, if_match.value_or(current->version));
-      if (!updated.ok()) return updated.status();
-      VITRINE_RETURN_IF_ERROR(AuditWrite(request, "update", "promotion", current->id,
-                                         ToJson(*current), ToJson(*updated)));
-      VITRINE_RETURN_IF_ERROR(SendBackToSubmitted(request, *campaign));
-      return LogCampaignChange(campaign->id);
-    });
-    if (status.code() == StatusCode::kFailedPrecondition) return Stale(status);
-    if (!status.ok()) return Failure(status);
-    ReassembleIfPublished(*campaign);
-    return WithETag(HttpResponse::Json(200, ToJson(*updated)), updated->version);
+    auto step = workflow_.EditPromotion(WorkflowActor(request), std::move(promotion),
+                                        if_match.value_or(current->version));
+    if (!step.ok()) return Refused(step.error(), "promotion");
+    AwaitIfWithdrawn(*step);
+    return WithETag(HttpResponse::Json(200, ToJson(step->promotion)), step->promotion.version);
   }
 
   HttpResponse DeletePromotion(const HttpRequest& request) const {
-    auto current = LoadPromotion(request.PathParam("id"));
-    if (!current.ok()) return Failure(current.status());
-    auto campaign = Load(current->campaign_id);
-    if (!campaign.ok()) return Failure(campaign.status());
-    if (campaign->status == CampaignStatus::kArchived) {
-      return HttpResponse::Problem(409, "Conflict", "the campaign is archived");
-    }
-    const Status status = s_.catalog->Transaction([&]() -> Status {
-      // Its published offers go with it: tombstones tell the platforms.
-      auto withdrawn = s_.offers->ReplaceOffers({{current->id}, {}, {}}, {});
-      if (!withdrawn.ok()) return withdrawn.status();
-      auto removed = s_.campaigns->DeletePromotion(current->id);
-      if (!removed.ok()) return removed.status();
-      VITRINE_RETURN_IF_ERROR(AuditWrite(request, "delete", "promotion", current->id,
-                                         ToJson(*current), nlohmann::json()));
-      VITRINE_RETURN_IF_ERROR(SendBackToSubmitted(request, *campaign));
-      return LogCampaignChange(campaign->id);
-    });
-    if (!status.ok()) return StoreFailure(status);
-    ReassembleIfPublished(*campaign);
-    HttpResponse response;
-    response.status = 204;
-    return response;
+    auto step = workflow_.DeletePromotion(WorkflowActor(request), request.PathParam("id"));
+    if (!step.ok()) return Refused(step.error(), "promotion");
+    AwaitIfWithdrawn(*step);
+    return NoContent();
   }
 
  private:
@@ -343,56 +283,23 @@ class CampaignRoutes {
     }
   }
 
-  Status AuditWrite(const HttpRequest& request, const char* action, const char* entity,
-                    const std::string& id, nlohmann::json before, nlohmann::json after) const {
-    auto seq = s_.audit->Append(
-        AuditFor(request, *s_.clock, action, entity, id, std::move(before), std::move(after)));
-    return seq.ok() ? Status::Ok() : seq.status();
-  }
-
-  // Editing a promotion of an approved campaign changes what was approved.
-  Status SendBackToSubmitted(const HttpRequest& request, const Campaign& campaign) const {
-    if (campaign.status != CampaignStatus::kApproved) return Status::Ok();
-    Campaign back = campaign;
-    back.status = CampaignStatus::kSubmitted;
-    auto updated = s_.campaigns->UpdateCampaign(back, campaign.version, s_.clock->Now());
-    if (!updated.ok()) return updated.status();
-    return AuditWrite(request, "transition", "campaign", campaign.id,
-                      {{"status", CampaignStatusName(campaign.status)}},
-                      {{"status", "submitted"}, {"comment", "edited after approval"}});
-  }
-
-  void ReassembleIfPublished(const Campaign& campaign) const {
-    if (campaign.status == CampaignStatus::kApproved) (void)s_.await_offers();
-  }
-
-  // In the write's transaction: the offers of this campaign may change.
-  Status LogCampaignChange(const std::string& campaign_id) const {
-    const std::string ids[] = {campaign_id};
-    return s_.changes->AppendChange(ChangeKind::kCampaign, ids).status();
-  }
-
-  HttpResponse Update(const HttpRequest& request, const Campaign& before, const Campaign& after,
-                      int expected_version, const char* action, bool reassemble,
-                      nlohmann::json audit_after = nullptr) const {
-    Result<Campaign> updated = Status::Internal("not updated");
-    const Status status = s_.catalog->Transaction([&]() -> Status {
-      updated = s_.campaigns->UpdateCampaign(after, expected_version, s_.clock->Now());
-      if (!updated.ok()) return updated.status();
-      VITRINE_RETURN_IF_ERROR(AuditWrite(request, action, "campaign", before.id, ToJson(before),
-                                         audit_after.is_null() ? ToJson(*updated) : audit_after));
-      return reassemble ? LogCampaignChange(before.id) : Status::Ok();
-    });
-    if (status.code() == StatusCode::kFailedPrecondition) return Stale(status);
-    if (!status.ok()) return Failure(status);
-    if (reassemble) {
-      // Publishes an approval, withdraws offers of anything else (tombstones).
+  // The campaign after an edit or a transition; when the step appended a change, once the
+  // offers follow it, so that the answer describes what is published.
+  HttpResponse Answer(const CampaignStep& step) const {
+    if (step.change_appended) {
       if (Status st = s_.await_offers(); !st.ok()) return StoreFailure(st);
     }
-    return WithETag(HttpResponse::Json(200, View(*updated)), updated->version);
+    return WithETag(HttpResponse::Json(200, View(step.campaign)), step.campaign.version);
+  }
+
+  // A promotion step that sent a published campaign back to submitted withdraws its offers:
+  // wait for that, best effort (the offers follow the change log anyway).
+  void AwaitIfWithdrawn(const PromotionStep& step) const {
+    if (step.sent_back_to_submitted) (void)s_.await_offers();
   }
 
   const ApiServices& s_;
+  CampaignWorkflow& workflow_;
 };
 
 }  // namespace

@@ -106,11 +106,11 @@ Status AddApiRoutes(HttpServer& server, const ApiServices& services) {
   VITRINE_RETURN_IF_ERROR(api::AddAccountRoutes(server, services));
   VITRINE_RETURN_IF_ERROR(api::AddOversightRoutes(server, services, stores));
   if (services.campaigns || services.offers) {
-    if (!services.campaigns || !services.offers || !services.changes || !services.changes_written ||
-        !services.await_offers || !services.explain_offer || !services.check_campaign) {
+    if (!services.campaigns || !services.offers || !services.changes || !services.workflow ||
+        !services.changes_written || !services.await_offers || !services.explain_offer) {
       return Status::InvalidArgument(
-          "the campaign and offer routes need both repositories, the change log and "
-          "the four offers hooks");
+          "the campaign and offer routes need both repositories, the change log, the "
+          "campaign workflow and the three offers hooks");
     }
     VITRINE_RETURN_IF_ERROR(api::AddCampaignRoutes(server, services));
     VITRINE_RETURN_IF_ERROR(api::AddOfferRoutes(server, services, stores));

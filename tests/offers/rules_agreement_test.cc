@@ -13,7 +13,7 @@
 
 #include "offers/assembly.h"
 #include "offers/campaign_checks.h"
-#include "store/memory_catalog.h"
+#include "store/memory_database.h"
 
 namespace vitrine {
 namespace {
@@ -210,7 +210,7 @@ class RulesAgreementTest : public ::testing::Test {
     return assembly;
   }
 
-  MemoryCatalog db_;
+  MemoryDatabase db_;
   ManualClock clock_{kNow};
   Campaign campaign_;
   std::map<std::string, std::string> promotion_of_;  // product id → promotion id

@@ -25,6 +25,7 @@
 #include "offers/assembly.h"
 #include "offers/campaign_checks.h"
 #include "offers/change_applier.h"
+#include "offers/workflow.h"
 #include "render/creative_studio.h"
 #include "server/account_admin.h"
 #include "server/account_authenticator.h"
@@ -202,6 +203,7 @@ class ApiHarness {
     for (auto& server : servers_) server->Stop();
     servers_.clear();
     services_.clear();
+    workflows_.clear();
     appliers_.clear();
     assemblers_.clear();
     feeds_.clear();
@@ -261,11 +263,12 @@ class ApiHarness {
       std::lock_guard<std::mutex> lock(*mu);
       return assembler->Explain(offer_id, store_id);
     };
-    services.check_campaign = [db, clock](const Campaign& campaign) -> Result<nlohmann::json> {
-      auto checks = CheckCampaign(*db, *db, campaign, ComplianceRules{}, clock->Now());
-      if (!checks.ok()) return checks.status();
-      return checks->ToJson();
-    };
+    // Transactions through `services.catalog`, which may wrap the database (as the routes
+    // used to call it).
+    services.workflow = workflows_
+                            .emplace_back(std::make_unique<CampaignWorkflow>(
+                                *services.catalog, *db, *db, *db, *db, *clock, ComplianceRules{}))
+                            .get();
   }
 
   // One token per role, keyed by role name ("viewer" ... "admin", "platform" on channel
@@ -329,9 +332,10 @@ class ApiHarness {
   std::vector<std::unique_ptr<FeedSnapshots>> feeds_;  // used by services_: destroyed after
   ImageSource* image_source_ = nullptr;
   std::vector<std::unique_ptr<TemplateLibrary>> template_libraries_;  // used by studios_
-  std::vector<std::unique_ptr<CreativeStudio>> studios_;  // used by services_: destroyed after
-  std::vector<std::unique_ptr<ChangeApplier>> appliers_;  // destroyed before their assembler
-  std::vector<std::unique_ptr<Assembler>> assemblers_;    // used by services_: destroyed after
+  std::vector<std::unique_ptr<CreativeStudio>> studios_;      // used by services_: destroyed after
+  std::vector<std::unique_ptr<ChangeApplier>> appliers_;      // destroyed before their assembler
+  std::vector<std::unique_ptr<Assembler>> assemblers_;        // used by services_: destroyed after
+  std::vector<std::unique_ptr<CampaignWorkflow>> workflows_;  // used by services_: destroyed after
   std::deque<ApiServices> services_;  // referenced by the servers' handlers: stable addresses
   std::vector<std::unique_ptr<HttpServer>> servers_;
 };

@@ -17,6 +17,7 @@
 #include "common/time.h"
 #include "feeds/snapshots.h"
 #include "offers/repository.h"
+#include "offers/workflow.h"
 #include "render/creative_studio.h"
 #include "server/credentials.h"
 #include "server/http_server.h"
@@ -35,9 +36,14 @@ struct ApiServices {
   // are served. Same backend as `catalog` so that writes and audit entries land together.
   CampaignRepository* campaigns = nullptr;
   OfferRepository* offers = nullptr;
-  // The change log of the same backend: campaign changes are recorded in it with their
-  // write (catalogue writes record themselves). Must be set when `campaigns` is.
+  // The change log of the same backend (catalogue writes record themselves in it). Must be
+  // set when `campaigns` is.
   ChangeLog* changes = nullptr;
+  // Every rule of the campaign workflow, over the same backend: the campaign and promotion
+  // routes parse, call it and answer; it audits each step and records campaign changes in
+  // the change log with the write, and gives the compliance report (checks). Must be set
+  // when `campaigns` is; must outlive the server.
+  CampaignWorkflow* workflow = nullptr;
   // What the offers module does for the routes, wired by app/ (so the server stays free of
   // the assembler's construction). Each must be set when `campaigns` is.
   // Called after every write a route makes: published offers follow the change log, and
@@ -53,8 +59,6 @@ struct ApiServices {
   // The decision and every price step behind one offer in one store.
   std::function<Result<nlohmann::json>(const std::string& offer_id, const std::string& store_id)>
       explain_offer;
-  // The compliance report of a campaign: {"findings": [...], "blocking": n, ...}.
-  std::function<Result<nlohmann::json>(const Campaign& campaign)> check_campaign;
   // The feed snapshots; with them the feed routes (/feeds/...) are served and their pulls
   // appear in /metrics and /api/v1/stats. Optional; must outlive the server.
   FeedSnapshots* feeds = nullptr;

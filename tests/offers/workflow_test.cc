@@ -1,0 +1,576 @@
+#include "offers/workflow.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "store/memory_database.h"
+
+namespace vitrine {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+using Kind = WorkflowError::Kind;
+
+Instant At(const char* text) {
+  auto t = ParseInstant(text);
+  EXPECT_TRUE(t.ok()) << text;
+  return *t;
+}
+
+LocalTime Local(std::chrono::year_month_day day) { return LocalTime{std::chrono::local_days{day}}; }
+
+const Instant kLongAgo = At("2026-09-01T00:00:00Z");
+
+const Actor kEditor{"user:editor@example.com", Role::kEditor, "req-editor"};
+const Actor kApprover{"user:approver@example.com", Role::kApprover, "req-approver"};
+const Actor kAdmin{"token:tok_admin", Role::kAdmin, "req-admin"};
+
+// An audit log that refuses every entry: the step's write must not land without it.
+class RefusingAuditLog final : public AuditLog {
+ public:
+  Result<int64_t> Append(const AuditEntry&) override { return Status::IoError("disk full"); }
+  Result<std::vector<AuditEntry>> ListAudit(const AuditQuery&) override {
+    return std::vector<AuditEntry>{};
+  }
+};
+
+// The database's change log, but AppendChange fails: neither the write nor its audit entry
+// may land without their change-log entry.
+class RefusingChangeLog final : public ChangeLog {
+ public:
+  explicit RefusingChangeLog(ChangeLog& inner) : inner_(inner) {}
+  Result<int64_t> AppendChange(ChangeKind, std::span<const std::string>) override {
+    return Status::IoError("disk full");
+  }
+  Result<std::vector<ChangeEntry>> ListChangesSince(int64_t after, int limit) override {
+    return inner_.ListChangesSince(after, limit);
+  }
+  Result<int64_t> LastChangeId() override { return inner_.LastChangeId(); }
+  Result<int64_t> AppliedChangeId(std::string_view consumer) override {
+    return inner_.AppliedChangeId(consumer);
+  }
+  Status SetAppliedChangeId(std::string_view consumer, int64_t id) override {
+    return inner_.SetAppliedChangeId(consumer, id);
+  }
+  Result<bool> TryLease(std::string_view name, std::string_view holder, Instant now,
+                        std::chrono::seconds ttl) override {
+    return inner_.TryLease(name, holder, now, ttl);
+  }
+  Status ReleaseLease(std::string_view name, std::string_view holder) override {
+    return inner_.ReleaseLease(name, holder);
+  }
+  Result<std::string> LeaseHolder(std::string_view name, Instant now) override {
+    return inner_.LeaseHolder(name, now);
+  }
+
+ private:
+  ChangeLog& inner_;
+};
+
+class CampaignWorkflowTest : public ::testing::Test {
+ protected:
+  CampaignWorkflowTest() : clock_(At("2026-11-20T08:00:00Z")) {}
+
+  void SetUp() override {
+    Store s;
+    s.id = "S1";
+    s.name = "Magasin S1";
+    s.banner = "Market";
+    s.city = "Lyon";
+    s.postal_code = "69001";
+    s.price_zone = "Z1";
+    s.timezone = "Europe/Paris";
+    ASSERT_TRUE(db_.PutStores(std::vector<Store>{s}, kLongAgo).ok());
+    Product p;
+    p.id = "CAFE";
+    p.title = "Café moulu";
+    p.brand = "Maison";
+    p.category = "Épicerie > Café";
+    auto gtin = Gtin::Parse("3017620422003");
+    ASSERT_TRUE(gtin.ok());
+    p.gtin = *gtin;
+    auto quantity = Quantity::Parse("250 g");
+    ASSERT_TRUE(quantity.ok());
+    p.net_quantity = *quantity;
+    p.image_url = "https://img.example/CAFE.jpg";
+    ASSERT_TRUE(db_.PutProducts(std::vector<Product>{p}, kLongAgo).ok());
+    const Price price{"CAFE", PriceLevel::kNational, "", Money::Euros(349), kLongAgo};
+    ASSERT_TRUE(db_.PutPrices(std::vector<Price>{price}).ok());
+    const StockLevel level{"CAFE", "S1", 20, kLongAgo};
+    ASSERT_TRUE(db_.PutStock(std::vector<StockLevel>{level}).ok());
+  }
+
+  // A workflow over the database, or over `audit` / `changes` standing in for its own.
+  CampaignWorkflow Workflow(AuditLog* audit = nullptr, ChangeLog* changes = nullptr) {
+    return CampaignWorkflow(db_, db_, db_, audit ? *audit : db_, changes ? *changes : db_, clock_);
+  }
+
+  static Campaign Draft(const std::string& name = "Noël") {
+    Campaign c;
+    c.name = name;
+    c.start_local = Local(2026y / 12 / 2);
+    c.end_local = Local(2026y / 12 / 9);
+    c.channels = {"google"};
+    return c;
+  }
+
+  static Promotion PercentOffOn(const std::string& campaign_id, std::string product = "CAFE") {
+    Promotion p;
+    p.campaign_id = campaign_id;
+    p.selector.product_ids = {std::move(product)};
+    p.mechanic = PercentOff{20};
+    return p;
+  }
+
+  // A promotion that selects nothing: a blocking finding.
+  static Promotion SelectingNothing(const std::string& campaign_id) {
+    Promotion p;
+    p.campaign_id = campaign_id;
+    p.selector.kind = ProductSelector::Kind::kBrand;
+    p.selector.brand = "Nobody";
+    p.mechanic = PercentOff{10};
+    return p;
+  }
+
+  // A campaign with one promotion, moved to `status` through the workflow.
+  Campaign CampaignIn(CampaignStatus status, bool blocked = false) {
+    CampaignWorkflow workflow = Workflow();
+    auto created = workflow.CreateCampaign(kEditor, Draft());
+    EXPECT_TRUE(created.ok()) << created.status().ToString();
+    const std::string id = created->campaign.id;
+    auto promotion =
+        workflow.CreatePromotion(kEditor, blocked ? SelectingNothing(id) : PercentOffOn(id));
+    EXPECT_TRUE(promotion.ok()) << promotion.status().ToString();
+    Campaign c = promotion->campaign;
+    auto move = [&](CampaignStatus to, const Actor& actor) {
+      auto moved = workflow.Transition(actor, id, {to, "", blocked ? "test" : "", std::nullopt});
+      EXPECT_TRUE(moved.ok()) << moved.status().ToString();
+      if (moved.ok()) c = moved->campaign;
+    };
+    if (status == CampaignStatus::kDraft) return c;
+    move(CampaignStatus::kSubmitted, kEditor);
+    if (status == CampaignStatus::kSubmitted) return c;
+    if (status == CampaignStatus::kArchived) {
+      move(CampaignStatus::kArchived, kApprover);
+      return c;
+    }
+    move(CampaignStatus::kApproved, blocked ? kAdmin : kApprover);
+    return c;
+  }
+
+  std::vector<AuditEntry> AuditOf(const std::string& entity, const std::string& id) {
+    AuditQuery query;
+    query.entity = entity;
+    query.entity_id = id;
+    query.limit = 1000;
+    auto entries = db_.ListAudit(query);
+    EXPECT_TRUE(entries.ok());
+    return entries.ok() ? *entries : std::vector<AuditEntry>{};
+  }
+  int64_t AuditCount() {
+    AuditQuery query;
+    query.limit = 1000;
+    auto entries = db_.ListAudit(query);
+    return entries.ok() ? static_cast<int64_t>(entries->size()) : -1;
+  }
+
+  int64_t LastChange() {
+    auto last = db_.LastChangeId();
+    EXPECT_TRUE(last.ok());
+    return last.ok() ? *last : -1;
+  }
+  // The change-log entries appended after `since`.
+  std::vector<ChangeEntry> ChangesSince(int64_t since) {
+    auto entries = db_.ListChangesSince(since, 10000);
+    EXPECT_TRUE(entries.ok());
+    return entries.ok() ? *entries : std::vector<ChangeEntry>{};
+  }
+  void ExpectOneCampaignChange(int64_t since, const std::string& campaign_id) {
+    const std::vector<ChangeEntry> entries = ChangesSince(since);
+    ASSERT_THAT(entries, SizeIs(1));
+    EXPECT_EQ(entries[0].kind, ChangeKind::kCampaign);
+    EXPECT_THAT(entries[0].keys, ElementsAre(campaign_id));
+  }
+
+  Campaign Stored(const std::string& id) {
+    auto c = db_.GetCampaign(id);
+    EXPECT_TRUE(c.ok() && c->has_value()) << id;
+    return c.ok() && c->has_value() ? **c : Campaign{};
+  }
+
+  ManualClock clock_;
+  MemoryDatabase db_;
+};
+
+TEST_F(CampaignWorkflowTest, CreateMakesAnAuditedDraftWithoutAChange) {
+  CampaignWorkflow workflow = Workflow();
+  const int64_t since = LastChange();
+  Campaign c = Draft();
+  c.status = CampaignStatus::kApproved;  // not the author's to choose
+  auto created = workflow.CreateCampaign(kEditor, c);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_EQ(created->campaign.status, CampaignStatus::kDraft);
+  EXPECT_FALSE(created->change_appended);
+  EXPECT_THAT(ChangesSince(since), IsEmpty());
+  const auto audit = AuditOf("campaign", created->campaign.id);
+  ASSERT_THAT(audit, SizeIs(1));
+  EXPECT_EQ(audit[0].action, "create");
+  EXPECT_EQ(audit[0].actor, "user:editor@example.com");
+  EXPECT_EQ(audit[0].request_id, "req-editor");
+  EXPECT_EQ(audit[0].at, clock_.Now());
+  EXPECT_TRUE(audit[0].before.is_null());
+  EXPECT_EQ(audit[0].after["name"], "Noël");
+
+  Campaign bad = Draft();
+  bad.channels.clear();
+  auto refused = workflow.CreateCampaign(kEditor, bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, Kind::kInvalid);
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  ASSERT_THAT(refused.error().fields, SizeIs(1));
+  EXPECT_EQ(refused.error().fields[0].field, "channels");
+}
+
+TEST_F(CampaignWorkflowTest, EditingAnApprovedCampaignSendsItBackToSubmittedWithItsAudit) {
+  const Campaign approved = CampaignIn(CampaignStatus::kApproved);
+  ASSERT_EQ(approved.status, CampaignStatus::kApproved);
+  CampaignWorkflow workflow = Workflow();
+  const int64_t since = LastChange();
+  const size_t audited = AuditOf("campaign", approved.id).size();
+  Campaign edited = approved;
+  edited.name = "Noël gourmand";
+  auto step = workflow.EditCampaign(kEditor, edited, approved.version);
+  ASSERT_TRUE(step.ok()) << step.status().ToString();
+  EXPECT_EQ(step->campaign.status, CampaignStatus::kSubmitted);
+  EXPECT_EQ(step->campaign.name, "Noël gourmand");
+  EXPECT_EQ(step->campaign.version, approved.version + 1);
+  EXPECT_TRUE(step->change_appended);
+  ExpectOneCampaignChange(since, approved.id);
+  EXPECT_EQ(Stored(approved.id).status, CampaignStatus::kSubmitted);
+
+  const auto audit = AuditOf("campaign", approved.id);  // newest first
+  ASSERT_EQ(audit.size(), audited + 1);
+  EXPECT_EQ(audit[0].action, "update");
+  EXPECT_EQ(audit[0].before["status"], "approved");
+  EXPECT_EQ(audit[0].after["status"], "submitted");
+  EXPECT_EQ(audit[0].after["name"], "Noël gourmand");
+}
+
+TEST_F(CampaignWorkflowTest, EditingADraftAppendsNoChangeAndKeepsItsStatus) {
+  const Campaign draft = CampaignIn(CampaignStatus::kDraft);
+  CampaignWorkflow workflow = Workflow();
+  const int64_t since = LastChange();
+  Campaign edited = draft;
+  edited.status = CampaignStatus::kApproved;  // only a transition moves a campaign
+  edited.description = "Chocolats";
+  auto step = workflow.EditCampaign(kEditor, edited);
+  ASSERT_TRUE(step.ok()) << step.status().ToString();
+  EXPECT_EQ(step->campaign.status, CampaignStatus::kDraft);
+  EXPECT_FALSE(step->change_appended);
+  EXPECT_THAT(ChangesSince(since), IsEmpty());
+}
+
+TEST_F(CampaignWorkflowTest, AStaleVersionIsRefusedAndWritesNothing) {
+  const Campaign approved = CampaignIn(CampaignStatus::kApproved);
+  CampaignWorkflow workflow = Workflow();
+  const int64_t since = LastChange();
+  const int64_t audited = AuditCount();
+  Campaign edited = approved;
+  edited.name = "Perdu";
+  auto refused = workflow.EditCampaign(kEditor, edited, approved.version - 1);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, Kind::kStale);
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(ChangesSince(since), IsEmpty());
+  EXPECT_EQ(AuditCount(), audited);
+  EXPECT_EQ(Stored(approved.id).name, "Noël");
+  EXPECT_EQ(Stored(approved.id).status, CampaignStatus::kApproved);
+
+  auto promotions = db_.ListPromotions(approved.id);
+  ASSERT_TRUE(promotions.ok());
+  ASSERT_THAT(*promotions, SizeIs(1));
+  Promotion promotion = (*promotions)[0];
+  promotion.priority = 3;
+  auto stale = workflow.EditPromotion(kEditor, promotion, promotion.version + 5);
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.error().kind, Kind::kStale);
+  EXPECT_THAT(ChangesSince(since), IsEmpty());
+  EXPECT_EQ(AuditCount(), audited);
+  EXPECT_EQ(Stored(approved.id).status, CampaignStatus::kApproved);  // not sent back
+}
+
+TEST_F(CampaignWorkflowTest, ApprovalIsRefusedOnBlockingFindingsWithTheReport) {
+  const Campaign blocked = CampaignIn(CampaignStatus::kSubmitted, /*blocked=*/true);
+  CampaignWorkflow workflow = Workflow();
+  const int64_t since = LastChange();
+  const int64_t audited = AuditCount();
+  auto refused =
+      workflow.Transition(kApprover, blocked.id, {CampaignStatus::kApproved, "ok", "", {}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, Kind::kConflict);
+  ASSERT_TRUE(refused.error().blocking.has_value());
+  EXPECT_GE(refused.error().blocking->blocking, 1);
+  EXPECT_THAT(refused.status().message(), HasSubstr("blocking compliance findings"));
+  EXPECT_EQ(Stored(blocked.id).status, CampaignStatus::kSubmitted);
+  EXPECT_THAT(ChangesSince(since), IsEmpty());
+  EXPECT_EQ(AuditCount(), audited);
+
+  // Checks() gives the same report.
+  auto checks = workflow.Checks(blocked);
+  ASSERT_TRUE(checks.ok());
+  EXPECT_EQ(checks->blocking, refused.error().blocking->blocking);
+}
+
+TEST_F(CampaignWorkflowTest, AnAdminOverrideWithAReasonIsAcceptedAndAudited) {
+  const Campaign blocked = CampaignIn(CampaignStatus::kSubmitted, /*blocked=*/true);
+  CampaignWorkflow workflow = Workflow();
+  const int64_t since = LastChange();
+  auto step = workflow.Transition(kAdmin, blocked.id,
+                                  {CampaignStatus::kApproved, "vu", "validé par le juridique", {}});
+  ASSERT_TRUE(step.ok()) << step.status().ToString();
+  EXPECT_EQ(step->campaign.status, CampaignStatus::kApproved);
+  ASSERT_TRUE(step->checks.has_value());
+  EXPECT_GE(step->checks->blocking, 1);
+  EXPECT_TRUE(step->change_appended);
+  ExpectOneCampaignChange(since, blocked.id);
+
+  const auto audit = AuditOf("campaign", blocked.id);
+  ASSERT_FALSE(audit.empty());
+  const AuditEntry& entry = audit[0];
+  EXPECT_EQ(entry.action, "transition");
+  EXPECT_EQ(entry.actor, "token:tok_admin");
+  EXPECT_EQ(entry.request_id, "req-admin");
+  EXPECT_EQ(entry.before["status"], "submitted");
+  EXPECT_EQ(entry.after["from"], "submitted");
+  EXPECT_EQ(entry.after["to"], "approved");
+  EXPECT_EQ(entry.after["comment"], "vu");
+  EXPECT_EQ(entry.after["override_reason"], "validé par le juridique");
+  EXPECT_EQ(entry.after["blocking_findings"], step->checks->blocking);
+}
+
+TEST_F(CampaignWorkflowTest, AnOverrideWithoutAReasonOrByANonAdminIsRefused) {
+  const Campaign blocked = CampaignIn(CampaignStatus::kSubmitted, /*blocked=*/true);
+  CampaignWorkflow workflow = Workflow();
+  auto no_reason = workflow.Transition(kAdmin, blocked.id, {CampaignStatus::kApproved, "", "", {}});
+  ASSERT_FALSE(no_reason.ok());
+  EXPECT_EQ(no_reason.error().kind, Kind::kConflict);
+  EXPECT_TRUE(no_reason.error().blocking.has_value());
+  auto approver =
+      workflow.Transition(kApprover, blocked.id, {CampaignStatus::kApproved, "", "je prends", {}});
+  ASSERT_FALSE(approver.ok());
+  EXPECT_EQ(approver.error().kind, Kind::kConflict);
+  EXPECT_TRUE(approver.error().blocking.has_value());
+  EXPECT_EQ(Stored(blocked.id).status, CampaignStatus::kSubmitted);
+}
+
+TEST_F(CampaignWorkflowTest, TransitionsOutsideTheGraphOrTheRoleAreRefusedWithTheTargets) {
+  const Campaign draft = CampaignIn(CampaignStatus::kDraft);
+  CampaignWorkflow workflow = Workflow();
+  auto outside = workflow.Transition(kApprover, draft.id, {CampaignStatus::kApproved, "", "", {}});
+  ASSERT_FALSE(outside.ok());
+  EXPECT_EQ(outside.error().kind, Kind::kConflict);
+  EXPECT_FALSE(outside.error().blocking.has_value());
+  EXPECT_THAT(outside.error().allowed, Contains(CampaignStatus::kSubmitted));
+
+  const Campaign submitted = CampaignIn(CampaignStatus::kSubmitted);
+  auto forbidden =
+      workflow.Transition(kEditor, submitted.id, {CampaignStatus::kApproved, "", "", {}});
+  ASSERT_FALSE(forbidden.ok());
+  EXPECT_EQ(forbidden.error().kind, Kind::kForbidden);
+  EXPECT_EQ(forbidden.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_THAT(forbidden.error().allowed, ElementsAre(CampaignStatus::kDraft));
+
+  auto missing =
+      workflow.Transition(kEditor, "C99999999", {CampaignStatus::kSubmitted, "", "", {}});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().kind, Kind::kNotFound);
+  auto bad_id = workflow.Transition(kEditor, "../x", {CampaignStatus::kSubmitted, "", "", {}});
+  ASSERT_FALSE(bad_id.ok());
+  EXPECT_EQ(bad_id.error().kind, Kind::kInvalid);
+}
+
+TEST_F(CampaignWorkflowTest, EachTransitionAppendsOneChangeAndOneAuditEntry) {
+  const Campaign draft = CampaignIn(CampaignStatus::kDraft);
+  CampaignWorkflow workflow = Workflow();
+  for (const auto& [to, actor] :
+       std::vector<std::pair<CampaignStatus, Actor>>{{CampaignStatus::kSubmitted, kEditor},
+                                                     {CampaignStatus::kApproved, kApprover},
+                                                     {CampaignStatus::kArchived, kApprover},
+                                                     {CampaignStatus::kDraft, kAdmin}}) {
+    SCOPED_TRACE(CampaignStatusName(to));
+    const int64_t since = LastChange();
+    const int64_t audited = AuditCount();
+    auto step = workflow.Transition(actor, draft.id, {to, "", "", {}});
+    ASSERT_TRUE(step.ok()) << step.status().ToString();
+    EXPECT_EQ(step->campaign.status, to);
+    ExpectOneCampaignChange(since, draft.id);
+    EXPECT_EQ(AuditCount(), audited + 1);
+  }
+}
+
+TEST_F(CampaignWorkflowTest, AnArchivedCampaignAndItsPromotionsCannotBeEdited) {
+  const Campaign archived = CampaignIn(CampaignStatus::kArchived);
+  ASSERT_EQ(archived.status, CampaignStatus::kArchived);
+  CampaignWorkflow workflow = Workflow();
+  const int64_t since = LastChange();
+  const int64_t audited = AuditCount();
+  Campaign edited = archived;
+  edited.name = "Archivée";
+  auto refused = workflow.EditCampaign(kEditor, edited);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, Kind::kConflict);
+  EXPECT_THAT(refused.status().message(), HasSubstr("archived"));
+
+  auto added = workflow.CreatePromotion(kEditor, PercentOffOn(archived.id));
+  ASSERT_FALSE(added.ok());
+  EXPECT_EQ(added.error().kind, Kind::kConflict);
+  auto promotions = db_.ListPromotions(archived.id);
+  ASSERT_TRUE(promotions.ok());
+  ASSERT_THAT(*promotions, SizeIs(1));
+  Promotion promotion = (*promotions)[0];
+  promotion.priority = 2;
+  auto changed = workflow.EditPromotion(kEditor, promotion);
+  ASSERT_FALSE(changed.ok());
+  EXPECT_EQ(changed.error().kind, Kind::kConflict);
+  auto deleted = workflow.DeletePromotion(kEditor, promotion.id);
+  ASSERT_FALSE(deleted.ok());
+  EXPECT_EQ(deleted.error().kind, Kind::kConflict);
+
+  EXPECT_EQ(Stored(archived.id).name, "Noël");
+  EXPECT_THAT(ChangesSince(since), IsEmpty());
+  EXPECT_EQ(AuditCount(), audited);
+}
+
+TEST_F(CampaignWorkflowTest, AnApprovedCampaignCannotBeDeletedButAnArchivedOneCan) {
+  const Campaign approved = CampaignIn(CampaignStatus::kApproved);
+  CampaignWorkflow workflow = Workflow();
+  auto refused = workflow.DeleteCampaign(kApprover, approved.id);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, Kind::kConflict);
+  EXPECT_THAT(refused.status().message(), HasSubstr("archive it"));
+  EXPECT_EQ(Stored(approved.id).status, CampaignStatus::kApproved);
+
+  ASSERT_TRUE(
+      workflow.Transition(kApprover, approved.id, {CampaignStatus::kArchived, "", "", {}}).ok());
+  auto deleted = workflow.DeleteCampaign(kApprover, approved.id);
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  auto gone = db_.GetCampaign(approved.id);
+  ASSERT_TRUE(gone.ok());
+  EXPECT_FALSE(gone->has_value());
+  const auto audit = AuditOf("campaign", approved.id);
+  ASSERT_FALSE(audit.empty());
+  EXPECT_EQ(audit[0].action, "delete");
+  EXPECT_TRUE(audit[0].after.is_null());
+  EXPECT_EQ(audit[0].before["status"], "archived");
+
+  auto missing = workflow.DeleteCampaign(kApprover, approved.id);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().kind, Kind::kNotFound);
+}
+
+TEST_F(CampaignWorkflowTest, PromotionStepsOfAnApprovedCampaignSendItBackToSubmitted) {
+  CampaignWorkflow workflow = Workflow();
+  // Add, edit, delete: each sends the approved campaign back, audited, with one change.
+  for (int step_number = 0; step_number < 3; ++step_number) {
+    SCOPED_TRACE(step_number);
+    const Campaign approved = CampaignIn(CampaignStatus::kApproved);
+    ASSERT_EQ(approved.status, CampaignStatus::kApproved);
+    auto promotions = db_.ListPromotions(approved.id);
+    ASSERT_TRUE(promotions.ok());
+    Promotion promotion = (*promotions)[0];
+    const int64_t since = LastChange();
+    WorkflowResult<PromotionStep> step = WorkflowError{};
+    if (step_number == 0) step = workflow.CreatePromotion(kEditor, PercentOffOn(approved.id));
+    if (step_number == 1) {
+      promotion.priority = 4;
+      step = workflow.EditPromotion(kEditor, promotion, promotion.version);
+    }
+    if (step_number == 2) step = workflow.DeletePromotion(kEditor, promotion.id);
+    ASSERT_TRUE(step.ok()) << step.status().ToString();
+    EXPECT_TRUE(step->sent_back_to_submitted);
+    EXPECT_TRUE(step->change_appended);
+    EXPECT_EQ(step->campaign.status, CampaignStatus::kSubmitted);
+    EXPECT_EQ(Stored(approved.id).status, CampaignStatus::kSubmitted);
+    ExpectOneCampaignChange(since, approved.id);
+    const auto audit = AuditOf("campaign", approved.id);
+    ASSERT_FALSE(audit.empty());
+    EXPECT_EQ(audit[0].action, "transition");
+    EXPECT_EQ(audit[0].before, nlohmann::json({{"status", "approved"}}));
+    EXPECT_EQ(audit[0].after,
+              nlohmann::json({{"status", "submitted"}, {"comment", "edited after approval"}}));
+    const auto promotion_audit = AuditOf("promotion", step->promotion.id);
+    ASSERT_FALSE(promotion_audit.empty());
+    EXPECT_EQ(promotion_audit[0].action, step_number == 0   ? "create"
+                                         : step_number == 1 ? "update"
+                                                            : "delete");
+  }
+}
+
+TEST_F(CampaignWorkflowTest, DeletingAPromotionTombstonesItsOffersInTheSameStep) {
+  const Campaign approved = CampaignIn(CampaignStatus::kApproved);
+  auto promotions = db_.ListPromotions(approved.id);
+  ASSERT_TRUE(promotions.ok());
+  const Promotion promotion = (*promotions)[0];
+  // An offer as assembly would have published it.
+  PublishedOffer offer;
+  offer.offer_id = promotion.id + "~CAFE";
+  offer.promotion_id = promotion.id;
+  offer.campaign_id = approved.id;
+  offer.product_id = "CAFE";
+  offer.store_id = "S1";
+  ASSERT_TRUE(db_.ReplaceOffers({{promotion.id}, {}, {}}, std::vector<PublishedOffer>{offer}).ok());
+  auto before = db_.GetOffer(offer.offer_id, "S1");
+  ASSERT_TRUE(before.ok() && before->has_value());
+
+  CampaignWorkflow workflow = Workflow();
+  auto step = workflow.DeletePromotion(kEditor, promotion.id);
+  ASSERT_TRUE(step.ok()) << step.status().ToString();
+  auto after = db_.GetOffer(offer.offer_id, "S1");
+  ASSERT_TRUE(after.ok());
+  EXPECT_FALSE(after->has_value());
+}
+
+TEST_F(CampaignWorkflowTest, AStepLandsWithItsAuditEntryAndChangeOrNotAtAll) {
+  const Campaign approved = CampaignIn(CampaignStatus::kApproved);
+  const int64_t since = LastChange();
+  const int64_t audited = AuditCount();
+
+  // The audit entry cannot be written: neither the edit nor its change lands.
+  RefusingAuditLog refusing_audit;
+  CampaignWorkflow no_audit = Workflow(&refusing_audit);
+  Campaign edited = approved;
+  edited.name = "Sans trace";
+  auto refused = no_audit.EditCampaign(kEditor, edited);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, Kind::kBackend);
+  EXPECT_EQ(refused.status().code(), StatusCode::kIoError);
+  EXPECT_EQ(Stored(approved.id).name, "Noël");
+  EXPECT_EQ(Stored(approved.id).status, CampaignStatus::kApproved);
+  EXPECT_THAT(ChangesSince(since), IsEmpty());
+
+  // The change cannot be written: neither the write nor its audit entries land.
+  RefusingChangeLog refusing_changes(db_);
+  CampaignWorkflow no_change = Workflow(nullptr, &refusing_changes);
+  EXPECT_FALSE(no_change.EditCampaign(kEditor, edited).ok());
+  EXPECT_FALSE(no_change.CreatePromotion(kEditor, PercentOffOn(approved.id)).ok());
+  EXPECT_FALSE(
+      no_change.Transition(kApprover, approved.id, {CampaignStatus::kArchived, "", "", {}}).ok());
+  EXPECT_EQ(Stored(approved.id).name, "Noël");
+  EXPECT_EQ(Stored(approved.id).status, CampaignStatus::kApproved);
+  auto promotions = db_.ListPromotions(approved.id);
+  ASSERT_TRUE(promotions.ok());
+  EXPECT_THAT(*promotions, SizeIs(1));
+  EXPECT_EQ(AuditCount(), audited);
+  EXPECT_THAT(ChangesSince(since), IsEmpty());
+}
+
+}  // namespace
+}  // namespace vitrine
