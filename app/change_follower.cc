@@ -100,7 +100,7 @@ void ChangeFollower::Log(const nlohmann::json& line) const {
 
 Result<std::optional<ApplyReport>> ChangeFollower::RunOnce() {
   std::optional<ApplyReport> applied;
-  Status status = Round(&applied);
+  Status status = Round(/*watch_time=*/false, &applied);
   if (!status.ok()) return status;
   if (!Applying()) return std::optional<ApplyReport>();
   return applied;
@@ -109,7 +109,7 @@ Result<std::optional<ApplyReport>> ChangeFollower::RunOnce() {
 void ChangeFollower::Loop() {
   for (;;) {
     std::optional<ApplyReport> applied;
-    Status status = Round(&applied);
+    Status status = Round(/*watch_time=*/true, &applied);
     if (!status.ok()) {
       Log({{"type", "change_log"}, {"error", status.ToString()}});
     }
@@ -131,69 +131,85 @@ Status ChangeFollower::ObserveNewEntries() {
   }
 }
 
-Status ChangeFollower::CheckBoundaries() {
-  const Instant now = clock_.Now();
-  if (!boundaries_at_ || now - *boundaries_at_ >= options_.boundaries_refresh) {
-    boundaries_.clear();
-    retention_ends_.clear();
-    auto stores = catalog_.ListAllStores();
-    if (!stores.ok()) return stores.status();
-    std::set<std::string> zone_names;
-    for (const Store& store : *stores) zone_names.insert(store.timezone);
-    std::vector<TimeZone> zones;
-    for (const std::string& name : zone_names) {
-      if (auto zone = TimeZone::Locate(name); zone.ok()) zones.push_back(*zone);
-    }
-    CampaignQuery query;
-    query.status = CampaignStatus::kApproved;
-    query.limit = 1000;
-    for (;;) {
-      auto page = campaigns_.ListCampaigns(query);
-      if (!page.ok()) return page.status();
-      for (const Campaign& campaign : page->items) {
-        for (const TimeZone& zone : zones) {
-          const Interval validity = ValidityIn(campaign, zone);
-          boundaries_.insert(validity.begin);
-          boundaries_.insert(validity.end);
-        }
-        // As the assembler reads it: the latest zone on earth (UTC−12), plus retention.
-        const Instant gone = Instant(campaign.end_local.time_since_epoch()) +
-                             std::chrono::hours(12) + options_.assembly.ended_retention;
-        boundaries_.insert(gone);
-        retention_ends_.emplace_back(gone, campaign.id);
+Status ChangeFollower::LoadBoundaries(Instant now) {
+  boundaries_.clear();
+  retention_ends_.clear();
+  auto stores = catalog_.ListAllStores();
+  if (!stores.ok()) return stores.status();
+  std::set<std::string> zone_names;
+  for (const Store& store : *stores) zone_names.insert(store.timezone);
+  std::vector<TimeZone> zones;
+  for (const std::string& name : zone_names) {
+    if (auto zone = TimeZone::Locate(name); zone.ok()) zones.push_back(*zone);
+  }
+  CampaignQuery query;
+  query.status = CampaignStatus::kApproved;
+  query.limit = 1000;
+  for (;;) {
+    auto page = campaigns_.ListCampaigns(query);
+    if (!page.ok()) return page.status();
+    for (const Campaign& campaign : page->items) {
+      for (const TimeZone& zone : zones) {
+        const Interval validity = ValidityIn(campaign, zone);
+        boundaries_.insert(validity.begin);
+        boundaries_.insert(validity.end);
       }
-      if (page->next_after.empty()) break;
-      query.after = page->next_after;
+      // As the assembler reads it: the latest zone on earth (UTC−12), plus retention.
+      const Instant gone = Instant(campaign.end_local.time_since_epoch()) + std::chrono::hours(12) +
+                           options_.assembly.ended_retention;
+      boundaries_.insert(gone);
+      retention_ends_.emplace(gone, campaign.id);
     }
-    // Boundaries already behind us were acted upon by whoever ran then.
-    boundaries_.erase(boundaries_.begin(), boundaries_.upper_bound(now));
-    boundaries_at_ = now;
-    return Status::Ok();
+    if (page->next_after.empty()) break;
+    query.after = page->next_after;
   }
-  if (boundaries_.empty() || *boundaries_.begin() > now) return Status::Ok();
-  boundaries_.erase(boundaries_.begin(), boundaries_.upper_bound(now));
-  Log({{"type", "campaign_boundary"}, {"at", FormatUtc(now)}});
-  for (const OffersObserver& observe : offer_observers_) observe();
-  if (Applying()) {
-    // Offers of a campaign out of retention are withdrawn: a change like any other, logged
-    // so every process sees it.
-    std::vector<std::string> gone;
-    for (const auto& [at, id] : retention_ends_) {
-      if (at <= now && now - at < options_.boundaries_refresh + options_.poll) gone.push_back(id);
-    }
-    if (!gone.empty()) {
-      auto appended = log_.AppendChange(ChangeKind::kCampaign, gone);
-      if (!appended.ok()) return appended.status();
-    }
-  }
+  boundaries_loaded_at_ = now;
   return Status::Ok();
 }
 
-Status ChangeFollower::Round(std::optional<ApplyReport>* applied) {
+Status ChangeFollower::CheckBoundaries() {
+  const Instant now = clock_.Now();
+  if (!boundaries_loaded_at_ || now - *boundaries_loaded_at_ >= options_.boundaries_refresh) {
+    VITRINE_RETURN_IF_ERROR(LoadBoundaries(now));
+  }
+  // Crossed since the last round: (time_checked_at_, now]. The first round only sets the
+  // mark: the offers and feeds it starts from were made knowing the time.
+  const Instant since = time_checked_at_.value_or(now);
+  time_checked_at_ = now;
+  if (boundaries_.upper_bound(since) == boundaries_.upper_bound(now)) return Status::Ok();
+  Log({{"type", "campaign_boundary"}, {"at", FormatUtc(now)}});
+  for (const OffersObserver& observe : offer_observers_) observe();
+  if (!Applying()) return Status::Ok();
+  // Offers of a campaign out of retention are withdrawn: a change like any other, logged so
+  // every process sees it.
+  std::vector<std::string> gone;
+  for (auto it = retention_ends_.upper_bound(since); it != retention_ends_.upper_bound(now); ++it) {
+    gone.push_back(it->second);
+  }
+  return log_.AppendChange(ChangeKind::kCampaign, gone).status();
+}
+
+Result<bool> ChangeFollower::HoldLease() {
+  const Instant now = clock_.Now();
+  if (lease_renew_at_ && now < *lease_renew_at_) return true;
+  if (!lease_renew_at_) {
+    // Not ours: a read tells whether it is free, without taking the write lock.
+    auto holder = log_.LeaseHolder(kAssemblyLease, now);
+    if (!holder.ok()) return holder.status();
+    if (!holder->empty() && *holder != options_.holder) return false;
+  }
+  auto held = log_.TryLease(kAssemblyLease, options_.holder, now, options_.lease_ttl);
+  if (!held.ok()) return held.status();
+  lease_renew_at_.reset();
+  if (*held) lease_renew_at_ = now + options_.lease_ttl / 2;
+  return *held;
+}
+
+Status ChangeFollower::Round(bool watch_time, std::optional<ApplyReport>* applied) {
   std::lock_guard round(round_mu_);
   VITRINE_RETURN_IF_ERROR(ObserveNewEntries());
 
-  auto held = log_.TryLease(kAssemblyLease, options_.holder, clock_.Now(), options_.lease_ttl);
+  auto held = HoldLease();
   if (!held.ok()) return held.status();
   if (role_ != *held) {
     role_ = *held;
@@ -233,7 +249,7 @@ Status ChangeFollower::Round(std::optional<ApplyReport>* applied) {
     offers_seq_ = *seq;
     for (const OffersObserver& observe : offer_observers_) observe();
   }
-  return CheckBoundaries();
+  return watch_time ? CheckBoundaries() : Status::Ok();
 }
 
 }  // namespace vitrine

@@ -24,6 +24,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -43,8 +44,10 @@ struct ChangeFollowerOptions {
   // How often the change log is read when nothing nudges. Default 100 ms: another process's
   // write is applied well within a second.
   std::chrono::milliseconds poll{100};
-  // The assembly lease lasts this long unless renewed; renewed every poll. Default 5 s: how
-  // long a dead applier's work waits for another process.
+  // The assembly lease lasts this long unless renewed; its holder renews it once half of it
+  // has passed, and the others try to take it once they read it expired (a read, not a
+  // write, every poll). Default 5 s: how long a dead applier's work waits for another
+  // process.
   std::chrono::seconds lease_ttl{5};
   // Who this process is in the lease table and the log. Default: "host:pid:random".
   std::string holder;
@@ -92,9 +95,14 @@ class ChangeFollower {
 
  private:
   void Loop();
-  Status Round(std::optional<ApplyReport>* applied);
+  // One round: observe, hold or follow the lease, apply, follow the offers; with
+  // `watch_time`, act on the campaign boundaries crossed since the last round.
+  Status Round(bool watch_time, std::optional<ApplyReport>* applied);
   Status ObserveNewEntries();
+  // Takes, renews or leaves the assembly lease; true when this process holds it.
+  Result<bool> HoldLease();
   Status CheckBoundaries();
+  Status LoadBoundaries(Instant now);
   void Log(const nlohmann::json& line) const;
 
   // Constant after construction.
@@ -111,12 +119,16 @@ class ChangeFollower {
   std::mutex round_mu_;  // one round at a time
   Assembler assembler_;
   ChangeApplier applier_;
-  int64_t observed_id_ = 0;   // entries handed to the observers
-  int64_t offers_seq_ = -1;   // the offers' LastSeq last seen
-  std::optional<bool> role_;  // applying or following, once known
+  int64_t observed_id_ = 0;                // entries handed to the observers
+  int64_t offers_seq_ = -1;                // the offers' LastSeq last seen
+  std::optional<bool> role_;               // applying or following, once known
+  std::optional<Instant> lease_renew_at_;  // while held: when to renew it
+  // Instants where an approved campaign starts or ends in a store's zone; and where one
+  // leaves its retention, with its id. Loaded every boundaries_refresh.
   std::set<Instant> boundaries_;
-  std::optional<Instant> boundaries_at_;
-  std::vector<std::pair<Instant, std::string>> retention_ends_;  // campaign leaves retention
+  std::multimap<Instant, std::string> retention_ends_;
+  std::optional<Instant> boundaries_loaded_at_;
+  std::optional<Instant> time_checked_at_;  // the last round that acted on boundaries
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

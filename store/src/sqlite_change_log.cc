@@ -1,6 +1,8 @@
 // SqliteDatabase's change log, its consumers' positions and its leases.
 #include "sqlite_change_log.h"
 
+#include <optional>
+
 #include "change_keys.h"
 #include "store/sqlite_database.h"
 
@@ -43,6 +45,19 @@ std::vector<std::string> SplitKeys(const std::string& joined) {
     start = end + 1;
   }
   return keys;
+}
+
+// The integer of the first row of `sql` (bound to `key` when given) into *out; 0 without a row.
+Status ReadInteger(store_internal::SqliteConnection& conn, const std::string& sql,
+                   std::optional<std::string_view> key, int64_t* out) {
+  Result<store_internal::Statement> s = conn.Prepare(sql);
+  if (!s.ok()) return s.status();
+  if (key) s->Bind(1, *key);
+  Result<bool> row = s->Step();
+  if (!row.ok()) return row.status();
+  *out = *row ? s->Int(0) : 0;
+  s->Reset();
+  return Status::Ok();
 }
 
 // Entries applied by every consumer are kept this long (in entries) for inspection, then
@@ -95,31 +110,17 @@ Result<std::vector<ChangeEntry>> SqliteDatabase::ListChangesSince(int64_t after,
 
 Result<int64_t> SqliteDatabase::LastChangeId() {
   int64_t id = 0;
-  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
-    Result<store_internal::Statement> s =
-        conn.Prepare("SELECT coalesce(max(id), 0) FROM change_log");
-    if (!s.ok()) return s.status();
-    Result<bool> row = s->Step();
-    if (!row.ok()) return row.status();
-    id = *row ? s->Int(0) : 0;
-    s->Reset();
-    return Status::Ok();
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) {
+    return ReadInteger(conn, "SELECT coalesce(max(id), 0) FROM change_log", std::nullopt, &id);
   }));
   return id;
 }
 
 Result<int64_t> SqliteDatabase::AppliedChangeId(std::string_view consumer) {
   int64_t id = 0;
-  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
-    Result<store_internal::Statement> s =
-        conn.Prepare("SELECT applied_id FROM change_consumers WHERE name = ?");
-    if (!s.ok()) return s.status();
-    s->Bind(1, consumer);
-    Result<bool> row = s->Step();
-    if (!row.ok()) return row.status();
-    id = *row ? s->Int(0) : 0;
-    s->Reset();
-    return Status::Ok();
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) {
+    return ReadInteger(conn, "SELECT applied_id FROM change_consumers WHERE name = ?", consumer,
+                       &id);
   }));
   return id;
 }

@@ -7,6 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <set>
 #include <thread>
@@ -257,6 +259,38 @@ class InterleavingLog final : public ChangeLog {
   ChangeLog& log_;
   std::function<void()> between_;
 };
+
+TEST_F(ChangeFollowerTest, TimeIsAChangeFeedsHearOfStartsAndEndsAndOffersLeaveAfterRetention) {
+  auto server = Open(path_);
+  auto follower = Follower(*server, "serve-1");
+  std::atomic<int> heard{0};
+  follower->ObserveOffers([&] { ++heard; });
+  follower->Start();
+  ASSERT_TRUE(follower->WaitApplied(*server->changes().LastChangeId(), 30s).ok());
+  auto wait_for = [&](const std::function<bool()>& done) {
+    for (int i = 0; i < 3000 && !done(); ++i) std::this_thread::sleep_for(10ms);
+    return done();
+  };
+  // The first rounds heard of the offers published at start; then nothing happens.
+  ASSERT_TRUE(wait_for([&] { return heard.load() >= 1; }));
+  std::this_thread::sleep_for(100ms);
+  const int before = heard.load();
+
+  // 2 December 00:00 in Paris: the campaign starts, the feeds are told.
+  clock_.Set(*ParseInstant("2026-12-01T23:00:01Z"));
+  EXPECT_TRUE(wait_for([&] { return heard.load() > before; }));
+  EXPECT_TRUE(Logged("campaign_boundary"));
+  EXPECT_EQ(Quantity(*server, "P1", "S1"), 10);  // still published while it runs
+
+  // Seven days after it ended everywhere, its offers are withdrawn through the change log.
+  clock_.Set(*ParseInstant("2026-12-16T12:00:01Z"));
+  EXPECT_TRUE(wait_for([&] { return Quantity(*server, "P1", "S1") == -1; }));
+  auto changes = server->offers().ListChanges(0, 1000, "");
+  ASSERT_TRUE(changes.ok());
+  int tombstones = 0;
+  for (const OfferChange& c : *changes) tombstones += c.deleted ? 1 : 0;
+  EXPECT_EQ(tombstones, 4);
+}
 
 TEST_F(ChangeFollowerTest, AChangeArrivingWhileABatchIsAppliedIsAppliedNext) {
   auto server = Open(path_);

@@ -25,29 +25,16 @@
 #include "catalog/change_log.h"
 #include "catalog/repository.h"
 #include "offers/repository.h"
-#include "store/database.h"
+#include "store/unified_database.h"
 
 namespace vitrine {
 
-class MemoryDatabase final : public Database,
-                             public CatalogRepository,
-                             public AccountRepository,
-                             public AuditLog,
-                             public CampaignRepository,
-                             public OfferRepository,
-                             public ChangeLog {
+class MemoryDatabase final : public UnifiedDatabase {
  public:
   MemoryDatabase() = default;
   MemoryDatabase(const MemoryDatabase&) = delete;
   MemoryDatabase& operator=(const MemoryDatabase&) = delete;
 
-  // Database: every repository is this object.
-  CatalogRepository& catalog() override { return *this; }
-  AccountRepository& accounts() override { return *this; }
-  AuditLog& audit() override { return *this; }
-  CampaignRepository& campaigns() override { return *this; }
-  OfferRepository& offers() override { return *this; }
-  ChangeLog& changes() override { return *this; }
   std::string url() const override;
   std::string local_base() const override;
 

@@ -24,7 +24,7 @@
 #include "catalog/change_log.h"
 #include "catalog/repository.h"
 #include "offers/repository.h"
-#include "store/database.h"
+#include "store/unified_database.h"
 
 namespace vitrine {
 
@@ -47,13 +47,7 @@ struct SqliteOptions {
   int cache_kib = 16 * 1024;
 };
 
-class SqliteDatabase final : public Database,
-                             public CatalogRepository,
-                             public AccountRepository,
-                             public AuditLog,
-                             public CampaignRepository,
-                             public OfferRepository,
-                             public ChangeLog {
+class SqliteDatabase final : public UnifiedDatabase {
  public:
   // Opens (creating if missing) the database at `path`, a file name. FailedPrecondition when
   // the schema is newer than this binary knows, or behind it and `options.migrate` is false;
@@ -68,13 +62,6 @@ class SqliteDatabase final : public Database,
   // The schema version recorded in the database (LatestSchemaVersion() once open).
   Result<int> SchemaVersion();
 
-  // Database: every repository is this object.
-  CatalogRepository& catalog() override { return *this; }
-  AccountRepository& accounts() override { return *this; }
-  AuditLog& audit() override { return *this; }
-  CampaignRepository& campaigns() override { return *this; }
-  OfferRepository& offers() override { return *this; }
-  ChangeLog& changes() override { return *this; }
   std::string url() const override;
   std::string local_base() const override;
 
