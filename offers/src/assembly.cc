@@ -959,6 +959,30 @@ Result<AssemblyReport> Assembler::AssembleAll() {
 }
 
 Result<AssemblyReport> Assembler::AssembleCampaign(std::string_view campaign_id) {
+  auto exists = campaigns_.GetCampaign(campaign_id);
+  if (!exists.ok()) return exists.status();
+  if (!*exists) {
+    std::vector<std::string> promotion_ids;
+    std::vector<std::string> product_ids;
+    OfferQuery query;
+    query.campaign_id = std::string(campaign_id);
+    query.limit = kPageLimit;
+    while (true) {
+      auto page = offers_.ListOffers(query);
+      if (!page.ok()) return std::move(page).take_status().WithContext("list offers");
+      for (const PublishedOffer& offer : page->items) {
+        promotion_ids.push_back(offer.promotion_id);
+        product_ids.push_back(offer.product_id);
+      }
+      if (page->next_after.empty()) break;
+      query.after = page->next_after;
+    }
+    auto withdrawn = RetractPromotions(promotion_ids);
+    if (!withdrawn.ok() || product_ids.empty()) return withdrawn;
+    auto rivals = OnProductsChanged(SortedUnique(std::move(product_ids)));
+    if (rivals.ok()) rivals->deleted += withdrawn->deleted;
+    return rivals;
+  }
   const auto started = std::chrono::steady_clock::now();
   const Deps deps{catalog_, campaigns_, offers_, options_, clock_};
   auto run = [&]() -> Result<AssemblyReport> {

@@ -94,10 +94,7 @@ Result<ApplyReport> ChangeApplier::ApplyPending() {
       VITRINE_RETURN_IF_ERROR(apply(assembler_.AssembleAll()));
     } else {
       for (const std::string& id : pending.campaigns) {
-        Result<AssemblyReport> done = assembler_.AssembleCampaign(id);
-        // Deleted since: its promotions' offers were withdrawn with it.
-        if (done.status().code() == StatusCode::kNotFound) continue;
-        VITRINE_RETURN_IF_ERROR(apply(done));
+        VITRINE_RETURN_IF_ERROR(apply(assembler_.AssembleCampaign(id)));
       }
       if (!pending.stores.empty()) {
         const std::vector<std::string> ids(pending.stores.begin(), pending.stores.end());

@@ -215,8 +215,12 @@ WorkflowResult<CampaignStep> CampaignWorkflow::DeleteCampaign(const Actor& actor
     }
     auto removed = campaigns_.DeleteCampaign(step.campaign.id);
     if (!removed.ok()) return removed.status();
-    return Audit(actor, "delete", "campaign", step.campaign.id, ToJson(step.campaign),
-                 nlohmann::json());
+    VITRINE_RETURN_IF_ERROR(Audit(actor, "delete", "campaign", step.campaign.id,
+                                  ToJson(step.campaign), nlohmann::json()));
+    // Archived before, its offers are withdrawn once that change is applied; should it not be
+    // yet (another process applies), this entry withdraws whatever is left.
+    step.change_appended = true;
+    return AppendCampaignChange(step.campaign.id);
   });
   return Outcome(std::move(refused), status, std::move(step));
 }

@@ -157,6 +157,7 @@ class CampaignRoutes {
   HttpResponse Delete(const HttpRequest& request) const {
     auto step = workflow_.DeleteCampaign(WorkflowActor(request), request.PathParam("id"));
     if (!step.ok()) return Refused(step.error(), "campaign");
+    if (s_.changes_written) s_.changes_written();  // whatever offers are left go
     return NoContent();
   }
 

@@ -292,6 +292,24 @@ TEST_F(ChangeFollowerTest, TimeIsAChangeFeedsHearOfStartsAndEndsAndOffersLeaveAf
   EXPECT_EQ(tombstones, 4);
 }
 
+TEST_F(ChangeFollowerTest, ACampaignDeletedBeforeItsChangeWasAppliedLeavesNoOfferBehind) {
+  auto server = Open(path_);
+  auto follower = Follower(*server, "serve-1");
+  ASSERT_TRUE(follower->RunOnce().ok());
+  ASSERT_EQ(Quantity(*server, "P1", "S1"), 10);
+  // Another process deletes the campaign (its archiving not applied yet) and says so.
+  auto promotion = writer_->campaigns().GetPromotion(promotion_id_);
+  ASSERT_TRUE(promotion.ok() && promotion->has_value());
+  const std::string campaign_id = (*promotion)->campaign_id;
+  ASSERT_TRUE(*writer_->campaigns().DeleteCampaign(campaign_id));
+  const std::string ids[] = {campaign_id};
+  ASSERT_TRUE(writer_->changes().AppendChange(ChangeKind::kCampaign, ids).ok());
+  auto applied = follower->RunOnce();
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ((*applied)->assembly.deleted, 4);
+  EXPECT_EQ(Quantity(*server, "P1", "S1"), -1);
+}
+
 TEST_F(ChangeFollowerTest, AChangeArrivingWhileABatchIsAppliedIsAppliedNext) {
   auto server = Open(path_);
   AssemblyOptions options;

@@ -460,8 +460,14 @@ TEST_F(CampaignWorkflowTest, AnApprovedCampaignCannotBeDeletedButAnArchivedOneCa
 
   ASSERT_TRUE(
       workflow.Transition(kApprover, approved.id, {CampaignStatus::kArchived, "", "", {}}).ok());
+  const int64_t since = *db_.LastChangeId();
   auto deleted = workflow.DeleteCampaign(kApprover, approved.id);
   ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  // One entry: whatever offers the campaign still has are withdrawn when it is applied.
+  const auto changes = ChangesSince(since);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind, ChangeKind::kCampaign);
+  EXPECT_EQ(changes[0].keys, std::vector<std::string>{approved.id});
   auto gone = db_.GetCampaign(approved.id);
   ASSERT_TRUE(gone.ok());
   EXPECT_FALSE(gone->has_value());

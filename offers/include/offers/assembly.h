@@ -118,7 +118,8 @@ class Assembler {
   // After a campaign or one of its promotions changed (authored, approved, archived...):
   // re-assembles the products its promotions select now or had offers for (read from
   // ListOffers), under every approved campaign, since the change may move an overlap.
-  // NotFound when there is no such campaign.
+  // A campaign that no longer exists (deleted before its change was applied) has whatever
+  // offers it still had withdrawn, and their products re-assembled for the rivals they beat.
   Result<AssemblyReport> AssembleCampaign(std::string_view campaign_id);
 
   // Price, stock or product data of these products changed, or they were deleted:

@@ -5,7 +5,7 @@
 // batches; each batch is coalesced (a product changed by three imports is re-assembled
 // once) and applied with the cheapest assembler call that covers it:
 //   - kAll: AssembleAll, which covers everything else of the batch;
-//   - kCampaign: AssembleCampaign (a campaign deleted meanwhile has nothing left to do);
+//   - kCampaign: AssembleCampaign (which withdraws what a deleted campaign still had);
 //   - kStores: OnStoresChanged, for stores changed or deleted;
 //   - kProducts: OnProductsChanged, for product data or prices changed, or products deleted;
 //   - kStock: OnStockChanged with the levels read now, for the (product, store) pairs not
