@@ -30,7 +30,7 @@ ChangeFollower::ChangeFollower(CatalogRepository& catalog, CampaignRepository& c
       }()),
       clock_(options_.assembly.clock ? *options_.assembly.clock : SystemClock::Instance()),
       assembler_(catalog, campaigns, offers, options_.assembly),
-      applier_(log, catalog, assembler_) {}
+      applier_(log, assembler_) {}
 
 ChangeFollower::~ChangeFollower() {
   {

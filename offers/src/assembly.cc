@@ -1100,47 +1100,84 @@ Result<AssemblyReport> Assembler::OnStoresChanged(std::span<const std::string> s
   return Finish(run(), started);
 }
 
+namespace {
+
+// The stock path shared by OnStockChanged and OnStockLevelsChanged: `stores_by_product` names
+// the (product, store) pairs whose stock changed; `level_of` gives a selected pair's level
+// (nullopt: none any more). Only the products a promotion selects are read and patched.
+Result<AssemblyReport> PatchStock(
+    const Deps& deps, const std::map<std::string, std::vector<std::string>>& stores_by_product,
+    const std::function<Result<std::optional<StockLevel>>(const std::string& product_id,
+                                                          const std::string& store_id)>& level_of) {
+  auto plan = LoadPlan(deps, /*with_inactive=*/false);
+  if (!plan.ok()) return plan.status();
+  AssemblyReport report;
+  report.campaigns = static_cast<int64_t>(plan->campaigns.size());
+  report.promotions = static_cast<int64_t>(plan->promotions.size());
+  if (plan->promotions.empty()) return report;
+  std::vector<std::string> product_ids;
+  for (const auto& [id, stores] : stores_by_product) product_ids.push_back(id);
+  auto selection = SelectAmong(deps.catalog, plan->promotions, product_ids);
+  if (!selection.ok()) return selection.status();
+
+  // Each (promotion, product, store) offer these levels may touch; the repository patches
+  // the live ones and leaves the others alone.
+  std::vector<OfferStockUpdate> updates;
+  for (const auto& [product_id, selected] : *selection) {
+    for (const std::string& store_id : stores_by_product.at(product_id)) {
+      auto level = level_of(product_id, store_id);
+      if (!level.ok()) return level.status();
+      if (!level->has_value()) continue;
+      const Availability availability =
+          AvailabilityOf((*level)->quantity, deps.options.limited_stock_threshold);
+      for (int promotion : selected.promotions) {
+        updates.push_back({OfferIdOf(plan->promotions[promotion].promotion.id, product_id),
+                           store_id, (*level)->quantity, availability});
+      }
+    }
+  }
+  auto counts = deps.offers.UpdateOfferStock(updates);
+  if (!counts.ok()) return std::move(counts).take_status().WithContext("write stock");
+  report.offers_considered = counts->updated + counts->unchanged;
+  AddCounts(*counts, &report);
+  return report;
+}
+
+}  // namespace
+
 Result<AssemblyReport> Assembler::OnStockChanged(std::span<const StockLevel> levels) {
   const auto started = std::chrono::steady_clock::now();
   const Deps deps{catalog_, campaigns_, offers_, options_, clock_};
-  auto run = [&]() -> Result<AssemblyReport> {
-    // The latest measurement of each (product, store), grouped by product.
-    std::map<std::string, std::map<std::string, const StockLevel*>> latest;
-    for (const StockLevel& level : levels) {
-      const StockLevel*& slot = latest[level.product_id][level.store_id];
-      if (!slot || slot->measured_at <= level.measured_at) slot = &level;
-    }
-    auto plan = LoadPlan(deps, /*with_inactive=*/false);
-    if (!plan.ok()) return plan.status();
-    AssemblyReport report;
-    report.campaigns = static_cast<int64_t>(plan->campaigns.size());
-    report.promotions = static_cast<int64_t>(plan->promotions.size());
-    if (plan->promotions.empty()) return report;
-    std::vector<std::string> product_ids;
-    for (const auto& [id, stores] : latest) product_ids.push_back(id);
-    auto selection = SelectAmong(catalog_, plan->promotions, product_ids);
-    if (!selection.ok()) return selection.status();
+  // The latest measurement of each (product, store).
+  std::map<std::pair<std::string, std::string>, const StockLevel*> latest;
+  std::map<std::string, std::vector<std::string>> stores_by_product;
+  for (const StockLevel& level : levels) {
+    const StockLevel*& slot = latest[{level.product_id, level.store_id}];
+    if (!slot) stores_by_product[level.product_id].push_back(level.store_id);
+    if (!slot || slot->measured_at <= level.measured_at) slot = &level;
+  }
+  return Finish(PatchStock(deps, stores_by_product,
+                           [&](const std::string& product_id,
+                               const std::string& store_id) -> Result<std::optional<StockLevel>> {
+                             return std::optional<StockLevel>(*latest.at({product_id, store_id}));
+                           }),
+                started);
+}
 
-    // Each (promotion, product, store) offer these levels may touch; the repository patches
-    // the live ones and leaves the others alone.
-    std::vector<OfferStockUpdate> updates;
-    for (const auto& [product_id, selected] : *selection) {
-      for (const auto& [store_id, level] : latest[product_id]) {
-        const Availability availability =
-            AvailabilityOf(level->quantity, options_.limited_stock_threshold);
-        for (int promotion : selected.promotions) {
-          updates.push_back({OfferIdOf(plan->promotions[promotion].promotion.id, product_id),
-                             store_id, level->quantity, availability});
-        }
-      }
-    }
-    auto counts = offers_.UpdateOfferStock(updates);
-    if (!counts.ok()) return std::move(counts).take_status().WithContext("write stock");
-    report.offers_considered = counts->updated + counts->unchanged;
-    AddCounts(*counts, &report);
-    return report;
-  };
-  return Finish(run(), started);
+Result<AssemblyReport> Assembler::OnStockLevelsChanged(std::span<const std::string> stock_keys) {
+  const auto started = std::chrono::steady_clock::now();
+  const Deps deps{catalog_, campaigns_, offers_, options_, clock_};
+  std::map<std::string, std::vector<std::string>> stores_by_product;
+  for (const std::string& key : stock_keys) {
+    auto ids = SplitStockChangeKey(key);
+    if (!ids) return Status::InvalidArgument("stock key \"" + key + "\" names no store");
+    stores_by_product[std::string(ids->first)].emplace_back(ids->second);
+  }
+  return Finish(PatchStock(deps, stores_by_product,
+                           [&](const std::string& product_id, const std::string& store_id) {
+                             return catalog_.GetStock(product_id, store_id);
+                           }),
+                started);
 }
 
 Result<AssemblyReport> Assembler::RetractPromotions(std::span<const std::string> promotion_ids) {

@@ -45,8 +45,8 @@ nlohmann::json ToJson(const ApplyReport& report) {
           {"assembly", ToJson(report.assembly)}};
 }
 
-ChangeApplier::ChangeApplier(ChangeLog& log, CatalogRepository& catalog, Assembler& assembler)
-    : log_(log), catalog_(catalog), assembler_(assembler) {}
+ChangeApplier::ChangeApplier(ChangeLog& log, Assembler& assembler)
+    : log_(log), assembler_(assembler) {}
 
 Result<ApplyReport> ChangeApplier::ApplyPending() {
   ApplyReport report;
@@ -104,21 +104,18 @@ Result<ApplyReport> ChangeApplier::ApplyPending() {
         const std::vector<std::string> ids(pending.products.begin(), pending.products.end());
         VITRINE_RETURN_IF_ERROR(apply(assembler_.OnProductsChanged(ids)));
       }
-      std::vector<StockLevel> levels;
+      std::vector<std::string> stock;
       for (const std::string& key : pending.stock) {
         auto ids = SplitStockChangeKey(key);
         if (!ids) return Status::Internal("stock change key \"" + key + "\" names no store");
-        const auto& [product_id, store_id] = *ids;
-        if (pending.products.contains(std::string(product_id)) ||
-            pending.stores.contains(std::string(store_id))) {
+        if (pending.products.contains(std::string(ids->first)) ||
+            pending.stores.contains(std::string(ids->second))) {
           continue;  // re-assembled whole above, with the stock of now
         }
-        auto level = catalog_.GetStock(product_id, store_id);
-        if (!level.ok()) return level.status();
-        if (level->has_value()) levels.push_back(std::move(**level));
+        stock.push_back(key);
       }
-      if (!levels.empty()) VITRINE_RETURN_IF_ERROR(apply(assembler_.OnStockChanged(levels)));
-      report.stock_levels += static_cast<int64_t>(levels.size());
+      if (!stock.empty()) VITRINE_RETURN_IF_ERROR(apply(assembler_.OnStockLevelsChanged(stock)));
+      report.stock_levels += static_cast<int64_t>(stock.size());
     }
     report.campaigns += static_cast<int64_t>(pending.campaigns.size());
     report.stores += static_cast<int64_t>(pending.stores.size());

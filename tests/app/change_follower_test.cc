@@ -1,7 +1,7 @@
-// The change follower of `vitrine serve` over one SQLite file opened twice, as two processes
-// would: writes of the other handle reach the offers, a late start catches up, one handle
-// applies while the other follows, a dead applier's work is taken over and finished, and the
-// change feed never lets a reader skip an offer.
+// The change follower of `vitrine serve` over one database opened twice, as two processes
+// would (a SQLite file; and the in-memory backend, shared): writes of the other handle reach the
+// offers, a late start catches up, one handle applies while the other follows, a dead applier's
+// work is taken over and finished, and the change feed never lets a reader skip an offer.
 #include "app/change_follower.h"
 
 #include <gmock/gmock.h>
@@ -15,6 +15,7 @@
 
 #include "../store/temp_dir.h"
 #include "store/database.h"
+#include "store/memory_database.h"
 
 namespace vitrine {
 namespace {
@@ -23,12 +24,6 @@ using namespace std::chrono_literals;
 
 const Instant kNow = *ParseInstant("2026-11-24T00:00:00Z");
 const Instant kHistoryStart = *ParseInstant("2026-09-01T00:00:00Z");
-
-std::unique_ptr<Database> Open(const std::string& path) {
-  auto db = OpenDatabase("sqlite:" + path);
-  EXPECT_TRUE(db.ok()) << db.status().ToString();
-  return db.ok() ? std::move(db).value() : nullptr;
-}
 
 Store MakeStore(std::string id) {
   Store store;
@@ -51,11 +46,23 @@ Product MakeProduct(std::string id) {
 
 // Two stores, two products at 2,00 € since September, stock 10 everywhere, and one approved
 // campaign of 10 % off both products from 2 to 9 December: four published offers.
-class ChangeFollowerTest : public ::testing::Test {
+// Run on a SQLite file opened once per "process", and on one in-memory database shared by
+// every "process" (threads of one process: the change log and its lease work the same).
+class ChangeFollowerTest : public ::testing::TestWithParam<std::string> {
  protected:
+  std::shared_ptr<Database> Open() {
+    if (GetParam() == "Memory") {
+      if (!memory_) memory_ = std::make_shared<MemoryDatabase>();
+      return memory_;
+    }
+    auto db = OpenDatabase("sqlite:" + path_);
+    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    return db.ok() ? std::shared_ptr<Database>(std::move(db).value()) : nullptr;
+  }
+
   void SetUp() override {
     path_ = dir_.File("vitrine.db");
-    writer_ = Open(path_);
+    writer_ = Open();
     ASSERT_NE(writer_, nullptr);
     CatalogRepository& c = writer_->catalog();
     ASSERT_TRUE(c.PutStores(std::vector<Store>{MakeStore("S1"), MakeStore("S2")}, kNow).ok());
@@ -120,14 +127,15 @@ class ChangeFollowerTest : public ::testing::Test {
   testing::TempDir dir_;
   std::string path_;
   ManualClock clock_{kNow};
-  std::unique_ptr<Database> writer_;  // the other process: `vitrine import`, another node
+  std::shared_ptr<Database> memory_;
+  std::shared_ptr<Database> writer_;  // the other process: `vitrine import`, another node
   std::string promotion_id_;
   std::mutex log_mu_;
   std::vector<std::string> log_;
 };
 
-TEST_F(ChangeFollowerTest, AWriteOfAnotherProcessReachesTheOffersOfARunningFollower) {
-  auto server = Open(path_);
+TEST_P(ChangeFollowerTest, AWriteOfAnotherProcessReachesTheOffersOfARunningFollower) {
+  auto server = Open();
   auto follower = Follower(*server, "serve-1");
   follower->Start();
   ASSERT_TRUE(follower->WaitApplied(*writer_->changes().LastChangeId(), 30s).ok());
@@ -147,8 +155,8 @@ TEST_F(ChangeFollowerTest, AWriteOfAnotherProcessReachesTheOffersOfARunningFollo
   EXPECT_EQ((*changes)[0].store_id, "S1");
 }
 
-TEST_F(ChangeFollowerTest, AFollowerStartedAfterWritesItDidNotSeeCatchesUpBeforeItIsReady) {
-  auto server = Open(path_);
+TEST_P(ChangeFollowerTest, AFollowerStartedAfterWritesItDidNotSeeCatchesUpBeforeItIsReady) {
+  auto server = Open();
   auto follower = Follower(*server, "serve-1");
   EXPECT_FALSE(follower->Ready());
   follower->Start();
@@ -159,9 +167,9 @@ TEST_F(ChangeFollowerTest, AFollowerStartedAfterWritesItDidNotSeeCatchesUpBefore
   EXPECT_EQ(Quantity(*server, "P2", "S2"), 10);
 }
 
-TEST_F(ChangeFollowerTest, OfTwoProcessesOnOneFileOneAppliesAndTheOtherTakesOverWhenItDies) {
-  auto first_db = Open(path_);
-  auto second_db = Open(path_);
+TEST_P(ChangeFollowerTest, OfTwoProcessesOnOneFileOneAppliesAndTheOtherTakesOverWhenItDies) {
+  auto first_db = Open();
+  auto second_db = Open();
   auto first = Follower(*first_db, "serve-1");
   auto second = Follower(*second_db, "serve-2");
   auto applied = first->RunOnce();
@@ -187,8 +195,8 @@ TEST_F(ChangeFollowerTest, OfTwoProcessesOnOneFileOneAppliesAndTheOtherTakesOver
   EXPECT_EQ(*second_db->changes().LeaseHolder(kAssemblyLease, clock_.Now()), "serve-2");
 }
 
-TEST_F(ChangeFollowerTest, WorkLeftByAKilledProcessIsFinishedOnceAndNeverTwice) {
-  auto server = Open(path_);
+TEST_P(ChangeFollowerTest, WorkLeftByAKilledProcessIsFinishedOnceAndNeverTwice) {
+  auto server = Open();
   ASSERT_TRUE(Follower(*server, "serve-1")->RunOnce().ok());
   // Killed between the catalogue write and its assembly: the write is in the log only.
   ASSERT_TRUE(
@@ -211,8 +219,8 @@ TEST_F(ChangeFollowerTest, WorkLeftByAKilledProcessIsFinishedOnceAndNeverTwice) 
   EXPECT_EQ(*server->offers().LastSeq(), seq);
 }
 
-TEST_F(ChangeFollowerTest, AnEntryForAProductDeletedMeanwhileWithdrawsItsOffers) {
-  auto server = Open(path_);
+TEST_P(ChangeFollowerTest, AnEntryForAProductDeletedMeanwhileWithdrawsItsOffers) {
+  auto server = Open();
   auto follower = Follower(*server, "serve-1");
   ASSERT_TRUE(follower->RunOnce().ok());
   ASSERT_TRUE(
@@ -260,8 +268,8 @@ class InterleavingLog final : public ChangeLog {
   std::function<void()> between_;
 };
 
-TEST_F(ChangeFollowerTest, TimeIsAChangeFeedsHearOfStartsAndEndsAndOffersLeaveAfterRetention) {
-  auto server = Open(path_);
+TEST_P(ChangeFollowerTest, TimeIsAChangeFeedsHearOfStartsAndEndsAndOffersLeaveAfterRetention) {
+  auto server = Open();
   auto follower = Follower(*server, "serve-1");
   std::atomic<int> heard{0};
   follower->ObserveOffers([&] { ++heard; });
@@ -292,8 +300,8 @@ TEST_F(ChangeFollowerTest, TimeIsAChangeFeedsHearOfStartsAndEndsAndOffersLeaveAf
   EXPECT_EQ(tombstones, 4);
 }
 
-TEST_F(ChangeFollowerTest, ACampaignDeletedBeforeItsChangeWasAppliedLeavesNoOfferBehind) {
-  auto server = Open(path_);
+TEST_P(ChangeFollowerTest, ACampaignDeletedBeforeItsChangeWasAppliedLeavesNoOfferBehind) {
+  auto server = Open();
   auto follower = Follower(*server, "serve-1");
   ASSERT_TRUE(follower->RunOnce().ok());
   ASSERT_EQ(Quantity(*server, "P1", "S1"), 10);
@@ -310,8 +318,8 @@ TEST_F(ChangeFollowerTest, ACampaignDeletedBeforeItsChangeWasAppliedLeavesNoOffe
   EXPECT_EQ(Quantity(*server, "P1", "S1"), -1);
 }
 
-TEST_F(ChangeFollowerTest, AChangeArrivingWhileABatchIsAppliedIsAppliedNext) {
-  auto server = Open(path_);
+TEST_P(ChangeFollowerTest, AChangeArrivingWhileABatchIsAppliedIsAppliedNext) {
+  auto server = Open();
   AssemblyOptions options;
   options.clock = &clock_;
   Assembler assembler(server->catalog(), server->campaigns(), server->offers(), options);
@@ -319,7 +327,7 @@ TEST_F(ChangeFollowerTest, AChangeArrivingWhileABatchIsAppliedIsAppliedNext) {
     ASSERT_TRUE(
         writer_->catalog().PutStock(std::vector<StockLevel>{{"P1", "S1", 5, kNow + 1s}}).ok());
   });
-  ChangeApplier applier(log, server->catalog(), assembler);
+  ChangeApplier applier(log, assembler);
   auto first = applier.ApplyPending();
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   // The first batch did not contain the stock entry; the loop read it afterwards.
@@ -327,15 +335,17 @@ TEST_F(ChangeFollowerTest, AChangeArrivingWhileABatchIsAppliedIsAppliedNext) {
   EXPECT_EQ(Quantity(*server, "P1", "S1"), 5);
 }
 
-TEST_F(ChangeFollowerTest, TheChangeFeedNeverLetsAReaderSkipAnOfferCommittedBehindIt) {
-  auto server = Open(path_);
-  auto other = Open(path_);
+TEST_P(ChangeFollowerTest, TheChangeFeedNeverLetsAReaderSkipAnOfferCommittedBehindIt) {
+  auto server = Open();
+  auto other = Open();
   ASSERT_TRUE(Follower(*server, "serve-1")->RunOnce().ok());
   // Two writers (two handles: two processes) patch offers' stock while a platform follows
   // the change feed; every write must show up in what the platform read.
   std::vector<std::thread> writers;
-  for (Database* db : {server.get(), other.get()}) {
-    writers.emplace_back([db, this, which = db == server.get() ? "S1" : "S2"] {
+  const std::pair<Database*, const char*> writers_and_stores[] = {{server.get(), "S1"},
+                                                                  {other.get(), "S2"}};
+  for (const auto& [db, which] : writers_and_stores) {
+    writers.emplace_back([db, which, this] {
       for (int q = 1; q <= 60; ++q) {
         const OfferStockUpdate update{promotion_id_ + "~P1", which, q, Availability::kInStock};
         EXPECT_TRUE(db->offers().UpdateOfferStock(std::span(&update, 1)).ok());
@@ -361,6 +371,9 @@ TEST_F(ChangeFollowerTest, TheChangeFeedNeverLetsAReaderSkipAnOfferCommittedBehi
   EXPECT_EQ(seen["S1"], 60);
   EXPECT_EQ(seen["S2"], 60);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, ChangeFollowerTest, ::testing::Values("Sqlite", "Memory"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace vitrine

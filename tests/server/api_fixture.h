@@ -248,7 +248,7 @@ class ApiHarness {
     // The change log applied on the writing thread, where `serve` applies it on the change
     // follower's: a test reads the offers right after the write's answer.
     ChangeApplier* applier =
-        appliers_.emplace_back(std::make_unique<ChangeApplier>(*db_, *db_, *assembler)).get();
+        appliers_.emplace_back(std::make_unique<ChangeApplier>(*db_, *assembler)).get();
     services.changes = db;
     services.changes_written = [applier, mu] {
       std::lock_guard<std::mutex> lock(*mu);

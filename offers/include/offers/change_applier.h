@@ -8,8 +8,8 @@
 //   - kCampaign: AssembleCampaign (which withdraws what a deleted campaign still had);
 //   - kStores: OnStoresChanged, for stores changed or deleted;
 //   - kProducts: OnProductsChanged, for product data or prices changed, or products deleted;
-//   - kStock: OnStockChanged with the levels read now, for the (product, store) pairs not
-//     already re-assembled above; a level deleted meanwhile went with its product or store.
+//   - kStock: OnStockLevelsChanged, for the (product, store) pairs not already re-assembled
+//     above: it reads the levels of now, of promoted products only.
 // Then it records the batch's last id, so the batch is never applied again. A process that
 // dies between the offers' write and that record applies the batch again when it restarts,
 // which writes nothing new: assembly compares content hashes, so an offer is only rewritten
@@ -45,7 +45,7 @@ struct ApplyReport {
   int64_t campaigns = 0;     // distinct campaigns re-assembled
   int64_t stores = 0;        // distinct stores re-assembled
   int64_t products = 0;      // distinct products re-assembled
-  int64_t stock_levels = 0;  // stock levels patched
+  int64_t stock_levels = 0;  // changed stock levels handed to the stock path
   AssemblyReport assembly;   // the sums of the assembler's reports
 };
 
@@ -53,9 +53,9 @@ nlohmann::json ToJson(const ApplyReport& report);
 
 class ChangeApplier {
  public:
-  // `log`, `catalog` and `assembler` must outlive this; `catalog` and the assembler's
-  // repositories are the log's backend.
-  ChangeApplier(ChangeLog& log, CatalogRepository& catalog, Assembler& assembler);
+  // `log` and `assembler` must outlive this; the assembler's repositories are the log's
+  // backend.
+  ChangeApplier(ChangeLog& log, Assembler& assembler);
 
   // Applies every entry committed after the recorded position. On error, the entries of the
   // failed batch stay pending (the next call tries them again) and the error is returned.
@@ -66,7 +66,6 @@ class ChangeApplier {
 
  private:
   ChangeLog& log_;
-  CatalogRepository& catalog_;
   Assembler& assembler_;
   int batch_entries_ = 1000;
 };
