@@ -20,12 +20,20 @@ struct DemoCampaign {
   LocalTime end;
   std::set<std::string> channels;
   std::vector<DemoPromotion> promotions;
+  StoreScope scope;  // every store unless set
 };
 
 ProductSelector Category(std::string path) {
   ProductSelector s;
   s.kind = ProductSelector::Kind::kCategory;
   s.category = std::move(path);
+  return s;
+}
+
+ProductSelector Products(std::vector<std::string> ids) {
+  ProductSelector s;
+  s.kind = ProductSelector::Kind::kProducts;
+  s.product_ids = std::move(ids);
   return s;
 }
 
@@ -70,6 +78,20 @@ std::vector<DemoCampaign> Campaigns(Instant now) {
        today + days(21),
        {"meta", "leaflet"},
        {{Brand("Vitrine Sélection"), LoyaltyCredit{10}, 0}}},
+      // Two zones only, alcohol, a stacked loyalty credit of its own, and an overlap in time
+      // with the loyalty-card operation: its last days meet "Carte Vitrine" on the fixed
+      // price of a Vitrine Sélection wine, which carries the card's credit only from then.
+      {"Foire aux vins",
+       "La foire aux vins d'automne en Île-de-France et dans l'Ouest : vins et bières.",
+       today + days(3),
+       today + days(10),
+       {"google", "meta", "leaflet"},
+       {{Products({"P20929022", "P3182520189858", "P3182280052478", "P3182280052577"}),
+         PercentOff{20}, 0},
+        {Category("Boissons > Bières"), Multibuy{3, 2}, 0},
+        {Products({"P3183520704751"}), FixedPrice{Money::Euros(399)}, 0},
+        {Brand("Vieux Papes"), LoyaltyCredit{5}, 0}},
+       StoreScope{StoreScope::Kind::kZones, {"IDF", "OUEST"}}},
       {"Noël gourmand",
        "Chocolats et confiseries pour les fêtes.",
        christmas_start,
@@ -110,6 +132,7 @@ Status SeedDemoCampaigns(Database& db, Instant now, std::FILE* out) {
     campaign.start_local = d.start;
     campaign.end_local = d.end;
     campaign.channels = d.channels;
+    campaign.scope = d.scope;
     auto created = workflow.CreateCampaign(demo, campaign);
     if (!created.ok()) return created.status();
     const std::string& id = created->campaign.id;

@@ -118,6 +118,16 @@ std::string_view OutcomeName(Outcome outcome) {
   return "skipped";
 }
 
+// A stretch of a candidate's validity with one outcome: published (with `partner` the
+// loyalty candidate stacked on it, or -1), stacked (on immediate candidate `partner`) or
+// lost (to `partner`, -1 when unknown).
+struct Segment {
+  Interval validity;
+  Outcome outcome = Outcome::kLost;
+  int partner = -1;
+  std::string reason;  // lost or stacked: why, for a person
+};
+
 // How one promotion fared for one product in one group of stores.
 struct CandidateOutcome {
   int promotion = 0;
@@ -126,10 +136,12 @@ struct CandidateOutcome {
   std::optional<OfferPrice> price;  // alone, without stacking
   std::optional<ReferencePrice> reference;
   Outcome outcome = Outcome::kSkipped;
-  std::string reason_code;   // a skip reason code, empty otherwise
-  std::string reason;        // for a person
-  int stacked_loyalty = -1;  // candidate index stacked on this published one
-  int stacked_on = -1;       // candidate index this loyalty credit is folded into
+  std::string reason_code;  // a skip reason code, empty otherwise
+  std::string reason;       // for a person
+  // Priced candidates: their validity cut where the outcome changes, in time order.
+  std::vector<Segment> segments;
+  int stacked_loyalty = -1;  // the first candidate index stacked on a published segment
+  int stacked_on = -1;       // the first candidate index this loyalty credit is folded into
 };
 
 // The offers of one product shared by a group of stores: same price timeline, time zone
@@ -286,6 +298,69 @@ void Skip(CandidateOutcome* candidate, std::string_view code, std::string reason
   candidate->reason = std::move(reason);
 }
 
+// The shared part of a published offer of `c` (its store fields, id, validity and time
+// zone are the caller's), priced at `price`: its own, or with `loyalty` stacked on it.
+PublishedOffer BuildOffer(const AssemblyContext& ctx, const Product& product,
+                          const ActivePromotion& active, const CandidateOutcome& c,
+                          const OfferPrice& price, const ActivePromotion* loyalty) {
+  const Campaign& campaign = (*ctx.campaigns)[active.campaign];
+  const Mechanic& mechanic = active.promotion.mechanic;
+  const bool announces = AnnouncesPriceCut(mechanic);
+  std::optional<Money> reference_amount;
+  if (c.reference && c.reference->amount) reference_amount = c.reference->amount;
+
+  PublishedOffer offer;
+  offer.campaign_id = campaign.id;
+  offer.promotion_id = active.promotion.id;
+  offer.product_id = product.id;
+  offer.category = product.category;
+  offer.channels = active.channels;
+  offer.regular_price = *c.regular;
+  offer.shelf_price = price.shelf_price;
+  offer.effective_unit_price = price.effective_unit_price;
+  if (product.net_quantity) {
+    Quantity base = product.net_quantity->UnitPricingBase();
+    if (product.unit_pricing_base &&
+        product.unit_pricing_base->dimension() == product.net_quantity->dimension()) {
+      base = *product.unit_pricing_base;
+    }
+    offer.unit_price = UnitPrice(price.effective_unit_price, *product.net_quantity, base);
+    offer.unit_pricing_base = UnitPricingBaseLabel(base);
+  }
+  offer.reference_price = reference_amount;
+  if (announces) {
+    if (const auto* percent_off = std::get_if<PercentOff>(&mechanic)) {
+      offer.discount_percent = percent_off->percent;
+    } else {
+      offer.discount_percent =
+          SupportedPercent(reference_amount.value_or(*c.regular), price.shelf_price);
+    }
+  }
+  offer.mechanic = active.mechanic_name;
+  offer.mechanic_parameters = active.parameters;
+  OfferTexts texts = ApplyOverrides(
+      Texts(mechanic, price, ctx.options->locale, announces ? reference_amount : std::nullopt),
+      active.promotion);
+  if (loyalty) {
+    offer.loyalty_credit = price.loyalty_credit;
+    offer.mechanic_parameters["stacked_loyalty_credit"] = {{"promotion_id", loyalty->promotion.id},
+                                                           {"parameters", loyalty->parameters}};
+    const OfferTexts credit = ApplyOverrides(
+        Texts(loyalty->promotion.mechanic, price, ctx.options->locale), loyalty->promotion);
+    texts.badge += " + " + credit.badge;
+    texts.headline += ", " + credit.headline;
+    if (!credit.legal.empty()) {
+      texts.legal = texts.legal.empty() ? credit.legal : texts.legal + " " + credit.legal;
+    }
+  } else if (KindOf(mechanic) == MechanicKind::kLoyaltyCredit) {
+    offer.loyalty_credit = price.loyalty_credit;
+  }
+  offer.badge = std::move(texts.badge);
+  offer.headline = std::move(texts.headline);
+  offer.legal = std::move(texts.legal);
+  return offer;
+}
+
 // Prices, checks and resolves the overlap of the promotions `subset` of one product over a
 // group of stores sharing `timeline` and time zone `tz`, and builds the offers' shared part.
 GroupResult ComputeGroup(const AssemblyContext& ctx, const Product& product,
@@ -338,156 +413,157 @@ GroupResult ComputeGroup(const AssemblyContext& ctx, const Product& product,
     if (c.outcome == Outcome::kSkipped && !c.reason_code.empty()) ++group.skipped[c.reason_code];
   }
 
-  // Overlaps: each priced candidate competes with the priced ones whose validity overlaps
-  // its own (one set in the usual case where they all overlap).
+  // Overlaps work on time. The priced candidates' validities cut time into slices; in each
+  // slice the candidates valid throughout it compete (ResolveOverlap), and each candidate's
+  // outcome is merged over consecutive slices into segments. So a promotion loses only
+  // while another wins, and a loyalty credit is folded into an immediate offer only while
+  // both hold: the rest of the time each is published on its own.
   std::vector<size_t> priced;
+  std::vector<Instant> bounds;
   for (size_t k = 0; k < group.candidates.size(); ++k) {
-    if (group.candidates[k].price) priced.push_back(k);
+    if (!group.candidates[k].price) continue;
+    priced.push_back(k);
+    bounds.push_back(group.candidates[k].validity.begin);
+    bounds.push_back(group.candidates[k].validity.end);
   }
-  auto resolve = [&](size_t k, std::vector<size_t>* members) {
-    std::vector<OverlapCandidate> competing;
-    members->clear();
-    for (size_t j : priced) {
-      if (j != k && !group.candidates[j].validity.Overlaps(group.candidates[k].validity)) continue;
-      const ActivePromotion& active = promotions[group.candidates[j].promotion];
-      members->push_back(j);
+  std::sort(bounds.begin(), bounds.end());
+  bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
+  auto id_of = [&](size_t k) -> const std::string& {
+    return promotions[group.candidates[k].promotion].promotion.id;
+  };
+  // The price of an immediate winner with a loyalty credit stacked on it, per pair.
+  std::map<std::pair<size_t, size_t>, Result<OfferPrice>> stacks;
+  auto stacked_price = [&](size_t immediate, size_t loyalty) -> const Result<OfferPrice>& {
+    auto it = stacks.find({immediate, loyalty});
+    if (it == stacks.end()) {
+      const CandidateOutcome& c = group.candidates[immediate];
+      it = stacks
+               .emplace(
+                   std::pair{immediate, loyalty},
+                   ComputePrice(promotions[c.promotion].promotion.mechanic, *c.regular,
+                                promotions[group.candidates[loyalty].promotion].promotion.mechanic))
+               .first;
+    }
+    return it->second;
+  };
+  auto append = [&](size_t k, const Interval& slice, Outcome outcome, int partner,
+                    std::string reason) {
+    std::vector<Segment>& segments = group.candidates[k].segments;
+    if (!segments.empty() && segments.back().validity.end == slice.begin &&
+        segments.back().outcome == outcome && segments.back().partner == partner) {
+      segments.back().validity.end = slice.end;
+      return;
+    }
+    segments.push_back({slice, outcome, partner, std::move(reason)});
+  };
+  std::vector<size_t> members;
+  std::vector<OverlapCandidate> competing;
+  for (size_t b = 0; b + 1 < bounds.size(); ++b) {
+    const Interval slice{bounds[b], bounds[b + 1]};
+    members.clear();
+    competing.clear();
+    for (size_t k : priced) {
+      const CandidateOutcome& c = group.candidates[k];
+      if (c.validity.begin > slice.begin || c.validity.end < slice.end) continue;
+      const ActivePromotion& active = promotions[c.promotion];
+      members.push_back(k);
       competing.push_back({active.promotion.id, active.promotion.priority,
-                           active.promotion.exclusive, active.promotion.mechanic,
-                           *group.candidates[j].price});
+                           active.promotion.exclusive, active.promotion.mechanic, *c.price});
     }
-    return ResolveOverlap(competing);
-  };
-  auto loss_reason = [&](const OverlapResolution& resolution, size_t k) {
-    const std::string& id = promotions[group.candidates[k].promotion].promotion.id;
-    for (const OverlapLoss& loss : resolution.losers) {
-      if (loss.promotion_id == id) return loss.reason;
+    if (members.empty()) continue;
+    const OverlapResolution resolution = ResolveOverlap(competing);
+    const int immediate =
+        resolution.immediate ? static_cast<int>(members[*resolution.immediate]) : -1;
+    const int loyalty = resolution.loyalty ? static_cast<int>(members[*resolution.loyalty]) : -1;
+    std::string stack_error;
+    if (immediate >= 0 && loyalty >= 0) {
+      const Result<OfferPrice>& stacked = stacked_price(immediate, loyalty);
+      if (!stacked.ok()) {
+        stack_error = "cannot stack on " + id_of(immediate) + ": " + stacked.status().message();
+      }
     }
-    return std::string("another promotion wins this store");
-  };
-  std::vector<OverlapResolution> resolutions(group.candidates.size());
-  std::vector<std::vector<size_t>> members(group.candidates.size());
-  for (size_t k : priced) resolutions[k] = resolve(k, &members[k]);
-  auto winner_of = [&](size_t k, const std::optional<size_t>& index) -> int {
-    return index ? static_cast<int>(members[k][*index]) : -1;
-  };
-  // Immediate mechanics first: a loyalty credit's fate depends on the immediate winner's.
-  for (size_t k : priced) {
-    CandidateOutcome& c = group.candidates[k];
-    if (!IsImmediate(promotions[c.promotion].promotion.mechanic)) continue;
-    if (winner_of(k, resolutions[k].immediate) == static_cast<int>(k)) {
-      c.outcome = Outcome::kPublished;
-      c.stacked_loyalty = winner_of(k, resolutions[k].loyalty);
-    } else {
-      c.outcome = Outcome::kLost;
-      c.reason = loss_reason(resolutions[k], k);
-    }
-  }
-  for (size_t k : priced) {
-    CandidateOutcome& c = group.candidates[k];
-    if (IsImmediate(promotions[c.promotion].promotion.mechanic)) continue;
-    const int immediate = winner_of(k, resolutions[k].immediate);
-    const bool wins_loyalty = winner_of(k, resolutions[k].loyalty) == static_cast<int>(k);
-    const bool immediate_published =
-        immediate >= 0 && group.candidates[immediate].outcome == Outcome::kPublished;
-    if (wins_loyalty && immediate_published &&
-        group.candidates[immediate].stacked_loyalty == static_cast<int>(k)) {
-      c.outcome = Outcome::kStacked;
-      c.stacked_on = immediate;
-      c.reason = "stacked on " + promotions[group.candidates[immediate].promotion].promotion.id;
-    } else if (wins_loyalty && !immediate_published) {
-      c.outcome = Outcome::kPublished;
-    } else {
-      c.outcome = Outcome::kLost;
-      c.reason = loss_reason(resolutions[k], k);
+    for (size_t m = 0; m < members.size(); ++m) {
+      const auto k = static_cast<int>(members[m]);
+      if (k == immediate) {
+        append(k, slice, Outcome::kPublished, stack_error.empty() ? loyalty : -1, "");
+      } else if (k == loyalty && immediate < 0) {
+        append(k, slice, Outcome::kPublished, -1, "");
+      } else if (k == loyalty && stack_error.empty()) {
+        append(k, slice, Outcome::kStacked, immediate, "stacked on " + id_of(immediate));
+      } else if (k == loyalty) {
+        append(k, slice, Outcome::kLost, immediate, stack_error);
+      } else {
+        // Lost to the winner of its kind, or to the exclusive one that dropped it.
+        const bool is_immediate =
+            IsImmediate(promotions[group.candidates[k].promotion].promotion.mechanic);
+        int winner = is_immediate ? immediate : loyalty;
+        if (winner < 0) winner = is_immediate ? loyalty : immediate;
+        std::string reason = "another promotion wins this store";
+        for (const OverlapLoss& loss : resolution.losers) {
+          if (loss.promotion_id == competing[m].promotion_id) reason = loss.reason;
+        }
+        append(k, slice, Outcome::kLost, winner, std::move(reason));
+      }
     }
   }
-
-  // The shared part of each published offer.
-  for (size_t k = 0; k < group.candidates.size(); ++k) {
+  // Each candidate's overall outcome, for the report and the explain route: published if
+  // it is anywhere, else stacked if it is anywhere, else lost.
+  for (size_t k : priced) {
     CandidateOutcome& c = group.candidates[k];
+    const Segment* published = nullptr;
+    const Segment* stacked = nullptr;
+    const Segment* lost = nullptr;
+    for (const Segment& segment : c.segments) {
+      const Segment** first = segment.outcome == Outcome::kPublished ? &published
+                              : segment.outcome == Outcome::kStacked ? &stacked
+                                                                     : &lost;
+      if (!*first) *first = &segment;
+      if (segment.outcome == Outcome::kPublished && segment.partner >= 0 && c.stacked_loyalty < 0) {
+        c.stacked_loyalty = segment.partner;
+      }
+    }
+    if (stacked) {
+      c.stacked_on = stacked->partner;
+      ++group.stacked;
+    }
+    const Segment* shown = published ? published : stacked ? stacked : lost;
+    c.outcome = shown->outcome;
+    c.reason = shown->reason;
     if (c.outcome == Outcome::kLost) ++group.losses;
-    if (c.outcome == Outcome::kStacked) ++group.stacked;
-    if (c.outcome != Outcome::kPublished) continue;
-    const ActivePromotion& active = promotions[c.promotion];
-    const Campaign& campaign = (*ctx.campaigns)[active.campaign];
-    const Mechanic& mechanic = active.promotion.mechanic;
-    OfferPrice price = *c.price;
-    const ActivePromotion* loyalty = nullptr;
-    if (c.stacked_loyalty >= 0) {
-      const CandidateOutcome& l = group.candidates[c.stacked_loyalty];
-      auto stacked = ComputePrice(mechanic, *c.regular, promotions[l.promotion].promotion.mechanic);
-      if (stacked.ok()) {
-        price = std::move(stacked).value();
-        loyalty = &promotions[l.promotion];
-      } else {
-        CandidateOutcome& lost = group.candidates[c.stacked_loyalty];
-        lost.outcome = Outcome::kLost;
-        lost.stacked_on = -1;
-        lost.reason = "cannot stack on " + active.promotion.id + ": " + stacked.status().message();
-        --group.stacked;
-        ++group.losses;
-        c.stacked_loyalty = -1;
+    if (c.segments.size() > 1) {
+      // The whole story, for a person: "stacked on PR2 from 2026-12-10T23:00:00Z; ...".
+      std::string story;
+      for (const Segment& segment : c.segments) {
+        if (!story.empty()) story += "; ";
+        story += std::string(OutcomeName(segment.outcome)) + " from " +
+                 FormatUtc(segment.validity.begin) + " to " + FormatUtc(segment.validity.end);
+        if (!segment.reason.empty()) story += " (" + segment.reason + ")";
       }
+      c.reason = std::move(story);
     }
-    const bool announces = AnnouncesPriceCut(mechanic);
-    std::optional<Money> reference_amount;
-    if (c.reference && c.reference->amount) reference_amount = c.reference->amount;
+  }
 
-    PublishedOffer offer;
-    offer.offer_id = OfferIdOf(active.promotion.id, product.id);
-    offer.campaign_id = campaign.id;
-    offer.promotion_id = active.promotion.id;
-    offer.product_id = product.id;
-    offer.category = product.category;
-    offer.channels = active.channels;
-    offer.validity = c.validity;
-    offer.timezone = std::string(ctx.time_zones[tz].name());
-    offer.regular_price = *c.regular;
-    offer.shelf_price = price.shelf_price;
-    offer.effective_unit_price = price.effective_unit_price;
-    if (product.net_quantity) {
-      Quantity base = product.net_quantity->UnitPricingBase();
-      if (product.unit_pricing_base &&
-          product.unit_pricing_base->dimension() == product.net_quantity->dimension()) {
-        base = *product.unit_pricing_base;
-      }
-      offer.unit_price = UnitPrice(price.effective_unit_price, *product.net_quantity, base);
-      offer.unit_pricing_base = UnitPricingBaseLabel(base);
+  // One offer per published segment, the first keeping the plain offer id.
+  const TimeZone& zone = ctx.time_zones[tz];
+  for (size_t k = 0; k < group.candidates.size(); ++k) {
+    const CandidateOutcome& c = group.candidates[k];
+    bool first = true;
+    for (const Segment& segment : c.segments) {
+      if (segment.outcome != Outcome::kPublished) continue;
+      const ActivePromotion& active = promotions[c.promotion];
+      const ActivePromotion* loyalty =
+          segment.partner >= 0 ? &promotions[group.candidates[segment.partner].promotion] : nullptr;
+      OfferPrice price = loyalty ? stacked_price(k, segment.partner).value() : *c.price;
+      PublishedOffer offer = BuildOffer(ctx, product, active, c, price, loyalty);
+      offer.offer_id = SegmentOfferId(active.promotion.id, product.id, first,
+                                      zone.ToLocal(segment.validity.begin));
+      offer.validity = segment.validity;
+      offer.timezone = std::string(zone.name());
+      first = false;
+      group.offers.push_back(std::move(offer));
+      group.offer_prices.push_back(std::move(price));
+      group.offer_candidate.push_back(static_cast<int>(k));
     }
-    offer.reference_price = reference_amount;
-    if (announces) {
-      if (const auto* percent_off = std::get_if<PercentOff>(&mechanic)) {
-        offer.discount_percent = percent_off->percent;
-      } else {
-        offer.discount_percent =
-            SupportedPercent(reference_amount.value_or(*c.regular), price.shelf_price);
-      }
-    }
-    offer.mechanic = active.mechanic_name;
-    offer.mechanic_parameters = active.parameters;
-    OfferTexts texts = ApplyOverrides(
-        Texts(mechanic, price, ctx.options->locale, announces ? reference_amount : std::nullopt),
-        active.promotion);
-    if (loyalty) {
-      offer.loyalty_credit = price.loyalty_credit;
-      offer.mechanic_parameters["stacked_loyalty_credit"] = {
-          {"promotion_id", loyalty->promotion.id}, {"parameters", loyalty->parameters}};
-      const OfferTexts credit = ApplyOverrides(
-          Texts(loyalty->promotion.mechanic, price, ctx.options->locale), loyalty->promotion);
-      texts.badge += " + " + credit.badge;
-      texts.headline += ", " + credit.headline;
-      if (!credit.legal.empty()) {
-        texts.legal = texts.legal.empty() ? credit.legal : texts.legal + " " + credit.legal;
-      }
-    } else if (KindOf(mechanic) == MechanicKind::kLoyaltyCredit) {
-      offer.loyalty_credit = price.loyalty_credit;
-    }
-    offer.badge = std::move(texts.badge);
-    offer.headline = std::move(texts.headline);
-    offer.legal = std::move(texts.legal);
-    group.offers.push_back(std::move(offer));
-    group.offer_prices.push_back(std::move(price));
-    group.offer_candidate.push_back(static_cast<int>(k));
   }
   return group;
 }
@@ -1194,13 +1270,13 @@ Result<AssemblyReport> Assembler::RetractPromotions(std::span<const std::string>
 }
 
 Result<nlohmann::json> Assembler::Explain(std::string_view offer_id, std::string_view store_id) {
-  const size_t tilde = offer_id.find('~');
-  if (tilde == std::string_view::npos || tilde == 0 || tilde + 1 == offer_id.size()) {
+  const std::optional<OfferIdParts> parts = ParseOfferId(offer_id);
+  if (!parts) {
     return Status::InvalidArgument("offer id \"" + std::string(offer_id) +
                                    "\" is not promotion~product");
   }
-  const std::string promotion_id(offer_id.substr(0, tilde));
-  const std::string product_id(offer_id.substr(tilde + 1));
+  const std::string promotion_id(parts->promotion_id);
+  const std::string product_id(parts->product_id);
   auto promotion = campaigns_.GetPromotion(promotion_id);
   if (!promotion.ok()) return promotion.status();
   if (!*promotion) return Status::NotFound("promotion " + promotion_id);
@@ -1297,6 +1373,20 @@ Result<nlohmann::json> Assembler::Explain(std::string_view offer_id, std::string
         {"reason", c.reason},
         {"steps", c.price ? nlohmann::json(c.price->steps) : nlohmann::json::array()}};
     if (!c.reason_code.empty()) candidate["reason_code"] = c.reason_code;
+    nlohmann::json segments = nlohmann::json::array();
+    for (const Segment& segment : c.segments) {
+      nlohmann::json entry = {{"validity", IntervalJson(segment.validity)},
+                              {"outcome", OutcomeName(segment.outcome)}};
+      if (segment.partner >= 0) {
+        entry[segment.outcome == Outcome::kPublished ? "stacked_loyalty"
+              : segment.outcome == Outcome::kStacked ? "stacked_on"
+                                                     : "lost_to"] =
+            plan->promotions[group->candidates[segment.partner].promotion].promotion.id;
+      }
+      if (!segment.reason.empty()) entry["reason"] = segment.reason;
+      segments.push_back(std::move(entry));
+    }
+    candidate["segments"] = std::move(segments);
     out["candidates"].push_back(std::move(candidate));
     if (c.outcome == Outcome::kPublished) {
       if (IsImmediate(active_promotion.promotion.mechanic) || winner.empty()) winner = id;
@@ -1320,8 +1410,12 @@ Result<nlohmann::json> Assembler::Explain(std::string_view offer_id, std::string
   const int host = mine.outcome == Outcome::kStacked ? mine.stacked_on : explained;
   out["outcome"] = OutcomeName(mine.outcome);
   out["reason"] = mine.reason;
+  // This stretch's offer when it is one, else the first of the host's.
   for (size_t i = 0; i < group->offer_candidate.size(); ++i) {
-    if (group->offer_candidate[i] == host) out["price"] = PriceJson(group->offer_prices[i]);
+    if (group->offer_candidate[i] != host) continue;
+    if (out["price"].is_null() || group->offers[i].offer_id == offer_id) {
+      out["price"] = PriceJson(group->offer_prices[i]);
+    }
   }
   if (out["price"].is_null() && mine.price) out["price"] = PriceJson(*mine.price);
   if (mine.reference) out["reference_price"] = ReferenceJson(*mine.reference);

@@ -1,5 +1,6 @@
 #include "offers/published_offer.h"
 
+#include <chrono>
 #include <cstdio>
 
 namespace vitrine {
@@ -41,6 +42,49 @@ nlohmann::json MoneyJson(const std::optional<Money>& money) {
 }
 
 }  // namespace
+
+std::optional<OfferIdParts> ParseOfferId(std::string_view offer_id) {
+  const size_t first = offer_id.find('~');
+  if (first == std::string_view::npos || first == 0) return std::nullopt;
+  OfferIdParts parts;
+  parts.promotion_id = offer_id.substr(0, first);
+  std::string_view rest = offer_id.substr(first + 1);
+  const size_t second = rest.find('~');
+  parts.product_id = rest.substr(0, second);
+  if (second != std::string_view::npos) {
+    parts.segment = rest.substr(second + 1);
+    if (parts.segment.empty() || parts.segment.find('~') != std::string_view::npos) {
+      return std::nullopt;
+    }
+  }
+  if (parts.product_id.empty()) return std::nullopt;
+  return parts;
+}
+
+bool IsStretchOf(std::string_view offer_id, std::string_view first_offer_id) {
+  return offer_id.starts_with(first_offer_id) &&
+         (offer_id.size() == first_offer_id.size() || offer_id[first_offer_id.size()] == '~');
+}
+
+std::string SegmentOfferId(std::string_view promotion_id, std::string_view product_id, bool first,
+                           LocalTime local_start) {
+  std::string id;
+  id.append(promotion_id).append("~").append(product_id);
+  if (first) return id;
+  const auto day = std::chrono::floor<std::chrono::days>(local_start);
+  const std::chrono::year_month_day date{day};
+  const std::chrono::hh_mm_ss time{local_start - day};
+  char text[32];
+  std::snprintf(text, sizeof text, "~%04d%02u%02u", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
+  id += text;
+  if (time.hours().count() != 0 || time.minutes().count() != 0) {
+    std::snprintf(text, sizeof text, "T%02d%02d", static_cast<int>(time.hours().count()),
+                  static_cast<int>(time.minutes().count()));
+    id += text;
+  }
+  return id;
+}
 
 bool StoreOrderLess(const PublishedOffer& a, const PublishedOffer& b) {
   if (const int c = a.store_id.compare(b.store_id); c != 0) return c < 0;

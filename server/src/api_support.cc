@@ -8,7 +8,9 @@
 
 #include <zlib.h>
 
+#include "catalog/field_error.h"
 #include "common/text.h"
+#include "offers/published_offer.h"
 
 namespace vitrine::api {
 
@@ -126,6 +128,13 @@ Result<std::string> GzipBytes(std::string_view bytes) {
   deflateEnd(&z);
   if (result != Z_STREAM_END) return Status::Internal("zlib deflate did not finish");
   return out;
+}
+
+bool IsOfferId(std::string_view offer_id) {
+  const std::optional<OfferIdParts> parts = ParseOfferId(offer_id);
+  return offer_id.size() <= 101 && parts && field_rules::IsValidId(parts->promotion_id) &&
+         field_rules::IsValidId(parts->product_id) &&
+         (parts->segment.empty() || field_rules::IsValidId(parts->segment));
 }
 
 HttpResponse BadParameter(std::string field, std::string message) {

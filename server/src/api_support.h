@@ -44,6 +44,10 @@ Result<std::string> GzipBytes(std::string_view bytes);
 // A 400 problem naming one parameter.
 HttpResponse BadParameter(std::string field, std::string message);
 
+// Whether `offer_id` is PROMOTION~PRODUCT[~SEGMENT] with valid ids (ParseOfferId), within
+// 101 characters.
+bool IsOfferId(std::string_view offer_id);
+
 // "user:alice", "token:tok_..." or "anonymous".
 std::string Actor(const HttpRequest& request);
 

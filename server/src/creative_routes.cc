@@ -205,11 +205,10 @@ class CreativeRoutes {
       return HttpResponse::Problem(404, "Not found", "creatives are .png or .jpg");
     }
     const std::string offer_id(request.PathParam("offer_id"));
-    const size_t tilde = offer_id.find('~');
-    if (offer_id.size() > 101 || tilde == std::string::npos ||
-        !field_rules::IsValidId(offer_id.substr(0, tilde)) ||
-        !field_rules::IsValidId(offer_id.substr(tilde + 1))) {
-      return BadParameter("offer_id", "is not an offer id (PROMOTION~PRODUCT)");
+    if (!IsOfferId(offer_id)) {
+      return BadParameter(
+          "offer_id",
+          "is not an offer id (PROMOTION~PRODUCT, or PROMOTION~PRODUCT~START for a later stretch)");
     }
     auto store = request.Query("store");
     if (!store || !field_rules::IsValidId(*store)) {

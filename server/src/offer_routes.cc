@@ -183,11 +183,10 @@ class OfferRoutes {
   std::optional<std::pair<std::string, std::string>> OfferKey(
       const HttpRequest& request, std::optional<HttpResponse>* problem) const {
     const std::string offer_id(request.PathParam("offer_id"));
-    const size_t tilde = offer_id.find('~');
-    if (offer_id.size() > 101 || tilde == std::string::npos ||
-        !field_rules::IsValidId(offer_id.substr(0, tilde)) ||
-        !field_rules::IsValidId(offer_id.substr(tilde + 1))) {
-      *problem = BadParameter("offer_id", "is not an offer id (PROMOTION~PRODUCT)");
+    if (!IsOfferId(offer_id)) {
+      *problem = BadParameter(
+          "offer_id",
+          "is not an offer id (PROMOTION~PRODUCT, or PROMOTION~PRODUCT~START for a later stretch)");
       return std::nullopt;
     }
     auto store = request.Query("store");

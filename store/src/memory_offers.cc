@@ -207,21 +207,27 @@ Result<OfferWriteCounts> MemoryDatabase::UpdateOfferStock(
   Lock lock(*this);
   OfferWriteCounts counts;
   for (const OfferStockUpdate& u : updates) {
-    auto it = state_.offers.find(OfferKey{u.offer_id, u.store_id});
-    if (it == state_.offers.end() || it->second.deleted) continue;
-    PublishedOffer& o = it->second.offer;
-    if (o.stock_quantity == u.stock_quantity && o.availability == u.availability) {
-      ++counts.unchanged;
-      continue;
+    // The offer and its later stretches sort right after it.
+    for (auto it = state_.offers.lower_bound(OfferKey{u.offer_id, ""});
+         it != state_.offers.end() && it->first.first.starts_with(u.offer_id); ++it) {
+      if (it->first.second != u.store_id || it->second.deleted ||
+          !IsStretchOf(it->first.first, u.offer_id)) {
+        continue;
+      }
+      PublishedOffer& o = it->second.offer;
+      if (o.stock_quantity == u.stock_quantity && o.availability == u.availability) {
+        ++counts.unchanged;
+        continue;
+      }
+      o.stock_quantity = u.stock_quantity;
+      o.availability = u.availability;
+      o.content_hash = ContentHash(o);
+      ++o.version;
+      state_.offer_keys_by_seq.erase(o.seq);
+      o.seq = ++state_.last_offer_seq;
+      state_.offer_keys_by_seq.emplace(o.seq, it->first);
+      ++counts.updated;
     }
-    o.stock_quantity = u.stock_quantity;
-    o.availability = u.availability;
-    o.content_hash = ContentHash(o);
-    ++o.version;
-    state_.offer_keys_by_seq.erase(o.seq);
-    o.seq = ++state_.last_offer_seq;
-    state_.offer_keys_by_seq.emplace(o.seq, it->first);
-    ++counts.updated;
   }
   return counts;
 }

@@ -472,6 +472,42 @@ CREATE TABLE leases (
 INSERT INTO change_log(kind, keys) SELECT 5, '' WHERE EXISTS (SELECT 1 FROM offer_records);
 )sql";
 
+// Version 7: a promotion may publish several successive offers per product and store, one
+// per stretch of time over which it offers the same (published_offer.h, OfferIdParts): the
+// later ones' ids end in "~" + their local start, so the view reads the product id up to
+// that suffix. Overlaps are now resolved on time intervals: the entry asks the next
+// assembly to redo every offer.
+constexpr char kOfferSegmentsV7[] = R"sql(
+DROP VIEW offers;
+CREATE VIEW offers AS
+  SELECT o.seq, o.offer_id, o.store_id, v.campaign_id,
+         substr(o.offer_id, 1, instr(o.offer_id, '~') - 1) AS promotion_id,
+         CASE instr(substr(o.offer_id, instr(o.offer_id, '~') + 1), '~')
+           WHEN 0 THEN substr(o.offer_id, instr(o.offer_id, '~') + 1)
+           ELSE substr(o.offer_id, instr(o.offer_id, '~') + 1,
+                       instr(substr(o.offer_id, instr(o.offer_id, '~') + 1), '~') - 1)
+         END AS product_id,
+         category.text AS category, channels.text AS channels, v.valid_from, v.valid_until,
+         timezone.text AS timezone, v.currency, v.regular_minor, v.shelf_minor,
+         v.effective_unit_minor, v.unit_price_minor, base.text AS unit_pricing_base,
+         v.reference_minor, v.discount_percent, mechanic.text AS mechanic,
+         parameters.text AS mechanic_parameters, v.loyalty_credit_minor, badge.text AS badge,
+         headline.text AS headline, legal.text AS legal, o.stock_quantity, o.availability,
+         o.content_hash, o.version, o.deleted
+  FROM offer_records o
+  JOIN offer_variants v ON v.id = o.variant
+  LEFT JOIN offer_texts category ON category.id = v.category_text
+  LEFT JOIN offer_texts channels ON channels.id = v.channels_text
+  LEFT JOIN offer_texts timezone ON timezone.id = v.timezone_text
+  LEFT JOIN offer_texts base ON base.id = v.unit_pricing_base_text
+  LEFT JOIN offer_texts mechanic ON mechanic.id = v.mechanic_text
+  LEFT JOIN offer_texts parameters ON parameters.id = v.mechanic_parameters_text
+  LEFT JOIN offer_texts badge ON badge.id = v.badge_text
+  LEFT JOIN offer_texts headline ON headline.id = v.headline_text
+  LEFT JOIN offer_texts legal ON legal.id = v.legal_text;
+INSERT INTO change_log(kind, keys) SELECT 5, '' WHERE EXISTS (SELECT 1 FROM offer_records);
+)sql";
+
 constexpr SchemaMigration kMigrations[] = {
     {1, "catalog: products, stores, price zones, prices, stock", kCatalogV1},
     {2, "accounts: users, API tokens, sessions; audit log", kAccountsV2},
@@ -479,6 +515,7 @@ constexpr SchemaMigration kMigrations[] = {
     {4, "offers: narrow rows, their texts stored once", kNarrowOffersV4},
     {5, "offers: content stored once per variant, stock per store", kOfferVariantsV5},
     {6, "change log: what every write changed, its consumers and leases", kChangeLogV6},
+    {7, "offers: successive offers of one promotion per product and store", kOfferSegmentsV7},
 };
 
 constexpr std::string_view kCreateMigrationsTable =

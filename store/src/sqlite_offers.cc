@@ -969,10 +969,14 @@ Result<OfferWriteCounts> SqliteDatabase::UpdateOfferStock(
   OfferWriteCounts counts;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     counts = {};
+    // The offer and its later stretches ("~" + start), through the per-store index: the
+    // range [id, id + "~\x7f") holds them, and only rarely an id it prefixes ("P1" of
+    // "P10"), which IsStretchOf leaves out.
     Result<Statement> read = conn.Prepare(
-        "SELECT o.seq, o.stock_quantity, o.availability, v.variant_hash FROM offer_records o "
-        "JOIN offer_variants v ON v.id = o.variant "
-        "WHERE o.offer_id = ? AND o.store_id = ? AND o.deleted = 0");
+        "SELECT o.seq, o.stock_quantity, o.availability, v.variant_hash, o.offer_id "
+        "FROM offer_records o JOIN offer_variants v ON v.id = o.variant "
+        "WHERE o.store_id = ?2 AND o.offer_id >= ?1 AND o.offer_id < ?1 || '~' || char(127) "
+        "AND o.deleted = 0");
     if (!read.ok()) return read.status();
     Result<Statement> write = conn.Prepare(
         "UPDATE offer_records SET seq = ?, stock_quantity = ?, availability = ?, "
@@ -982,36 +986,46 @@ Result<OfferWriteCounts> SqliteDatabase::UpdateOfferStock(
         conn.QueryText("SELECT value FROM counters WHERE name = 'offer_seq'");
     if (!last.ok()) return last.status();
     int64_t seq = std::stoll(*last);
+    struct Live {
+      int64_t seq;
+      bool same;
+      std::string hash;
+    };
+    std::vector<Live> live;
     for (const OfferStockUpdate& u : updates) {
+      const std::string_view availability = AvailabilityName(u.availability);
       read->BindStatic(1, u.offer_id);
       read->BindStatic(2, u.store_id);
-      Result<bool> row = read->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) {
-        read->Reset();
-        continue;
+      live.clear();
+      for (;;) {
+        Result<bool> row = read->Step();
+        if (!row.ok()) return row.status();
+        if (!*row) break;
+        if (!IsStretchOf(read->Text(4), u.offer_id)) continue;
+        live.push_back({read->Int(0),
+                        read->Int(1) == u.stock_quantity && read->Text(2) == availability,
+                        std::string(read->Text(3))});
       }
-      const int64_t old_seq = read->Int(0);
-      const std::string_view availability = AvailabilityName(u.availability);
-      if (read->Int(1) == u.stock_quantity && read->Text(2) == availability) {
-        read->Reset();
-        ++counts.unchanged;
-        continue;
-      }
-      const std::string hash =
-          StoreContentHash(read->Text(3), u.store_id, u.stock_quantity, u.availability);
       read->Reset();
-      write->Bind(1, ++seq);
-      write->Bind(2, u.stock_quantity);
-      write->BindStatic(3, availability);
-      write->BindStatic(4, hash);
-      write->Bind(5, old_seq);
-      Status run = write->Run();
-      write->Reset();
-      if (!run.ok()) {
-        return run.WithContext("offer \"" + u.offer_id + "\" of store \"" + u.store_id + "\"");
+      for (const Live& offer : live) {
+        if (offer.same) {
+          ++counts.unchanged;
+          continue;
+        }
+        const std::string hash =
+            StoreContentHash(offer.hash, u.store_id, u.stock_quantity, u.availability);
+        write->Bind(1, ++seq);
+        write->Bind(2, u.stock_quantity);
+        write->BindStatic(3, availability);
+        write->BindStatic(4, hash);
+        write->Bind(5, offer.seq);
+        Status run = write->Run();
+        write->Reset();
+        if (!run.ok()) {
+          return run.WithContext("offer \"" + u.offer_id + "\" of store \"" + u.store_id + "\"");
+        }
+        ++counts.updated;
       }
-      ++counts.updated;
     }
     if (counts.updated == 0) return Status::Ok();
     Result<Statement> advance =

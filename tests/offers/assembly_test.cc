@@ -108,6 +108,19 @@ class AssemblyTest : public ::testing::Test {
     return *created;
   }
 
+  // An approved campaign from `first` to `last` December 2026 (both included).
+  Campaign AddDecemberCampaign(unsigned first, unsigned last) {
+    Campaign campaign;
+    campaign.name = "Décembre " + std::to_string(first) + "-" + std::to_string(last);
+    campaign.start_local = Local(std::chrono::year(2026) / 12 / first);
+    campaign.end_local = Local(std::chrono::year(2026) / 12 / (last + 1));
+    campaign.channels = {"leaflet", "meta", "google"};
+    campaign.status = CampaignStatus::kApproved;
+    auto created = db_.CreateCampaign(campaign, kNow);
+    EXPECT_TRUE(created.ok()) << created.status().ToString();
+    return *created;
+  }
+
   Promotion AddPromotion(const Campaign& campaign, ProductSelector selector, Mechanic mechanic,
                          int priority = 0, bool exclusive = false,
                          std::optional<StoreScope> scope = std::nullopt) {
@@ -413,6 +426,100 @@ TEST_F(AssemblyTest, ALoyaltyCreditStacksOnTheImmediateWinner) {
   EXPECT_EQ(offer->mechanic_parameters["stacked_loyalty_credit"]["promotion_id"], loyalty.id);
   EXPECT_TRUE(StoresWithOffer(loyalty, "P2").empty());
   EXPECT_EQ(report.loyalty_stacked, 4);
+}
+
+// A loyalty credit starting in the middle of an immediate promotion stacks on it only from
+// its own start, and is an offer of its own after the immediate promotion ends: each offer
+// says exactly what holds during its validity.
+TEST_F(AssemblyTest, ALoyaltyCreditStacksOnlyWhileBothHold) {
+  Promotion fixed =
+      AddPromotion(AddDecemberCampaign(7, 13), ProductList({"P2"}), FixedPrice{E(249)});
+  Promotion loyalty =
+      AddPromotion(AddDecemberCampaign(11, 25), ProductList({"P2"}), LoyaltyCredit{10});
+  AssembleAll();
+
+  auto alone = Offer(fixed, "P2", "S1");
+  ASSERT_TRUE(alone);
+  EXPECT_EQ(alone->validity.begin, At("2026-12-07T00:00:00+01:00"));
+  EXPECT_EQ(alone->validity.end, At("2026-12-11T00:00:00+01:00"));
+  EXPECT_FALSE(alone->loyalty_credit);
+  EXPECT_THAT(alone->badge, Not(HasSubstr("carte")));
+  EXPECT_FALSE(alone->mechanic_parameters.contains("stacked_loyalty_credit"));
+
+  auto stacked = db_.GetOffer(fixed.id + "~P2~20261211", "S1");
+  ASSERT_TRUE(stacked.ok() && *stacked);
+  EXPECT_EQ((*stacked)->validity.begin, At("2026-12-11T00:00:00+01:00"));
+  EXPECT_EQ((*stacked)->validity.end, At("2026-12-14T00:00:00+01:00"));
+  EXPECT_EQ((*stacked)->product_id, "P2");
+  EXPECT_EQ((*stacked)->promotion_id, fixed.id);
+  EXPECT_EQ((*stacked)->loyalty_credit, E(25));
+  EXPECT_EQ((*stacked)->mechanic_parameters["stacked_loyalty_credit"]["promotion_id"], loyalty.id);
+
+  // The credit alone once the fixed price has ended, until its own end.
+  auto credit = Offer(loyalty, "P2", "S1");
+  ASSERT_TRUE(credit);
+  EXPECT_EQ(credit->validity.begin, At("2026-12-14T00:00:00+01:00"));
+  EXPECT_EQ(credit->validity.end, At("2026-12-26T00:00:00+01:00"));
+  EXPECT_EQ(credit->shelf_price, E(300));
+}
+
+// A promotion loses only while another wins: a week of a higher-priority promotion in the
+// middle of a month-long one leaves the month-long one published before and after it.
+TEST_F(AssemblyTest, APromotionLosesOnlyWhileAnotherWins) {
+  Promotion month = AddPromotion(AddDecemberCampaign(1, 31), ProductList({"P2"}), PercentOff{10});
+  AssembleAll();
+  Promotion week =
+      AddPromotion(AddDecemberCampaign(10, 15), ProductList({"P2"}), PercentOff{20}, 5);
+  AssembleAll();
+
+  auto before = Offer(month, "P2", "S2");
+  ASSERT_TRUE(before);
+  EXPECT_EQ(before->validity.begin, At("2026-12-01T00:00:00+01:00"));
+  EXPECT_EQ(before->validity.end, At("2026-12-10T00:00:00+01:00"));
+  auto during = Offer(week, "P2", "S2");
+  ASSERT_TRUE(during);
+  EXPECT_EQ(during->validity.begin, At("2026-12-10T00:00:00+01:00"));
+  EXPECT_EQ(during->validity.end, At("2026-12-16T00:00:00+01:00"));
+  auto after = db_.GetOffer(month.id + "~P2~20261216", "S2");
+  ASSERT_TRUE(after.ok() && *after);
+  EXPECT_EQ((*after)->validity.begin, At("2026-12-16T00:00:00+01:00"));
+  EXPECT_EQ((*after)->validity.end, At("2027-01-01T00:00:00+01:00"));
+  EXPECT_EQ((*after)->shelf_price, E(270));
+
+  // Withdrawing the week gives the month back whole, under its plain id.
+  Assembler assembler(db_, db_, db_, Options());
+  std::vector<std::string> ids = {week.id};
+  ASSERT_TRUE(assembler.RetractPromotions(ids).ok());
+  ASSERT_TRUE(db_.DeletePromotion(week.id).ok());
+  AssembleAll();
+  auto whole = Offer(month, "P2", "S2");
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(whole->validity.end, At("2027-01-01T00:00:00+01:00"));
+  auto gone = db_.GetOffer(month.id + "~P2~20261216", "S2");
+  ASSERT_TRUE(gone.ok());
+  EXPECT_FALSE(*gone);
+}
+
+TEST_F(AssemblyTest, ExplainTellsEachStretch) {
+  Promotion fixed =
+      AddPromotion(AddDecemberCampaign(7, 13), ProductList({"P2"}), FixedPrice{E(249)});
+  Promotion loyalty =
+      AddPromotion(AddDecemberCampaign(11, 25), ProductList({"P2"}), LoyaltyCredit{10});
+  AssembleAll();
+  Assembler assembler(db_, db_, db_, Options());
+  auto explained = assembler.Explain(fixed.id + "~P2~20261211", "S1");
+  ASSERT_TRUE(explained.ok()) << explained.status().ToString();
+  EXPECT_EQ((*explained)["outcome"], "published");
+  EXPECT_EQ((*explained)["price"]["loyalty_credit"], "0.25 EUR");
+  EXPECT_FALSE((*explained)["published"].is_null());
+  const nlohmann::json& candidates = (*explained)["candidates"];
+  ASSERT_EQ(candidates.size(), 2u);
+  const nlohmann::json& credit =
+      candidates[0]["promotion_id"] == loyalty.id ? candidates[0] : candidates[1];
+  ASSERT_EQ(credit["segments"].size(), 2u);
+  EXPECT_EQ(credit["segments"][0]["outcome"], "stacked");
+  EXPECT_EQ(credit["segments"][0]["stacked_on"], fixed.id);
+  EXPECT_EQ(credit["segments"][1]["outcome"], "published");
 }
 
 TEST_F(AssemblyTest, EachStoreGetsItsOwnUtcBounds) {

@@ -541,6 +541,31 @@ TEST_P(OffersConformanceTest, UpdateOfferStockPatchesLiveOffersOnly) {
   EXPECT_EQ(Replace(OfferRepository::Scope{{"PR1"}, {"P1"}, {"S1"}}, {same}).unchanged, 1);
 }
 
+// A promotion's later stretches on a product ("PR1~P1~20261211") are its offers too: a stock
+// update of "PR1~P1" patches them, and not the offers of a product whose id it prefixes.
+TEST_P(OffersConformanceTest, UpdateOfferStockPatchesEveryStretchOfTheOffer) {
+  PublishedOffer later = MakeOffer("PR1", "P1", "S1");
+  later.offer_id = "PR1~P1~20261211";
+  later.validity = {T(7 * 86400), T(14 * 86400)};
+  Replace(OfferRepository::Scope{{"PR1"}, {}, {}},
+          {MakeOffer("PR1", "P1", "S1"), later, MakeOffer("PR1", "P10", "S1"),
+           MakeOffer("PR1", "P1", "S2")});
+  auto read_back = Get("PR1~P1~20261211", "S1");
+  ASSERT_TRUE(read_back.has_value());
+  EXPECT_EQ(read_back->product_id, "P1");
+  EXPECT_EQ(read_back->promotion_id, "PR1");
+
+  const std::vector<OfferStockUpdate> updates = {{"PR1~P1", "S1", 0, Availability::kOutOfStock}};
+  auto counts = offers_->UpdateOfferStock(updates);
+  ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+  EXPECT_EQ(counts->updated, 2);
+  EXPECT_EQ(Get("PR1~P1", "S1")->stock_quantity, 0);
+  EXPECT_EQ(Get("PR1~P1~20261211", "S1")->stock_quantity, 0);
+  EXPECT_EQ(Get("PR1~P1~20261211", "S1")->availability, Availability::kOutOfStock);
+  EXPECT_EQ(Get("PR1~P10", "S1")->stock_quantity, 12);
+  EXPECT_EQ(Get("PR1~P1", "S2")->stock_quantity, 12);
+}
+
 TEST_P(OffersConformanceTest, ReplaceOffersRejectsDuplicatesAndWritesNothing) {
   const std::vector<PublishedOffer> offers = {MakeOffer("PR1", "P1", "S1"),
                                               MakeOffer("PR1", "P1", "S1")};

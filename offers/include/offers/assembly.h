@@ -14,11 +14,15 @@
 //     accepts that price, an announced reduction holds against the 30-day reference price
 //     (perishables exempt) and, with compliance rules, the advantage is within the cap;
 //     otherwise the offer is skipped and the reason counted;
-//   - it wins the overlap: where promotions cover one product in one store at overlapping
-//     times, ResolveOverlap keeps one immediate mechanic; the losers have no offer there.
-//     The winning loyalty credit stacks on it ("double détente"): it is folded into the
-//     immediate winner's offer (loyalty_credit, effective price and texts) and has no
-//     offer of its own in that store. A loyalty credit with no immediate rival is an offer.
+//   - it wins the overlap, on time: the validities of the promotions covering one product
+//     in one store cut time into slices, and in each slice ResolveOverlap keeps one
+//     immediate mechanic; a loser has no offer while it loses. The winning loyalty credit
+//     stacks on it ("double détente") while both hold: it is folded into the immediate
+//     winner's offer (loyalty_credit, effective price and texts) and has no offer of its
+//     own then. A loyalty credit with no immediate rival is an offer.
+//   So one promotion may publish several successive offers for a product in a store, one
+//   per stretch of time over which it offers the same: "PR1~P1" for the first, then
+//   "PR1~P1~20261211" (OfferIdParts), each with exactly that stretch as its validity.
 //
 // How. Every repository call is made on the calling thread; only the pure computation runs
 // on a pool of AssemblyOptions::threads workers, one chunk of products ahead of the writes.
@@ -81,8 +85,10 @@ struct AssemblyOptions {
   int products_per_write = 200;
 };
 
-// What one assembly call did. offers_considered = inserted + updated + unchanged (the
-// offers written) + skipped + overlap_losses + loyalty_stacked.
+// What one assembly call did. offers_considered counts (promotion, product, store)
+// triples; each one is skipped, lost all along (overlap_losses), or publishes one offer or
+// more (inserted + updated + unchanged) and may be stacked for part of the time
+// (loyalty_stacked).
 struct AssemblyReport {
   int64_t campaigns = 0;          // approved campaigns assembled
   int64_t promotions = 0;         // their promotions
@@ -95,7 +101,7 @@ struct AssemblyReport {
   // "no_price_in_store", "mechanic_refused", "no_reference_price",
   // "reduction_not_supported", "promotion_cap_exceeded", "unknown_time_zone".
   std::map<std::string, int64_t> skipped_by_reason;
-  int64_t overlap_losses = 0;   // lost an overlap in a store: no offer there
+  int64_t overlap_losses = 0;   // lost an overlap in a store all along: no offer there
   int64_t loyalty_stacked = 0;  // loyalty credits folded into an immediate winner's offer
   std::chrono::milliseconds elapsed{0};
 };

@@ -19,7 +19,10 @@
 namespace vitrine {
 
 struct PublishedOffer {
-  std::string offer_id;  // promotion id + "~" + product id: '~' appears in neither
+  // promotion id + "~" + product id ('~' appears in neither), then "~" + the local start
+  // ("20261211", "20261211T0600") for each later stretch of time the promotion holds apart
+  // from its first one in the store: see OfferIdParts.
+  std::string offer_id;
   std::string store_id;
   std::string campaign_id;
   std::string promotion_id;
@@ -54,6 +57,27 @@ struct PublishedOffer {
   int64_t version = 0;       // 1 on first publication, +1 on each change
   int64_t seq = 0;           // position in the change feed
 };
+
+// An offer id's parts. A promotion publishes one offer per product and store for each
+// stretch of its validity over which what it offers there is the same (a stacked loyalty
+// credit starts, another promotion wins for a week in the middle): the first stretch has
+// the id "PROMOTION~PRODUCT", each later one that id + "~" + `segment`, its local start.
+struct OfferIdParts {
+  std::string_view promotion_id;
+  std::string_view product_id;
+  std::string_view segment;  // empty for the first stretch
+};
+// Splits an offer id; nullopt when it is not PROMOTION~PRODUCT[~SEGMENT] with non-empty
+// parts.
+std::optional<OfferIdParts> ParseOfferId(std::string_view offer_id);
+// The id of the stretch of `promotion_id` on `product_id` starting at `local_start`;
+// `first` stretches have no segment.
+std::string SegmentOfferId(std::string_view promotion_id, std::string_view product_id, bool first,
+                           LocalTime local_start);
+
+// Whether `offer_id` is `first_offer_id` ("PROMOTION~PRODUCT") or one of its later
+// stretches.
+bool IsStretchOf(std::string_view offer_id, std::string_view first_offer_id);
 
 // A stable hash of the content fields (everything above content_hash), hex.
 std::string ContentHash(const PublishedOffer& offer);

@@ -120,7 +120,9 @@ struct OfferBatch {
   PublishedOffer Expand(size_t i) const;
 };
 
-// A new stock level for one live offer (OfferRepository::UpdateOfferStock).
+// A new stock level for the live offers of one promotion, product and store
+// (OfferRepository::UpdateOfferStock): `offer_id` "PROMOTION~PRODUCT" and its later
+// stretches (IsStretchOf).
 struct OfferStockUpdate {
   std::string offer_id;
   std::string store_id;
