@@ -13,6 +13,7 @@
 #include "catalog/price.h"
 #include "offers/campaign_json.h"
 #include "offers/reference_price.h"
+#include "offers/regulated_mentions.h"
 #include "price_groups.h"
 
 namespace vitrine {
@@ -477,14 +478,15 @@ GroupResult ComputeGroup(const AssemblyContext& ctx, const Product& product,
       texts.badge += " + " + credit.badge;
       texts.headline += ", " + credit.headline;
       if (!credit.legal.empty()) {
-        texts.legal = texts.legal.empty() ? credit.legal : texts.legal + " " + credit.legal;
+        texts.legal = JoinLegal(texts.legal, credit.legal);
       }
     } else if (KindOf(mechanic) == MechanicKind::kLoyaltyCredit) {
       offer.loyalty_credit = price.loyalty_credit;
     }
     offer.badge = std::move(texts.badge);
     offer.headline = std::move(texts.headline);
-    offer.legal = std::move(texts.legal);
+    offer.legal =
+        JoinLegal(texts.legal, RegulatedMentionFor(product.category, ctx.options->locale, rules));
     group.offers.push_back(std::move(offer));
     group.offer_prices.push_back(std::move(price));
     group.offer_candidate.push_back(static_cast<int>(k));
