@@ -446,13 +446,14 @@ Layout Strip(const Style& s, const CreativeFormat& f) {
                            .SetFloorPx(8)
                            .SetEllipsize(true)
                            .SetUppercase(s.title_uppercase)));
-    out.push_back(Text("legal", {x, 30, text_w, h - 30 - pad}, "{offer.validity_short}",
+    // The dates only: no legal text fits 50 px at the legal floor beside the title. A
+    // regulated mention goes to the renderer's legal band.
+    out.push_back(Text("validity", {x, 30, text_w, h - 30 - pad}, "{offer.validity_short}",
                        TextStyle()
                            .SetColor(s.detail_color)
                            .SetValign(VerticalAlign::kMiddle)
                            .SetMinRatio(0.6)
-                           .SetFloorPx(7),
-                       LayerKind::kLegal));
+                           .SetFloorPx(7)));
   } else {
     out.push_back(Text("title", {x, pad + 2, text_w, h * 52 / 100}, "{product.title}",
                        TextStyle()
