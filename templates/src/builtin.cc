@@ -385,6 +385,8 @@ Layout Column(const Style& s, const CreativeFormat& f) {
   y += 0.005;
   const PixelBox price_box = row(narrow ? 0.12 : 0.14);
   AddPrice(out, s, price_box, HorizontalAlign::kCenter);
+  // Air under the digits: "soit 2,33 € l'unité" touched them.
+  y += 0.012;
   TextStyle effective = centred;
   effective.font = "headline";
   effective.color = s.effective_color.empty() ? s.price_color : s.effective_color;

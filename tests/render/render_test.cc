@@ -285,11 +285,11 @@ TEST_F(RenderTest, AMultibuyBadgeStaysOnOneLine) {
     for (const char* format : {"square", "story", "medium_rectangle"}) {
       SCOPED_TRACE(std::string(id) + " " + format);
       std::vector<LayerReport> layers;
-      ASSERT_TRUE(renderer_
-                      .Draw(*FindBuiltinTemplate(id), DefaultBrandKit(),
-                            *FindCreativeFormat(format), SampleCreative("multibuy"), nullptr,
-                            &layers)
-                      .ok());
+      auto raster =
+          renderer_.Draw(*FindBuiltinTemplate(id), DefaultBrandKit(), *FindCreativeFormat(format),
+                         SampleCreative("multibuy"), nullptr, &layers);
+      ASSERT_TRUE(raster.ok()) << raster.status().ToString();
+      Keep(*raster, std::string("multibuy_") + id + "_" + format);
       auto badge = std::find_if(layers.begin(), layers.end(),
                                 [](const LayerReport& l) { return l.kind == LayerKind::kBadge; });
       ASSERT_NE(badge, layers.end());
