@@ -372,7 +372,11 @@ class Drawing {
           overflow = JoinLegal(overflow, text);
         }
       }
-      if (!mention.empty() && text.find(mention) != std::string::npos) mention_shown = true;
+      // Only a legible layer counts: a text layer allowed below the floor does not.
+      const bool legible = layer.kind == LayerKind::kLegal || layer.size.min >= kMinLegalTextPx;
+      if (legible && !mention.empty() && text.find(mention) != std::string::npos) {
+        mention_shown = true;
+      }
     }
     if (overflow.empty() && mention_shown) return std::optional<LegalBand>();
     auto band = FitLegalBand(JoinLegal(overflow, mention_shown ? "" : mention), format);
