@@ -106,7 +106,8 @@ Options:
   --templates-dir DIR   templates stored by PUT /api/v1/templates (default DB.templates)
   --creative-cache-dir DIR  rendered creatives (default DB.creatives)
   --creative-cache-mb N     cache size, least recently used evicted (default 1024)
-  --template ID         template of creative URLs without ?template= (default classic)
+  --template ID         template of creative URLs without ?template= whose campaign's
+                        theme names none for the format (default classic)
 )",
        {{"db", "address", "port", "threads", "max-body-mb", "rate-limit", "feeds-dir", "public-url",
          "images", "templates-dir", "creative-cache-dir", "creative-cache-mb", "template"},
@@ -149,7 +150,8 @@ A summary (items written, items a platform rule left out) goes to standard error
 Draws the published offer OFFER (PROMOTION~PRODUCT) of store S in FORMAT (square,
 portrait, story, landscape, medium_rectangle, leaderboard, skyscraper, half_page,
 mobile_banner, billboard) with template T (classic, bold, minimal or one stored with
-PUT /api/v1/templates), within the format's byte limit. FILE ending in .jpg gives a JPEG;
+PUT /api/v1/templates), else the template its campaign's theme names for FORMAT, else
+classic, in the theme's brand kit, within the format's byte limit. FILE ending in .jpg gives a JPEG;
 a PNG over the limit is written as the best JPEG that fits (the extension follows). The
 default FILE is OFFER_FORMAT.png. A missing packshot draws a placeholder and a warning.
 
@@ -160,7 +162,7 @@ Templates are read from DB.templates, packshots from --images as for `vitrine se
 Options:
   --db URL          the database (default sqlite:vitrine.db)
   --store S         the store of OFFER
-  --template T      the template (default classic)
+  --template T      the template (default the campaign's theme, else classic)
   -o, --out PATH    the file, or with --campaign the folder
   --campaign C      render a whole campaign
   --formats LIST    comma-separated formats for --campaign (default all ten)

@@ -54,6 +54,40 @@ bool WriteFile(const fs::path& path, const std::string& bytes) {
   return out.good();
 }
 
+// The look of the campaign's creatives in `format`: --template when given, else the
+// campaign's theme, else classic; the theme's warnings are printed. nullopt (after a message)
+// when --template names no template or the campaign cannot be read.
+std::optional<CreativeLook> LookFor(const CommandLine& command_line, Database& db,
+                                    CreativeSetup& setup, const std::string& campaign_id,
+                                    const CreativeFormat& format) {
+  std::optional<std::string> explicit_template = command_line.Value("template");
+  if (explicit_template) {
+    auto t = setup.templates->GetTemplate(*explicit_template);
+    if (!t.ok() || !t->has_value()) {
+      std::fprintf(stderr, "vitrine render: no template \"%s\"\n", explicit_template->c_str());
+      return std::nullopt;
+    }
+  }
+  auto campaign = db.campaigns().GetCampaign(campaign_id);
+  if (!campaign.ok()) {
+    std::fprintf(stderr, "vitrine render: %s\n", campaign.status().message().c_str());
+    return std::nullopt;
+  }
+  std::vector<std::string> warnings;
+  auto look = setup.studio->ResolveLook(explicit_template,
+                                        campaign->has_value() ? &(*campaign)->theme : nullptr,
+                                        format, "classic", &warnings);
+  if (!look.ok()) {
+    std::fprintf(stderr, "vitrine render: %s\n", look.status().message().c_str());
+    return std::nullopt;
+  }
+  for (const std::string& w : warnings) {
+    std::fprintf(stderr, "vitrine render: warning: %s: %s\n", std::string(format.name).c_str(),
+                 w.c_str());
+  }
+  return *look;
+}
+
 int RenderOne(const CommandLine& command_line, const std::vector<std::string>& args, Database& db,
               CreativeSetup& setup, const std::string& out) {
   if (args.size() != 2) {
@@ -85,18 +119,13 @@ int RenderOne(const CommandLine& command_line, const std::vector<std::string>& a
     std::fprintf(stderr, "vitrine render: %s\n", product.status().message().c_str());
     return kExitStore;
   }
-  const std::string template_id = command_line.ValueOr("template", "classic");
-  auto t = setup.templates->GetTemplate(template_id);
-  if (!t.ok() || !t->has_value()) {
-    std::fprintf(stderr, "vitrine render: no template \"%s\"\n", template_id.c_str());
-    return kExitUsage;
-  }
+  auto look = LookFor(command_line, db, setup, (*offer)->campaign_id, *format);
+  if (!look) return kExitUsage;
   fs::path path = out.empty() ? fs::path(args[0] + "_" + args[1] + ".png") : fs::path(out);
   const ImageEncoding encoding =
       ParseImageEncoding(path.extension().string().substr(path.has_extension() ? 1 : 0))
           .value_or(ImageEncoding::kPng);
-  auto creative = setup.studio->renderer().Render(**t, setup.studio->kit(), *format,
-                                                  ContentFor(**offer, *product), encoding);
+  auto creative = setup.studio->Render(ContentFor(**offer, *product), *look, *format, encoding);
   if (!creative.ok()) {
     std::fprintf(stderr, "vitrine render: %s\n", creative.status().message().c_str());
     return kExitBadInput;
@@ -135,11 +164,11 @@ int RenderCampaign(const CommandLine& command_line, Database& db, CreativeSetup&
   } else {
     for (const CreativeFormat& f : CreativeFormats()) formats.push_back(&f);
   }
-  const std::string template_id = command_line.ValueOr("template", "classic");
-  auto t = setup.templates->GetTemplate(template_id);
-  if (!t.ok() || !t->has_value()) {
-    std::fprintf(stderr, "vitrine render: no template \"%s\"\n", template_id.c_str());
-    return kExitUsage;
+  std::map<std::string, CreativeLook> looks;  // by format
+  for (const CreativeFormat* f : formats) {
+    auto look = LookFor(command_line, db, setup, campaign, *f);
+    if (!look) return kExitUsage;
+    looks[std::string(f->name)] = std::move(*look);
   }
   auto jobs = command_line.IntOr("jobs", std::max(1u, std::thread::hardware_concurrency()), 1, 64);
   if (!jobs.ok()) {
@@ -193,8 +222,8 @@ int RenderCampaign(const CommandLine& command_line, Database& db, CreativeSetup&
     for (size_t i = next++; i < total; i = next++) {
       const CreativeContent& content = contents[i / formats.size()];
       const CreativeFormat& format = *formats[i % formats.size()];
-      auto creative = setup.studio->renderer().Render(**t, setup.studio->kit(), format, content,
-                                                      ImageEncoding::kPng);
+      auto creative = setup.studio->Render(content, looks.at(std::string(format.name)), format,
+                                           ImageEncoding::kPng);
       if (creative.ok()) {
         const fs::path path =
             fs::path(out) /

@@ -13,6 +13,7 @@
 #include "catalog/price.h"
 #include "offers/campaign_json.h"
 #include "offers/reference_price.h"
+#include "offers/regulated_mentions.h"
 #include "price_groups.h"
 
 namespace vitrine {
@@ -349,15 +350,15 @@ PublishedOffer BuildOffer(const AssemblyContext& ctx, const Product& product,
         Texts(loyalty->promotion.mechanic, price, ctx.options->locale), loyalty->promotion);
     texts.badge += " + " + credit.badge;
     texts.headline += ", " + credit.headline;
-    if (!credit.legal.empty()) {
-      texts.legal = texts.legal.empty() ? credit.legal : texts.legal + " " + credit.legal;
-    }
+    texts.legal = JoinLegal(texts.legal, credit.legal);
   } else if (KindOf(mechanic) == MechanicKind::kLoyaltyCredit) {
     offer.loyalty_credit = price.loyalty_credit;
   }
   offer.badge = std::move(texts.badge);
   offer.headline = std::move(texts.headline);
-  offer.legal = std::move(texts.legal);
+  const ComplianceRules* rules = ctx.options->compliance ? &*ctx.options->compliance : nullptr;
+  offer.legal =
+      JoinLegal(texts.legal, RegulatedMentionFor(product.category, ctx.options->locale, rules));
   return offer;
 }
 

@@ -16,6 +16,7 @@
 #include "common/text.h"
 #include "offers/mechanics.h"
 #include "offers/reference_price.h"
+#include "offers/regulated_mentions.h"
 #include "price_groups.h"
 
 namespace vitrine {
@@ -162,6 +163,7 @@ class Checker {
     VITRINE_RETURN_IF_ERROR(LoadPromotions());
     VITRINE_RETURN_IF_ERROR(LoadOtherPromotions());
     for (const auto& [id, product] : products_) VITRINE_RETURN_IF_ERROR(CheckProduct(product));
+    if (auto mention = CheckRegulatedMentions(rules_, products_)) out_.findings.push_back(*mention);
     if (overlaps_left_out_ > 0) {
       overlap_findings_.push_back(
           {Severity::kWarning, codes::kMoreFindings,

@@ -82,6 +82,20 @@ double CapFor(const ComplianceRules& rules, std::string_view category) {
   return cap;
 }
 
+RegulatedCategory RegulationFor(const ComplianceRules& rules, std::string_view category) {
+  RegulatedCategory found = RegulatedCategory::kNone;
+  size_t best_depth = 0;
+  for (const auto& [prefix, regulation] : rules.regulated_by_category) {
+    if (!InCategorySubtree(category, prefix)) continue;
+    const size_t depth = Depth(prefix);
+    if (depth > best_depth) {
+      best_depth = depth;
+      found = regulation;
+    }
+  }
+  return found;
+}
+
 std::optional<Finding> CheckAdvantageCap(const ComplianceRules& rules, const Product& product,
                                          const OfferPrice& price, CheckStage stage,
                                          std::optional<std::string> store_id) {

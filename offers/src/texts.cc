@@ -110,7 +110,8 @@ OfferTexts Texts(const Mechanic& mechanic, const OfferPrice& price, Locale local
             texts.legal = fr ? "Le " + nth + " produit identique acheté est offert"
                              : "The " + nth + " identical item bought is free";
           } else {
-            texts.badge = fr ? nth + " à -" + std::to_string(m.percent) + "%"
+            // French typography never ends a line on the one-letter "à": "2ème / à -50%".
+            texts.badge = fr ? nth + " à" + kNbsp + "-" + std::to_string(m.percent) + "%"
                              : nth + " at -" + std::to_string(m.percent) + "%";
             texts.legal =
                 fr ? "Remise de " + PercentText(m.percent, locale) + " sur le " + nth +
@@ -120,15 +121,17 @@ OfferTexts Texts(const Mechanic& mechanic, const OfferPrice& price, Locale local
           texts.headline = PerUnit(price, locale);
         } else if constexpr (std::is_same_v<T, Multibuy>) {
           const int free = m.buy - m.pay;
-          texts.badge = std::to_string(m.buy) + (fr ? " pour " : " for ") + std::to_string(m.pay);
+          // Bound by no-break spaces: a badge wrapped as "3 pour" over a lone "2" misreads.
+          texts.badge =
+              std::to_string(m.buy) + kNbsp + (fr ? "pour" : "for") + kNbsp + std::to_string(m.pay);
           texts.headline = PerUnit(price, locale);
           texts.legal = fr ? "Pour " + std::to_string(m.buy) + " produits identiques achetés, " +
                                  std::to_string(free) + (free > 1 ? " offerts" : " offert")
                            : "Buy " + std::to_string(m.buy) + " identical items, get " +
                                  std::to_string(free) + " free";
         } else if constexpr (std::is_same_v<T, BundlePrice>) {
-          texts.badge =
-              std::to_string(m.quantity) + (fr ? " pour " : " for ") + BadgePrice(m.price, locale);
+          texts.badge = std::to_string(m.quantity) + kNbsp + (fr ? "pour" : "for") + kNbsp +
+                        BadgePrice(m.price, locale);
           texts.headline = PerUnit(price, locale);
           texts.legal =
               fr ? "Prix pour " + std::to_string(m.quantity) +
@@ -153,6 +156,17 @@ OfferTexts Texts(const Mechanic& mechanic, const OfferPrice& price, Locale local
     if (reference_price) texts.legal = ReferencePriceLine(*reference_price, locale);
   }
   return texts;
+}
+
+std::string JoinLegal(std::string_view first, std::string_view second) {
+  if (first.empty()) return std::string(second);
+  if (second.empty()) return std::string(first);
+  std::string out(first);
+  const bool closed =
+      out.ends_with('.') || out.ends_with('!') || out.ends_with('?') || out.ends_with("\u2026");
+  out += closed ? " " : ". ";
+  out += second;
+  return out;
 }
 
 OfferTexts ApplyOverrides(OfferTexts texts, const Promotion& promotion) {

@@ -1,5 +1,7 @@
 #include "render/creative_studio.h"
 
+#include "templates/builtin.h"
+
 namespace vitrine {
 
 CreativeStudio::CreativeStudio(TemplateRepository* templates, BrandKit kit,
@@ -22,21 +24,84 @@ Result<CreativeTemplate> CreativeStudio::LoadTemplate(const std::string& id,
   return std::move(**found);
 }
 
+const BrandKit* CreativeStudio::FindKit(std::string_view id) const {
+  if (id.empty() || id == kit_.id) return &kit_;
+  return FindBuiltinBrandKit(id);
+}
+
+Result<CreativeLook> CreativeStudio::ResolveLook(
+    const std::optional<std::string>& explicit_template, const Theme* theme,
+    const CreativeFormat& format, const std::string& default_template,
+    std::vector<std::string>* warnings) {
+  CreativeLook look;
+  look.template_id = explicit_template.value_or(default_template);
+  auto warn = [&](std::string sentence) {
+    if (warnings != nullptr) warnings->push_back(std::move(sentence));
+  };
+  if (theme == nullptr) return look;
+  if (!theme->brand_kit.empty()) {
+    if (FindKit(theme->brand_kit) != nullptr) {
+      look.brand_kit_id = theme->brand_kit;
+    } else {
+      warn("the campaign's theme names the unknown brand kit \"" + theme->brand_kit +
+           "\"; drawn with \"" + kit_.id + "\"");
+    }
+  }
+  if (explicit_template) return look;
+  auto themed = theme->template_by_format.find(std::string(format.name));
+  if (themed == theme->template_by_format.end()) return look;
+  auto found = templates_->GetTemplate(themed->second);
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) {
+    warn("the campaign's theme names the unknown template \"" + themed->second +
+         "\"; drawn with \"" + default_template + "\"");
+  } else if (!(*found)->layouts.contains(format.name)) {
+    warn("the campaign's template \"" + themed->second + "\" has no layout for " +
+         std::string(format.name) + "; drawn with \"" + default_template + "\"");
+  } else {
+    look.template_id = themed->second;
+  }
+  return look;
+}
+
+Result<std::string> CreativeStudio::Key(const CreativeContent& content, const CreativeLook& look,
+                                        const CreativeFormat& format, ImageEncoding encoding) {
+  const BrandKit* kit = FindKit(look.brand_kit_id);
+  if (kit == nullptr) return Status::NotFound("no brand kit \"" + look.brand_kit_id + "\"");
+  auto t = LoadTemplate(look.template_id, format);
+  if (!t.ok()) return t.status();
+  return renderer_->CacheKey(*t, *kit, format, content, encoding);
+}
+
+Result<Creative> CreativeStudio::Render(const CreativeContent& content, const CreativeLook& look,
+                                        const CreativeFormat& format, ImageEncoding encoding) {
+  const BrandKit* kit = FindKit(look.brand_kit_id);
+  if (kit == nullptr) return Status::NotFound("no brand kit \"" + look.brand_kit_id + "\"");
+  auto t = LoadTemplate(look.template_id, format);
+  if (!t.ok()) return t.status();
+  return renderer_->Render(*t, *kit, format, content, encoding);
+}
+
 Result<std::string> CreativeStudio::Key(const CreativeContent& content,
                                         const std::string& template_id,
                                         const CreativeFormat& format, ImageEncoding encoding) {
-  auto t = LoadTemplate(template_id, format);
-  if (!t.ok()) return t.status();
-  return renderer_->CacheKey(*t, kit_, format, content, encoding);
+  return Key(content, CreativeLook{template_id, ""}, format, encoding);
 }
 
 Result<ServedCreative> CreativeStudio::Get(const CreativeContent& content,
                                            const std::string& template_id,
                                            const CreativeFormat& format, ImageEncoding encoding) {
-  auto t = LoadTemplate(template_id, format);
+  return Get(content, CreativeLook{template_id, ""}, format, encoding);
+}
+
+Result<ServedCreative> CreativeStudio::Get(const CreativeContent& content, const CreativeLook& look,
+                                           const CreativeFormat& format, ImageEncoding encoding) {
+  const BrandKit* kit = FindKit(look.brand_kit_id);
+  if (kit == nullptr) return Status::NotFound("no brand kit \"" + look.brand_kit_id + "\"");
+  auto t = LoadTemplate(look.template_id, format);
   if (!t.ok()) return t.status();
   ServedCreative served;
-  served.key = renderer_->CacheKey(*t, kit_, format, content, encoding);
+  served.key = renderer_->CacheKey(*t, *kit, format, content, encoding);
   // A PNG request may have been answered with a JPEG (over the limit as PNG): both names
   // are looked for, the key being the request's.
   for (ImageEncoding stored :
@@ -49,7 +114,7 @@ Result<ServedCreative> CreativeStudio::Get(const CreativeContent& content,
     }
     if (stored == encoding && encoding == ImageEncoding::kJpeg) break;
   }
-  auto creative = renderer_->Render(*t, kit_, format, content, encoding);
+  auto creative = renderer_->Render(*t, *kit, format, content, encoding);
   if (!creative.ok()) return creative.status();
   auto file = cache_->Insert(served.key, ExtensionOf(creative->encoding), creative->bytes);
   if (!file.ok()) return file.status();

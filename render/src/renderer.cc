@@ -14,6 +14,7 @@
 #include <set>
 
 #include "fonts.h"
+#include "offers/regulated_mentions.h"
 #include "packshot_preparation.h"
 
 namespace vitrine {
@@ -23,7 +24,8 @@ namespace ri = render_internal;
 
 // Bumped whenever a change to the drawing code changes the pixels of a creative, so cached
 // creatives drawn by an older renderer are not served.
-constexpr std::string_view kRendererVersion = "1";
+// Bumped when the same inputs draw different pixels (2: the legal floor and band).
+constexpr std::string_view kRendererVersion = "2";
 
 struct GObjectDeleter {
   void operator()(void* object) const {
@@ -280,22 +282,36 @@ class Drawing {
   std::vector<LayerReport> reports;
   std::vector<std::pair<size_t, std::string>> layer_errors;  // layer index, message
 
-  Status DrawLayout(const Layout& layout, int width, int height) {
+  Status DrawLayout(const Layout& layout, const CreativeFormat& format) {
     // SOURCE, not OVER: the canvas may be reused, and a translucent background must not
     // show the previous creative through it.
     SetColour(cr_, Colour(layout.background));
     cairo_set_operator(cr_, CAIRO_OPERATOR_SOURCE);
     cairo_paint(cr_);
     cairo_set_operator(cr_, CAIRO_OPERATOR_OVER);
-    (void)width;
-    (void)height;
+    // The template check reports legal layers that do not fit instead of moving them.
+    std::set<size_t> moved;
+    std::optional<LegalBand> band;
+    if (!collect_errors_) {
+      auto planned = PlanLegalBand(layout, format, &moved);
+      if (!planned.ok()) return planned.status();
+      band = std::move(*planned);
+    }
+    cairo_save(cr_);
+    if (band) {
+      // The layout shrinks, centred, so that the safe area's bottom clears the band.
+      const PixelBox& safe = format.safe_area;
+      cairo_translate(cr_, safe.x + safe.width * (1 - band->scale) / 2, safe.y);
+      cairo_scale(cr_, band->scale, band->scale);
+      cairo_translate(cr_, -safe.x, -safe.y);
+    }
     for (size_t i = 0; i < layout.layers.size(); ++i) {
       const Layer& layer = layout.layers[i];
       LayerReport report;
       report.name = layer.name;
       report.kind = layer.kind;
       report.box = layer.box;
-      if (!layer.when.empty() && Field(layer.when).empty()) {
+      if (moved.contains(i) || (!layer.when.empty() && Field(layer.when).empty())) {
         reports.push_back(std::move(report));
         continue;
       }
@@ -305,16 +321,124 @@ class Drawing {
       if (!status.ok()) {
         if (status.code() != StatusCode::kInvalidArgument || !collect_errors_ ||
             status.message().starts_with("packshot")) {
+          cairo_restore(cr_);
           return status.WithContext("layer \"" + layer.name + "\"");
         }
         layer_errors.emplace_back(i, status.message());
       }
       reports.push_back(std::move(report));
     }
+    cairo_restore(cr_);
+    if (band) DrawLegalBand(*band);
     return Status::Ok();
   }
 
  private:
+  // Legal text drawn across the bottom of the safe area, the layout scaled above it.
+  struct LegalBand {
+    PixelBox box;
+    FittedText text;
+    double scale = 1;
+    int pad = 0;
+  };
+
+  static SizeRange LegalRange(SizeRange size) {
+    return {std::max(size.min, kMinLegalTextPx), std::max(size.max, kMinLegalTextPx)};
+  }
+
+  // What must go to a legal band: the text of the legal layers that cannot fit at the legal
+  // floor (their indices into `*moved`), and the product's regulated mention when no layer
+  // prints it. nullopt when nothing must.
+  Result<std::optional<LegalBand>> PlanLegalBand(const Layout& layout, const CreativeFormat& format,
+                                                 std::set<size_t>* moved) {
+    const std::string mention =
+        RegulatedMentionFor(content_.offer.category, Locale::kFrench, &impl_.options.compliance);
+    bool mention_shown = mention.empty();
+    std::string overflow;
+    for (size_t i = 0; i < layout.layers.size(); ++i) {
+      const Layer& layer = layout.layers[i];
+      if (layer.kind != LayerKind::kText && layer.kind != LayerKind::kLegal) continue;
+      if (!layer.when.empty() && Field(layer.when).empty()) continue;
+      const std::string text = Substitute(layer.text, fields_);
+      if (text.empty()) continue;
+      if (layer.kind == LayerKind::kLegal) {
+        auto font = Font(layer.font);
+        if (!font.ok()) return font.status();
+        const PixelBox& b = layer.box;
+        if (!FitText(*font, text, b.width, b.height, layer.max_lines, LegalRange(layer.size),
+                     layer.align, false)
+                 .ok()) {
+          moved->insert(i);
+          overflow = JoinLegal(overflow, text);
+        }
+      }
+      // Only a legible layer counts: a text layer allowed below the floor does not.
+      const bool legible = layer.kind == LayerKind::kLegal || layer.size.min >= kMinLegalTextPx;
+      if (legible && !mention.empty() && text.find(mention) != std::string::npos) {
+        mention_shown = true;
+      }
+    }
+    if (overflow.empty() && mention_shown) return std::optional<LegalBand>();
+    auto band = FitLegalBand(JoinLegal(overflow, mention_shown ? "" : mention), format);
+    if (!band.ok() || band->box.height <= format.safe_area.height * 0.30 || mention_shown) {
+      return band.ok() ? std::optional<LegalBand>(std::move(*band))
+                       : Result<std::optional<LegalBand>>(band.status());
+    }
+    // Too tall for a small format: the mention in the shortest form the law accepts.
+    const std::string short_mention = ShortRegulatedMention(
+        RegulationFor(impl_.options.compliance, content_.offer.category), Locale::kFrench);
+    auto shorter = FitLegalBand(JoinLegal(overflow, short_mention), format);
+    if (!shorter.ok()) return shorter.status();
+    return std::optional<LegalBand>(std::move(*shorter));
+  }
+
+  // The band holding `text` at the legal floor (2.2 % of the shorter side on large canvases),
+  // across the safe area; an error when it would take more than 40 % of the safe area's height.
+  Result<LegalBand> FitLegalBand(const std::string& text, const CreativeFormat& format) {
+    auto font = Font("body");
+    if (!font.ok()) return font.status();
+    const PixelBox& safe = format.safe_area;
+    const double shorter_side = std::min(format.width, format.height);
+    LegalBand band;
+    band.pad = std::max(1, static_cast<int>(std::lround(shorter_side * 0.012)));
+    // Social formats are shown scaled down: their band's text grows with the canvas.
+    const double size = std::max(kMinLegalTextPx, std::floor(shorter_side * 0.022));
+    const double width = safe.width - 2.0 * band.pad;
+    const double limit = safe.height * 0.40;
+    auto fitted = FitText(*font, text, width, limit - 2.0 * band.pad, 64, {size, size},
+                          HorizontalAlign::kCenter, false);
+    if (!fitted.ok()) {
+      return Status::InvalidArgument("the legal text does not fit even in a band of 40 % of the " +
+                                     std::string(format.name) + " at " +
+                                     std::to_string(static_cast<int>(size)) + " px");
+    }
+    const int height = fitted->logical.height + 2 * band.pad;
+    band.box = {safe.x, safe.y + safe.height - height, safe.width, height};
+    band.scale = static_cast<double>(safe.height - height) / safe.height;
+    band.text = std::move(*fitted);
+    return band;
+  }
+
+  void DrawLegalBand(const LegalBand& band) {
+    const PixelBox& b = band.box;
+    SetColour(cr_, Colour("$surface"));
+    cairo_rectangle(cr_, b.x, b.y, b.width, b.height);
+    cairo_fill(cr_);
+    SetColour(cr_, Colour("$text"));
+    const double y = b.y + band.pad;
+    cairo_move_to(cr_, b.x + band.pad, y - band.text.logical.y);
+    pango_cairo_show_layout(cr_, band.text.layout.get());
+    LayerReport report;
+    report.name = "legal_band";
+    report.kind = LayerKind::kLegal;
+    report.drawn = true;
+    report.box = b;
+    report.font_size = band.text.size;
+    report.text_extent = ToBox(b.x + band.pad + band.text.logical.x, y, band.text.logical.width,
+                               band.text.logical.height);
+    reports.push_back(std::move(report));
+  }
+
   Rgba Colour(std::string_view role_or_hex) const {
     return ResolveColor(kit_, role_or_hex).value_or(Rgba{0, 0, 0, 255});
   }
@@ -368,8 +492,10 @@ class Drawing {
       RoundedRectangle(cr_, b.x, b.y, b.width, b.height, layer.radius);
       cairo_fill(cr_);
     }
-    auto fitted = FitText(*font, text, b.width, b.height, layer.max_lines, layer.size, layer.align,
-                          layer.ellipsize);
+    // Legal text never goes below the legal floor, whatever the template asks.
+    auto fitted = FitText(*font, text, b.width, b.height, layer.max_lines,
+                          layer.kind == LayerKind::kLegal ? LegalRange(layer.size) : layer.size,
+                          layer.align, layer.ellipsize);
     if (!fitted.ok()) return fitted.status();
     double y = b.y;
     if (layer.valign == VerticalAlign::kMiddle) y += (b.height - fitted->logical.height) / 2.0;
@@ -744,7 +870,7 @@ Status DrawOn(Renderer::Impl& impl, CairoCanvas& canvas, const CreativeTemplate&
                                      std::to_string(format.height) + " canvas");
   }
   Drawing drawing(impl, kit, content, canvas.cr, false);
-  Status status = drawing.DrawLayout(it->second, format.width, format.height);
+  Status status = drawing.DrawLayout(it->second, format);
   if (!status.ok()) {
     if (status.code() == StatusCode::kInvalidArgument &&
         status.message().find("packshot") == std::string::npos) {
@@ -915,6 +1041,10 @@ std::string Renderer::CacheKey(const CreativeTemplate& t, const BrandKit& kit,
     }
     text += "packshot=" + content.packshot + "@" + version + "\n";
   }
+  // The mention decides the legal band, even for a layout that binds no legal text.
+  text += "mention=" +
+          RegulatedMentionFor(content.offer.category, Locale::kFrench, &impl_->options.compliance) +
+          "\n";
   char hex[33];
   std::snprintf(hex, sizeof hex, "%016llx%016llx",
                 static_cast<unsigned long long>(Fnv1a(text, 0xcbf29ce484222325ULL)),
@@ -937,7 +1067,7 @@ std::vector<TemplateError> Renderer::Check(const CreativeTemplate& t, const Bran
       if (format == nullptr) continue;
       CairoCanvas canvas(format->width, format->height);
       Drawing drawing(*impl_, kit, sample, canvas.cr, true);
-      Status status = drawing.DrawLayout(layout, format->width, format->height);
+      Status status = drawing.DrawLayout(layout, *format);
       std::vector<TemplateError> found;
       if (!status.ok()) found.push_back({"layouts." + format_name, std::nullopt, status.message()});
       for (const auto& [index, message] : drawing.layer_errors) {

@@ -58,8 +58,10 @@ bool Matches(const HttpRequest& request, const std::string& key) {
 struct RenderJob {
   std::string id;
   std::string campaign_id;
-  std::string template_id;
+  std::optional<std::string> template_id;  // asked for in the body; else the campaign's theme
   std::vector<std::string> formats;
+  std::map<std::string, CreativeLook> looks;  // by format, resolved when the job is created
+  std::vector<std::string> look_warnings;
   Instant created_at{};
   std::atomic<int64_t> total{0};
   std::atomic<int64_t> done{0};
@@ -74,10 +76,18 @@ struct RenderJob {
   json ToJson() {
     std::lock_guard lock(mu);
     const int64_t t = total.load();
+    json templates = json::object();
+    std::string brand_kit;
+    for (const auto& [format, look] : looks) {
+      templates[format] = look.template_id;
+      brand_kit = look.brand_kit_id;
+    }
     json out = {{"id", id},
                 {"kind", "campaign_render"},
                 {"campaign_id", campaign_id},
-                {"template", template_id},
+                {"template", template_id ? json(*template_id) : json()},
+                {"templates", templates},
+                {"brand_kit", brand_kit},
                 {"formats", formats},
                 {"state", state},
                 {"total", t},
@@ -88,6 +98,7 @@ struct RenderJob {
                                     : static_cast<double>(done.load() + failed.load()) / t},
                 {"created_at", FormatUtc(created_at)},
                 {"failures", failures}};
+    if (!look_warnings.empty()) out["look_warnings"] = look_warnings;
     if (!error.empty()) out["error"] = error;
     if (state == "done" || state == "failed") out["finished_at"] = FormatUtc(finished_at);
     return out;
@@ -214,7 +225,8 @@ class CreativeRoutes {
     if (!store || !field_rules::IsValidId(*store)) {
       return BadParameter("store", "is required: offers are published per store");
     }
-    const std::string template_id(request.Query("template").value_or(default_template()));
+    std::optional<std::string> explicit_template;
+    if (auto asked = request.Query("template")) explicit_template = std::string(*asked);
     auto offer = s_.offers->GetOffer(offer_id, *store);
     if (!offer.ok()) return StoreFailure(offer.status());
     if (!offer->has_value() || !Visible(request, **offer)) {
@@ -225,7 +237,15 @@ class CreativeRoutes {
     auto product = s_.catalog->GetProduct((*offer)->product_id);
     if (!product.ok()) return StoreFailure(product.status());
     const CreativeContent content = ContentFor(**offer, *product);
-    auto key = studio().Key(content, template_id, *format, *encoding);
+    // The campaign's theme draws its offers' creatives unless ?template= says otherwise.
+    auto campaign = s_.campaigns->GetCampaign((*offer)->campaign_id);
+    if (!campaign.ok()) return StoreFailure(campaign.status());
+    std::vector<std::string> look_warnings;
+    auto look = studio().ResolveLook(explicit_template,
+                                     campaign->has_value() ? &(*campaign)->theme : nullptr, *format,
+                                     default_template(), &look_warnings);
+    if (!look.ok()) return StoreFailure(look.status());
+    auto key = studio().Key(content, *look, *format, *encoding);
     if (!key.ok()) return HttpResponse::FromStatus(key.status());
     if (Matches(request, *key)) {
       HttpResponse not_modified = HttpResponse::Text(304, "");
@@ -233,7 +253,7 @@ class CreativeRoutes {
       not_modified.headers.Set("Cache-Control", "public, max-age=300");
       return not_modified;
     }
-    auto served = studio().Get(content, template_id, *format, *encoding);
+    auto served = studio().Get(content, *look, *format, *encoding);
     if (!served.ok()) {
       const StatusCode code = served.status().code();
       if (code == StatusCode::kInvalidArgument || code == StatusCode::kResourceExhausted) {
@@ -247,8 +267,17 @@ class CreativeRoutes {
     response.headers.Set("ETag", "\"" + served->key + "\"");
     response.headers.Set("Cache-Control", "public, max-age=300");
     response.headers.Set("X-Creative-Cache", served->cache_hit ? "hit" : "miss");
-    for (const std::string& w : served->warnings)
-      response.headers.Add("Warning", "199 - \"" + w + "\"");
+    response.headers.Set("X-Creative-Template", look->template_id);
+    for (const std::string& w : look_warnings) served->warnings.push_back(w);
+    for (const std::string& w : served->warnings) {
+      // A quoted-string: the sentence's own quotes are escaped.
+      std::string quoted;
+      for (char c : w) {
+        if (c == '"' || c == '\\') quoted += '\\';
+        quoted += c;
+      }
+      response.headers.Add("Warning", "199 - \"" + quoted + "\"");
+    }
     return response;
   }
 
@@ -263,7 +292,10 @@ class CreativeRoutes {
     }
     auto job = std::make_shared<RenderJob>();
     job->campaign_id = campaign_id;
-    job->template_id = body.value("template", default_template());
+    if (body.contains("template")) {
+      if (!body["template"].is_string()) return BadParameter("template", "must be a template id");
+      job->template_id = body["template"].get<std::string>();
+    }
     if (body.contains("formats")) {
       if (!body["formats"].is_array() || body["formats"].empty()) {
         return BadParameter("formats", "must be a non-empty array of format names");
@@ -282,10 +314,23 @@ class CreativeRoutes {
     if (!campaign->has_value()) {
       return HttpResponse::Problem(404, "Not found", "no campaign \"" + campaign_id + "\"");
     }
-    auto t = studio().templates().GetTemplate(job->template_id);
-    if (!t.ok()) return StoreFailure(t.status());
-    if (!t->has_value())
-      return BadParameter("template", "no template \"" + job->template_id + "\"");
+    if (job->template_id) {
+      auto t = studio().templates().GetTemplate(*job->template_id);
+      if (!t.ok()) return StoreFailure(t.status());
+      if (!t->has_value())
+        return BadParameter("template", "no template \"" + *job->template_id + "\"");
+    }
+    for (const std::string& name : job->formats) {
+      auto look =
+          studio().ResolveLook(job->template_id, &(*campaign)->theme, *FindCreativeFormat(name),
+                               default_template(), &job->look_warnings);
+      if (!look.ok()) return StoreFailure(look.status());
+      job->looks[name] = std::move(*look);
+    }
+    // The theme's brand kit is resolved once per format: one warning is enough.
+    std::sort(job->look_warnings.begin(), job->look_warnings.end());
+    job->look_warnings.erase(std::unique(job->look_warnings.begin(), job->look_warnings.end()),
+                             job->look_warnings.end());
     job->created_at = s_.clock->Now();
     {
       std::lock_guard lock(mu_);
@@ -377,8 +422,8 @@ class CreativeRoutes {
       }
       const CreativeContent content = ContentFor(offer, it->second);
       for (const std::string& name : job.formats) {
-        auto served =
-            studio().Get(content, job.template_id, *FindCreativeFormat(name), ImageEncoding::kPng);
+        auto served = studio().Get(content, job.looks.at(name), *FindCreativeFormat(name),
+                                   ImageEncoding::kPng);
         if (served.ok()) {
           ++job.done;
           if (!served->warnings.empty()) ++job.warnings;

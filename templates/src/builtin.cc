@@ -385,6 +385,8 @@ Layout Column(const Style& s, const CreativeFormat& f) {
   y += 0.005;
   const PixelBox price_box = row(narrow ? 0.12 : 0.14);
   AddPrice(out, s, price_box, HorizontalAlign::kCenter);
+  // Air under the digits: "soit 2,33 € l'unité" touched them.
+  y += 0.012;
   TextStyle effective = centred;
   effective.font = "headline";
   effective.color = s.effective_color.empty() ? s.price_color : s.effective_color;
@@ -446,13 +448,14 @@ Layout Strip(const Style& s, const CreativeFormat& f) {
                            .SetFloorPx(8)
                            .SetEllipsize(true)
                            .SetUppercase(s.title_uppercase)));
-    out.push_back(Text("legal", {x, 30, text_w, h - 30 - pad}, "{offer.validity_short}",
+    // The dates only: no legal text fits 50 px at the legal floor beside the title. A
+    // regulated mention goes to the renderer's legal band.
+    out.push_back(Text("validity", {x, 30, text_w, h - 30 - pad}, "{offer.validity_short}",
                        TextStyle()
                            .SetColor(s.detail_color)
                            .SetValign(VerticalAlign::kMiddle)
                            .SetMinRatio(0.6)
-                           .SetFloorPx(7),
-                       LayerKind::kLegal));
+                           .SetFloorPx(7)));
   } else {
     out.push_back(Text("title", {x, pad + 2, text_w, h * 52 / 100}, "{product.title}",
                        TextStyle()

@@ -687,3 +687,43 @@ TEST_F(AssemblyTest, ExplainShowsTheCompetitionAndThePriceSteps) {
 
 }  // namespace
 }  // namespace vitrine
+
+namespace vitrine {
+namespace {
+
+// B4: the reference price line and the loyalty line ran together without a full stop.
+TEST_F(AssemblyTest, AStackedOffersLegalLineSeparatesItsSentences) {
+  Promotion immediate = AddPromotion(AddCampaign(), ProductList({"P2"}), PercentOff{20});
+  AddPromotion(AddCampaign(), ProductList({"P2"}), LoyaltyCredit{10});
+  AssembleAll();
+  auto offer = Offer(immediate, "P2", "S2");
+  ASSERT_TRUE(offer);
+  EXPECT_EQ(offer->legal,
+            "Prix de référence : 3,00\u00A0€. Montant crédité sur la carte de fidélité, à valoir "
+            "sur un prochain achat");
+}
+
+// F3: a wine's offer carries the Loi Évin health warning in its legal line, after the
+// mechanic's own sentence; a chocolate's does not.
+TEST_F(AssemblyTest, AnAlcoholicDrinksLegalLineEndsWithTheHealthWarning) {
+  Product wine = MakeProduct("W1", "Cave > Vins", "Château", "75 cl");
+  ASSERT_TRUE(db_.PutProducts(std::vector<Product>{wine}, kNow).ok());
+  ASSERT_TRUE(
+      db_.PutPrices(std::vector<Price>{{"W1", PriceLevel::kNational, "", E(600), kHistoryStart}})
+          .ok());
+  Campaign campaign = AddCampaign();
+  Promotion percent = AddPromotion(campaign, ProductList({"W1", "P2"}), PercentOff{20});
+  Promotion multibuy = AddPromotion(AddCampaign(), ProductList({"W1"}), Multibuy{3, 2}, 5);
+  AssembleAll();
+  auto wine_offer = Offer(multibuy, "W1", "S1");
+  ASSERT_TRUE(wine_offer);
+  EXPECT_EQ(wine_offer->legal,
+            "Pour 3 produits identiques achetés, 1 offert. L'abus d'alcool est dangereux pour la "
+            "santé, à consommer avec modération.");
+  auto chocolate = Offer(percent, "P2", "S1");
+  ASSERT_TRUE(chocolate);
+  EXPECT_EQ(chocolate->legal, "Prix de référence : 3,00\u00A0€");
+}
+
+}  // namespace
+}  // namespace vitrine

@@ -647,3 +647,33 @@ TEST_F(CampaignChecksTest, ANationalCampaignIsCheckedPerZone) {
 
 }  // namespace
 }  // namespace vitrine
+
+namespace vitrine {
+namespace {
+
+// F3: nothing told the merchandiser that wines and beers need the Loi Évin mention. One info
+// finding names the products that will carry it; it never blocks, creatives always show it.
+TEST_F(CampaignChecksTest, AlcoholicDrinksAreNamedAsCarryingTheHealthWarning) {
+  const Campaign c = CreateCampaign();
+  AddPromotion(c, PercentOff{20});
+  EXPECT_THAT(WithCode(Check(c), "regulated_mention"), IsEmpty());
+
+  Product wine = Complete("VIN", "Cave > Vins");
+  wine.title = "Côtes du Rhône rouge 75 cl";
+  AddProduct(wine);
+  AddPrice("VIN", PriceLevel::kNational, "", 599, kLongAgo);
+  AddStock("VIN", "S1", 20);
+  const Campaign fair = CreateCampaign();
+  AddPromotion(fair, PercentOff{20}, {"CAFE", "VIN"});
+  const CampaignChecks checks = Check(fair);
+  const std::vector<Finding> mention = WithCode(checks, "regulated_mention");
+  ASSERT_THAT(mention, SizeIs(1)) << Dump(checks);
+  EXPECT_EQ(mention[0].severity, Severity::kInfo);
+  EXPECT_EQ(mention[0].product_id, "VIN");
+  EXPECT_THAT(mention[0].message, HasSubstr("Côtes du Rhône rouge 75 cl"));
+  EXPECT_THAT(mention[0].message, HasSubstr("L'abus d'alcool est dangereux pour la santé"));
+  EXPECT_EQ(checks.blocking, 0) << Dump(checks);
+}
+
+}  // namespace
+}  // namespace vitrine

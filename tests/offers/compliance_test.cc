@@ -1,4 +1,5 @@
 #include "offers/compliance.h"
+#include "offers/regulated_mentions.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -248,6 +249,43 @@ TEST(ResolveOverlapTest, NothingToResolve) {
   EXPECT_FALSE(r.immediate.has_value());
   EXPECT_FALSE(r.loyalty.has_value());
   EXPECT_THAT(r.losers, IsEmpty());
+}
+
+}  // namespace
+}  // namespace vitrine
+
+namespace vitrine {
+namespace {
+
+// F3: wine and beer adverts lacked the Loi Évin health warning.
+TEST(RegulatedMentionTest, TheDemoRetailersWinesAndBeersCarryTheHealthWarning) {
+  const ComplianceRules rules;
+  EXPECT_EQ(RegulationFor(rules, "Cave > Vins"), RegulatedCategory::kAlcohol);
+  EXPECT_EQ(RegulationFor(rules, "Cave > Vins > Bordeaux"), RegulatedCategory::kAlcohol);
+  EXPECT_EQ(RegulationFor(rules, "Boissons > Bières"), RegulatedCategory::kAlcohol);
+  EXPECT_EQ(RegulationFor(rules, "Boissons>Spiritueux > Whisky"), RegulatedCategory::kAlcohol);
+  EXPECT_EQ(RegulationFor(rules, "Boissons > Sodas"), RegulatedCategory::kNone);
+  EXPECT_EQ(RegulationFor(rules, "Boissons"), RegulatedCategory::kNone);
+  EXPECT_EQ(RegulationFor(rules, "Caves"), RegulatedCategory::kNone);  // whole segments only
+  // A longer prefix exempts its subtree.
+  EXPECT_EQ(RegulationFor(rules, "Boissons > Bières > Sans alcool"), RegulatedCategory::kNone);
+
+  EXPECT_EQ(RegulatedMentionFor("Cave > Vins"),
+            "L'abus d'alcool est dangereux pour la santé, à consommer avec modération.");
+  EXPECT_EQ(RegulatedMentionFor("Cave > Vins", Locale::kEnglish),
+            "Alcohol abuse is dangerous for your health. Drink responsibly.");
+  EXPECT_EQ(ShortRegulatedMention(RegulatedCategory::kAlcohol),
+            "L'abus d'alcool est dangereux pour la santé.");
+  EXPECT_EQ(RegulatedMentionFor("Épicerie > Café"), "");
+}
+
+TEST(RegulatedMentionTest, TheRegulatedCategoriesAreConfigurable) {
+  ComplianceRules rules;
+  rules.regulated_by_category["Épicerie > Vinaigres > Vin cuit"] = RegulatedCategory::kAlcohol;
+  rules.regulated_by_category["Cave > Vins > Dégustation"] = RegulatedCategory::kNone;
+  EXPECT_NE(RegulatedMentionFor("Épicerie > Vinaigres > Vin cuit", Locale::kFrench, &rules), "");
+  EXPECT_EQ(RegulatedMentionFor("Cave > Vins > Dégustation", Locale::kFrench, &rules), "");
+  EXPECT_EQ(RegulatedMentionFor("Épicerie > Vinaigres > Vin cuit"), "");  // the defaults
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace vitrine {
 namespace {
 
@@ -29,17 +32,17 @@ TEST(TextsTest, FrenchAsFormatsSpellsThem) {
       {PercentOff{30}, 349, "-30%", "2,44\u00A0€ au lieu de 3,49\u00A0€", ""},
       {AmountOff{E(100)}, 349, "-1,00\u00A0€", "2,49\u00A0€ au lieu de 3,49\u00A0€", ""},
       {FixedPrice{E(299)}, 349, "Prix choc", "2,99\u00A0€ au lieu de 3,49\u00A0€", ""},
-      {NthItemPercentOff{2, 50}, 349, "2ème à -50%", "soit 2,62\u00A0€ l'unité",
+      {NthItemPercentOff{2, 50}, 349, "2ème à\u00A0-50%", "soit 2,62\u00A0€ l'unité",
        "Remise de 50\u00A0% sur le 2ème produit identique acheté"},
       {NthItemPercentOff{3, 100}, 300, "3ème offert", "soit 2,00\u00A0€ l'unité",
        "Le 3ème produit identique acheté est offert"},
-      {Multibuy{3, 2}, 349, "3 pour 2", "soit 2,33\u00A0€ l'unité",
+      {Multibuy{3, 2}, 349, "3\u00A0pour\u00A02", "soit 2,33\u00A0€ l'unité",
        "Pour 3 produits identiques achetés, 1 offert"},
-      {Multibuy{5, 3}, 100, "5 pour 3", "soit 0,60\u00A0€ l'unité",
+      {Multibuy{5, 3}, 100, "5\u00A0pour\u00A03", "soit 0,60\u00A0€ l'unité",
        "Pour 5 produits identiques achetés, 2 offerts"},
-      {BundlePrice{3, E(500)}, 349, "3 pour 5\u00A0€", "soit 1,67\u00A0€ l'unité",
+      {BundlePrice{3, E(500)}, 349, "3\u00A0pour\u00A05\u00A0€", "soit 1,67\u00A0€ l'unité",
        "Prix pour 3 produits identiques achetés ensemble"},
-      {BundlePrice{2, E(550)}, 349, "2 pour 5,50\u00A0€", "soit 2,75\u00A0€ l'unité",
+      {BundlePrice{2, E(550)}, 349, "2\u00A0pour\u00A05,50\u00A0€", "soit 2,75\u00A0€ l'unité",
        "Prix pour 2 produits identiques achetés ensemble"},
       {LoyaltyCredit{30}, 349, "30% sur la carte", "soit 1,05\u00A0€ crédités",
        "Montant crédité sur la carte de fidélité, à valoir sur un prochain achat"},
@@ -62,8 +65,9 @@ TEST(TextsTest, English) {
        "50% off the 2nd identical item bought"},
       {NthItemPercentOff{3, 100}, 300, "3rd free", "that's €2.00 each",
        "The 3rd identical item bought is free"},
-      {Multibuy{3, 2}, 349, "3 for 2", "that's €2.33 each", "Buy 3 identical items, get 1 free"},
-      {BundlePrice{3, E(500)}, 349, "3 for €5", "that's €1.67 each",
+      {Multibuy{3, 2}, 349, "3\u00A0for\u00A02", "that's €2.33 each",
+       "Buy 3 identical items, get 1 free"},
+      {BundlePrice{3, E(500)}, 349, "3\u00A0for\u00A0€5", "that's €1.67 each",
        "Price for 3 identical items bought together"},
       {LoyaltyCredit{30}, 349, "30% on your card", "that's €1.05 credited",
        "Credited to your loyalty card, to spend on a later purchase"},
@@ -75,6 +79,42 @@ TEST(TextsTest, English) {
     EXPECT_EQ(texts.headline, c.headline);
     EXPECT_EQ(texts.legal, c.legal);
   }
+}
+
+// B8: "3 pour 2" wrapped as "3 pour" over a lone "2". A badge's numbers are bound to their
+// words by no-break spaces, so a line break can only fall where a reader expects one.
+TEST(TextsTest, BadgesBindTheirNumbersToTheirWords) {
+  auto breaks = [](const std::string& badge) {
+    std::vector<std::string> parts;
+    size_t at = 0;
+    for (size_t space = badge.find(' '); space != std::string::npos; space = badge.find(' ', at)) {
+      parts.push_back(badge.substr(at, space - at));
+      at = space + 1;
+    }
+    parts.push_back(badge.substr(at));
+    return parts;
+  };
+  EXPECT_EQ(breaks(Texts(Multibuy{3, 2}, PriceOf(Multibuy{3, 2}, 349)).badge),
+            std::vector<std::string>{"3\u00A0pour\u00A02"});
+  EXPECT_EQ(breaks(Texts(BundlePrice{3, E(500)}, PriceOf(BundlePrice{3, E(500)}, 349)).badge),
+            std::vector<std::string>{"3\u00A0pour\u00A05\u00A0€"});
+  // "à" never ends a line (French typography): "2ème" / "à -50%".
+  EXPECT_EQ(breaks(Texts(NthItemPercentOff{2, 50}, PriceOf(NthItemPercentOff{2, 50}, 349)).badge),
+            (std::vector<std::string>{"2ème", "à\u00A0-50%"}));
+  EXPECT_EQ(breaks(Texts(Multibuy{3, 2}, PriceOf(Multibuy{3, 2}, 349), Locale::kEnglish).badge),
+            std::vector<std::string>{"3\u00A0for\u00A02"});
+}
+
+// B4: "Prix de référence : 4,69 € Montant crédité…" ran two sentences together.
+TEST(TextsTest, JoinLegalSeparatesSentencesWithAFullStop) {
+  EXPECT_EQ(JoinLegal("Prix de référence : 4,69\u00A0€", "Montant crédité sur la carte"),
+            "Prix de référence : 4,69\u00A0€. Montant crédité sur la carte");
+  EXPECT_EQ(JoinLegal("Offre limitée.", "Montant crédité"), "Offre limitée. Montant crédité");
+  EXPECT_EQ(JoinLegal("Vraiment ?", "Oui"), "Vraiment ? Oui");
+  EXPECT_EQ(JoinLegal("Et ainsi de suite\u2026", "Oui"), "Et ainsi de suite\u2026 Oui");
+  EXPECT_EQ(JoinLegal("", "Montant crédité"), "Montant crédité");
+  EXPECT_EQ(JoinLegal("Prix de référence : 3,49\u00A0€", ""), "Prix de référence : 3,49\u00A0€");
+  EXPECT_EQ(JoinLegal("", ""), "");
 }
 
 TEST(TextsTest, OrdinalsInEnglish) {

@@ -174,6 +174,131 @@ TEST_F(RenderTest, TheReferencePriceShowsOnlyWhenAReductionIsAnnounced) {
   EXPECT_GT(price_height("percent_off"), price_height("multibuy") * 1.2);
 }
 
+// Writes the creative to $VITRINE_RENDER_OUT/<name>.png when set, to look at it.
+void Keep(const Raster& raster, const std::string& name) {
+  const char* out = std::getenv("VITRINE_RENDER_OUT");
+  if (out == nullptr) return;
+  cv::imwrite(std::string(out) + "/" + name + ".png", ToBgr(raster));
+}
+
+// Legal text in the IAB formats came out at 6-8 px, which nobody reads.
+TEST_F(RenderTest, LegalTextIsNeverBelowTheLegalFloor) {
+  for (const std::string& mechanic : testing::AllMechanics()) {
+    for (const CreativeTemplate& t : BuiltinTemplates()) {
+      for (const CreativeFormat& f : CreativeFormats()) {
+        SCOPED_TRACE(mechanic + " " + t.id + " " + std::string(f.name));
+        std::vector<LayerReport> layers;
+        ASSERT_TRUE(
+            renderer_.Draw(t, DefaultBrandKit(), f, SampleCreative(mechanic), nullptr, &layers)
+                .ok());
+        for (const LayerReport& l : layers) {
+          if (l.kind == LayerKind::kLegal && l.drawn) EXPECT_GE(l.font_size, kMinLegalTextPx);
+        }
+      }
+    }
+  }
+  // Even when the template asks for less.
+  CreativeTemplate tiny = *FindBuiltinTemplate("classic");
+  tiny.id = "tiny-legal";
+  for (Layer& l : tiny.layouts.at("medium_rectangle").layers) {
+    if (l.kind == LayerKind::kLegal) l.size = {4, 6};
+  }
+  std::vector<LayerReport> layers;
+  ASSERT_TRUE(renderer_
+                  .Draw(tiny, DefaultBrandKit(), *FindCreativeFormat("medium_rectangle"),
+                        SampleCreative(), nullptr, &layers)
+                  .ok());
+  for (const LayerReport& l : layers) {
+    if (l.kind == LayerKind::kLegal) EXPECT_GE(l.font_size, kMinLegalTextPx) << l.name;
+  }
+}
+
+// F3: a wine's creative shows the Loi Évin warning in every format, legibly: in the layout's
+// own legal text, or in a legal band when the layout has no room or no place for it (the
+// mobile banner prints no legal text of its own).
+TEST_F(RenderTest, AnAlcoholicDrinkShowsTheHealthWarningInEveryFormat) {
+  const CreativeContent wine = testing::WineCreative();
+  for (const CreativeTemplate& t : BuiltinTemplates()) {
+    for (const CreativeFormat& f : CreativeFormats()) {
+      SCOPED_TRACE(t.id + " " + std::string(f.name));
+      std::vector<LayerReport> layers;
+      auto raster = renderer_.Draw(t, DefaultBrandKit(), f, wine, nullptr, &layers);
+      ASSERT_TRUE(raster.ok()) << raster.status().ToString();
+      Keep(*raster, "wine_" + t.id + "_" + std::string(f.name));
+      bool shown = false;
+      for (const LayerReport& l : layers) {
+        if (l.kind != LayerKind::kLegal || !l.drawn) continue;
+        shown = true;
+        EXPECT_GE(l.font_size, kMinLegalTextPx) << l.name;
+        EXPECT_TRUE(l.box.Contains(*l.text_extent)) << l.name;
+        EXPECT_TRUE((PixelBox{0, 0, f.width, f.height}.Contains(l.box))) << l.name;
+      }
+      EXPECT_TRUE(shown);
+      if (f.name == "mobile_banner") {
+        EXPECT_TRUE(std::any_of(layers.begin(), layers.end(),
+                                [](const LayerReport& l) { return l.name == "legal_band"; }));
+      }
+    }
+  }
+  // A chocolate's mobile banner has no band: only regulated products need one.
+  std::vector<LayerReport> layers;
+  ASSERT_TRUE(renderer_
+                  .Draw(*FindBuiltinTemplate("classic"), DefaultBrandKit(),
+                        *FindCreativeFormat("mobile_banner"), SampleCreative(), nullptr, &layers)
+                  .ok());
+  EXPECT_TRUE(std::none_of(layers.begin(), layers.end(),
+                           [](const LayerReport& l) { return l.name == "legal_band"; }));
+}
+
+// A template without any legal layer still prints the mention, in the band; and the cache
+// key of a creative follows the mention even where the layout binds no legal text.
+TEST_F(RenderTest, ALayoutWithoutLegalTextGetsTheMentionInABand) {
+  CreativeTemplate bare = *FindBuiltinTemplate("classic");
+  bare.id = "no-legal";
+  auto& square = bare.layouts.at("square").layers;
+  std::erase_if(square, [](const Layer& l) { return l.kind == LayerKind::kLegal; });
+  const CreativeFormat& f = *FindCreativeFormat("square");
+  std::vector<LayerReport> layers;
+  auto raster =
+      renderer_.Draw(bare, DefaultBrandKit(), f, testing::WineCreative(), nullptr, &layers);
+  ASSERT_TRUE(raster.ok()) << raster.status().ToString();
+  Keep(*raster, "wine_no_legal_square");
+  auto band = std::find_if(layers.begin(), layers.end(),
+                           [](const LayerReport& l) { return l.name == "legal_band"; });
+  ASSERT_NE(band, layers.end());
+  EXPECT_EQ(band->box.bottom(), f.height);
+  EXPECT_GE(band->font_size, kMinLegalTextPx);
+
+  CreativeContent not_wine = testing::WineCreative();
+  not_wine.offer.category = "Épicerie > Chocolat";
+  EXPECT_NE(
+      renderer_.CacheKey(*FindBuiltinTemplate("classic"), DefaultBrandKit(),
+                         *FindCreativeFormat("mobile_banner"), testing::WineCreative(),
+                         ImageEncoding::kPng),
+      renderer_.CacheKey(*FindBuiltinTemplate("classic"), DefaultBrandKit(),
+                         *FindCreativeFormat("mobile_banner"), not_wine, ImageEncoding::kPng));
+}
+
+// B8: "3 pour 2" wrapped onto a lone "2". Bound by no-break spaces, it stays on one line.
+TEST_F(RenderTest, AMultibuyBadgeStaysOnOneLine) {
+  for (const char* id : {"classic", "bold"}) {
+    for (const char* format : {"square", "story", "medium_rectangle"}) {
+      SCOPED_TRACE(std::string(id) + " " + format);
+      std::vector<LayerReport> layers;
+      auto raster =
+          renderer_.Draw(*FindBuiltinTemplate(id), DefaultBrandKit(), *FindCreativeFormat(format),
+                         SampleCreative("multibuy"), nullptr, &layers);
+      ASSERT_TRUE(raster.ok()) << raster.status().ToString();
+      Keep(*raster, std::string("multibuy_") + id + "_" + format);
+      auto badge = std::find_if(layers.begin(), layers.end(),
+                                [](const LayerReport& l) { return l.kind == LayerKind::kBadge; });
+      ASSERT_NE(badge, layers.end());
+      ASSERT_TRUE(badge->text_extent);
+      EXPECT_LT(badge->text_extent->height, 1.6 * badge->font_size);
+    }
+  }
+}
+
 TEST_F(RenderTest, AMissingPackshotIsAPlaceholderAndAWarning) {
   CreativeContent content = SampleCreative();
   content.packshot = "images/not-there.png";

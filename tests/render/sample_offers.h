@@ -53,17 +53,17 @@ inline CreativeContent SampleCreative(const std::string& mechanic = "percent_off
     o.legal = "Prix de référence : 3,49 €";
   } else if (mechanic == "nth_item_percent_off") {
     o.shelf_price = Money::Euros(349);
-    o.badge = "2ème à -50%";
+    o.badge = "2ème à\u00A0-50%";
     o.headline = "soit 2,62 € l'unité";
     o.legal = "Remise immédiate en caisse sur le 2ème article acheté";
   } else if (mechanic == "multibuy") {
     o.shelf_price = Money::Euros(349);
-    o.badge = "3 pour 2";
+    o.badge = "3\u00A0pour\u00A02";
     o.headline = "soit 2,33 € l'unité";
     o.legal = "Le 3ème article identique est offert";
   } else if (mechanic == "bundle_price") {
     o.shelf_price = Money::Euros(167);
-    o.badge = "3 pour 5 €";
+    o.badge = "3\u00A0pour\u00A05\u00A0€";
     o.headline = "soit 1,67 € l'unité";
     o.legal = "Par lot de 3 articles identiques";
   } else if (mechanic == "loyalty_credit") {
@@ -74,6 +74,20 @@ inline CreativeContent SampleCreative(const std::string& mechanic = "percent_off
   }
   o.effective_unit_price = o.shelf_price;
   o.unit_price = Money::Euros(o.shelf_price.minor_units() * 5);
+  return c;
+}
+
+// A wine under a percent_off: its legal line ends with the Loi Évin health warning, as
+// assembly writes it.
+inline CreativeContent WineCreative() {
+  CreativeContent c = SampleCreative("percent_off");
+  c.product_title = "Côtes du Rhône rouge, Domaine de l'Exemple";
+  c.product_brand = "Domaine de l'Exemple";
+  c.product_quantity = "75 cl";
+  c.offer.category = "Cave > Vins";
+  c.offer.legal =
+      "Prix de référence : 3,49 €. L'abus d'alcool est dangereux pour la santé, à consommer "
+      "avec modération.";
   return c;
 }
 

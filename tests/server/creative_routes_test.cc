@@ -39,8 +39,8 @@ class CreativeRoutesTest : public ::testing::Test {
   }
 
   // Store PARIS, product P1 (with the test packshot) and P2 (without), a campaign taking
-  // 30 % off both, approved: two published offers.
-  void SeedPublishedOffers() {
+  // 30 % off both, approved: two published offers. `theme`: the campaign's.
+  void SeedPublishedOffers(const json& theme = json()) {
     Reply store = Send(
         "PUT", "/api/v1/stores/PARIS", "editor",
         json({{"name", "Paris Rivoli"}, {"lat", 48.8566}, {"lon", 2.3522}, {"price_zone", "Z-IDF"}})
@@ -66,13 +66,13 @@ class CreativeRoutesTest : public ::testing::Test {
                        .dump())
                   .status,
               200);
-    Reply campaign = Send("POST", "/api/v1/campaigns", "editor",
-                          json({{"name", "Semaine du chocolat"},
-                                {"start", "2026-06-10T00:00"},
-                                {"end", "2026-06-20T00:00"},
-                                {"channels", {"google", "meta"}},
-                                {"scope", {{"kind", "all"}}}})
-                              .dump());
+    json body = {{"name", "Semaine du chocolat"},
+                 {"start", "2026-06-10T00:00"},
+                 {"end", "2026-06-20T00:00"},
+                 {"channels", {"google", "leaflet", "meta"}},
+                 {"scope", {{"kind", "all"}}}};
+    if (!theme.is_null()) body["theme"] = theme;
+    Reply campaign = Send("POST", "/api/v1/campaigns", "editor", body.dump());
     ASSERT_EQ(campaign.status, 201) << campaign.body;
     campaign_ = campaign.Json()["id"];
     Reply promotion =
@@ -269,6 +269,97 @@ TEST_F(CreativeRoutesTest, RendersACampaignInTheBackgroundWithProgress) {
             400);
   EXPECT_EQ(Send("POST", "/api/v1/campaigns/nope/render", "editor", "{}").status, 404);
   EXPECT_EQ(Get("/api/v1/jobs/job_999").status, 404);
+}
+
+// B3: a campaign's theme was stored but every creative came out in "classic".
+TEST_F(CreativeRoutesTest, TheCampaignsThemeDrawsItsCreativesUnlessATemplateIsAsked) {
+  SeedPublishedOffers({{"brand_kit", "vitrine-proxi"}, {"templates", {{"square", "bold"}}}});
+  const std::string square = "/creatives/" + offer_ + "/square.png?store=PARIS";
+  Reply themed = Get(square, "");
+  ASSERT_EQ(themed.status, 200) << themed.body;
+  EXPECT_EQ(themed.Header("X-Creative-Template"), "bold");
+  EXPECT_TRUE(themed.Header("Warning").empty()) << themed.Header("Warning");
+  // The same creative as asking for bold explicitly: the theme's kit applies to both.
+  Reply bold = Get(square + "&template=bold", "");
+  ASSERT_EQ(bold.status, 200);
+  EXPECT_EQ(bold.Header("ETag"), themed.Header("ETag"));
+  // An explicit template wins over the theme.
+  Reply classic = Get(square + "&template=classic", "");
+  ASSERT_EQ(classic.status, 200);
+  EXPECT_EQ(classic.Header("X-Creative-Template"), "classic");
+  EXPECT_NE(classic.Header("ETag"), themed.Header("ETag"));
+  EXPECT_NE(classic.body, themed.body);
+  // A format the theme leaves out takes the server's default template, in the theme's kit.
+  Reply story = Get("/creatives/" + offer_ + "/story.png?store=PARIS", "");
+  ASSERT_EQ(story.status, 200);
+  EXPECT_EQ(story.Header("X-Creative-Template"), "classic");
+
+  // The leaflet's creative link, which names no template, gets the theme's too.
+  h_.feeds().RegenerateStale();
+  Reply leaflet = Get("/feeds/leaflet.json");
+  ASSERT_EQ(leaflet.status, 200) << leaflet.body;
+  const std::string link = leaflet.Json()["campaigns"][0]["offers"][0]["creatives"]["square"];
+  const size_t path = link.find("/creatives/");
+  ASSERT_NE(path, std::string::npos) << link;
+  Reply linked = Get(link.substr(path), "");
+  ASSERT_EQ(linked.status, 200) << link;
+  EXPECT_EQ(linked.Header("X-Creative-Template"), "bold");
+
+  // The campaign render job draws with the theme too, and says so.
+  Reply started = Send("POST", "/api/v1/campaigns/" + campaign_ + "/render", "editor",
+                       json({{"formats", {"square", "story"}}}).dump());
+  ASSERT_EQ(started.status, 202) << started.body;
+  const json job = started.Json();
+  EXPECT_TRUE(job["template"].is_null()) << job.dump();
+  EXPECT_EQ(job["templates"], json({{"square", "bold"}, {"story", "classic"}})) << job.dump();
+  EXPECT_EQ(job["brand_kit"], "vitrine-proxi");
+}
+
+// The cache keys on the template a creative is drawn with, so a theme change shows at once;
+// a theme naming what does not exist keeps the creative, drawn with the default, and says so.
+TEST_F(CreativeRoutesTest, AThemeChangeShowsAtOnceAndAnUnknownTemplateFallsBack) {
+  SeedPublishedOffers({{"templates", {{"square", "bold"}}}});
+  const std::string square = "/creatives/" + offer_ + "/square.png?store=PARIS";
+  Reply before = Get(square, "");
+  ASSERT_EQ(before.status, 200);
+  EXPECT_EQ(before.Header("X-Creative-Template"), "bold");
+
+  Reply read = Get("/api/v1/campaigns/" + campaign_);
+  ASSERT_EQ(read.status, 200);
+  Reply patched = client_.Fetch(
+      server_->port(), "PATCH", "/api/v1/campaigns/" + campaign_,
+      [&] {
+        std::vector<std::string> headers = h_.AuthFor("editor");
+        headers.push_back("Content-Type: application/json");
+        headers.push_back("If-Match: " + read.Header("ETag"));
+        return headers;
+      }(),
+      json({{"theme", {{"templates", {{"square", "minimal"}, {"story", "nope"}}}}}}).dump());
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  const std::string status = patched.Json()["status"];
+  if (status != "approved") {
+    if (status == "draft") {
+      ASSERT_EQ(Send("POST", "/api/v1/campaigns/" + campaign_ + "/transitions", "editor",
+                     json({{"to", "submitted"}}).dump())
+                    .status,
+                200);
+    }
+    ASSERT_EQ(Send("POST", "/api/v1/campaigns/" + campaign_ + "/transitions", "approver",
+                   json({{"to", "approved"}}).dump())
+                  .status,
+              200);
+  }
+  Reply after = Get(square, "");
+  ASSERT_EQ(after.status, 200) << after.body;
+  EXPECT_EQ(after.Header("X-Creative-Template"), "minimal");
+  EXPECT_EQ(after.Header("X-Creative-Cache"), "miss");
+  EXPECT_NE(after.Header("ETag"), before.Header("ETag"));
+
+  Reply fallback = Get("/creatives/" + offer_ + "/story.png?store=PARIS", "");
+  ASSERT_EQ(fallback.status, 200) << fallback.body;
+  EXPECT_EQ(fallback.Header("X-Creative-Template"), "classic");
+  EXPECT_NE(fallback.Header("Warning").find("unknown template \\\"nope\\\""), std::string::npos)
+      << fallback.Header("Warning");
 }
 
 }  // namespace

@@ -70,6 +70,8 @@ struct AssemblyOptions {
   Locale locale = Locale::kFrench;
   // When set, an offer whose cumulated advantage exceeds the cap of its category is skipped
   // ("promotion_cap_exceeded"). Default none: approval already blocks such campaigns.
+  // Its regulated categories (the default rules' when unset) decide which offers' legal line
+  // ends with a mandatory mention (offers/regulated_mentions.h).
   std::optional<ComplianceRules> compliance;
   // Workers computing offers; repository calls stay on the calling thread. Default 2, ≥ 1.
   int threads = 2;

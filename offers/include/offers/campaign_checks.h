@@ -51,6 +51,9 @@ inline constexpr char kReferenceExempt[] = "reference_exempt";               // 
 inline constexpr char kReferenceChained[] = "reference_chained";  // info
 // Another promotion covers the same product in a common store at a common time.
 inline constexpr char kOverlap[] = "promotion_overlap";  // warning
+// Products whose adverts will carry a mandatory mention (alcohol: the Loi Évin health
+// warning), named in one finding after the per-product ones (CheckRegulatedMentions).
+inline constexpr char kRegulatedMention[] = "regulated_mention";  // info
 // A list was cut short; the message says how many findings were left out.
 inline constexpr char kMoreFindings[] = "more_findings";  // the severity of what was left out
 }  // namespace check_codes

@@ -4,8 +4,9 @@
 //
 // The French promotion cap (Egalim): the cumulated advantage of the promotions on a product,
 // immediate and loyalty credit together, may not exceed 34 % of its price; a warning while
-// authoring, a block at approval. The cap is configurable per category prefix. Pure
-// functions; thread-safe.
+// authoring, a block at approval. The cap is configurable per category prefix, and so are the
+// regulated categories whose adverts must carry a mention by law (alcoholic drinks: the Loi
+// Évin health warning, regulated_mentions.h). Pure functions; thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -35,16 +36,35 @@ struct Finding {
   friend bool operator==(const Finding&, const Finding&) = default;
 };
 
+// Why an advert for a product needs a mandatory mention; kNone: it does not.
+enum class RegulatedCategory { kNone, kAlcohol };
+
 struct ComplianceRules {
   // The cap on the cumulated advantage, as a fraction of the regular price: 0.34 (Egalim).
   double default_cap = 0.34;
   // Caps by retailer category prefix, matched on whole ">"-separated segments; the longest
   // matching prefix wins. A cap of 1.0 or more lifts it (non-food categories). Default: none.
   std::map<std::string, double> cap_by_category;
+  // Regulated categories by retailer category prefix, matched as the caps are (whole
+  // segments, the longest prefix wins), so a kNone under a regulated prefix exempts a
+  // subcategory. Default: the alcoholic drinks of the demo retailer's taxonomy ("Cave >
+  // Vins", "Boissons > Bières") and their usual French neighbours, alcohol-free ones exempt.
+  std::map<std::string, RegulatedCategory> regulated_by_category = {
+      {"Cave", RegulatedCategory::kAlcohol},
+      {"Cave > Sans alcool", RegulatedCategory::kNone},
+      {"Boissons > Alcools", RegulatedCategory::kAlcohol},
+      {"Boissons > Apéritifs", RegulatedCategory::kAlcohol},
+      {"Boissons > Bières", RegulatedCategory::kAlcohol},
+      {"Boissons > Bières > Sans alcool", RegulatedCategory::kNone},
+      {"Boissons > Cidres", RegulatedCategory::kAlcohol},
+      {"Boissons > Spiritueux", RegulatedCategory::kAlcohol},
+      {"Boissons > Vins", RegulatedCategory::kAlcohol}};
 };
 
 // The cap that applies to a product of `category`.
 double CapFor(const ComplianceRules& rules, std::string_view category);
+// Whether adverts for a product of `category` must carry a mention, and which kind.
+RegulatedCategory RegulationFor(const ComplianceRules& rules, std::string_view category);
 
 // Authoring only warns; approval blocks (ARCHITECTURE.md §2).
 enum class CheckStage { kAuthoring, kApproval };

@@ -3,12 +3,14 @@
 // offer carries (unit price, reference price, validity).
 //
 // French prices use a comma and a no-break space before the sign ("2,44 €"); English ones
-// put the sign first ("€2.44"). Badges keep FORMATS.md's compact "-30%". All functions are
-// pure and thread-safe.
+// put the sign first ("€2.44"). Badges keep FORMATS.md's compact "-30%" and bind their
+// numbers to the neighbouring word with no-break spaces ("3 pour 2" never ends a line on a
+// lone "2"). All functions are pure and thread-safe.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/money.h"
 #include "common/quantity.h"
@@ -37,6 +39,11 @@ struct OfferTexts {
 // For a stacked offer call it once per mechanic with the same `price`.
 OfferTexts Texts(const Mechanic& mechanic, const OfferPrice& price, Locale locale = Locale::kFrench,
                  std::optional<Money> reference_price = std::nullopt);
+
+// Two legal sentences as one line: "Prix de référence : 4,69 €. Montant crédité…". A full
+// stop and a space go between them unless `first` already ends with a sentence's closing
+// punctuation (. ! ? …); either being empty gives the other alone.
+std::string JoinLegal(std::string_view first, std::string_view second);
 
 // Replaces the badge and legal line with the promotion's overrides where it has them.
 OfferTexts ApplyOverrides(OfferTexts texts, const Promotion& promotion);

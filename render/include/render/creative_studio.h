@@ -10,9 +10,12 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "offers/campaign.h"
 #include "render/creative_cache.h"
 #include "render/renderer.h"
 #include "templates/repository.h"
@@ -25,6 +28,14 @@ struct ServedCreative {
   std::string media_type;  // "image/png"; "image/jpeg" also for a PNG that was over its limit
   bool cache_hit = false;
   std::vector<std::string> warnings;  // of a fresh render (a placeholder drawn...)
+};
+
+// What a creative is drawn with.
+struct CreativeLook {
+  std::string template_id;
+  std::string brand_kit_id;  // empty: the studio's own kit
+
+  friend bool operator==(const CreativeLook&, const CreativeLook&) = default;
 };
 
 class CreativeStudio {
@@ -42,6 +53,30 @@ class CreativeStudio {
   // above and IoError when the cache cannot be written.
   Result<ServedCreative> Get(const CreativeContent& content, const std::string& template_id,
                              const CreativeFormat& format, ImageEncoding encoding);
+
+  // The look of a creative in `format` of an offer whose campaign has `theme` (nullptr: none):
+  // `explicit_template` when given (checked by Key and Get, as ever); else the theme's
+  // template for the format; else `default_template`. The brand kit is the theme's, else the
+  // studio's. A theme naming a template that does not exist or has no layout for the format,
+  // or an unknown brand kit, falls back to the default with a sentence in `*warnings`, so a
+  // live campaign keeps its creatives. IoError when the templates cannot be read.
+  Result<CreativeLook> ResolveLook(const std::optional<std::string>& explicit_template,
+                                   const Theme* theme, const CreativeFormat& format,
+                                   const std::string& default_template,
+                                   std::vector<std::string>* warnings = nullptr);
+
+  // As below, drawn with `look`. NotFound also for an unknown brand kit.
+  Result<std::string> Key(const CreativeContent& content, const CreativeLook& look,
+                          const CreativeFormat& format, ImageEncoding encoding);
+  Result<ServedCreative> Get(const CreativeContent& content, const CreativeLook& look,
+                             const CreativeFormat& format, ImageEncoding encoding);
+  // Renders without the cache (the CLI writes files of its own).
+  Result<Creative> Render(const CreativeContent& content, const CreativeLook& look,
+                          const CreativeFormat& format, ImageEncoding encoding);
+
+  // The brand kit of `id`: the studio's own for "" or its id, else a built-in; nullptr when
+  // unknown.
+  const BrandKit* FindKit(std::string_view id) const;
 
   TemplateRepository& templates() { return *templates_; }
   Renderer& renderer() { return *renderer_; }

@@ -10,6 +10,12 @@
 // warning; a corrupt or oversized one, text that cannot fit at its minimum size, or an
 // encoding over the byte limit is a Status for that creative only.
 //
+// Legal text is drawn at kMinLegalTextPx or more. When an offer's legal text cannot fit its
+// layer at that size, or the layout prints nowhere the regulated mention its product needs,
+// the text goes to a legal band across the bottom of the safe area and the rest of the
+// layout is drawn scaled down above it (the mention in its short statutory form when the
+// full one would take more than 30 % of the height).
+//
 // A Renderer is safe for concurrent use from multiple threads: pango state is per thread,
 // the packshot cache is locked.
 #pragma once
@@ -21,6 +27,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "offers/compliance.h"
 #include "render/creative_content.h"
 #include "render/image_source.h"
 #include "render/packshot.h"
@@ -35,6 +42,11 @@ enum class ImageEncoding { kPng, kJpeg };
 std::string_view ExtensionOf(ImageEncoding encoding);
 std::optional<ImageEncoding> ParseImageEncoding(std::string_view extension);
 
+// Legal text is never drawn smaller than this, whatever a template's `size.min` says: at
+// 9 px the body font's lower case is about 5 px high, the least a person reads on a 1×
+// screen, where IAB formats are shown at their own size (docs/templates.md).
+inline constexpr double kMinLegalTextPx = 9;
+
 struct RendererOptions {
   // Larger declared packshots are refused before decoding. Default 40 megapixels.
   int64_t max_packshot_pixels = kDefaultMaxPackshotPixels;
@@ -47,6 +59,9 @@ struct RendererOptions {
   // error. Defaults 90 and 40.
   int jpeg_quality = 90;
   int jpeg_min_quality = 40;
+  // Which products' creatives must print a regulated mention (alcohol: the Loi Évin health
+  // warning). Default: ComplianceRules', the same as assembly's.
+  ComplianceRules compliance;
 };
 
 // Where a layer ended up, for the structural tests and the template check.
