@@ -124,9 +124,13 @@ Status WriteGooglePromotions(FeedContext& ctx, FeedSink& sink) {
     if (!*campaign || !IsGooglePromotion(o.mechanic, **campaign, o.promotion_id)) {
       return Status::Ok();
     }
-    auto [seen, added] = promotions.try_emplace(
-        o.promotion_id,
-        PromotionSeen{o.campaign_id, o.badge, std::vector<bool>(stores->size(), false)});
+    auto seen = promotions.find(o.promotion_id);
+    if (seen == promotions.end()) {
+      seen = promotions
+                 .emplace(o.promotion_id, PromotionSeen{o.campaign_id, o.badge,
+                                                        std::vector<bool>(stores->size(), false)})
+                 .first;
+    }
     // A store deleted since assembly is no longer one Google can show the promotion in.
     if (auto it = store_index.find(o.store_id); it != store_index.end()) {
       seen->second.stores[it->second] = true;
