@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "feed_internal.h"
 
@@ -235,10 +238,87 @@ void OpenRss(std::string& out, const FeedSettings& settings, std::string_view de
 
 void CloseRss(std::string& out) { out += "</channel>\n</rss>\n"; }
 
+namespace {
+
+// What a store's offer must share with the representative one for the representative's sale
+// price to be true there: both prices, and the validity on the store's own wall clock (a
+// campaign runs from local midnight in every time zone, so a Martinique store's instants
+// differ from a Paris one's for the same dates).
+struct SaleTerms {
+  Money regular;
+  Money shelf;
+  int64_t local_begin = 0;  // seconds, wall clock read as UTC
+  int64_t local_end = 0;
+
+  friend bool operator==(const SaleTerms&, const SaleTerms&) = default;
+};
+
+// Which stores have a product on which terms: a handful of terms per product (one per price
+// group and successive validity), one bit per store each.
+struct StoresByTerms {
+  std::vector<std::pair<SaleTerms, std::vector<bool>>> terms;
+
+  void Add(const SaleTerms& t, size_t store_index, size_t store_count) {
+    for (auto& [known, stores] : terms) {
+      if (known == t) {
+        stores[store_index] = true;
+        return;
+      }
+    }
+    terms.emplace_back(t, std::vector<bool>(store_count, false));
+    terms.back().second[store_index] = true;
+  }
+  const std::vector<bool>* Find(const SaleTerms& t) const {
+    for (const auto& [known, stores] : terms) {
+      if (known == t) return &stores;
+    }
+    return nullptr;
+  }
+};
+
+// The wall-clock validity of offers, remembered for the last (zone, validity) met: offers
+// come in runs that share it.
+class LocalValidity {
+ public:
+  std::pair<int64_t, int64_t> Of(const PublishedOffer& o, ZoneCache& zones) {
+    if (!valid_ || o.timezone != zone_name_ || o.validity.begin != validity_.begin ||
+        o.validity.end != validity_.end) {
+      const TimeZone& zone = zones.For(o.timezone);
+      zone_name_ = o.timezone;
+      validity_ = o.validity;
+      local_ = {ToUnixSeconds(o.validity.begin) + zone.OffsetAt(o.validity.begin).count(),
+                ToUnixSeconds(o.validity.end) + zone.OffsetAt(o.validity.end).count()};
+      valid_ = true;
+    }
+    return local_;
+  }
+
+ private:
+  bool valid_ = false;
+  std::string zone_name_;
+  Interval validity_{};
+  std::pair<int64_t, int64_t> local_{};
+};
+
+}  // namespace
+
 Result<std::map<std::string, ProductOffer>> CollectProductOffers(FeedContext& ctx,
                                                                  CampaignCache& campaigns) {
   std::map<std::string, ProductOffer> by_product;
   const Instant now = ctx.request.now;
+  // A feed narrowed to one store shows that store's prices: nothing to compare across stores.
+  const bool national = ctx.request.store_id.empty();
+  std::vector<Store> stores;
+  std::unordered_map<std::string, size_t> store_index;
+  if (national) {
+    auto all = ctx.sources.catalog->ListAllStores();
+    if (!all.ok()) return all.status();
+    stores = std::move(*all);
+    for (size_t i = 0; i < stores.size(); ++i) store_index.emplace(stores[i].id, i);
+  }
+  std::unordered_map<std::string, StoresByTerms> terms_by_product;
+  ZoneCache zones;
+  LocalValidity local_validity;
   Status status = ctx.sources.offers->ScanOffers(ctx.scan, [&](const PublishedOffer& o) -> Status {
     ProductOffer& p = by_product[o.product_id];
     const bool live = o.validity.Contains(now);
@@ -259,6 +339,14 @@ Result<std::map<std::string, ProductOffer>> CollectProductOffers(FeedContext& ct
       p.live = live;
     }
     if (o.availability != Availability::kOutOfStock) p.available_somewhere = true;
+    if (national) {
+      // A store deleted since assembly no longer sells anything: its offers prove nothing.
+      if (auto it = store_index.find(o.store_id); it != store_index.end()) {
+        const auto [begin, end] = local_validity.Of(o, zones);
+        terms_by_product[o.product_id].Add({o.regular_price, o.shelf_price, begin, end}, it->second,
+                                           stores.size());
+      }
+    }
     auto campaign = campaigns.Get(o.campaign_id);
     if (!campaign.ok()) return campaign.status();
     if (*campaign && IsGooglePromotion(o.mechanic, **campaign, o.promotion_id)) {
@@ -267,6 +355,39 @@ Result<std::map<std::string, ProductOffer>> CollectProductOffers(FeedContext& ct
     return Status::Ok();
   });
   if (!status.ok()) return status;
+
+  for (auto& [product_id, p] : by_product) {
+    if (!national) {
+      p.sale_holds_everywhere = true;
+      continue;
+    }
+    if (p.shelf_price.minor_units() >= p.regular_price.minor_units()) continue;  // no sale
+    const TimeZone& zone = zones.For(p.timezone);
+    const SaleTerms wanted{
+        p.regular_price, p.shelf_price,
+        ToUnixSeconds(p.validity.begin) + zone.OffsetAt(p.validity.begin).count(),
+        ToUnixSeconds(p.validity.end) + zone.OffsetAt(p.validity.end).count()};
+    const std::vector<bool>* holding = terms_by_product[product_id].Find(wanted);
+    const size_t held =
+        holding ? static_cast<size_t>(std::count(holding->begin(), holding->end(), true)) : 0;
+    if (held == stores.size()) {
+      p.sale_holds_everywhere = true;
+      continue;
+    }
+    // Some stores lack these terms: the sale price is national only if none of them sells
+    // the product at all.
+    auto history = ctx.sources.catalog->ListPriceHistory(product_id);
+    if (!history.ok()) return history.status();
+    const Instant at = std::max(now, p.validity.begin);
+    p.sale_holds_everywhere = true;
+    for (size_t i = 0; i < stores.size(); ++i) {
+      if (holding && (*holding)[i]) continue;
+      if (PriceAt(*history, stores[i], at)) {
+        p.sale_holds_everywhere = false;
+        break;
+      }
+    }
+  }
   return by_product;
 }
 

@@ -112,7 +112,8 @@ void CloseRss(std::string& out);
 
 // Per product, the offer the products feeds (Google, Meta) show: live at `now` before
 // upcoming, then the lowest shelf price, then the earliest start, then by (offer, store);
-// with the promotions covering it and whether any store has it.
+// with the promotions covering it, whether any store has it, and whether its sale price may
+// be shown as the national one.
 struct ProductOffer {
   std::string offer_id;
   std::string store_id;
@@ -124,9 +125,18 @@ struct ProductOffer {
   std::string legal;
   bool live = false;
   bool available_somewhere = false;
+  // The products feeds write the sale price only when this holds: every store that sells the
+  // product (has a regular price for it when the sale takes effect, or now for a live one)
+  // has an offer at the same regular and shelf prices over the same validity on its own wall
+  // clock. A zone-limited campaign, or prices that differ by zone, leave it false: the item
+  // then carries the regular price only, and the per-store sale prices reach Google through
+  // the local inventory feed. Always true in a feed narrowed to one store.
+  bool sale_holds_everywhere = false;
   std::set<std::string> google_promotion_ids;
 };
-// Scans ctx.scan once; memory grows with the number of promoted products, not offers.
+// Scans ctx.scan once; memory grows with the number of promoted products times the stores
+// (one bit each per distinct price and validity), not with offers. Reads the price history
+// of a product only when some store lacks its representative offer's terms.
 Result<std::map<std::string, ProductOffer>> CollectProductOffers(FeedContext& ctx,
                                                                  CampaignCache& campaigns);
 

@@ -36,7 +36,8 @@ Status WriteGoogleProducts(FeedContext& ctx, FeedSink& sink) {
                    GoogleAvailability(offer.available_somewhere ? Availability::kInStock
                                                                 : Availability::kOutOfStock));
         RawElement(out, "g:price", offer.regular_price.ToFeedString());
-        if (offer.shelf_price.minor_units() < offer.regular_price.minor_units()) {
+        if (offer.sale_holds_everywhere &&
+            offer.shelf_price.minor_units() < offer.regular_price.minor_units()) {
           RawElement(out, "g:sale_price", offer.shelf_price.ToFeedString());
           RawElement(out, "g:sale_price_effective_date",
                      GoogleEffectiveDate(offer.validity, zones.For(offer.timezone)));

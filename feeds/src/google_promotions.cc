@@ -7,8 +7,10 @@
 #include <chrono>
 #include <optional>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "feed_internal.h"
 
@@ -17,8 +19,31 @@ namespace {
 
 struct PromotionSeen {
   std::string campaign_id;
-  std::string badge;  // the first offer's, e.g. "-30%"
+  std::string badge;         // the first offer's, e.g. "-30%"
+  std::vector<bool> stores;  // by index in the store list: the stores with an offer of it
 };
+
+// Google's store applicability of a promotion: all_stores when every store of the chain has
+// an offer of it, else specific_stores with the shorter of the two lists Google accepts,
+// the stores included or the stores excluded (never both). Google documents no maximum
+// number of codes; the shorter list keeps an item small whatever the scope. `has` holds at
+// least one store. Returns whether the promotion holds in every store.
+bool AppendStoreApplicability(const std::vector<bool>& has, const std::vector<Store>& stores,
+                              std::string& out) {
+  const size_t holding = static_cast<size_t>(std::count(has.begin(), has.end(), true));
+  if (holding == stores.size()) {
+    RawElement(out, "g:store_applicability", "all_stores");
+    return true;
+  }
+  RawElement(out, "g:store_applicability", "specific_stores");
+  const bool include = holding <= stores.size() - holding;
+  for (size_t i = 0; i < stores.size(); ++i) {
+    if (has[i] != include) continue;
+    Element(out, include ? "g:store_codes_inclusion" : "g:store_codes_exclusion",
+            CleanFeedText(stores[i].id));
+  }
+  return false;
+}
 
 // Whether Google's promotions feed has a structured value for the mechanic type T: the one
 // list of the mechanics Google supports, read by AppendValue and IsGooglePromotion alike.
@@ -87,6 +112,10 @@ bool IsGooglePromotion(std::string_view mechanic_kind, const Campaign& campaign,
 }
 
 Status WriteGooglePromotions(FeedContext& ctx, FeedSink& sink) {
+  auto stores = ctx.sources.catalog->ListAllStores();
+  if (!stores.ok()) return stores.status();
+  std::unordered_map<std::string, size_t> store_index;
+  for (size_t i = 0; i < stores->size(); ++i) store_index.emplace((*stores)[i].id, i);
   CampaignCache campaigns(*ctx.sources.campaigns);
   std::map<std::string, PromotionSeen> promotions;
   Status status = ctx.sources.offers->ScanOffers(ctx.scan, [&](const PublishedOffer& o) -> Status {
@@ -95,7 +124,17 @@ Status WriteGooglePromotions(FeedContext& ctx, FeedSink& sink) {
     if (!*campaign || !IsGooglePromotion(o.mechanic, **campaign, o.promotion_id)) {
       return Status::Ok();
     }
-    promotions.try_emplace(o.promotion_id, PromotionSeen{o.campaign_id, o.badge});
+    auto seen = promotions.find(o.promotion_id);
+    if (seen == promotions.end()) {
+      seen = promotions
+                 .emplace(o.promotion_id, PromotionSeen{o.campaign_id, o.badge,
+                                                        std::vector<bool>(stores->size(), false)})
+                 .first;
+    }
+    // A store deleted since assembly is no longer one Google can show the promotion in.
+    if (auto it = store_index.find(o.store_id); it != store_index.end()) {
+      seen->second.stores[it->second] = true;
+    }
     return Status::Ok();
   });
   if (!status.ok()) return status;
@@ -118,6 +157,10 @@ Status WriteGooglePromotions(FeedContext& ctx, FeedSink& sink) {
       continue;
     }
     const Campaign& c = **campaign;
+    if (std::find(seen.stores.begin(), seen.stores.end(), true) == seen.stores.end()) {
+      ctx.Skip("no_known_store");  // its stores were deleted since assembly
+      continue;
+    }
     std::string value;
     if (!AppendValue(promotion->second.mechanic, value)) {
       ctx.Skip("no_structured_value");
@@ -133,8 +176,11 @@ Status WriteGooglePromotions(FeedContext& ctx, FeedSink& sink) {
     Element(out, "g:promotion_effective_dates",
             PromotionEffectiveDates(ValidityIn(c, TimeZone::Paris()), TimeZone::Paris()));
     RawElement(out, "g:redemption_channel", "in_store");
+    const bool every_store = AppendStoreApplicability(seen.stores, *stores, out);
     RawElement(out, "g:promotion_destination", "Local_inventory_ads");
-    RawElement(out, "g:promotion_destination", "Free_listings");
+    // Google honours a store restriction on local inventory ads only: a promotion limited to
+    // some stores stays off the free listings, which would show it everywhere.
+    if (every_store) RawElement(out, "g:promotion_destination", "Free_listings");
     Element(out, "g:target_country", FeedText(ctx.settings.country, 2));
     out += value;
     out += "</item>\n";

@@ -32,7 +32,8 @@ Status WriteMetaCatalog(FeedContext& ctx, FeedSink& sink) {
                                                               : Availability::kOutOfStock));
         RawElement(out, "g:condition", "new");
         RawElement(out, "g:price", offer.regular_price.ToFeedString());
-        if (offer.shelf_price.minor_units() < offer.regular_price.minor_units()) {
+        if (offer.sale_holds_everywhere &&
+            offer.shelf_price.minor_units() < offer.regular_price.minor_units()) {
           RawElement(out, "g:sale_price", offer.shelf_price.ToFeedString());
           RawElement(out, "g:sale_price_effective_date",
                      MetaEffectiveDate(offer.validity, zones.For(offer.timezone)));

@@ -310,7 +310,14 @@ Status AddCampaignRoutes(HttpServer& server, const ApiServices& services) {
   auto bind = [routes](auto method) { return Handler(routes, method); };
   const std::vector<std::string> json_body = {"application/json"};
   std::vector<Route> table = {
-      {"GET", "/api/v1/campaigns", Role::kViewer, false, {}, "", bind(&CampaignRoutes::List)},
+      {"GET",
+       "/api/v1/campaigns",
+       Role::kViewer,
+       false,
+       {},
+       "",
+       bind(&CampaignRoutes::List),
+       {"status", "cursor", "limit"}},
       {"POST", "/api/v1/campaigns", Role::kEditor, false, json_body, "",
        bind(&CampaignRoutes::Create)},
       {"GET", "/api/v1/campaigns/{id}", Role::kViewer, false, {}, "", bind(&CampaignRoutes::Get)},

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <random>
 #include <thread>
+#include <vector>
 
 #include "common/text.h"
 
@@ -78,6 +79,27 @@ std::string Join(const std::vector<std::string>& items, std::string_view sep) {
     out += items[i];
   }
   return out;
+}
+
+// A 400 problem naming every query parameter the route does not declare, or nullopt.
+std::optional<HttpResponse> UnknownQueryParameters(const HttpRequest& request,
+                                                   const vitrine::Route& route) {
+  std::vector<FieldProblem> unknown;
+  std::vector<std::string> names;
+  for (auto it = request.query.begin(); it != request.query.end();
+       it = request.query.upper_bound(it->first)) {
+    const std::vector<std::string>& known = route.query_params;
+    if (std::find(known.begin(), known.end(), it->first) != known.end()) continue;
+    names.push_back("\"" + it->first + "\"");
+    unknown.push_back({it->first, std::nullopt, "is not a query parameter of this route"});
+  }
+  if (unknown.empty()) return std::nullopt;
+  const std::string accepted =
+      route.query_params.empty() ? "it takes none" : "it takes " + Join(route.query_params, ", ");
+  return HttpResponse::Problem(400, "Unknown query parameter",
+                               route.method + " " + route.pattern + " has no query parameter " +
+                                   Join(names, ", ") + "; " + accepted + ".",
+                               std::move(unknown));
 }
 
 }  // namespace
@@ -209,6 +231,7 @@ HttpResponse Dispatcher::Route(HttpRequest& request, const Router::Match& match,
       return r;
     }
   }
+  if (auto unknown = UnknownQueryParameters(request, route)) return *unknown;
   if (!route.accepted_content_types.empty()) {
     auto content_type = request.headers.Get("Content-Type");
     if (content_type || !request.body.empty()) {

@@ -123,7 +123,8 @@ Status AddFeedRoutes(HttpServer& server, const ApiServices& services) {
                      true,
                      {},
                      "",
-                     Handler(routes, &FeedRoutes::Serve)});
+                     Handler(routes, &FeedRoutes::Serve),
+                     {"store", "campaign", "token"}});
   }
   return AddRoutes(server, std::move(table));
 }

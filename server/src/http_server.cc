@@ -499,7 +499,7 @@ HttpServer::HttpServer() : impl_(std::make_shared<Impl>()) {
     route.pattern = std::move(pattern);
     route.required_role = Role::kPublic;
     route.handler = std::move(handler);
-    impl->route_infos.push_back({route.method, route.pattern, route.required_role, false});
+    impl->route_infos.push_back({route.method, route.pattern, route.required_role, false, {}});
     Status added = impl->router.Add(std::move(route));
     assert(added.ok() && "built-in routes are well-formed and distinct");
     (void)added;
@@ -522,7 +522,8 @@ HttpServer::~HttpServer() { Stop(); }
 
 Status HttpServer::AddRoute(Route route) {
   if (impl_->started) return Status::FailedPrecondition("routes must be added before Start");
-  RouteInfo info{route.method, route.pattern, route.required_role, route.platform_allowed};
+  RouteInfo info{route.method, route.pattern, route.required_role, route.platform_allowed,
+                 route.query_params};
   VITRINE_RETURN_IF_ERROR(impl_->router.Add(std::move(route)));
   impl_->route_infos.push_back(std::move(info));
   return Status::Ok();

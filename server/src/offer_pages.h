@@ -40,8 +40,8 @@ class OfferPages {
     std::string key;
     for (std::string_view field :
          {std::string_view(query.store_id), std::string_view(query.channel),
-          std::string_view(query.campaign_id), std::string_view(query.category),
-          std::string_view(query.after)}) {
+          std::string_view(query.campaign_id), std::string_view(query.product_id),
+          std::string_view(query.category), std::string_view(query.after)}) {
       key += std::to_string(field.size());
       key += ':';
       key += field;

@@ -30,10 +30,12 @@ class OfferRoutes {
     OfferQuery query;
     query.store_id = request.Query("store").value_or("");
     query.campaign_id = request.Query("campaign").value_or("");
+    query.product_id = request.Query("product").value_or("");
     query.category = request.Query("category").value_or("");
     if (query.category.size() > 200) return BadParameter("category", "is longer than 200 bytes");
     for (auto [name, value] :
-         {std::pair{"store", &query.store_id}, std::pair{"campaign", &query.campaign_id}}) {
+         {std::pair{"store", &query.store_id}, std::pair{"campaign", &query.campaign_id},
+          std::pair{"product", &query.product_id}}) {
       if (!value->empty() && !field_rules::IsValidId(*value)) {
         return BadParameter(name, "is not a valid id");
       }
@@ -274,16 +276,39 @@ Status AddOfferRoutes(HttpServer& server, const ApiServices& services,
   auto routes = std::make_shared<OfferRoutes>(services, std::move(stores));
   auto bind = [routes](auto method) { return Handler(routes, method); };
   std::vector<Route> table = {
-      {"GET", "/api/v1/offers", Role::kViewer, true, {}, "", bind(&OfferRoutes::List)},
-      {"GET", "/api/v1/offers/changes", Role::kViewer, true, {}, "", bind(&OfferRoutes::Changes)},
-      {"GET", "/api/v1/offers/{offer_id}", Role::kViewer, true, {}, "", bind(&OfferRoutes::Get)},
+      {"GET",
+       "/api/v1/offers",
+       Role::kViewer,
+       true,
+       {},
+       "",
+       bind(&OfferRoutes::List),
+       {"store", "campaign", "product", "category", "channel", "at", "near", "radius_km", "cursor",
+        "limit"}},
+      {"GET",
+       "/api/v1/offers/changes",
+       Role::kViewer,
+       true,
+       {},
+       "",
+       bind(&OfferRoutes::Changes),
+       {"since", "channel", "limit"}},
+      {"GET",
+       "/api/v1/offers/{offer_id}",
+       Role::kViewer,
+       true,
+       {},
+       "",
+       bind(&OfferRoutes::Get),
+       {"store"}},
       {"GET",
        "/api/v1/offers/{offer_id}/explain",
        Role::kViewer,
        false,
        {},
        "",
-       bind(&OfferRoutes::Explain)},
+       bind(&OfferRoutes::Explain),
+       {"store"}},
   };
   return AddRoutes(server, std::move(table));
 }

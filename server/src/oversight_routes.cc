@@ -79,7 +79,14 @@ Status AddOversightRoutes(HttpServer& server, const ApiServices& services,
   auto routes = std::make_shared<OversightRoutes>(services, std::move(stores));
   auto bind = [routes](auto method) { return Handler(routes, method); };
   std::vector<Route> table = {
-      {"GET", "/api/v1/audit", Role::kApprover, false, {}, "", bind(&OversightRoutes::ListAudit)},
+      {"GET",
+       "/api/v1/audit",
+       Role::kApprover,
+       false,
+       {},
+       "",
+       bind(&OversightRoutes::ListAudit),
+       {"entity", "id", "cursor", "limit"}},
       {"GET", "/api/v1/stats", Role::kViewer, false, {}, "", bind(&OversightRoutes::Stats)},
       {"GET",
        "/api/v1/openapi.json",

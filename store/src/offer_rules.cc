@@ -150,6 +150,7 @@ bool MatchesOfferQuery(const PublishedOffer& offer, const OfferQuery& query) {
   if (!query.store_id.empty() && offer.store_id != query.store_id) return false;
   if (!query.channel.empty() && !OnChannel(offer.channels, query.channel)) return false;
   if (!query.campaign_id.empty() && offer.campaign_id != query.campaign_id) return false;
+  if (!query.product_id.empty() && offer.product_id != query.product_id) return false;
   if (!query.category.empty() && !InOfferCategory(offer.category, query.category)) return false;
   if (query.at && !offer.validity.Contains(*query.at)) return false;
   return true;

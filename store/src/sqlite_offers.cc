@@ -1071,6 +1071,9 @@ Result<Page<PublishedOffer>> SqliteDatabase::ListOffers(const OfferQuery& query)
   if (!query.store_id.empty()) sql += " AND store_id = ?";
   if (!query.channel.empty()) sql += " AND instr(channels, ?) > 0";
   if (!query.campaign_id.empty()) sql += " AND campaign_id = ?";
+  // No index by product: the view derives product_id from offer_id, so the test costs no
+  // read of the offer's content, and with store= the range stays on offers_by_store.
+  if (!query.product_id.empty()) sql += " AND product_id = ?";
   if (!query.category.empty()) sql += " AND (category = ? OR (category >= ? AND category < ?))";
   if (query.at) sql += " AND valid_from <= ? AND valid_until > ?";
   if (after) {
@@ -1092,6 +1095,7 @@ Result<Page<PublishedOffer>> SqliteDatabase::ListOffers(const OfferQuery& query)
     if (!query.store_id.empty()) s->BindStatic(++index, query.store_id);
     if (!query.channel.empty()) s->BindStatic(++index, channel);
     if (!query.campaign_id.empty()) s->BindStatic(++index, query.campaign_id);
+    if (!query.product_id.empty()) s->BindStatic(++index, query.product_id);
     if (!query.category.empty()) {
       s->BindStatic(++index, query.category);
       s->BindStatic(++index, subtree_begin);

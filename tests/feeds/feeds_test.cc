@@ -485,6 +485,216 @@ TEST(FeedSinkTest, GzipTwinHoldsTheSameBytes) {
 }
 
 // --------------------------------------------------------------------------------------------
+// Promotions that hold in some stores only never reach the national items.
+
+// Four stores: two in IDF, two in SUD, one of these in Martinique. Every product has a
+// national price, except P-LOCAL, priced in three stores only (not S-SUD2).
+//   - P-ZONE: a campaign limited to IDF, −30 %.
+//   - P-NAT: a national campaign, −20 % everywhere on each store's wall clock.
+//   - P-LOCAL: −10 % in the three stores that sell it.
+//   - P-MIX: −20 % everywhere, but at another shelf price in SUD (a zone price).
+class ZoneLimitedFeedsTest : public ::testing::Test {
+ protected:
+  struct Spec {
+    std::string product;
+    int64_t regular_cents;
+    std::map<std::string, int64_t> shelf_by_store;
+    std::string promotion_id;
+  };
+
+  void SetUp() override {
+    std::vector<Store> stores;
+    for (const auto& [id, zone, tz] :
+         {std::tuple{"S-IDF1", "IDF", "Europe/Paris"}, std::tuple{"S-IDF2", "IDF", "Europe/Paris"},
+          std::tuple{"S-SUD1", "SUD", "Europe/Paris"},
+          std::tuple{"S-SUD2", "SUD", "America/Martinique"}}) {
+      Store s;
+      s.id = id;
+      s.name = id;
+      s.price_zone = zone;
+      s.timezone = tz;
+      stores.push_back(s);
+    }
+    ASSERT_TRUE(db_.PutStores(stores, kNow).ok());
+    std::vector<Product> products;
+    std::vector<Price> prices;
+    for (const char* id : {"P-ZONE", "P-NAT", "P-LOCAL", "P-MIX"}) {
+      Product p;
+      p.id = id;
+      p.title = std::string("Produit ") + id;
+      p.brand = "Vitrine";
+      p.image_url = "https://img.example/" + std::string(id) + ".jpg";
+      products.push_back(p);
+      if (p.id == "P-LOCAL") {
+        for (const char* store : {"S-IDF1", "S-IDF2", "S-SUD1"}) {
+          prices.push_back(
+              {id, PriceLevel::kStore, store, Money::Euros(1000), kNow - std::chrono::days(60)});
+        }
+      } else {
+        prices.push_back(
+            {id, PriceLevel::kNational, "", Money::Euros(1000), kNow - std::chrono::days(60)});
+      }
+    }
+    ASSERT_TRUE(db_.PutProducts(products, kNow).ok());
+    ASSERT_TRUE(db_.PutPrices(prices).ok());
+
+    Campaign campaign;
+    campaign.name = "Foire aux vins";
+    campaign.start_local = LocalTime(std::chrono::seconds(ToUnixSeconds(kNow) - 86400));
+    campaign.end_local = LocalTime(std::chrono::seconds(ToUnixSeconds(kNow) + 6 * 86400));
+    campaign.channels = {"google", "meta", "leaflet"};
+    campaign.status = CampaignStatus::kApproved;
+    auto created = db_.CreateCampaign(campaign, kNow);
+    ASSERT_TRUE(created.ok());
+    const std::map<std::string, int> percent = {
+        {"P-ZONE", 30}, {"P-NAT", 20}, {"P-LOCAL", 10}, {"P-MIX", 20}};
+    std::map<std::string, std::string> promotion_of;
+    for (const auto& [product, pct] : percent) {
+      Promotion promotion;
+      promotion.campaign_id = created->id;
+      promotion.selector.product_ids = {product};
+      promotion.mechanic = PercentOff{pct};
+      auto p = db_.CreatePromotion(promotion);
+      ASSERT_TRUE(p.ok());
+      promotion_of[product] = p->id;
+    }
+    const std::map<std::string, std::map<std::string, int64_t>> shelf = {
+        {"P-ZONE", {{"S-IDF1", 700}, {"S-IDF2", 700}}},
+        {"P-NAT", {{"S-IDF1", 800}, {"S-IDF2", 800}, {"S-SUD1", 800}, {"S-SUD2", 800}}},
+        {"P-LOCAL", {{"S-IDF1", 900}, {"S-IDF2", 900}, {"S-SUD1", 900}}},
+        {"P-MIX", {{"S-IDF1", 800}, {"S-IDF2", 800}, {"S-SUD1", 760}, {"S-SUD2", 760}}},
+    };
+    std::vector<PublishedOffer> offers;
+    std::vector<std::string> promotion_ids;
+    for (const auto& [product, by_store] : shelf) {
+      promotion_ids.push_back(promotion_of.at(product));
+      for (const auto& [store_id, cents] : by_store) {
+        const Store& store = *std::find_if(stores.begin(), stores.end(),
+                                           [&](const Store& s) { return s.id == store_id; });
+        auto zone = TimeZone::Locate(store.timezone);
+        ASSERT_TRUE(zone.ok());
+        PublishedOffer o;
+        o.offer_id = promotion_of.at(product) + "~" + product;
+        o.store_id = store_id;
+        o.campaign_id = created->id;
+        o.promotion_id = promotion_of.at(product);
+        o.product_id = product;
+        o.channels = {"google", "leaflet", "meta"};
+        o.validity = ValidityIn(campaign, *zone);
+        o.timezone = store.timezone;
+        o.regular_price = Money::Euros(1000);
+        o.shelf_price = Money::Euros(cents);
+        o.effective_unit_price = o.shelf_price;
+        o.mechanic = "percent_off";
+        o.mechanic_parameters = {{"percent", percent.at(product)}};
+        o.badge = "-" + std::to_string(percent.at(product)) + "%";
+        o.headline = "Prix en promotion";
+        o.legal = "Prix de référence : 10,00 €";
+        o.stock_quantity = 10;
+        o.availability = Availability::kInStock;
+        o.content_hash = ContentHash(o);
+        offers.push_back(o);
+      }
+    }
+    ASSERT_TRUE(db_.ReplaceOffers({promotion_ids, {}, {}}, offers).ok());
+    promotion_of_ = promotion_of;
+  }
+
+  std::map<std::string, testing::FeedItem> ItemsById(const Written& w, const std::string& key) {
+    std::map<std::string, testing::FeedItem> by_id;
+    for (auto& item : ReadRssItems(w.path)) by_id[First(item, key)] = item;
+    return by_id;
+  }
+
+  MemoryDatabase db_;
+  FeedSources sources_{&db_, &db_, &db_};
+  std::map<std::string, std::string> promotion_of_;
+  testing::TempDir dir_;
+};
+
+TEST_F(ZoneLimitedFeedsTest, NationalItemsCarryOnlyASalePriceEveryStoreHas) {
+  for (FeedFormat format : {FeedFormat::kGoogleProducts, FeedFormat::kMetaCatalog}) {
+    SCOPED_TRACE(InfoOf(format).name);
+    const Written w = Write(format, sources_, dir_.path(), kNow);
+    ExpectValid(format, w);
+    auto items = ItemsById(w, "g:id");
+    ASSERT_EQ(items.size(), 4u);
+    // Limited to IDF: regular price only, as in SUD.
+    EXPECT_EQ(items.at("P-ZONE").count("g:sale_price"), 0u);
+    EXPECT_EQ(items.at("P-ZONE").count("g:sale_price_effective_date"), 0u);
+    EXPECT_EQ(First(items.at("P-ZONE"), "g:price"), "10.00 EUR");
+    // Every store, Martinique included on its own clock.
+    EXPECT_EQ(First(items.at("P-NAT"), "g:sale_price"), "8.00 EUR");
+    // The store that has no offer does not sell the product.
+    EXPECT_EQ(First(items.at("P-LOCAL"), "g:sale_price"), "9.00 EUR");
+    // A promotion everywhere, but not at one price.
+    EXPECT_EQ(items.at("P-MIX").count("g:sale_price"), 0u);
+  }
+  // A feed narrowed to one IDF store is that store's view: its sale price is true there.
+  const Written idf = Write(FeedFormat::kGoogleProducts, sources_, dir_.path(), kNow, "S-IDF1");
+  EXPECT_EQ(First(ItemsById(idf, "g:id").at("P-ZONE"), "g:sale_price"), "7.00 EUR");
+  // The per-store sale prices still reach Google through the local inventory.
+  const Written inventory = Write(FeedFormat::kGoogleLocalInventory, sources_, dir_.path(), kNow);
+  std::map<std::string, std::string> zone_sale_by_store;
+  for (auto& item : ReadRssItems(inventory.path)) {
+    if (First(item, "g:id") == "P-ZONE") {
+      zone_sale_by_store[First(item, "g:store_code")] = First(item, "g:sale_price");
+    }
+  }
+  EXPECT_EQ(zone_sale_by_store,
+            (std::map<std::string, std::string>{{"S-IDF1", "7.00 EUR"}, {"S-IDF2", "7.00 EUR"}}));
+}
+
+TEST_F(ZoneLimitedFeedsTest, PromotionsNameTheStoresTheyHoldIn) {
+  const Written w = Write(FeedFormat::kGooglePromotions, sources_, dir_.path(), kNow);
+  ExpectValid(FeedFormat::kGooglePromotions, w);
+  auto items = ItemsById(w, "g:promotion_id");
+  ASSERT_EQ(items.size(), 4u);
+  auto values = [](const testing::FeedItem& item, const std::string& name) {
+    std::vector<std::string> out;
+    for (auto [it, end] = item.equal_range(name); it != end; ++it) out.push_back(it->second);
+    return out;
+  };
+  using Codes = std::vector<std::string>;
+  const auto& zone = items.at(promotion_of_.at("P-ZONE"));
+  EXPECT_EQ(First(zone, "g:store_applicability"), "specific_stores");
+  EXPECT_EQ(values(zone, "g:store_codes_inclusion"), (Codes{"S-IDF1", "S-IDF2"}));
+  EXPECT_EQ(zone.count("g:store_codes_exclusion"), 0u);
+  // Restricted to some stores: local inventory ads only, the free listings being national.
+  EXPECT_EQ(values(zone, "g:promotion_destination"), (Codes{"Local_inventory_ads"}));
+  // Three stores of four: the shorter list, the store left out.
+  const auto& local = items.at(promotion_of_.at("P-LOCAL"));
+  EXPECT_EQ(First(local, "g:store_applicability"), "specific_stores");
+  EXPECT_EQ(values(local, "g:store_codes_exclusion"), (Codes{"S-SUD2"}));
+  EXPECT_EQ(local.count("g:store_codes_inclusion"), 0u);
+  const auto& national = items.at(promotion_of_.at("P-NAT"));
+  EXPECT_EQ(First(national, "g:store_applicability"), "all_stores");
+  EXPECT_EQ(national.count("g:store_codes_inclusion") + national.count("g:store_codes_exclusion"),
+            0u);
+  EXPECT_EQ(values(national, "g:promotion_destination"),
+            (Codes{"Local_inventory_ads", "Free_listings"}));
+}
+
+TEST_F(ZoneLimitedFeedsTest, LeafletGroupsStoresByPriceAndListsOnlyTheCampaignsStores) {
+  const Written w = Write(FeedFormat::kLeafletJson, sources_, dir_.path(), kNow);
+  ExpectValid(FeedFormat::kLeafletJson, w);
+  std::ifstream in(w.path);
+  const nlohmann::json leaflet = nlohmann::json::parse(in);
+  ASSERT_EQ(leaflet["campaigns"].size(), 1u);
+  std::map<std::string, std::set<std::string>> stores_by_price;  // "P-MIX 8.00 EUR" → stores
+  for (const auto& offer : leaflet["campaigns"][0]["offers"]) {
+    const std::string key =
+        offer["product_id"].get<std::string>() + " " + offer["prices"]["shelf"].get<std::string>();
+    for (const auto& store : offer["stores"]) stores_by_price[key].insert(store);
+  }
+  using Stores = std::set<std::string>;
+  EXPECT_EQ(stores_by_price.at("P-ZONE 7.00 EUR"), (Stores{"S-IDF1", "S-IDF2"}));
+  EXPECT_EQ(stores_by_price.at("P-MIX 8.00 EUR"), (Stores{"S-IDF1", "S-IDF2"}));
+  EXPECT_EQ(stores_by_price.at("P-MIX 7.60 EUR"), (Stores{"S-SUD1", "S-SUD2"}));
+  EXPECT_EQ(stores_by_price.at("P-LOCAL 9.00 EUR"), (Stores{"S-IDF1", "S-IDF2", "S-SUD1"}));
+}
+
+// --------------------------------------------------------------------------------------------
 // The demo retailer: every format validated, every Google item checked.
 
 class DemoFeedsTest : public ::testing::Test {

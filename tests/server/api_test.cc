@@ -1136,6 +1136,56 @@ TEST_F(ApiTest, OpenApiDocumentsEveryRouteWithItsRole) {
   }
 }
 
+// Every route's declared query parameters are exactly those docs/openapi.json documents for
+// its path and method: the operation's and the path item's `in: query` parameters ($ref
+// resolved), and the query API keys of its security schemes (feed URLs' `token`).
+TEST_F(ApiTest, OpenApiDocumentsEveryRoutesQueryParameters) {
+  std::ifstream file(std::string(VITRINE_SOURCE_DIR) + "/docs/openapi.json");
+  const json doc = json::parse(file, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded());
+  auto resolve = [&](const json& parameter) -> const json& {
+    if (!parameter.contains("$ref")) return parameter;
+    const std::string ref = parameter["$ref"];
+    const std::string prefix = "#/components/parameters/";
+    EXPECT_TRUE(ref.starts_with(prefix)) << ref;
+    return doc["components"]["parameters"][ref.substr(prefix.size())];
+  };
+  std::set<std::string> query_schemes;  // security schemes sent in the query string
+  for (const auto& [name, scheme] : doc["components"]["securitySchemes"].items()) {
+    if (scheme.value("in", "") == "query") query_schemes.insert(name);
+  }
+  int compared = 0;
+  for (const auto& route : server_->routes()) {
+    SCOPED_TRACE(route.method + " " + route.pattern);
+    std::string method = route.method;
+    std::transform(method.begin(), method.end(), method.begin(), ::tolower);
+    ASSERT_TRUE(doc["paths"].contains(route.pattern));
+    const json& item = doc["paths"][route.pattern];
+    ASSERT_TRUE(item.contains(method));
+    const json& operation = item[method];
+    std::set<std::string> documented;
+    for (const json* list : {&item, &operation}) {
+      for (const json& p : list->value("parameters", json::array())) {
+        const json& parameter = resolve(p);
+        if (parameter.value("in", "") == "query") documented.insert(parameter["name"]);
+      }
+    }
+    const json security = operation.value("security", doc.value("security", json::array()));
+    for (const json& requirement : security) {
+      for (const auto& [name, scopes] : requirement.items()) {
+        if (query_schemes.count(name)) {
+          documented.insert(doc["components"]["securitySchemes"][name]["name"]);
+        }
+      }
+    }
+    const std::set<std::string> declared(route.query_params.begin(), route.query_params.end());
+    EXPECT_EQ(declared.size(), route.query_params.size()) << "a parameter declared twice";
+    EXPECT_EQ(declared, documented);
+    ++compared;
+  }
+  EXPECT_GE(compared, 28);
+}
+
 // ---- 4. errors as problem+json -------------------------------------------------------------
 
 TEST_F(ApiTest, BodyOverTheLimitIs413StatingTheLimit) {
@@ -1269,6 +1319,42 @@ TEST_F(ApiTest, BadParametersAre400NamingTheField) {
       Send("POST", "/api/v1/imports/products?strict=yes", "editor", "id,title\nA,B\n", "text/csv"),
       400);
   EXPECT_TRUE(Contains(ErrorFields(strict), "strict"));
+}
+
+TEST_F(ApiTest, UnknownQueryParametersAre400NamingThem) {
+  ASSERT_EQ(Put("/api/v1/products/P1", {{"title", "Café"}}).status, 201);
+  // A filter a route does not have is refused, not ignored: the caller would believe it
+  // filtered.
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"/api/v1/campaigns?q=vins", {"q"}},
+      {"/api/v1/campaigns?from=2026-12-01&to=2026-12-31&status=approved", {"from", "to"}},
+      {"/api/v1/products?q=caf&brnad=Kusmi", {"brnad"}},
+      {"/api/v1/products/P1?fields=title", {"fields"}},
+      {"/api/v1/me?verbose", {"verbose"}},
+      {"/api/v1/offers/changes?cursor=abc", {"cursor"}},
+      // A URL token is for feed and creative URLs only.
+      {"/api/v1/products?token=abc", {"token"}},
+  };
+  for (const auto& [path, fields] : cases) {
+    SCOPED_TRACE(path);
+    Reply r = Get(path, "admin");
+    json problem = ExpectProblem(r, 400);
+    EXPECT_EQ(ErrorFields(problem), fields) << r.body;
+    for (const std::string& field : fields) {
+      EXPECT_NE(problem.value("detail", "").find("\"" + field + "\""), std::string::npos) << r.body;
+    }
+  }
+  // The detail says what the route takes.
+  json none = ExpectProblem(Get("/api/v1/products/P1?x=1"), 400);
+  EXPECT_NE(none.value("detail", "").find("it takes none"), std::string::npos) << none.dump();
+  json some = ExpectProblem(Get("/api/v1/campaigns?q=vins"), 400);
+  EXPECT_NE(some.value("detail", "").find("status, cursor, limit"), std::string::npos)
+      << some.dump();
+  // Credentials are checked first: an anonymous caller learns nothing about the route.
+  ExpectProblem(Get("/api/v1/campaigns?q=vins", ""), 401);
+  // Declared parameters, repeated or empty, are fine.
+  EXPECT_EQ(Get("/api/v1/campaigns?status=approved&limit=5").status, 200);
+  EXPECT_EQ(Get("/api/v1/products?q=&limit=5&limit=6").status, 200);
 }
 
 TEST_F(ApiTest, HostileStringsAreDataOr400NeverA500) {
@@ -1929,6 +2015,15 @@ TEST_F(OffersApiTest, OffersListFiltersPagingOneOfferAndItsExplanation) {
   EXPECT_EQ(tea.size(), 3u);
   EXPECT_EQ(count(tea, "product_id", "P2"), 3);
   EXPECT_EQ(Offers("&store=LYON&campaign=" + campaign_b_).size(), 1u);
+  // product: one product's offers, in every store or in the one asked for.
+  const json p1_offers = Offers("&product=P1");
+  EXPECT_EQ(p1_offers.size(), 3u);
+  EXPECT_EQ(count(p1_offers, "product_id", "P1"), 3);
+  EXPECT_EQ(Offers("&product=P1&store=LYON").size(), 1u);
+  EXPECT_EQ(Offers("&product=P3").size(), 2u);
+  EXPECT_EQ(Offers("&product=P9").size(), 0u);
+  json bad_product = ExpectProblem(Get("/api/v1/offers?product=" + Encode("../P1")), 400);
+  EXPECT_TRUE(Contains(ErrorFields(bad_product), "product")) << bad_product.dump();
 
   // near: the stores within the radius, nearest first, each offer with its distance.
   const json near = Offers("&near=48.8566,2.3522&radius_km=30");
@@ -2129,6 +2224,7 @@ TEST_F(OffersApiTest, AnOffersPageIsKeptPerChannelScopeAndQuery) {
   EXPECT_EQ(Get(path + "&channel=leaflet").Json()["items"].size(), 1u);
   EXPECT_EQ(Get(path + "&campaign=" + campaign_b_).Json()["items"].size(), 1u);
   EXPECT_EQ(Get(path + "&category=" + Encode("Épicerie > Thé")).Json()["items"].size(), 1u);
+  EXPECT_EQ(Get(path + "&product=P3").Json()["items"].size(), 1u);
   EXPECT_EQ(Get(path + "&at=2026-06-15T12:00:00Z").Json()["items"].size(), 3u);
   EXPECT_EQ(Get(path + "&at=2026-07-15T12:00:00Z").Json()["items"].size(), 0u);
   EXPECT_EQ(Get("/api/v1/offers?store=PARIS&limit=1").Json()["items"].size(), 1u);

@@ -211,6 +211,25 @@ TEST_F(FeedRoutesTest, StoreAndCampaignVariantsAndTheir404s) {
   EXPECT_EQ(Get("/feeds/leaflet.json?store=a%20b").status, 400);
 }
 
+TEST_F(FeedRoutesTest, UnknownQueryParametersAre400NamingThem) {
+  for (const auto& [path, field] : std::vector<std::pair<std::string, std::string>>{
+           {"/feeds/leaflet.json?stores=S105", "stores"},
+           {"/feeds/google/promotions.xml?store=S105&campain=C1", "campain"},
+           {"/feeds/offers.csv?channel=google", "channel"},
+           {"/feeds/meta/catalog.xml?token=" + meta_token_ + "&format=csv", "format"}}) {
+    SCOPED_TRACE(path);
+    Reply r = Get(path, path.find("token=") == std::string::npos ? "viewer" : "");
+    ASSERT_EQ(r.status, 400) << r.body;
+    EXPECT_THAT(r.Header("Content-Type"), StartsWith("application/problem+json"));
+    const json problem = r.Json();
+    ASSERT_EQ(problem["errors"].size(), 1u) << r.body;
+    EXPECT_EQ(problem["errors"][0]["field"], field);
+    EXPECT_THAT(problem.value("detail", ""), HasSubstr("store, campaign, token"));
+  }
+  // The declared ones still serve.
+  EXPECT_EQ(Get("/feeds/google/promotions.xml?store=S105&campaign=" + campaign_id_).status, 200);
+}
+
 TEST_F(FeedRoutesTest, PlatformTokensPullTheirOwnChannelAlsoByUrlToken) {
   EXPECT_EQ(Get("/feeds/google/products.xml", "platform").status, 200);
   // Another channel's feed does not exist for a platform, as other channels' offers do not.

@@ -245,7 +245,7 @@ class HttpServerTest : public ::testing::Test {
 
   // Adds the routes most tests use, then starts.
   void Start() {
-    Add(MakeRoute("GET", "/things/{id}", [](const HttpRequest& r) {
+    Route things = MakeRoute("GET", "/things/{id}", [](const HttpRequest& r) {
       nlohmann::json q = nlohmann::json::object();
       for (const auto& [k, v] : r.query) q[k].push_back(v);
       return HttpResponse::Json(200, {{"id", r.PathParam("id")},
@@ -253,7 +253,9 @@ class HttpServerTest : public ::testing::Test {
                                       {"path", r.path},
                                       {"query", q},
                                       {"principal", r.principal ? r.principal->subject : ""}});
-    }));
+    });
+    things.query_params = {"tag", "empty", "q", "x"};
+    Add(std::move(things));
     Route post = MakeRoute("POST", "/things", [](const HttpRequest& r) {
       auto body = ParseJsonBody(r);
       if (!body.ok()) return HttpResponse::FromStatus(body.status());
@@ -282,6 +284,7 @@ class HttpServerTest : public ::testing::Test {
         },
         Role::kViewer);
     feed.platform_allowed = true;
+    feed.query_params = {"token"};
     Add(std::move(feed));
     Status started = server_.Start(options_);
     ASSERT_TRUE(started.ok()) << started.ToString();
@@ -329,6 +332,33 @@ TEST_F(HttpServerTest, RoutesWithPathAndQueryParameters) {
   EXPECT_EQ(j["query"]["tag"], nlohmann::json({"x", "y z"}));
   EXPECT_EQ(j["query"]["empty"], nlohmann::json({""}));
   EXPECT_EQ(j["query"]["q"], nlohmann::json({"été"}));
+}
+
+TEST_F(HttpServerTest, AQueryParameterTheRouteDoesNotDeclareIsA400Problem) {
+  std::atomic<int> calls{0};
+  Route counted = MakeRoute("GET", "/counted", [&calls](const HttpRequest&) {
+    ++calls;
+    return HttpResponse::Json(200, nlohmann::json::object());
+  });
+  counted.query_params = {"limit"};
+  Add(std::move(counted));
+  Start();
+  Reply r = Get("/counted?limit=1&Limit=2&sort=name&sort=id");
+  ExpectProblem(r, 400);
+  auto problem = r.Json();
+  ASSERT_EQ(problem["errors"].size(), 2u) << r.body;  // each name once, in name order
+  EXPECT_EQ(problem["errors"][0]["field"], "Limit");  // names are case-sensitive
+  EXPECT_EQ(problem["errors"][1]["field"], "sort");
+  EXPECT_EQ(problem["detail"],
+            "GET /counted has no query parameter \"Limit\", \"sort\"; it takes limit.");
+  EXPECT_EQ(calls.load(), 0);  // refused before the handler
+  EXPECT_EQ(Get("/counted?limit=1&limit=2").status, 200);
+  EXPECT_EQ(Get("/counted").status, 200);
+  EXPECT_EQ(calls.load(), 2);
+  // A route that declares none takes none.
+  r = Get("/boom?x=1");
+  ExpectProblem(r, 400);
+  EXPECT_EQ(r.Json()["detail"], "GET /boom has no query parameter \"x\"; it takes none.");
 }
 
 TEST_F(HttpServerTest, UnknownPathIsA404Problem) {

@@ -700,6 +700,16 @@ TEST_P(OffersConformanceTest, ListOffersFiltersAndPagesThroughEveryPage) {
   combined.channel = "meta";
   combined.category = "Épicerie";
   EXPECT_THAT(ListAll(combined), ElementsAre("PR1~P1|S1"));
+  // One product in every promotion and store; never a product whose id it begins.
+  OfferQuery product;
+  product.product_id = "P1";
+  product.limit = 1;
+  EXPECT_THAT(ListAll(product), ElementsAre("PR1~P1|S1", "PR1~P1|S2", "PR2~P1|S2"));
+  product.store_id = "S2";
+  EXPECT_THAT(ListAll(product), ElementsAre("PR1~P1|S2", "PR2~P1|S2"));
+  product.store_id.clear();
+  product.product_id = "P";
+  EXPECT_THAT(ListAll(product), IsEmpty());
 
   OfferQuery bad;
   bad.after = "no-bar";

@@ -56,6 +56,7 @@ struct OfferQuery {
   std::string store_id;       // empty: all stores
   std::string channel;        // offers published on this channel; empty: all
   std::string campaign_id;    // empty: all
+  std::string product_id;     // one product's offers; empty: all
   std::string category;       // the product's category or below; empty: all
   std::optional<Instant> at;  // offers valid at this instant; empty: whatever their dates
   std::string after;          // exclusive lower bound on "offer_id|store_id"

@@ -5,8 +5,9 @@
 // X-Request-Id when well-formed, else a fresh one) and echoes it; routes it (404 problem
 // for an unknown path, 405 with Allow for a known path and another method); authenticates
 // and authorizes it (401 with WWW-Authenticate, 403); rate-limits it (429 with
-// Retry-After); checks its Content-Type (415) and size (413, 431, 411 for bodies without
-// a Content-Length); runs the handler behind an exception barrier (500 problem, the
+// Retry-After); refuses a query parameter the route does not declare (400 naming it);
+// checks its Content-Type (415) and size (413, 431, 411 for bodies without a
+// Content-Length); runs the handler behind an exception barrier (500 problem, the
 // exception's text goes to the log only); writes one JSON access-log line and counts the
 // request in Metrics. Built-in public routes: GET /healthz, GET /readyz, GET /metrics.
 //
@@ -107,6 +108,7 @@ class HttpServer {
     std::string pattern;
     Role required_role;
     bool platform_allowed;
+    std::vector<std::string> query_params;  // Route::query_params
   };
   std::vector<RouteInfo> routes() const;
 

@@ -37,6 +37,10 @@ struct Route {
   std::vector<std::string> accepted_content_types;
   std::string name;  // label in metrics and logs; the pattern when empty
   RouteHandler handler;
+  // The query parameters the route reads. A request with any other one gets a 400 problem
+  // naming it, so a misspelt or unsupported filter is never silently ignored. Declared next
+  // to the route's registration; docs/openapi.json lists the same names (a test compares).
+  std::vector<std::string> query_params = {};
 };
 
 class Router {
