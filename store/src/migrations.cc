@@ -472,6 +472,9 @@ CREATE TABLE leases (
 INSERT INTO change_log(kind, keys) SELECT 5, '' WHERE EXISTS (SELECT 1 FROM offer_records);
 )sql";
 
+// Version 7: a promotion's optional name, the label messages for people call it by.
+constexpr char kPromotionNameV7[] = "ALTER TABLE promotions ADD COLUMN name TEXT;";
+
 constexpr SchemaMigration kMigrations[] = {
     {1, "catalog: products, stores, price zones, prices, stock", kCatalogV1},
     {2, "accounts: users, API tokens, sessions; audit log", kAccountsV2},
@@ -479,6 +482,7 @@ constexpr SchemaMigration kMigrations[] = {
     {4, "offers: narrow rows, their texts stored once", kNarrowOffersV4},
     {5, "offers: content stored once per variant, stock per store", kOfferVariantsV5},
     {6, "change log: what every write changed, its consumers and leases", kChangeLogV6},
+    {7, "offers: promotion names", kPromotionNameV7},
 };
 
 constexpr std::string_view kCreateMigrationsTable =
