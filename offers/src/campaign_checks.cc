@@ -1038,14 +1038,34 @@ class Checker {
     // of its own.
     std::vector<int> own;
     std::vector<int> count(p.groups.size(), 0), representative(p.groups.size(), -1);
-    for (int s : p.stores) {
-      if (!publication.in_store[s]) continue;
-      if (ctx.own_price.Contains(stores_[s].id)) {
-        own.push_back(s);
-        continue;
+    if (publication.stores == static_cast<int>(p.stores.size())) {
+      // Published everywhere, the usual case: the few stores with their own prices leave
+      // their group, without a look at every store.
+      for (const std::string& store_id : ctx.own_price.ids()) {
+        auto it = index_of_store_.find(store_id);
+        if (it == index_of_store_.end() || !p.in_scope[it->second]) continue;
+        own.push_back(it->second);
+        --count[p.group_of[it->second]];
       }
-      const int g = p.group_of[s];
-      if (count[g]++ == 0) representative[g] = s;
+      for (size_t g = 0; g < p.groups.size(); ++g) {
+        count[g] += static_cast<int>(p.groups[g].stores.size());
+        for (int s : p.groups[g].stores) {
+          if (!ctx.own_price.Contains(stores_[s].id)) {
+            representative[g] = s;
+            break;
+          }
+        }
+      }
+    } else {
+      for (int s : p.stores) {
+        if (!publication.in_store[s]) continue;
+        if (ctx.own_price.Contains(stores_[s].id)) {
+          own.push_back(s);
+          continue;
+        }
+        const int g = p.group_of[s];
+        if (count[g]++ == 0) representative[g] = s;
+      }
     }
     auto finding = [&](Severity severity, const char* code, const Said& said) {
       Finding f = Make(severity, code, subject + said);
@@ -1139,7 +1159,9 @@ class Checker {
       }
     };
     for (size_t g = 0; g < p.groups.size(); ++g) {
-      if (count[g] > 0) evaluate(representative[g], p.groups[g].start, count[g]);
+      if (count[g] > 0 && representative[g] >= 0) {
+        evaluate(representative[g], p.groups[g].start, count[g]);
+      }
     }
     for (int s : own) evaluate(s, p.groups[p.group_of[s]].start, 1);
     if (without_price > 0) {
