@@ -8,6 +8,9 @@
 namespace vitrine {
 namespace {
 
+// A label, not a description: short enough for a list row or a message.
+constexpr size_t kMaxPromotionName = 80;
+
 using field_rules::CheckText;
 using field_rules::IsValidId;
 
@@ -295,6 +298,7 @@ std::vector<FieldError> Validate(const Promotion& p) {
   }
   for (FieldError& e : Validate(p.mechanic, "mechanic")) errors.push_back(std::move(e));
   if (p.scope) CheckScope(errors, "scope", *p.scope);
+  if (p.name) CheckText(errors, "name", *p.name, kMaxPromotionName, true);
   if (p.badge_override) CheckText(errors, "badge_override", *p.badge_override, 40, true);
   if (p.legal_override) CheckText(errors, "legal_override", *p.legal_override, 500, true, true);
   if (p.per_customer_limit && *p.per_customer_limit < 1) {

@@ -266,6 +266,7 @@ json ToJson(const Promotion& p) {
   auto optional_string = [](const std::optional<std::string>& s) { return s ? json(*s) : json(); };
   return {{"id", p.id},
           {"campaign_id", p.campaign_id},
+          {"name", optional_string(p.name)},
           {"selector", std::move(selector)},
           {"mechanic", ToJson(p.mechanic)},
           {"priority", p.priority},
@@ -367,7 +368,7 @@ void ReadPromotion(const json& value, Promotion* p, std::vector<FieldError>* err
     return;
   }
   CheckKnown(value, "",
-             {"selector", "mechanic", "priority", "exclusive", "scope", "badge", "legal",
+             {"name", "selector", "mechanic", "priority", "exclusive", "scope", "badge", "legal",
               "per_customer_limit"},
              errors);
   if (auto selector = value.find("selector"); selector != value.end()) {
@@ -422,8 +423,8 @@ void ReadPromotion(const json& value, Promotion* p, std::vector<FieldError>* err
       p->scope = s;
     }
   }
-  for (auto [key, target] :
-       {std::pair{"badge", &p->badge_override}, std::pair{"legal", &p->legal_override}}) {
+  for (auto [key, target] : {std::pair{"name", &p->name}, std::pair{"badge", &p->badge_override},
+                             std::pair{"legal", &p->legal_override}}) {
     auto it = value.find(key);
     if (it == value.end()) continue;
     if (it->is_null()) {

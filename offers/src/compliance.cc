@@ -12,12 +12,22 @@ namespace {
 
 std::string Fr(Money m) { return m.ToFrenchDisplay(); }
 
-std::string PercentOf(double fraction) {
+// "44,14 %" in French, "44.14%" in English.
+std::string PercentOf(double fraction, Locale locale) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f", fraction * 100.0);
   std::string s = buf;
+  if (locale == Locale::kEnglish) return s + "%";
   std::replace(s.begin(), s.end(), '.', ',');
   return s + "\u00A0%";
+}
+
+int64_t CapBasisPoints(double cap) { return std::llround(cap * 10000.0); }
+
+// The largest advantage within the cap, rounded down: rounded half up it could breach it
+// (34 % of 3,49 € is 1,1866 €, and 1,19 € off is over).
+Money CapAllowance(Money regular, int64_t cap_bp) {
+  return Money(regular.minor_units() * cap_bp / 10000, regular.currency());
 }
 
 size_t Depth(std::string_view category) {
@@ -96,6 +106,12 @@ RegulatedCategory RegulationFor(const ComplianceRules& rules, std::string_view c
   return found;
 }
 
+Money CapMinimumPrice(const ComplianceRules& rules, const Product& product, Money regular) {
+  const int64_t cap_bp = CapBasisPoints(CapFor(rules, product.category));
+  return Money(regular.minor_units() - CapAllowance(regular, cap_bp).minor_units(),
+               regular.currency());
+}
+
 std::optional<Finding> CheckAdvantageCap(const ComplianceRules& rules, const Product& product,
                                          const OfferPrice& price, CheckStage stage,
                                          std::optional<std::string> store_id) {
@@ -103,40 +119,67 @@ std::optional<Finding> CheckAdvantageCap(const ComplianceRules& rules, const Pro
   if (cap >= 1.0) return std::nullopt;
   // Integers only: advantage / p ≤ cap_bp / 10000, cross-multiplied (no overflow below
   // 10^14 minor units, far above any shelf price).
-  const int64_t cap_bp = std::llround(cap * 10000.0);
+  const int64_t cap_bp = CapBasisPoints(cap);
   const int64_t lhs = price.total_advantage.minor_units() * 10000;
   const int64_t rhs = cap_bp * price.regular_unit_price.minor_units();
   if (lhs <= rhs) return std::nullopt;
-  const Money allowed = MulDivRoundHalfUp(price.regular_unit_price, cap_bp, 10000);
+  const Money allowed = CapAllowance(price.regular_unit_price, cap_bp);
+  const Money lowest = CapMinimumPrice(rules, product, price.regular_unit_price);
+  const double cap_fraction = static_cast<double>(cap_bp) / 10000.0;
+  auto say = [&](Locale l) {
+    const std::string advantage = DisplayPrice(price.total_advantage, l);
+    const std::string share = PercentOf(price.advantage_fraction, l);
+    const std::string regular = DisplayPrice(price.regular_unit_price, l);
+    const std::string capped = PercentOf(cap_fraction, l);
+    if (l == Locale::kFrench) {
+      return "l'avantage cumulé " + advantage + " (" + share + " de " + regular +
+             ") dépasse le plafond de " + capped + " (au plus " + DisplayPrice(allowed, l) +
+             ", soit un prix net d'au moins " + DisplayPrice(lowest, l) + " l'unité)";
+    }
+    return "the cumulated advantage " + advantage + " (" + share + " of " + regular +
+           ") exceeds the " + capped + " cap (at most " + DisplayPrice(allowed, l) +
+           ", a net price of at least " + DisplayPrice(lowest, l) + " a unit)";
+  };
   Finding f;
   f.severity = stage == CheckStage::kApproval ? Severity::kBlocking : Severity::kWarning;
   f.code = "promotion_cap_exceeded";
-  f.message = "the cumulated advantage " + Fr(price.total_advantage) + " (" +
-              PercentOf(price.advantage_fraction) + " of " + Fr(price.regular_unit_price) +
-              ") exceeds the " + PercentOf(static_cast<double>(cap_bp) / 10000.0) +
-              " cap (at most " + Fr(allowed) + ")";
+  f.message = say(Locale::kEnglish);
+  f.message_fr = say(Locale::kFrench);
   f.product_id = product.id;
   f.store_id = std::move(store_id);
+  f.fix = FindingFix{};
+  f.fix->min_price = lowest;
   return f;
 }
 
 std::vector<Finding> CheckProductData(const Product& product) {
   std::vector<Finding> findings;
-  auto add = [&](Severity severity, const char* code, std::string message) {
-    findings.push_back({severity, code, std::move(message), product.id, std::nullopt});
+  auto add = [&](Severity severity, const char* code, std::string en, std::string fr) {
+    Finding f;
+    f.severity = severity;
+    f.code = code;
+    f.message = std::move(en);
+    f.message_fr = std::move(fr);
+    f.product_id = product.id;
+    findings.push_back(std::move(f));
   };
   if (!product.net_quantity) {
     add(Severity::kBlocking, "missing_net_quantity",
-        "no net quantity, so no price per kg, litre or piece can be shown");
+        "no net quantity, so no price per kg, litre or piece can be shown",
+        "pas de quantité nette : aucun prix au kg, au litre ou à la pièce ne peut être affiché");
   }
   if (!product.gtin) {
-    add(Severity::kWarning, "missing_gtin", "no GTIN: Google and Meta match products on it");
+    add(Severity::kWarning, "missing_gtin", "no GTIN: Google and Meta match products on it",
+        "pas de GTIN : Google et Meta identifient les produits par ce code");
   } else if (product.gtin->IsRestricted()) {
     add(Severity::kInfo, "in_store_gtin",
-        "GTIN " + product.gtin->digits() + " is an in-store or coupon code: it is not sent");
+        "GTIN " + product.gtin->digits() + " is an in-store or coupon code: it is not sent",
+        "le GTIN " + product.gtin->digits() +
+            " est un code interne au magasin ou de bon de réduction : il n'est pas envoyé");
   }
   if (product.image_url.empty()) {
-    add(Severity::kWarning, "missing_image", "no image: creatives show no packshot");
+    add(Severity::kWarning, "missing_image", "no image: creatives show no packshot",
+        "pas d'image : les visuels n'affichent pas de photo du produit");
   }
   return findings;
 }

@@ -2,7 +2,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <type_traits>
+
+#include "common/text.h"
 
 namespace vitrine {
 namespace {
@@ -209,6 +212,106 @@ std::string ValidityLine(LocalTime start_local, LocalTime end_local, Locale loca
   return French(locale)
              ? "Offre valable du " + from + " au " + to + " dans les magasins participants"
              : "Offer valid from " + from + " to " + to + " in participating stores";
+}
+
+Locale LocaleFromAcceptLanguage(std::optional<std::string_view> header) {
+  if (!header) return Locale::kFrench;
+  std::optional<Locale> best;
+  double best_q = 0.0;
+  std::string_view rest = *header;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    const size_t semicolon = item.find(';');
+    const std::string range = ToLowerAscii(TrimAscii(item.substr(0, semicolon)));
+    double q = 1.0;
+    if (semicolon != std::string_view::npos) {
+      std::string_view params = TrimAscii(item.substr(semicolon + 1));
+      if (params.starts_with("q=") || params.starts_with("Q=")) {
+        const std::string value(params.substr(2));
+        char* end = nullptr;
+        q = std::strtod(value.c_str(), &end);
+        if (end == value.c_str() || q < 0.0 || q > 1.0) q = 0.0;
+      }
+    }
+    std::optional<Locale> locale;
+    if (range == "fr" || range.starts_with("fr-") || range == "*") locale = Locale::kFrench;
+    if (range == "en" || range.starts_with("en-")) locale = Locale::kEnglish;
+    if (locale && q > best_q) {
+      best = locale;
+      best_q = q;
+    }
+  }
+  return best.value_or(Locale::kFrench);
+}
+
+std::string_view LocaleTag(Locale locale) { return French(locale) ? "fr" : "en"; }
+
+std::string MechanicLabel(const Mechanic& mechanic, Locale locale) {
+  const bool fr = French(locale);
+  // U+2212, the minus sign of typeset text, in messages for people.
+  const std::string minus = "\u2212";
+  return std::visit(
+      [&](const auto& m) -> std::string {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, PercentOff>) {
+          return minus + PercentText(m.percent, locale);
+        } else if constexpr (std::is_same_v<T, AmountOff>) {
+          return minus + DisplayPrice(m.amount, locale);
+        } else if constexpr (std::is_same_v<T, FixedPrice>) {
+          return (fr ? "prix fixe " : "fixed price ") + DisplayPrice(m.price, locale);
+        } else if constexpr (std::is_same_v<T, NthItemPercentOff>) {
+          const std::string nth = Ordinal(m.n, locale);
+          if (m.percent == 100) return nth + (fr ? " offert" : " free");
+          return nth + (fr ? " à " : " at ") + minus + PercentText(m.percent, locale);
+        } else if constexpr (std::is_same_v<T, Multibuy>) {
+          return std::to_string(m.buy) + (fr ? " pour " : " for ") + std::to_string(m.pay);
+        } else if constexpr (std::is_same_v<T, BundlePrice>) {
+          return std::to_string(m.quantity) + (fr ? " pour " : " for ") +
+                 DisplayPrice(m.price, locale);
+        } else {
+          static_assert(std::is_same_v<T, LoyaltyCredit>);
+          return PercentText(m.percent, locale) + (fr ? " sur la carte" : " on the loyalty card");
+        }
+      },
+      mechanic);
+}
+
+std::string PromotionLabel(const Promotion& promotion, Locale locale) {
+  if (promotion.name && !promotion.name->empty()) return *promotion.name;
+  const bool fr = French(locale);
+  std::string label = MechanicLabel(promotion.mechanic, locale);
+  const ProductSelector& selector = promotion.selector;
+  switch (selector.kind) {
+    case ProductSelector::Kind::kBrand:
+      return label + (fr ? " sur la marque " : " on brand ") +
+             std::string(TrimAscii(selector.brand));
+    case ProductSelector::Kind::kCategory:
+      return label + (fr ? " sur le rayon " : " on category ") +
+             std::string(TrimAscii(selector.category));
+    case ProductSelector::Kind::kProducts: {
+      const size_t n = selector.product_ids.size();
+      return label + (fr ? " sur " : " on ") + std::to_string(n) +
+             (fr ? (n > 1 ? " produits" : " produit") : (n > 1 ? " products" : " product"));
+    }
+  }
+  return label;
+}
+
+std::string DayMonthLabel(LocalTime local) {
+  using std::chrono::days;
+  using std::chrono::floor;
+  const auto day = floor<days>(local);
+  std::string out = DayMonth(std::chrono::year_month_day{day});
+  const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(local - day).count();
+  if (minutes != 0) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, " %02d:%02d", static_cast<int>(minutes / 60),
+                  static_cast<int>(minutes % 60));
+    out += buf;
+  }
+  return out;
 }
 
 }  // namespace vitrine

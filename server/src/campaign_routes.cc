@@ -5,6 +5,7 @@
 #include "api_support.h"
 #include "catalog/field_error.h"
 #include "offers/campaign_json.h"
+#include "offers/texts.h"
 #include "offers/workflow.h"
 #include "server/json_body.h"
 
@@ -42,11 +43,24 @@ HttpResponse Stale(const Status& status) {
   return HttpResponse::Problem(412, "Precondition Failed", status.message());
 }
 
+// The language of compliance findings: Accept-Language, French unless English is preferred.
+Locale FindingsLocale(const HttpRequest& request) {
+  return LocaleFromAcceptLanguage(request.headers.Get("Accept-Language"));
+}
+
+// An answer whose words depend on Accept-Language says so to caches and clients.
+HttpResponse InLanguage(HttpResponse response, Locale locale) {
+  response.headers.Set("Content-Language", std::string(LocaleTag(locale)));
+  response.headers.Set("Vary", "Accept-Language");
+  return response;
+}
+
 // A refused workflow step as the problem clients know: 400 naming the fields, 404, 412 for a
-// stale version, 409 for a state that refuses the step (with the compliance report when
-// blocking findings refused an approval), 403 for a role; a transition's refusal lists the
-// targets the caller may reach.
-HttpResponse Refused(const WorkflowError& error, const std::string& what, bool transition = false) {
+// stale version, 409 for a state that refuses the step (with the compliance report, its
+// findings in `locale`, when blocking findings refused an approval), 403 for a role; a
+// transition's refusal lists the targets the caller may reach.
+HttpResponse Refused(const WorkflowError& error, const std::string& what, bool transition = false,
+                     Locale locale = Locale::kFrench) {
   using Kind = WorkflowError::Kind;
   switch (error.kind) {
     case Kind::kInvalid:
@@ -61,8 +75,8 @@ HttpResponse Refused(const WorkflowError& error, const std::string& what, bool t
       if (error.blocking) {
         HttpResponse response =
             HttpResponse::Problem(409, "Blocking findings", error.status.message());
-        (*response.problem)["checks"] = error.blocking->ToJson();
-        return response;
+        (*response.problem)["checks"] = error.blocking->ToJson(locale);
+        return InLanguage(std::move(response), locale);
       }
       HttpResponse response = error.kind == Kind::kForbidden
                                   ? HttpResponse::Problem(403, "Forbidden", error.status.message())
@@ -174,7 +188,9 @@ class CampaignRoutes {
     transition.comment = body->value("comment", std::string());
     transition.override_reason = body->value("override_reason", std::string());
     auto step = workflow_.Transition(WorkflowActor(request), request.PathParam("id"), transition);
-    if (!step.ok()) return Refused(step.error(), "campaign", /*transition=*/true);
+    if (!step.ok()) {
+      return Refused(step.error(), "campaign", /*transition=*/true, FindingsLocale(request));
+    }
     return Answer(*step);
   }
 
@@ -183,7 +199,8 @@ class CampaignRoutes {
     if (!campaign.ok()) return Failure(campaign.status());
     auto report = workflow_.Checks(*campaign);
     if (!report.ok()) return StoreFailure(report.status());
-    return HttpResponse::Json(200, report->ToJson());
+    const Locale locale = FindingsLocale(request);
+    return InLanguage(HttpResponse::Json(200, report->ToJson(locale)), locale);
   }
 
   HttpResponse ListPromotions(const HttpRequest& request) const {

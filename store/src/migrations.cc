@@ -508,6 +508,9 @@ CREATE VIEW offers AS
 INSERT INTO change_log(kind, keys) SELECT 5, '' WHERE EXISTS (SELECT 1 FROM offer_records);
 )sql";
 
+// Version 8: a promotion's optional name, the label messages for people call it by.
+constexpr char kPromotionNameV8[] = "ALTER TABLE promotions ADD COLUMN name TEXT;";
+
 constexpr SchemaMigration kMigrations[] = {
     {1, "catalog: products, stores, price zones, prices, stock", kCatalogV1},
     {2, "accounts: users, API tokens, sessions; audit log", kAccountsV2},
@@ -516,6 +519,7 @@ constexpr SchemaMigration kMigrations[] = {
     {5, "offers: content stored once per variant, stock per store", kOfferVariantsV5},
     {6, "change log: what every write changed, its consumers and leases", kChangeLogV6},
     {7, "offers: successive offers of one promotion per product and store", kOfferSegmentsV7},
+    {8, "offers: promotion names", kPromotionNameV8},
 };
 
 constexpr std::string_view kCreateMigrationsTable =

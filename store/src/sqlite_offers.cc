@@ -226,7 +226,7 @@ void BindCampaign(Statement& s, const Campaign& c, const CampaignTexts& texts) {
 
 constexpr char kPromotionColumns[] =
     "id, campaign_id, selector, mechanic, mechanic_parameters, priority, exclusive, scope, "
-    "badge_override, legal_override, per_customer_limit, version";
+    "badge_override, legal_override, per_customer_limit, version, name";
 
 Result<Promotion> PromotionFromRow(const Statement& s) {
   Promotion p;
@@ -249,6 +249,7 @@ Result<Promotion> PromotionFromRow(const Statement& s) {
   if (!s.IsNull(9)) p.legal_override = s.Text(9);
   if (!s.IsNull(10)) p.per_customer_limit = static_cast<int>(s.Int(10));
   p.version = static_cast<int>(s.Int(11));
+  if (!s.IsNull(12)) p.name = s.Text(12);
   return p;
 }
 
@@ -279,6 +280,7 @@ void BindPromotion(Statement& s, const Promotion& p, const PromotionTexts& texts
   BindOptionalText(s, 10, p.legal_override);
   BindOptionalInt(s, 11, p.per_customer_limit);
   s.Bind(12, static_cast<int64_t>(p.version));
+  BindOptionalText(s, 13, p.name);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -706,7 +708,7 @@ Result<Promotion> SqliteDatabase::CreatePromotion(Promotion promotion) {
     promotion.id = store_internal::FormatEntityId(store_internal::kPromotionIdPrefix, *number);
     promotion.version = 1;
     static const std::string kSql = std::string("INSERT INTO promotions(") + kPromotionColumns +
-                                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+                                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     Result<Statement> s = conn.Prepare(kSql);
     if (!s.ok()) return s.status();
     const PromotionTexts texts(promotion);
@@ -751,7 +753,8 @@ Result<Promotion> SqliteDatabase::UpdatePromotion(const Promotion& promotion,
     Result<Statement> s = conn.Prepare(
         "UPDATE promotions SET id = ?1, campaign_id = ?2, selector = ?3, mechanic = ?4, "
         "mechanic_parameters = ?5, priority = ?6, exclusive = ?7, scope = ?8, "
-        "badge_override = ?9, legal_override = ?10, per_customer_limit = ?11, version = ?12 "
+        "badge_override = ?9, legal_override = ?10, per_customer_limit = ?11, version = ?12, "
+        "name = ?13 "
         "WHERE id = ?1");
     if (!s.ok()) return s.status();
     const PromotionTexts texts(stored);

@@ -194,7 +194,8 @@ TEST_F(CampaignChecksTest, AnInvalidPromotionBlocksAndIsNotCheckedFurther) {
   const CampaignChecks checks = Check(c);
   const auto found = WithCode(checks, check_codes::kPromotionInvalid);
   ASSERT_THAT(found, SizeIs(1)) << Dump(checks);
-  EXPECT_THAT(found[0].message, HasSubstr(p.id + ": mechanic.percent"));
+  EXPECT_EQ(found[0].promotion_id, p.id);
+  EXPECT_THAT(found[0].message, HasSubstr("\u201D: mechanic.percent"));
   EXPECT_THAT(WithCode(checks, check_codes::kProductUnknown), IsEmpty());
   EXPECT_EQ(checks.products, 0);
 }
@@ -370,7 +371,12 @@ TEST_F(CampaignChecksTest, PricesAreCheckedPerStoreGroupAndFindingsCountStores) 
   const auto refused = WithCode(checks, check_codes::kPriceRefused);
   ASSERT_THAT(refused, SizeIs(1)) << Dump(checks);
   EXPECT_EQ(refused[0].store_id, "S2");
-  EXPECT_THAT(refused[0].message, HasSubstr("2,50"));
+  EXPECT_EQ(refused[0].stores, 1);
+  EXPECT_THAT(refused[0].message, HasSubstr("€2.50"));
+  EXPECT_THAT(refused[0].message_fr,
+              HasSubstr("le prix promotionnel 3,00\u00A0€ n'est pas inférieur au prix habituel"));
+  ASSERT_TRUE(refused[0].fix.has_value());
+  EXPECT_EQ(refused[0].fix->max_price, Money::Euros(249));
   EXPECT_EQ(checks.blocking, 1);
 
   // -40 % breaks the cap everywhere: one finding for the 4 stores.
@@ -380,6 +386,7 @@ TEST_F(CampaignChecksTest, PricesAreCheckedPerStoreGroupAndFindingsCountStores) 
   const auto cap = WithCode(capped, "promotion_cap_exceeded");
   ASSERT_THAT(cap, SizeIs(2)) << Dump(capped);  // 3,49 € in S1, S3, S4; 2,50 € in S2
   EXPECT_THAT(cap[0].message, HasSubstr("(in 3 stores)"));
+  EXPECT_EQ(cap[0].stores, 3);
   EXPECT_EQ(cap[0].store_id, std::nullopt);
   EXPECT_EQ(cap[1].store_id, "S2");
   EXPECT_EQ(cap[0].severity, Severity::kBlocking);
@@ -413,7 +420,10 @@ TEST_F(CampaignChecksTest, ASuccessiveReductionKeepsTheReferencePriceOfTheFirst)
   const auto chained = WithCode(checks, check_codes::kReferenceChained);
   ASSERT_THAT(chained, SizeIs(1)) << Dump(checks);
   EXPECT_EQ(chained[0].severity, Severity::kInfo);
-  EXPECT_THAT(chained[0].message, HasSubstr("2026-10-31T23:00:00Z to 2026-11-30T23:00:00Z"));
+  // The window on the stores' wall clock: 1 November 00:00 to 1 December 00:00 in Paris.
+  EXPECT_THAT(chained[0].message, HasSubstr("from 01/11 to 01/12"));
+  EXPECT_THAT(chained[0].message_fr, HasSubstr("du 01/11 au 01/12"));
+  EXPECT_EQ(chained[0].other_campaign_id, first.id);
   // -30 % of 3,49 € is 2,44 €: only -18 % against 2,99 €.
   const auto refused = WithCode(checks, check_codes::kReductionNotSupported);
   ASSERT_THAT(refused, SizeIs(1)) << Dump(checks);
@@ -438,7 +448,7 @@ TEST_F(CampaignChecksTest, AReductionTheReferencePriceDoesNotSupportBlocks) {
   const CampaignChecks checks = Check(c);
   const auto found = WithCode(checks, check_codes::kReductionNotSupported);
   ASSERT_THAT(found, SizeIs(1)) << Dump(checks);
-  EXPECT_THAT(found[0].message, HasSubstr("at most -18%"));
+  EXPECT_THAT(found[0].message, HasSubstr("is at most \u221218% below it"));
   EXPECT_THAT(found[0].message, HasSubstr("(in 3 stores)"));
   EXPECT_EQ(checks.blocking, 1);
 
@@ -494,10 +504,185 @@ TEST_F(CampaignChecksTest, OverlapsWithinTheCampaignNameTheWinner) {
   ASSERT_THAT(found, SizeIs(1)) << Dump(checks);
   EXPECT_EQ(found[0].severity, Severity::kWarning);
   EXPECT_EQ(found[0].product_id, "CAFE");
-  EXPECT_THAT(found[0].message, HasSubstr(high.id + " wins"));
-  EXPECT_THAT(found[0].message, HasSubstr(low.id + " loses: priority 0 is below"));
+  EXPECT_EQ(found[0].promotion_id, low.id);
+  EXPECT_EQ(found[0].other_promotion_id, high.id);
+  EXPECT_EQ(found[0].stores, 3);
+  EXPECT_THAT(found[0].message, HasSubstr("\u201C\u221220% on 1 product\u201D wins"));
+  EXPECT_THAT(found[0].message,
+              HasSubstr("\u201C\u221230% on 1 product\u201D loses: its priority 0 is below"));
   EXPECT_THAT(found[0].message, HasSubstr("in 3 stores"));
   EXPECT_EQ(checks.blocking, 0);
+}
+
+// B6: a brand −30 % and, on one of its products whose price was raised, a higher-priority
+// exclusive fixed price. The −30 % is never published on that product, so its refused
+// reduction there must not block approval; an info finding says why it loses.
+class LosingPromotionTest : public CampaignChecksTest {
+ protected:
+  void SetUp() override {
+    CampaignChecksTest::SetUp();
+    // 2,99 € until 20 November, then 3,49 €: "−30 %" on 3,49 € is only −18 % from 2,99 €.
+    AddProduct(Complete("RAISED"));
+    AddPrice("RAISED", PriceLevel::kNational, "", 299, kLongAgo);
+    AddPrice("RAISED", PriceLevel::kNational, "", 349, At("2026-11-20T00:00:00Z"));
+    AddStock("RAISED", "S1", 10);
+  }
+
+  // The override: 2,69 €, below the 2,99 € reference and within the cap.
+  Promotion Override(const Campaign& campaign, std::optional<StoreScope> scope = std::nullopt,
+                     Money price = Money::Euros(269)) {
+    Promotion p;
+    p.campaign_id = campaign.id;
+    p.selector.product_ids = {"RAISED"};
+    p.mechanic = FixedPrice{price};
+    p.priority = 10;
+    p.exclusive = true;
+    p.scope = std::move(scope);
+    return AddPromotion(p);
+  }
+};
+
+TEST_F(LosingPromotionTest, APromotionBeatenEverywhereAndAlwaysDoesNotBlock) {
+  const Campaign c = CreateCampaign();
+  const Promotion brand = AddPromotion(c, PercentOff{30}, {"CAFE", "RAISED"});
+  const Promotion override_price = Override(c);
+  const CampaignChecks checks = Check(c);
+  EXPECT_THAT(WithCode(checks, check_codes::kReductionNotSupported), IsEmpty()) << Dump(checks);
+  EXPECT_EQ(checks.blocking, 0) << Dump(checks);
+  const auto never = WithCode(checks, check_codes::kPromotionNeverPublished);
+  ASSERT_THAT(never, SizeIs(1)) << Dump(checks);
+  EXPECT_EQ(never[0].severity, Severity::kInfo);
+  EXPECT_EQ(never[0].product_id, "RAISED");
+  EXPECT_EQ(never[0].promotion_id, brand.id);
+  EXPECT_EQ(never[0].other_promotion_id, override_price.id);
+  EXPECT_EQ(never[0].stores, 3);
+  EXPECT_THAT(never[0].message, HasSubstr("its priority 0 is below"));
+  EXPECT_THAT(never[0].message_fr, HasSubstr("n'est jamais publiée"));
+  // Still checked, and published, on the product it does win.
+  EXPECT_THAT(WithCode(checks, check_codes::kOverlap), SizeIs(1));
+}
+
+TEST_F(LosingPromotionTest, APromotionThatWinsInSomeStoresStillBlocksThere) {
+  const Campaign c = CreateCampaign();
+  AddPromotion(c, PercentOff{30}, {"RAISED"});
+  Override(c, StoreScope{StoreScope::Kind::kZones, {"Z1"}});  // S1 and S2; S3 keeps the −30 %
+  const CampaignChecks checks = Check(c);
+  const auto refused = WithCode(checks, check_codes::kReductionNotSupported);
+  ASSERT_THAT(refused, SizeIs(1)) << Dump(checks);
+  EXPECT_EQ(refused[0].store_id, "S3");
+  EXPECT_EQ(refused[0].stores, 1);
+  EXPECT_EQ(checks.blocking, 1);
+  EXPECT_THAT(WithCode(checks, check_codes::kPromotionNeverPublished), IsEmpty());
+}
+
+TEST_F(LosingPromotionTest, APromotionThatWinsPartOfTheTimeStillBlocks) {
+  const Campaign c = CreateCampaign();  // 2 to 9 December
+  AddPromotion(c, PercentOff{30}, {"RAISED"});
+  // An approved override from 2 to 5 December: the −30 % runs alone from the 5th.
+  Override(CreateCampaign(CampaignStatus::kApproved, 2026y / 12 / 2, 2026y / 12 / 5));
+  const CampaignChecks checks = Check(c);
+  EXPECT_THAT(WithCode(checks, check_codes::kReductionNotSupported), SizeIs(1)) << Dump(checks);
+  EXPECT_EQ(checks.blocking, 1);
+
+  // Over the whole week, the approved override beats it: it is never published.
+  const Campaign covered = CreateCampaign();
+  AddPromotion(covered, PercentOff{30}, {"RAISED"});
+  Override(CreateCampaign(CampaignStatus::kApproved, 2026y / 12 / 1, 2026y / 12 / 10));
+  const CampaignChecks later = Check(covered);
+  EXPECT_THAT(WithCode(later, check_codes::kReductionNotSupported), IsEmpty()) << Dump(later);
+  EXPECT_EQ(later.blocking, 0);
+}
+
+TEST_F(LosingPromotionTest, OnlyAWinnerThatWouldBePublishedSilencesTheLoser) {
+  // A submitted campaign may never be approved.
+  const Campaign c = CreateCampaign();
+  AddPromotion(c, PercentOff{30}, {"RAISED"});
+  Override(CreateCampaign(CampaignStatus::kSubmitted));
+  EXPECT_THAT(WithCode(Check(c), check_codes::kReductionNotSupported), SizeIs(1));
+
+  // An override that is itself refused (3,20 € is not below the 2,99 € reference) is never
+  // published, so the −30 % would be: both block.
+  const Campaign refused = CreateCampaign();
+  AddPromotion(refused, PercentOff{30}, {"RAISED"});
+  Override(refused, std::nullopt, Money::Euros(320));
+  const CampaignChecks checks = Check(refused);
+  EXPECT_THAT(WithCode(checks, check_codes::kReductionNotSupported), SizeIs(2)) << Dump(checks);
+  EXPECT_THAT(WithCode(checks, check_codes::kPromotionNeverPublished), IsEmpty());
+}
+
+TEST_F(LosingPromotionTest, ALoyaltyCreditAnExclusiveWinnerDropsIsNotCappedWithIt) {
+  // A 20 % credit would stack on the −30 % (44 %, over the cap), but the exclusive override
+  // wins the product and takes no credit: neither the −30 % nor the credit is published.
+  const Campaign c = CreateCampaign();
+  AddPromotion(c, PercentOff{30}, {"RAISED"});
+  AddPromotion(c, LoyaltyCredit{20}, {"RAISED"});
+  Override(c);
+  const CampaignChecks checks = Check(c);
+  EXPECT_THAT(WithCode(checks, "promotion_cap_exceeded"), IsEmpty()) << Dump(checks);
+  EXPECT_EQ(checks.blocking, 0) << Dump(checks);
+  EXPECT_THAT(WithCode(checks, check_codes::kPromotionNeverPublished), SizeIs(2));
+}
+
+// Findings for people: names instead of ids, dates on the store's wall clock, French and
+// English, and the fix.
+TEST_F(LosingPromotionTest, FindingsNameThingsUseLocalDatesAndSuggestAFix) {
+  const Campaign c = CreateCampaign();
+  Promotion named;
+  named.campaign_id = c.id;
+  named.name = "Café \u221230\u00A0%";
+  named.selector.product_ids = {"RAISED"};
+  named.mechanic = PercentOff{30};
+  AddPromotion(named);
+  const CampaignChecks checks = Check(c);
+  const auto found = WithCode(checks, check_codes::kReductionNotSupported);
+  ASSERT_THAT(found, SizeIs(1)) << Dump(checks);
+  const Finding& f = found[0];
+  EXPECT_EQ(f.product_id, "RAISED");
+  EXPECT_EQ(f.promotion_id, "PR00000001");
+  // The campaign starts on 2 December 00:00 in Paris (1 December 23:00 UTC).
+  EXPECT_THAT(f.message_fr,
+              HasSubstr("\u00AB\u00A0Café \u221230\u00A0%\u00A0\u00BB sur \u00AB\u00A0Café moulu "
+                        "RAISED\u00A0\u00BB\u00A0: la réduction annoncée de \u221230\u00A0% n'est "
+                        "pas justifiée par le prix de référence 2,99\u00A0€ (le plus bas des 30 "
+                        "jours avant le 02/12)\u00A0: 2,44\u00A0€ n'est qu'à \u221218\u00A0% de ce "
+                        "prix (dans 3 magasins). Pour corriger\u00A0: annoncer au plus "
+                        "\u221218\u00A0% à 2,44\u00A0€, ou ramener le prix promotionnel à "
+                        "2,09\u00A0€ au plus pour annoncer \u221230\u00A0%"));
+  EXPECT_THAT(f.message,
+              HasSubstr("\u201CCafé \u221230\u00A0%\u201D on \u201CCafé moulu RAISED\u201D: the "
+                        "announced \u221230% is not supported by the reference price €2.99 (the "
+                        "lowest in the 30 days before 02/12): €2.44 is at most \u221218% below it "
+                        "(in 3 stores). To fix: announce at most \u221218% at €2.44, or bring the "
+                        "promotion price to €2.09 or less to announce \u221230%"));
+  ASSERT_TRUE(f.fix.has_value());
+  EXPECT_EQ(f.fix->promotion_id, "PR00000001");
+  EXPECT_EQ(f.fix->max_percent, 18);
+  EXPECT_EQ(f.fix->max_price, Money::Euros(209));
+  EXPECT_EQ(f.MessageIn(Locale::kFrench), f.message_fr);
+  EXPECT_EQ(f.MessageIn(Locale::kEnglish), f.message);
+
+  // No UTC instant and no bare promotion id in any message, in either language.
+  for (const Finding& any : checks.findings) {
+    for (const std::string* text : {&any.message, &any.message_fr}) {
+      EXPECT_EQ(text->find("Z)"), std::string::npos) << *text;
+      EXPECT_EQ(text->find("T23:00"), std::string::npos) << *text;
+      EXPECT_EQ(text->find("PR0000"), std::string::npos) << *text;
+    }
+  }
+
+  // An unnamed promotion is described by its mechanic and selector.
+  const Campaign unnamed = CreateCampaign();
+  Promotion by_brand;
+  by_brand.campaign_id = unnamed.id;
+  by_brand.selector.kind = ProductSelector::Kind::kBrand;
+  by_brand.selector.brand = "Maison";
+  by_brand.mechanic = PercentOff{40};
+  AddPromotion(by_brand);
+  const auto cap = WithCode(Check(unnamed), "promotion_cap_exceeded");
+  ASSERT_FALSE(cap.empty());
+  EXPECT_THAT(cap[0].message_fr, HasSubstr("\u00AB\u00A0\u221240\u00A0% sur la marque "
+                                           "Maison\u00A0\u00BB sur \u00AB\u00A0Café moulu"));
+  EXPECT_THAT(cap[0].message, HasSubstr("\u201C\u221240% on brand Maison\u201D on"));
 }
 
 TEST_F(CampaignChecksTest, OverlapsWithOtherSubmittedOrApprovedCampaignsOnly) {
@@ -524,18 +709,21 @@ TEST_F(CampaignChecksTest, OverlapsWithOtherSubmittedOrApprovedCampaignsOnly) {
   const CampaignChecks checks = Check(c);
   const auto found = WithCode(checks, check_codes::kOverlap);
   ASSERT_THAT(found, SizeIs(2)) << Dump(checks);
-  EXPECT_THAT(found[0].message, HasSubstr(mine.id + " and " + theirs.id + " (campaign " +
-                                          submitted.id + " \"Noël\", submitted)"));
-  EXPECT_THAT(found[0].message, HasSubstr("from 2026-12-08 00:00"));
-  EXPECT_THAT(found[0].message, HasSubstr(theirs.id + " wins"));
+  EXPECT_EQ(found[0].promotion_id, mine.id);
+  EXPECT_EQ(found[0].other_promotion_id, theirs.id);
+  EXPECT_EQ(found[0].other_campaign_id, submitted.id);
+  EXPECT_THAT(found[0].message, HasSubstr("(campaign \u201CNoël\u201D, submitted)"));
+  EXPECT_THAT(found[0].message_fr, HasSubstr("(campagne \u00AB\u00A0Noël\u00A0\u00BB, soumise)"));
+  EXPECT_THAT(found[0].message, HasSubstr("from 08/12"));
+  EXPECT_THAT(found[0].message, HasSubstr("submitted) wins"));
   EXPECT_THAT(found[1].message, HasSubstr("in 1 store from"));  // the S5-only campaign
   EXPECT_EQ(found[1].store_id, "S5");
 
   // The S5-only campaign shares no store with one limited to zones Z1 and Z2.
   const CampaignChecks narrow = Check(narrowed);
   ASSERT_THAT(WithCode(narrow, check_codes::kOverlap), SizeIs(1)) << Dump(narrow);
-  EXPECT_THAT(WithCode(narrow, check_codes::kOverlap)[0].message,
-              HasSubstr(narrowed_mine.id + " and " + theirs.id));
+  EXPECT_EQ(WithCode(narrow, check_codes::kOverlap)[0].promotion_id, narrowed_mine.id);
+  EXPECT_EQ(WithCode(narrow, check_codes::kOverlap)[0].other_promotion_id, theirs.id);
 }
 
 TEST_F(CampaignChecksTest, AStackedLoyaltyCreditCountsTowardsTheCap) {
@@ -547,12 +735,31 @@ TEST_F(CampaignChecksTest, AStackedLoyaltyCreditCountsTowardsTheCap) {
   const auto overlap = WithCode(checks, check_codes::kOverlap);
   ASSERT_THAT(overlap, SizeIs(1)) << Dump(checks);
   EXPECT_THAT(overlap[0].message,
-              HasSubstr(loyalty.id + "'s loyalty credit stacks on " + immediate.id));
+              HasSubstr("approved)'s loyalty credit stacks on \u201C\u221225% on 1 product\u201D"));
+  EXPECT_EQ(overlap[0].other_promotion_id, loyalty.id);
+  ASSERT_TRUE(overlap[0].fix.has_value());
+  EXPECT_EQ(overlap[0].fix->make_exclusive, immediate.id);
   // 25 % off, then 20 % of the rest on the card: 40 % in all.
   const auto cap = WithCode(checks, "promotion_cap_exceeded");
   ASSERT_THAT(cap, SizeIs(1));
   EXPECT_EQ(cap[0].severity, Severity::kBlocking);
   EXPECT_THAT(cap[0].message, HasSubstr("stacked"));
+  // The count of the stores it concerns, not one store cited alone.
+  EXPECT_EQ(cap[0].stores, 3);
+  EXPECT_EQ(cap[0].store_id, std::nullopt);
+  EXPECT_THAT(cap[0].message, HasSubstr("(in 3 stores)"));
+  EXPECT_EQ(cap[0].promotion_id, immediate.id);
+  EXPECT_EQ(cap[0].other_promotion_id, loyalty.id);
+  EXPECT_EQ(cap[0].other_campaign_id, loyalty_campaign.id);
+  // The fix: −17 % with the 20 % credit (1 − 0,83 × 0,8 = 33,6 %), or no credit at all.
+  ASSERT_TRUE(cap[0].fix.has_value());
+  EXPECT_EQ(cap[0].fix->promotion_id, immediate.id);
+  EXPECT_EQ(cap[0].fix->max_percent, 17);
+  EXPECT_EQ(cap[0].fix->make_exclusive, immediate.id);
+  EXPECT_THAT(cap[0].message, HasSubstr("To fix: bring \u201C\u221225% on 1 product\u201D down to "
+                                        "\u221217%, or make"));
+  EXPECT_THAT(cap[0].message_fr, HasSubstr("rendre \u00AB\u00A0\u221225\u00A0% sur 1 produit"
+                                           "\u00A0\u00BB exclusive"));
   EXPECT_EQ(checks.blocking, 1);
 }
 
@@ -575,7 +782,8 @@ TEST_F(CampaignChecksTest, OverlapFindingsAreCapped) {
 TEST_F(CampaignChecksTest, ToJsonCarriesEveryFinding) {
   const Campaign c = CreateCampaign();
   AddPromotion(c, PercentOff{40});
-  const nlohmann::json json = Check(c).ToJson();
+  const nlohmann::json json = Check(c).ToJson(Locale::kEnglish);
+  EXPECT_EQ(json["language"], "en");
   EXPECT_EQ(json["approvable"], false);
   EXPECT_EQ(json["blocking"], 1);
   EXPECT_EQ(json["warnings"], 0);
@@ -589,6 +797,20 @@ TEST_F(CampaignChecksTest, ToJsonCarriesEveryFinding) {
   EXPECT_EQ(f["product_id"], "CAFE");
   EXPECT_TRUE(f["store_id"].is_null());
   EXPECT_THAT(f["message"].get<std::string>(), HasSubstr("(in 3 stores)"));
+  EXPECT_EQ(f["stores"], 3);
+  EXPECT_EQ(f["promotion_id"], "PR00000001");
+  EXPECT_TRUE(f["other_promotion_id"].is_null());
+  // 34 % of 3,49 € is 1,1866 €: −33 % (2,34 €) is the deepest reduction within the cap.
+  EXPECT_EQ(f["fix"]["promotion_id"], "PR00000001");
+  EXPECT_EQ(f["fix"]["max_percent"], 33);
+  EXPECT_EQ(f["fix"]["min_price"], "2.31 EUR");
+  EXPECT_TRUE(f["fix"]["max_price"].is_null());
+
+  // French by default.
+  const nlohmann::json fr = Check(c).ToJson();
+  EXPECT_EQ(fr["language"], "fr");
+  EXPECT_THAT(fr["findings"][0]["message"].get<std::string>(),
+              HasSubstr("(dans 3 magasins). Pour corriger\u00A0: \u221233\u00A0% au plus"));
 }
 
 // A national campaign: 2,000 products by category over 1,000 stores in 10 price zones.

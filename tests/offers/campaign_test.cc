@@ -287,6 +287,10 @@ TEST(PromotionValidateTest, OneErrorPerBadField) {
       {"badge too long",
        [](Promotion& p) { p.badge_override = std::string(41, 'x'); },
        {"badge_override"}},
+      {"name empty", [](Promotion& p) { p.name = ""; }, {"name"}},
+      {"name of 80", [](Promotion& p) { p.name = std::string(80, 'x'); }, {}},
+      {"name too long", [](Promotion& p) { p.name = std::string(81, 'x'); }, {"name"}},
+      {"name on two lines", [](Promotion& p) { p.name = "Vieux\nPapes"; }, {"name"}},
       {"limit 0", [](Promotion& p) { p.per_customer_limit = 0; }, {"per_customer_limit"}},
       {"limit 1", [](Promotion& p) { p.per_customer_limit = 1; }, {}},
   };

@@ -81,8 +81,24 @@ TEST(AdvantageCapTest, MessageNamesTheCapAndTheAllowedAdvantage) {
   const auto finding = CheckAdvantageCap(ComplianceRules{}, Grocery(), Priced(PercentOff{35}, 1000),
                                          CheckStage::kApproval);
   ASSERT_TRUE(finding.has_value());
-  EXPECT_THAT(finding->message, HasSubstr("3,50\u00A0€ (35,00\u00A0% of 10,00\u00A0€)"));
-  EXPECT_THAT(finding->message, HasSubstr("34,00\u00A0% cap (at most 3,40\u00A0€)"));
+  EXPECT_THAT(finding->message, HasSubstr("€3.50 (35.00% of €10.00)"));
+  EXPECT_THAT(finding->message, HasSubstr("34.00% cap (at most €3.40, a net price of at least "
+                                          "€6.60 a unit)"));
+  EXPECT_THAT(finding->message_fr, HasSubstr("3,50\u00A0€ (35,00\u00A0% de 10,00\u00A0€)"));
+  EXPECT_THAT(finding->message_fr, HasSubstr("plafond de 34,00\u00A0% (au plus 3,40\u00A0€, soit "
+                                             "un prix net d'au moins 6,60\u00A0€ l'unité)"));
+  ASSERT_TRUE(finding->fix.has_value());
+  EXPECT_EQ(finding->fix->min_price, Money::Euros(660));
+}
+
+TEST(AdvantageCapTest, TheLowestPriceWithinTheCapIsRoundedSoItPasses) {
+  // 34 % of 3,49 € is 1,1866 €: 1,19 € off would be over, so the lowest price is 2,31 €.
+  EXPECT_EQ(CapMinimumPrice(ComplianceRules{}, Grocery(), Money::Euros(349)), Money::Euros(231));
+  EXPECT_FALSE(CheckAdvantageCap(ComplianceRules{}, Grocery(),
+                                 Priced(FixedPrice{Money::Euros(231)}, 349),
+                                 CheckStage::kApproval));
+  EXPECT_TRUE(CheckAdvantageCap(ComplianceRules{}, Grocery(),
+                                Priced(FixedPrice{Money::Euros(230)}, 349), CheckStage::kApproval));
 }
 
 TEST(AdvantageCapTest, CapsByCategoryPrefix) {

@@ -144,15 +144,14 @@ class RulesAgreementTest : public ::testing::Test {
       if (f.product_id != product || f.severity != Severity::kBlocking) continue;
       auto reason = kSkipReasonOf.find(f.code);
       if (reason == kSkipReasonOf.end()) continue;
-      EXPECT_EQ(f.message.rfind(promotion_of_[product] + ": ", 0), 0u) << f.message;
+      EXPECT_EQ(f.promotion_id, promotion_of_[product]) << f.message;
       if (f.store_id) {
+        EXPECT_EQ(f.stores, 1) << f.message;
         out[reason->second].insert(*f.store_id);
         continue;
       }
-      const size_t in = f.message.rfind("(in ");
-      EXPECT_NE(in, std::string::npos) << f.message;
-      const int stores = in == std::string::npos ? 0 : std::stoi(f.message.substr(in + 4));
-      for (int i = 0; i < stores; ++i) out[reason->second].insert("?");
+      EXPECT_GT(f.stores, 1) << f.message;
+      for (int i = 0; i < f.stores; ++i) out[reason->second].insert("?");
     }
     return out;
   }

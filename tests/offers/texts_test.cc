@@ -196,5 +196,54 @@ TEST(TextsTest, DisplayPrice) {
   EXPECT_EQ(DisplayPrice(E(-100), Locale::kEnglish), "-€1.00");
 }
 
+TEST(FindingsLanguageTest, AcceptLanguagePrefersFrenchUnlessEnglishRanksHigher) {
+  EXPECT_EQ(LocaleFromAcceptLanguage(std::nullopt), Locale::kFrench);
+  EXPECT_EQ(LocaleFromAcceptLanguage(""), Locale::kFrench);
+  EXPECT_EQ(LocaleFromAcceptLanguage("en"), Locale::kEnglish);
+  EXPECT_EQ(LocaleFromAcceptLanguage("en-GB,en;q=0.9,fr;q=0.5"), Locale::kEnglish);
+  EXPECT_EQ(LocaleFromAcceptLanguage("fr-FR, en;q=0.9"), Locale::kFrench);
+  EXPECT_EQ(LocaleFromAcceptLanguage("de-DE, en;q=0.3, fr;q=0.8"), Locale::kFrench);
+  EXPECT_EQ(LocaleFromAcceptLanguage("de, EN-us;q=0.5"), Locale::kEnglish);
+  EXPECT_EQ(LocaleFromAcceptLanguage("es, de"), Locale::kFrench);
+  EXPECT_EQ(LocaleFromAcceptLanguage("en;q=0"), Locale::kFrench);  // "not English"
+  EXPECT_EQ(LocaleFromAcceptLanguage("en;q=garbage"), Locale::kFrench);
+  EXPECT_EQ(LocaleFromAcceptLanguage("*, en;q=0.5"), Locale::kFrench);
+  EXPECT_EQ(LocaleTag(Locale::kFrench), "fr");
+  EXPECT_EQ(LocaleTag(Locale::kEnglish), "en");
+}
+
+TEST(PromotionLabelTest, ANameElseMechanicAndSelector) {
+  Promotion p;
+  p.selector.kind = ProductSelector::Kind::kBrand;
+  p.selector.brand = " Vieux Papes ";
+  p.mechanic = PercentOff{30};
+  EXPECT_EQ(PromotionLabel(p, Locale::kFrench), "\u221230\u00A0% sur la marque Vieux Papes");
+  EXPECT_EQ(PromotionLabel(p, Locale::kEnglish), "\u221230% on brand Vieux Papes");
+  p.name = "Foire aux vins";
+  EXPECT_EQ(PromotionLabel(p, Locale::kEnglish), "Foire aux vins");
+
+  Promotion q;
+  q.selector.kind = ProductSelector::Kind::kCategory;
+  q.selector.category = "Boissons > Bières";
+  q.mechanic = Multibuy{3, 2};
+  EXPECT_EQ(PromotionLabel(q), "3 pour 2 sur le rayon Boissons > Bières");
+  q.selector = {ProductSelector::Kind::kProducts, {"P1", "P2"}, "", ""};
+  q.mechanic = NthItemPercentOff{2, 60};
+  EXPECT_EQ(PromotionLabel(q), "2ème à \u221260\u00A0% sur 2 produits");
+  EXPECT_EQ(PromotionLabel(q, Locale::kEnglish), "2nd at \u221260% on 2 products");
+
+  EXPECT_EQ(MechanicLabel(FixedPrice{E(499)}), "prix fixe 4,99\u00A0€");
+  EXPECT_EQ(MechanicLabel(FixedPrice{E(499)}, Locale::kEnglish), "fixed price €4.99");
+  EXPECT_EQ(MechanicLabel(LoyaltyCredit{20}), "20\u00A0% sur la carte");
+  EXPECT_EQ(MechanicLabel(NthItemPercentOff{2, 100}), "2ème offert");
+  EXPECT_EQ(MechanicLabel(BundlePrice{3, E(500)}, Locale::kEnglish), "3 for €5.00");
+}
+
+TEST(PromotionLabelTest, DatesOnTheWallClock) {
+  using std::chrono::local_days;
+  EXPECT_EQ(DayMonthLabel(LocalTime{local_days{2026y / 12 / 7}}), "07/12");
+  EXPECT_EQ(DayMonthLabel(LocalTime{local_days{2026y / 12 / 7}} + 6h + 30min), "07/12 06:30");
+}
+
 }  // namespace
 }  // namespace vitrine

@@ -1854,7 +1854,7 @@ TEST_F(OffersApiTest, BadCampaignAndPromotionInputIs400NamingTheField) {
     if (f["code"] == "selector_matches_nothing") {
       found = true;
       EXPECT_EQ(f["severity"], "blocking");
-      EXPECT_NE(f["message"].get<std::string>().find(nothing), std::string::npos) << f.dump();
+      EXPECT_EQ(f["promotion_id"], nothing) << f.dump();
     }
   }
   EXPECT_TRUE(found) << report.dump();
@@ -1915,6 +1915,79 @@ TEST_F(OffersApiTest, TransitionsByRoleWithBlockingChecksAndAnAuditedOverride) {
     }
   }
   EXPECT_TRUE(audited) << audit.dump();
+}
+
+TEST_F(OffersApiTest, FindingsSpeakTheLanguageAskedAndNamePromotions) {
+  SeedOffersCatalog();
+  const std::string id = CreateCampaign(CampaignBody("Langues"));
+  const std::string promotions = "/api/v1/campaigns/" + id + "/promotions";
+  // A promotion's name: returned, validated, cleared with null.
+  Reply named = Send("POST", promotions, "editor",
+                     json({{"name", "Personne \u221210\u00A0%"},
+                           {"selector", {{"kind", "brand"}, {"brand", "Nobody"}}},
+                           {"mechanic", {{"type", "percent_off"}, {"percent", 10}}}})
+                         .dump());
+  ExpectJson(named, 201);
+  const std::string promotion = named.Json()["id"];
+  EXPECT_EQ(named.Json()["name"], "Personne \u221210\u00A0%");
+  json problem = ExpectProblem(Send("PATCH", "/api/v1/promotions/" + promotion, "editor",
+                                    json({{"name", std::string(81, 'x')}}).dump()),
+                               400);
+  EXPECT_NE(problem.dump().find("\"name\""), std::string::npos) << problem.dump();
+  ExpectProblem(
+      Send("PATCH", "/api/v1/promotions/" + promotion, "editor", json({{"name", 3}}).dump()), 400);
+  Reply unnamed =
+      Send("PATCH", "/api/v1/promotions/" + promotion, "editor", json({{"name", nullptr}}).dump());
+  ExpectJson(unnamed, 200);
+  EXPECT_TRUE(unnamed.Json()["name"].is_null());
+  ExpectJson(Send("PATCH", "/api/v1/promotions/" + promotion, "editor",
+                  json({{"name", "Personne \u221210\u00A0%"}}).dump()),
+             200);
+
+  const std::string checks = "/api/v1/campaigns/" + id + "/checks";
+  auto finding = [](const json& report) {
+    for (const auto& f : report["findings"]) {
+      if (f["code"] == "selector_matches_nothing") return f;
+    }
+    return json();
+  };
+  // French unless English is preferred.
+  for (const std::vector<std::string>& headers : {std::vector<std::string>{},
+                                                  {"Accept-Language: de-DE, fr;q=0.8, en;q=0.5"},
+                                                  {"Accept-Language: es"}}) {
+    Reply fr = Get(checks, "viewer", headers);
+    ExpectJson(fr, 200);
+    EXPECT_EQ(fr.Header("Content-Language"), "fr");
+    EXPECT_NE(fr.Header("Vary").find("Accept-Language"), std::string::npos);
+    EXPECT_EQ(fr.Json()["language"], "fr");
+    const json f = finding(fr.Json());
+    EXPECT_EQ(f["message"],
+              "\u00AB\u00A0Personne \u221210\u00A0%\u00A0\u00BB\u00A0: la sélection ne correspond "
+              "à aucun produit")
+        << f.dump();
+    EXPECT_EQ(f["promotion_id"], promotion);
+    EXPECT_EQ(f["code"], "selector_matches_nothing");
+    EXPECT_EQ(f["severity"], "blocking");
+  }
+  Reply en = Get(checks, "viewer", {"Accept-Language: en-GB,en;q=0.9,fr;q=0.5"});
+  ExpectJson(en, 200);
+  EXPECT_EQ(en.Header("Content-Language"), "en");
+  EXPECT_EQ(en.Json()["language"], "en");
+  EXPECT_EQ(finding(en.Json())["message"],
+            "\u201CPersonne \u221210\u00A0%\u201D: selector matches no product");
+
+  // The refused approval carries the report in the language asked too.
+  ASSERT_EQ(Move(id, "editor", {{"to", "submitted"}}).status, 200);
+  Reply refused =
+      Send("POST", "/api/v1/campaigns/" + id + "/transitions", "approver",
+           json({{"to", "approved"}}).dump(), "application/json", {"Accept-Language: en"});
+  problem = ExpectProblem(refused, 409);
+  EXPECT_EQ(refused.Header("Content-Language"), "en");
+  EXPECT_EQ(problem["checks"]["language"], "en");
+  EXPECT_EQ(finding(problem["checks"])["message"],
+            "\u201CPersonne \u221210\u00A0%\u201D: selector matches no product");
+  problem = ExpectProblem(Move(id, "approver", {{"to", "approved"}}), 409);
+  EXPECT_EQ(problem["checks"]["language"], "fr");
 }
 
 TEST_F(OffersApiTest, StaleIfMatchIs412AndEditingAnApprovedCampaignWithdrawsItsOffers) {

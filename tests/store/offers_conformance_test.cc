@@ -162,6 +162,7 @@ void ExpectSameCampaign(const Campaign& a, const Campaign& b) {
 void ExpectSamePromotion(const Promotion& a, const Promotion& b) {
   EXPECT_EQ(a.id, b.id);
   EXPECT_EQ(a.campaign_id, b.campaign_id);
+  EXPECT_EQ(a.name, b.name);
   EXPECT_EQ(a.selector, b.selector);
   EXPECT_EQ(a.mechanic, b.mechanic);
   EXPECT_EQ(a.priority, b.priority);
@@ -322,6 +323,9 @@ TEST_P(OffersConformanceTest, PromotionRoundTripsEveryMechanicSelectorAndScope) 
         break;
       default:
         p.selector = {ProductSelector::Kind::kBrand, {}, "", "Côte d'Or"};
+        p.name =
+            "Côte d'Or \u2212"
+            "30\u00A0%";
         p.badge_override = "Prix choc";
         p.legal_override = "Dans la limite des stocks.";
         p.per_customer_limit = 4;

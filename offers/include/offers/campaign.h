@@ -118,6 +118,9 @@ bool Selects(const ProductSelector& selector, const Product& product);
 struct Promotion {
   std::string id;  // empty until the repository assigns one
   std::string campaign_id;
+  // A label for people ("Vieux Papes −30 %"), 1-80 characters; messages name the promotion
+  // by it (PromotionLabel), never by id. Optional: without it they describe the promotion.
+  std::optional<std::string> name;
   ProductSelector selector;
   Mechanic mechanic = PercentOff{};
   int priority = 0;        // higher wins an overlap
@@ -129,7 +132,8 @@ struct Promotion {
   int version = 1;
 };
 
-// One error per bad field: id (when set), campaign_id, selector (not empty, ids valid),
+// One error per bad field: id (when set), campaign_id, name (1-80 when set, one line),
+// selector (not empty, ids valid),
 // mechanic.* (see Validate(Mechanic)), scope, badge_override (1-40), legal_override
 // (1-500), per_customer_limit (≥ 1), version (≥ 1). Empty when valid.
 std::vector<FieldError> Validate(const Promotion& promotion);

@@ -18,7 +18,9 @@
 #include <vector>
 
 #include "catalog/product.h"
+#include "common/money.h"
 #include "offers/mechanics.h"
+#include "offers/texts.h"
 
 namespace vitrine {
 
@@ -26,12 +28,39 @@ enum class Severity { kInfo, kWarning, kBlocking };
 // "info", "warning", "blocking".
 std::string_view SeverityName(Severity severity);
 
+// What would clear a finding, for a person and for a client that offers it as an action.
+struct FindingFix {
+  std::string promotion_id;        // the promotion to change
+  std::optional<int> max_percent;  // the highest percentage its mechanic may have
+  // reduction_not_supported: the highest promotion price that supports the announced
+  // reduction against the reference price.
+  std::optional<Money> max_price;
+  // promotion_cap_exceeded: the lowest price per unit (net of any credit) within the cap.
+  std::optional<Money> min_price;
+  // Stacking: the promotion to make exclusive so that no loyalty credit combines with it.
+  std::optional<std::string> make_exclusive;
+
+  friend bool operator==(const FindingFix&, const FindingFix&) = default;
+};
+
 struct Finding {
   Severity severity = Severity::kInfo;
   std::string code;     // stable, for filters and tests: "promotion_cap_exceeded"
-  std::string message;  // a sentence for a person
+  std::string message;  // a sentence for a person, in English
   std::string product_id;
   std::optional<std::string> store_id;  // set when the finding is about one store's price
+  std::string message_fr;               // the same sentence in French; empty: only `message`
+  // The ids a finding is about, for machines; the messages name things by name.
+  std::string promotion_id;        // the checked campaign's promotion, when it is about one
+  std::string other_promotion_id;  // the other promotion of an overlap, stack or chain
+  std::string other_campaign_id;   // its campaign, when not the checked one
+  int stores = 0;                  // stores concerned; 0 when not about stores
+  std::optional<FindingFix> fix;
+
+  // The message in `locale`: the French one when there is one, else the English one.
+  const std::string& MessageIn(Locale locale) const {
+    return locale == Locale::kFrench && !message_fr.empty() ? message_fr : message;
+  }
 
   friend bool operator==(const Finding&, const Finding&) = default;
 };
@@ -71,10 +100,16 @@ enum class CheckStage { kAuthoring, kApproval };
 
 // A "promotion_cap_exceeded" finding when price.total_advantage is above the cap times the
 // regular price (exactly at the cap passes; compared in integers, the cap taken to the
-// basis point), else nullopt. Warning at authoring, blocking at approval.
+// basis point), else nullopt. Warning at authoring, blocking at approval. Its messages (in
+// English and French) give the cap's headroom; its fix holds min_price, the lowest price
+// per unit within the cap (CapMinimumPrice).
 std::optional<Finding> CheckAdvantageCap(const ComplianceRules& rules, const Product& product,
                                          const OfferPrice& price, CheckStage stage,
                                          std::optional<std::string> store_id = std::nullopt);
+
+// The lowest effective unit price within the cap of `product`'s category for a product whose
+// regular unit price is `regular`: regular minus the cap's share of it, rounded half up.
+Money CapMinimumPrice(const ComplianceRules& rules, const Product& product, Money regular);
 
 // What a product lacks to be published well, in this order:
 //   missing_net_quantity  blocking: no unit price, which every priced advert must show

@@ -59,4 +59,22 @@ std::string ReferencePriceLine(Money reference_price, Locale locale = Locale::kF
 std::string ValidityLine(LocalTime start_local, LocalTime end_local,
                          Locale locale = Locale::kFrench);
 
+// The language a client asks for in an Accept-Language header ("en-GB,en;q=0.9,fr;q=0.5"):
+// the French or English range with the highest q-value (a tie goes to the first listed);
+// French when the header is absent, empty, or names neither (Vitrine's users are French
+// retailers). "*" counts as French.
+Locale LocaleFromAcceptLanguage(std::optional<std::string_view> header);
+// "fr" or "en", for Content-Language.
+std::string_view LocaleTag(Locale locale);
+
+// A mechanic in a few words: "−30 %", "2ème à −60 %", "3 pour 2", "prix fixe 4,99 €",
+// "20 % sur la carte"; English "−30%", "2nd at −60%", "3 for 2", "fixed price €4.99",
+// "20% on the loyalty card".
+std::string MechanicLabel(const Mechanic& mechanic, Locale locale = Locale::kFrench);
+// What a promotion is called in messages for people: its name when it has one, else its
+// mechanic and selector, "−30 % sur la marque Vieux Papes" / "−30% on brand Vieux Papes".
+std::string PromotionLabel(const Promotion& promotion, Locale locale = Locale::kFrench);
+// "07/12", or "07/12 06:30" when the wall-clock time is not midnight.
+std::string DayMonthLabel(LocalTime local);
+
 }  // namespace vitrine
