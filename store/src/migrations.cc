@@ -472,6 +472,16 @@ CREATE TABLE leases (
 INSERT INTO change_log(kind, keys) SELECT 5, '' WHERE EXISTS (SELECT 1 FROM offer_records);
 )sql";
 
+// Version 7: the product writes (SqliteDatabase::PutProducts) keep products_fts in step
+// themselves, once per transaction, instead of the insert and update triggers: FTS5 writes
+// its pending terms to a new segment at every statement that writes, so the triggers made
+// an import batch leave dozens of small segments to merge, which cost more than the rest of
+// the row. The delete trigger stays: a delete is one row and one statement anyway.
+constexpr char kSearchIndexV7[] = R"sql(
+DROP TRIGGER products_fts_insert;
+DROP TRIGGER products_fts_update;
+)sql";
+
 constexpr SchemaMigration kMigrations[] = {
     {1, "catalog: products, stores, price zones, prices, stock", kCatalogV1},
     {2, "accounts: users, API tokens, sessions; audit log", kAccountsV2},
@@ -479,6 +489,7 @@ constexpr SchemaMigration kMigrations[] = {
     {4, "offers: narrow rows, their texts stored once", kNarrowOffersV4},
     {5, "offers: content stored once per variant, stock per store", kOfferVariantsV5},
     {6, "change log: what every write changed, its consumers and leases", kChangeLogV6},
+    {7, "catalog: the product writes keep the search index in step", kSearchIndexV7},
 };
 
 constexpr std::string_view kCreateMigrationsTable =
