@@ -529,11 +529,24 @@ Result<std::vector<WriteOutcome>> SqliteDatabase::PutProducts(std::span<const Pr
       return Status::Ok();
     };
 
+    // Files mostly list products in id order and a catalogue mostly grows at its end: a
+    // product whose id sorts after every id of the table and of this call cannot be stored
+    // yet, so it is inserted without a look-up. The unique index on id compares bytes
+    // (BINARY), as std::string does; "" (an empty table) sorts before every valid id.
+    Result<std::string> max_id = conn.QueryText("SELECT max(id) FROM products");
+    if (!max_id.ok()) return max_id.status();
+    std::string highest_id = std::move(max_id).value();
+
     for (const Product& p : products) {
-      if (pending_ids.contains(p.id)) VITRINE_RETURN_IF_ERROR(flush());
-      select->BindStatic(1, p.id);
-      Result<bool> found = select->Step();
-      if (!found.ok()) return found.status();
+      Result<bool> found = false;
+      if (p.id > highest_id) {
+        highest_id = p.id;
+      } else {
+        if (pending_ids.contains(p.id)) VITRINE_RETURN_IF_ERROR(flush());
+        select->BindStatic(1, p.id);
+        found = select->Step();
+        if (!found.ok()) return found.status();
+      }
       if (*found) {
         Result<Product> stored = ReadProduct(*select);
         if (!stored.ok()) return stored.status();
