@@ -511,6 +511,16 @@ INSERT INTO change_log(kind, keys) SELECT 5, '' WHERE EXISTS (SELECT 1 FROM offe
 // Version 8: a promotion's optional name, the label messages for people call it by.
 constexpr char kPromotionNameV8[] = "ALTER TABLE promotions ADD COLUMN name TEXT;";
 
+// Version 9: the product writes (SqliteDatabase::PutProducts) keep products_fts in step
+// themselves, once per transaction, instead of the insert and update triggers: FTS5 writes
+// its pending terms to a new segment at every statement that writes, so the triggers made
+// an import batch leave dozens of small segments to merge, which cost more than the rest of
+// the row. The delete trigger stays: a delete is one row and one statement anyway.
+constexpr char kSearchIndexV9[] = R"sql(
+DROP TRIGGER products_fts_insert;
+DROP TRIGGER products_fts_update;
+)sql";
+
 constexpr SchemaMigration kMigrations[] = {
     {1, "catalog: products, stores, price zones, prices, stock", kCatalogV1},
     {2, "accounts: users, API tokens, sessions; audit log", kAccountsV2},
@@ -520,6 +530,7 @@ constexpr SchemaMigration kMigrations[] = {
     {6, "change log: what every write changed, its consumers and leases", kChangeLogV6},
     {7, "offers: successive offers of one promotion per product and store", kOfferSegmentsV7},
     {8, "offers: promotion names", kPromotionNameV8},
+    {9, "catalog: the product writes keep the search index in step", kSearchIndexV9},
 };
 
 constexpr std::string_view kCreateMigrationsTable =

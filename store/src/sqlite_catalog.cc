@@ -366,9 +366,8 @@ Status SqliteDatabase::Transaction(const std::function<Status()>& body) {
 namespace {
 
 // The product upsert, for `rows` products at once: one statement per chunk of rows rather
-// than per row, because SQLite opens a statement savepoint for each statement that writes
-// (the table has triggers) and FTS5 flushes its pending index terms to a new segment at
-// every savepoint, which made the search index cost more than the rest of the row.
+// than per row, which binds and steps far less for the six B-trees of a product. The search
+// index is not touched here (see IndexProductTexts).
 std::string ProductUpsertSql(int rows) {
   std::string sql =
       "INSERT INTO products(id, gtin, title, brand, brand_key, description, category, "
@@ -409,6 +408,50 @@ struct PendingProduct {
   std::string attributes;
 };
 
+// The texts of a product as the search index holds them, to take them out of it again.
+struct IndexedTexts {
+  int64_t doc_id;
+  std::string title;
+  std::string brand;
+  std::string description;
+};
+
+// Brings products_fts in step with the products written by one PutProducts transaction, in
+// two statements whatever the number of rows: the texts of `stale` (rows whose title, brand or
+// description changed) leave the index, then the rows inserted since `doc_id_before` and the
+// rows of `stale` enter it with their new texts. FTS5 writes its pending terms to a new
+// segment at every statement savepoint, so the per-row triggers this replaces cost more than
+// the rest of the row (one segment, then merges, per 256-row upsert statement); here an
+// import batch leaves one segment.
+Status IndexProductTexts(SqliteConnection& conn, int64_t doc_id_before,
+                         const std::vector<IndexedTexts>& stale) {
+  nlohmann::json stale_ids = nlohmann::json::array();
+  if (!stale.empty()) {
+    nlohmann::json old_texts = nlohmann::json::array();
+    for (const IndexedTexts& t : stale) {
+      stale_ids.push_back(t.doc_id);
+      old_texts.push_back({t.doc_id, t.title, t.brand, t.description});
+    }
+    Result<Statement> remove = conn.Prepare(
+        "INSERT INTO products_fts(products_fts, rowid, title, brand, description) "
+        "SELECT 'delete', value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?)");
+    if (!remove.ok()) return remove.status();
+    const std::string text = old_texts.dump();
+    remove->BindStatic(1, text);
+    VITRINE_RETURN_IF_ERROR(remove->Run().WithContext("take changed products out of the search"));
+  }
+  Result<Statement> add = conn.Prepare(
+      "INSERT INTO products_fts(rowid, title, brand, description) "
+      "SELECT doc_id, title, brand, description FROM products WHERE doc_id > ?1 "
+      "UNION ALL SELECT doc_id, title, brand, description FROM products "
+      "WHERE doc_id IN (SELECT value FROM json_each(?2))");
+  if (!add.ok()) return add.status();
+  const std::string ids = stale_ids.dump();
+  add->Bind(1, doc_id_before);
+  add->BindStatic(2, ids);
+  return add->Run().WithContext("add products to the search");
+}
+
 void BindProduct(Statement& u, int base, const PendingProduct& row, int64_t now) {
   const Product& p = *row.product;
   u.BindStatic(base + 1, p.id);
@@ -438,11 +481,24 @@ Result<std::vector<WriteOutcome>> SqliteDatabase::PutProducts(std::span<const Pr
   std::vector<WriteOutcome> outcomes;
   outcomes.reserve(products.size());
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
+    // doc_id comes after the kProductColumns that ReadProduct reads.
     static const std::string kSelect =
-        std::string("SELECT ") + kProductColumns + " FROM products WHERE id = ?";
+        std::string("SELECT ") + kProductColumns + ", doc_id FROM products WHERE id = ?";
+    constexpr int kDocIdColumn = 17;
     Result<Statement> select = conn.Prepare(kSelect);
     if (!select.ok()) return select.status();
     const int64_t now_seconds = ToUnixSeconds(now);
+    // A new row's doc_id is above every doc_id before it (INTEGER PRIMARY KEY without
+    // AUTOINCREMENT takes max + 1), so the rows this call inserts are those above this one.
+    Result<std::string> max_doc_id =
+        conn.QueryText("SELECT coalesce(max(doc_id), 0) FROM products");
+    if (!max_doc_id.ok()) return max_doc_id.status();
+    const int64_t doc_id_before = std::stoll(*max_doc_id);
+    // Updated rows whose indexed texts change, with the texts the index holds (only the first
+    // time a row changes in this call: the index is brought up to date once, at the end).
+    std::vector<IndexedTexts> stale;
+    std::unordered_set<int64_t> stale_doc_ids;
+    bool any_written = false;
 
     // Products to write, in input order; flushed when full, at the end, and before a
     // product whose id is already pending is looked up (it must see the first write).
@@ -473,11 +529,24 @@ Result<std::vector<WriteOutcome>> SqliteDatabase::PutProducts(std::span<const Pr
       return Status::Ok();
     };
 
+    // Files mostly list products in id order and a catalogue mostly grows at its end: a
+    // product whose id sorts after every id of the table and of this call cannot be stored
+    // yet, so it is inserted without a look-up. The unique index on id compares bytes
+    // (BINARY), as std::string does; "" (an empty table) sorts before every valid id.
+    Result<std::string> max_id = conn.QueryText("SELECT max(id) FROM products");
+    if (!max_id.ok()) return max_id.status();
+    std::string highest_id = std::move(max_id).value();
+
     for (const Product& p : products) {
-      if (pending_ids.contains(p.id)) VITRINE_RETURN_IF_ERROR(flush());
-      select->BindStatic(1, p.id);
-      Result<bool> found = select->Step();
-      if (!found.ok()) return found.status();
+      Result<bool> found = false;
+      if (p.id > highest_id) {
+        highest_id = p.id;
+      } else {
+        if (pending_ids.contains(p.id)) VITRINE_RETURN_IF_ERROR(flush());
+        select->BindStatic(1, p.id);
+        found = select->Step();
+        if (!found.ok()) return found.status();
+      }
       if (*found) {
         Result<Product> stored = ReadProduct(*select);
         if (!stored.ok()) return stored.status();
@@ -486,8 +555,16 @@ Result<std::vector<WriteOutcome>> SqliteDatabase::PutProducts(std::span<const Pr
           outcomes.push_back(WriteOutcome::kUnchanged);
           continue;
         }
+        const int64_t doc_id = select->Int(kDocIdColumn);
+        if ((stored->title != p.title || stored->brand != p.brand ||
+             stored->description != p.description) &&
+            doc_id <= doc_id_before && stale_doc_ids.insert(doc_id).second) {
+          stale.push_back({doc_id, std::move(stored->title), std::move(stored->brand),
+                           std::move(stored->description)});
+        }
       }
       select->Reset();
+      any_written = true;
       std::string attributes;
       try {
         attributes = AttributesText(p);
@@ -500,6 +577,7 @@ Result<std::vector<WriteOutcome>> SqliteDatabase::PutProducts(std::span<const Pr
       if (pending.size() == kProductsPerStatement) VITRINE_RETURN_IF_ERROR(flush());
     }
     VITRINE_RETURN_IF_ERROR(flush());
+    if (any_written) VITRINE_RETURN_IF_ERROR(IndexProductTexts(conn, doc_id_before, stale));
     return LogChange(
         conn, ChangeKind::kProducts,
         ChangedKeys(products, std::span(outcomes), [](const Product& p) { return p.id; }));

@@ -230,6 +230,28 @@ TEST_P(CatalogConformanceTest, SameKeyTwiceInOneBatchInsertsThenUpdates) {
   EXPECT_EQ(repo_->GetProduct("P1")->value().title, "B");
 }
 
+// Ids above, below and between those already stored, out of order and differing only in case
+// (ids compare byte by byte: "p2" sorts after "P9"): each outcome is still the one of writing
+// the products one by one, whichever order a file lists them in.
+TEST_P(CatalogConformanceTest, OutcomesDoNotDependOnTheOrderOfIds) {
+  PutProducts({MakeProduct("P2", "Deux"), MakeProduct("P5", "Cinq")}, T(1));
+  EXPECT_THAT(
+      PutProducts({MakeProduct("P7", "Sept"), MakeProduct("P5", "Cinq"), MakeProduct("P3", "Trois"),
+                   MakeProduct("P9", "Neuf"), MakeProduct("P7", "Sept bis"),
+                   MakeProduct("p2", "Deux minuscule"), MakeProduct("P2", "Deux bis"),
+                   MakeProduct("P9", "Neuf"), MakeProduct("p2", "Deux minuscule")},
+                  T(2)),
+      ElementsAre(WriteOutcome::kInserted, WriteOutcome::kUnchanged, WriteOutcome::kInserted,
+                  WriteOutcome::kInserted, WriteOutcome::kUpdated, WriteOutcome::kInserted,
+                  WriteOutcome::kUpdated, WriteOutcome::kUnchanged, WriteOutcome::kUnchanged));
+  EXPECT_EQ(Counts().products, 6);
+  EXPECT_EQ(repo_->GetProduct("P7")->value().title, "Sept bis");
+  EXPECT_EQ(repo_->GetProduct("p2")->value().title, "Deux minuscule");
+  EXPECT_THAT(Search("sept"), ElementsAre("P7"));
+  EXPECT_THAT(Search("minuscule"), ElementsAre("p2"));
+  EXPECT_THAT(Search("deux bis"), ElementsAre("P2"));
+}
+
 TEST_P(CatalogConformanceTest, MissingProductIsAnEmptyOptional) {
   auto got = repo_->GetProduct("nope");
   ASSERT_TRUE(got.ok());

@@ -228,6 +228,74 @@ TEST(SqliteDatabaseTest, SearchIndexFollowsUpdatesAndDeletes) {
             "0");
 }
 
+// PutProducts brings the search index up to date once per call: a call mixing new rows, rows
+// whose texts change (one of them twice), rows whose other fields change and unchanged rows
+// leaves the index exactly in step with the table, as FTS5's own check against the content
+// table confirms, and a search finds every product by its latest texts only.
+TEST(SqliteDatabaseTest, SearchIndexFollowsEveryRowOfOneCall) {
+  testing::TempDir dir;
+  const std::string path = dir.File("fts-batch.db");
+  auto catalog = OpenOrDie(path);
+  ASSERT_NE(catalog, nullptr);
+  std::vector<Product> first;
+  for (const char* id : {"A", "B", "C", "D"}) first.push_back(MakeProduct(id));
+  first[0].title = "Confiture de fraises";
+  first[1].brand = "Bonne Maman";
+  first[2].description = "Biscuits au beurre";
+  ASSERT_TRUE(catalog->PutProducts(first, T(1)).ok());
+
+  std::vector<Product> second = first;
+  second[0].title = "Confiture de cerises";  // text changed
+  second[1].category = "Epicerie > Sucre";   // other field changed: the index keeps "bonne"
+  second[2].description = "Galettes";        // text changed, then again below
+  Product c_again = second[2];
+  c_again.description = "Palets bretons";
+  second.push_back(c_again);
+  Product e = MakeProduct("E");  // new, then changed in the same call
+  e.title = "Miel de lavande";
+  second.push_back(e);
+  e.title = "Miel de sapin";
+  second.push_back(e);
+  auto outcomes = catalog->PutProducts(second, T(2));
+  ASSERT_TRUE(outcomes.ok()) << outcomes.status().ToString();
+  EXPECT_THAT(*outcomes, ::testing::ElementsAre(WriteOutcome::kUpdated, WriteOutcome::kUpdated,
+                                                WriteOutcome::kUpdated, WriteOutcome::kUnchanged,
+                                                WriteOutcome::kUpdated, WriteOutcome::kInserted,
+                                                WriteOutcome::kUpdated));
+
+  const auto search = [&](std::string text) {
+    ProductQuery q;
+    q.text = std::move(text);
+    auto page = catalog->ListProducts(q);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    std::vector<std::string> ids;
+    if (page.ok()) {
+      for (const Product& p : page->items) ids.push_back(p.id);
+    }
+    return ids;
+  };
+  EXPECT_THAT(search("fraise"), ::testing::IsEmpty());
+  EXPECT_THAT(search("cerise"), ::testing::ElementsAre("A"));
+  EXPECT_THAT(search("bonne maman"), ::testing::ElementsAre("B"));
+  EXPECT_THAT(search("biscuits"), ::testing::IsEmpty());
+  EXPECT_THAT(search("galettes"), ::testing::IsEmpty());
+  EXPECT_THAT(search("palets"), ::testing::ElementsAre("C"));
+  EXPECT_THAT(search("lavande"), ::testing::IsEmpty());
+  EXPECT_THAT(search("sapin"), ::testing::ElementsAre("E"));
+  EXPECT_THAT(search("produit"), ::testing::ElementsAre("B", "C", "D"));
+  // Fails with SQLITE_CORRUPT_VTAB when the index holds a term the table does not, or lacks one.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  EXPECT_EQ(
+      sqlite3_exec(db, "INSERT INTO products_fts(products_fts, rank) VALUES ('integrity-check', 1)",
+                   nullptr, nullptr, nullptr),
+      SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  ASSERT_TRUE(catalog->DeleteProduct("C").ok());
+  EXPECT_THAT(search("palets"), ::testing::IsEmpty());
+}
+
 // A writer lands whole batches in which every level has the same quantity; readers on other
 // threads must only ever see a batch whole (no torn reads) and never get an error.
 TEST(SqliteDatabaseTest, ConcurrentReadersSeeWholeBatchesWhileAWriterWrites) {
