@@ -65,6 +65,8 @@ class JsonEmitter final : public LeafletEmitter {
         {"brand", OptionalText(p.brand)},
         {"image_url", OptionalText(p.image_url)},
         {"stores", lo.stores},
+        {"valid_from", lo.valid_from},
+        {"valid_to", lo.valid_to},
         {"prices",
          {{"regular", o.regular_price.ToFeedString()},
           {"shelf", o.shelf_price.ToFeedString()},

@@ -19,6 +19,8 @@ std::string PriceSignature(const PublishedOffer& o) {
 struct Group {
   PublishedOffer first;
   std::vector<std::string> stores;
+  LocalTime local_begin;
+  LocalTime local_end;
 };
 
 }  // namespace
@@ -76,6 +78,8 @@ Status WalkLeaflet(FeedContext& ctx, LeafletEmitter& emitter, FeedSink& sink) {
           continue;
         }
         LeafletOffer offer{&group.first, *product, std::move(group.stores),
+                           zone->FormatRfc3339(zone->FromLocal(group.local_begin)),
+                           zone->FormatRfc3339(zone->FromLocal(group.local_end)),
                            !ctx.request.store_id.empty()};
         emitter.Offer(offer, ctx.settings, out);
         ctx.Wrote();
@@ -94,14 +98,20 @@ Status WalkLeaflet(FeedContext& ctx, LeafletEmitter& emitter, FeedSink& sink) {
         current_offer = o.offer_id;
       }
       stores.insert(o.store_id);
-      const std::string signature = PriceSignature(o);
+      // Stores share an entry over the same local times, whatever their time zone.
+      const TimeZone& own = zones.For(o.timezone);
+      const LocalTime local_begin = own.ToLocal(o.validity.begin);
+      const LocalTime local_end = own.ToLocal(o.validity.end);
+      const std::string signature = PriceSignature(o) + "|" +
+                                    std::to_string(local_begin.time_since_epoch().count()) + "|" +
+                                    std::to_string(local_end.time_since_epoch().count());
       for (auto& [s, group] : groups) {
         if (s == signature) {
           group.stores.push_back(o.store_id);
           return Status::Ok();
         }
       }
-      groups.push_back({signature, Group{o, {o.store_id}}});
+      groups.push_back({signature, Group{o, {o.store_id}, local_begin, local_end}});
       return Status::Ok();
     });
     if (!status.ok()) return status;

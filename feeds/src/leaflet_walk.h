@@ -25,6 +25,10 @@ struct LeafletOffer {
   const PublishedOffer* offer = nullptr;  // the first store's offer of the group
   const Product* product = nullptr;       // nullptr: the product was deleted since assembly
   std::vector<std::string> stores;        // sorted
+  // The offer's own validity, which may be a stretch of the campaign's (a loyalty credit
+  // stacked from part way): its local times with the offset of the campaign's header.
+  std::string valid_from;
+  std::string valid_to;
   bool with_availability = false;         // a store= feed: availability of that store
 };
 

@@ -71,7 +71,10 @@ class XmlEmitter final : public LeafletEmitter {
     OptionalElement(out, "image_url", p.image_url);
     out += "<stores>\n";
     for (const std::string& s : lo.stores) Element(out, "store", CleanFeedText(s));
-    out += "</stores>\n<prices>\n";
+    out += "</stores>\n";
+    RawElement(out, "valid_from", lo.valid_from);
+    RawElement(out, "valid_to", lo.valid_to);
+    out += "<prices>\n";
     RawElement(out, "regular", o.regular_price.ToFeedString());
     RawElement(out, "shelf", o.shelf_price.ToFeedString());
     RawElement(out, "effective_unit", o.effective_unit_price.ToFeedString());

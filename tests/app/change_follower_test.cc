@@ -339,6 +339,9 @@ TEST_P(ChangeFollowerTest, TheChangeFeedNeverLetsAReaderSkipAnOfferCommittedBehi
   auto server = Open();
   auto other = Open();
   ASSERT_TRUE(Follower(*server, "serve-1")->RunOnce().ok());
+  // Where the platform starts reading: before any write, or fast writers could all land
+  // before it and leave it nothing to read.
+  int64_t since = *server->offers().LastSeq();
   // Two writers (two handles: two processes) patch offers' stock while a platform follows
   // the change feed; every write must show up in what the platform read.
   std::vector<std::thread> writers;
@@ -353,7 +356,6 @@ TEST_P(ChangeFollowerTest, TheChangeFeedNeverLetsAReaderSkipAnOfferCommittedBehi
     });
   }
   std::map<std::string, int64_t> seen;  // store → last quantity read
-  int64_t since = *server->offers().LastSeq();
   auto follow = [&] {
     auto page = server->offers().ListChanges(since, 1000, "");
     ASSERT_TRUE(page.ok());
