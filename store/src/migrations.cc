@@ -472,6 +472,31 @@ CREATE TABLE leases (
 INSERT INTO change_log(kind, keys) SELECT 5, '' WHERE EXISTS (SELECT 1 FROM offer_records);
 )sql";
 
+// Version 7: revisions of approved campaigns and the four-eyes rule (offers/campaign.h).
+// - campaigns.authorship is JSON {"created_by", "edited_by", "last_review"}: read and written
+//   whole with the row. Campaigns created before it get their creator from the audit log.
+// - A pending revision is kept whole as the JSON of ToJson(CampaignRevision), one row per
+//   campaign; campaign_revision_promotions indexes its promotion ids, so that a promotion
+//   that exists only in a revision is found by its id. Both go with their campaign.
+constexpr char kCampaignRevisionsV7[] = R"sql(
+ALTER TABLE campaigns ADD COLUMN authorship TEXT NOT NULL DEFAULT '{}';
+UPDATE campaigns SET authorship = json_object('created_by', (
+  SELECT a.actor FROM audit_log a
+  WHERE a.entity = 'campaign' AND a.action = 'create' AND a.entity_id = campaigns.id
+  ORDER BY a.seq LIMIT 1));
+CREATE TABLE campaign_revisions (
+  campaign_id TEXT PRIMARY KEY REFERENCES campaigns(id) ON DELETE CASCADE,
+  version INTEGER NOT NULL,
+  revision TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE campaign_revision_promotions (
+  promotion_id TEXT PRIMARY KEY,
+  campaign_id TEXT NOT NULL REFERENCES campaign_revisions(campaign_id) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX campaign_revision_promotions_by_campaign
+  ON campaign_revision_promotions(campaign_id);
+)sql";
+
 constexpr SchemaMigration kMigrations[] = {
     {1, "catalog: products, stores, price zones, prices, stock", kCatalogV1},
     {2, "accounts: users, API tokens, sessions; audit log", kAccountsV2},
@@ -479,6 +504,8 @@ constexpr SchemaMigration kMigrations[] = {
     {4, "offers: narrow rows, their texts stored once", kNarrowOffersV4},
     {5, "offers: content stored once per variant, stock per store", kOfferVariantsV5},
     {6, "change log: what every write changed, its consumers and leases", kChangeLogV6},
+    {7, "campaigns: pending revisions of approved campaigns, authors and last review",
+     kCampaignRevisionsV7},
 };
 
 constexpr std::string_view kCreateMigrationsTable =
