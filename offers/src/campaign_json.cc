@@ -254,12 +254,13 @@ json ToJson(const Campaign& c) {
 }
 
 json ToJson(const CampaignReview& review) {
-  return {{"decision", CampaignStatusName(review.decision)},
-          {"comment", review.comment},
-          {"reviewer", review.reviewer},
-          {"at", FormatUtc(review.at)},
-          {"override_reason", review.override_reason.empty() ? json() : json(review.override_reason)},
-          {"revision", review.revision}};
+  return {
+      {"decision", CampaignStatusName(review.decision)},
+      {"comment", review.comment},
+      {"reviewer", review.reviewer},
+      {"at", FormatUtc(review.at)},
+      {"override_reason", review.override_reason.empty() ? json() : json(review.override_reason)},
+      {"revision", review.revision}};
 }
 
 Result<CampaignReview> CampaignReviewFromJson(const json& value) {
@@ -522,7 +523,8 @@ Result<CampaignRevision> CampaignRevisionFromJson(const json& value) {
     if (!parsed) return Status::InvalidArgument("revision status \"" + status + "\"");
     c.status = *parsed;
     c.version = value.at("version").get<int>();
-    for (auto [key, out] : {std::pair{"created_at", &c.created_at}, {"updated_at", &c.updated_at}}) {
+    for (auto [key, out] :
+         {std::pair{"created_at", &c.created_at}, {"updated_at", &c.updated_at}}) {
       auto at = ParseInstant(value.at(key).get<std::string>());
       if (!at.ok()) return at.status().WithContext(std::string("revision ") + key);
       *out = *at;

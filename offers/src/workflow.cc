@@ -60,12 +60,12 @@ WorkflowError CampaignArchived() {
 }
 
 WorkflowError RevisionPending(const CampaignRevision& revision) {
-  return Refusal(Kind::kConflict,
-                 Status::FailedPrecondition(
-                     "campaign " + revision.campaign.id + " has a pending revision (" +
-                     std::string(CampaignStatusName(revision.campaign.status)) +
-                     ", version " + std::to_string(revision.campaign.version) +
-                     "); approve, reject or discard it first"));
+  return Refusal(
+      Kind::kConflict,
+      Status::FailedPrecondition("campaign " + revision.campaign.id + " has a pending revision (" +
+                                 std::string(CampaignStatusName(revision.campaign.status)) +
+                                 ", version " + std::to_string(revision.campaign.version) +
+                                 "); approve, reject or discard it first"));
 }
 
 WorkflowError NoRevision(std::string_view campaign_id) {
@@ -295,11 +295,14 @@ WorkflowResult<CampaignStep> CampaignWorkflow::Transition(const Actor& actor,
     Campaign after = current;
     after.status = *next;
     if (*next == CampaignStatus::kApproved || *next == CampaignStatus::kRejected) {
-      after.last_review = CampaignReview{*next, request.comment, actor.name, clock_.Now(),
-                                         actor.role == Role::kAdmin && *next == CampaignStatus::kApproved
-                                             ? request.override_reason
-                                             : std::string(),
-                                         false};
+      after.last_review = CampaignReview{
+          *next,
+          request.comment,
+          actor.name,
+          clock_.Now(),
+          actor.role == Role::kAdmin && *next == CampaignStatus::kApproved ? request.override_reason
+                                                                           : std::string(),
+          false};
     }
     // The next approval is four-eyed against whoever edits from now on.
     if (*next == CampaignStatus::kApproved) after.edited_by.clear();
@@ -361,9 +364,8 @@ WorkflowResult<Promotion> CampaignWorkflow::EditablePromotion(std::string_view p
   return **live;
 }
 
-WorkflowResult<CampaignStep> CampaignWorkflow::TransitionRevision(const Actor& actor,
-                                                                  std::string_view campaign_id,
-                                                                  const TransitionRequest& request) {
+WorkflowResult<CampaignStep> CampaignWorkflow::TransitionRevision(
+    const Actor& actor, std::string_view campaign_id, const TransitionRequest& request) {
   if (!field_rules::IsValidId(campaign_id)) {
     return Refusal(Kind::kInvalid, Status::InvalidArgument("id is not a campaign id"));
   }
@@ -418,11 +420,14 @@ WorkflowResult<CampaignStep> CampaignWorkflow::TransitionRevision(const Actor& a
     step.checks = *std::move(checks);
   }
   const bool reviewed = *next == CampaignStatus::kApproved || *next == CampaignStatus::kRejected;
-  const CampaignReview review{
-      *next, request.comment, actor.name, clock_.Now(),
-      actor.role == Role::kAdmin && *next == CampaignStatus::kApproved ? request.override_reason
-                                                                       : std::string(),
-      true};
+  const CampaignReview review{*next,
+                              request.comment,
+                              actor.name,
+                              clock_.Now(),
+                              actor.role == Role::kAdmin && *next == CampaignStatus::kApproved
+                                  ? request.override_reason
+                                  : std::string(),
+                              true};
   nlohmann::json audit_after = {{"revision", revision.campaign.version},
                                 {"from", CampaignStatusName(from)},
                                 {"to", CampaignStatusName(*next)},
@@ -430,17 +435,18 @@ WorkflowResult<CampaignStep> CampaignWorkflow::TransitionRevision(const Actor& a
   if (!request.override_reason.empty()) audit_after["override_reason"] = request.override_reason;
   if (step.checks) audit_after["blocking_findings"] = step.checks->blocking;
   const Status status = catalog_.Transaction([&]() -> Status {
-    VITRINE_RETURN_IF_ERROR(Audit(actor, "transition", "campaign", live.id,
-                                  {{"revision", revision.campaign.version},
-                                   {"status", CampaignStatusName(from)}},
-                                  audit_after));
+    VITRINE_RETURN_IF_ERROR(
+        Audit(actor, "transition", "campaign", live.id,
+              {{"revision", revision.campaign.version}, {"status", CampaignStatusName(from)}},
+              audit_after));
     if (*next == CampaignStatus::kApproved) {
       // The version checked must be the one approved.
       auto current = campaigns_.GetRevision(live.id);
       if (!current.ok()) return current.status();
       if (!current->has_value() || (*current)->campaign.version != revision.campaign.version) {
-        return Status::FailedPrecondition("the revision changed since it was checked; read it "
-                                          "again");
+        return Status::FailedPrecondition(
+            "the revision changed since it was checked; read it "
+            "again");
       }
       auto applied = ApplyRevision(actor, live, revision, review);
       if (!applied.ok()) return applied.status();
@@ -592,13 +598,13 @@ WorkflowResult<PromotionStep> CampaignWorkflow::EditPromotion(const Actor& actor
     }
     if (revision) {
       if (expected_version && *expected_version != current->version) {
-        return Refuse(&refused, Refusal(Kind::kStale, Status::FailedPrecondition(
-                                                          "version " +
-                                                          std::to_string(*expected_version) +
-                                                          " is stale; the promotion is at "
-                                                          "version " +
-                                                          std::to_string(current->version) +
-                                                          " in the pending revision")));
+        return Refuse(&refused,
+                      Refusal(Kind::kStale,
+                              Status::FailedPrecondition(
+                                  "version " + std::to_string(*expected_version) +
+                                  " is stale; the promotion is at "
+                                  "version " +
+                                  std::to_string(current->version) + " in the pending revision")));
       }
       edited.version = current->version + 1;
       revision->promotions[IndexIn(*revision, edited.id)] = edited;
@@ -797,13 +803,13 @@ std::optional<WorkflowError> CampaignWorkflow::FourEyes(const Actor& actor,
   if (actor.role == Role::kAdmin && !request.override_reason.empty()) return std::nullopt;
   std::string names;
   for (const std::string& a : authors) names += (names.empty() ? "" : ", ") + a;
-  WorkflowError error = Refusal(
-      Kind::kForbidden,
-      Status::PermissionDenied("four eyes: " + actor.name +
-                               " is an author of this content (authors since the last approval: " +
-                               names +
-                               "); another approver must approve it, or an admin with an "
-                               "override_reason"));
+  WorkflowError error =
+      Refusal(Kind::kForbidden,
+              Status::PermissionDenied(
+                  "four eyes: " + actor.name +
+                  " is an author of this content (authors since the last approval: " + names +
+                  "); another approver must approve it, or an admin with an "
+                  "override_reason"));
   error.authors.assign(authors.begin(), authors.end());
   return error;
 }

@@ -888,10 +888,9 @@ Status SqliteDatabase::PutRevision(const CampaignRevision& revision,
       }
     }
     // Replaced whole: the cascade drops the old promotion index.
-    VITRINE_RETURN_IF_ERROR(
-        store_internal::DeleteByKey(conn, "DELETE FROM campaign_revisions WHERE campaign_id = ?",
-                                    id)
-            .status());
+    VITRINE_RETURN_IF_ERROR(store_internal::DeleteByKey(
+                                conn, "DELETE FROM campaign_revisions WHERE campaign_id = ?", id)
+                                .status());
     Result<Statement> insert = conn.Prepare(
         "INSERT INTO campaign_revisions(campaign_id, version, revision) VALUES (?, ?, ?)");
     if (!insert.ok()) return insert.status();
@@ -926,8 +925,8 @@ Result<std::optional<std::string>> SqliteDatabase::FindRevisionOfPromotion(
     std::string_view promotion_id) {
   std::optional<std::string> campaign_id;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
-    Result<Statement> s = conn.Prepare(
-        "SELECT campaign_id FROM campaign_revision_promotions WHERE promotion_id = ?");
+    Result<Statement> s =
+        conn.Prepare("SELECT campaign_id FROM campaign_revision_promotions WHERE promotion_id = ?");
     if (!s.ok()) return s.status();
     s->Bind(1, promotion_id);
     Result<bool> row = s->Step();

@@ -723,8 +723,7 @@ TEST_F(CampaignWorkflowTest, FourEyesRefusesAnAuthorsApprovalUnlessAnAdminOverri
                 .error()
                 .kind,
             Kind::kForbidden);
-  ASSERT_TRUE(
-      workflow.TransitionRevision(other, id, {CampaignStatus::kApproved, "", "", {}}).ok());
+  ASSERT_TRUE(workflow.TransitionRevision(other, id, {CampaignStatus::kApproved, "", "", {}}).ok());
   EXPECT_EQ(Stored(id).name, "Noël relu");
 }
 

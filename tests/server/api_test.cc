@@ -1935,11 +1935,11 @@ TEST_F(OffersApiTest, EditingALiveCampaignKeepsItPublishedUntilItsRevisionIsAppr
   const int live_version = Get(path).Json()["version"].get<int>();
 
   // The edit says where it went and that the live version stays published.
-  Reply edited = Send("PATCH", path, "editor",
-                      json({{"name", "En ligne (nouveau thème)"},
-                            {"theme", {{"templates", {{"square", "bold"}}}}}})
-                          .dump(),
-                      "application/json", {"If-Match: \"" + std::to_string(live_version) + "\""});
+  Reply edited = Send(
+      "PATCH", path, "editor",
+      json({{"name", "En ligne (nouveau thème)"}, {"theme", {{"templates", {{"square", "bold"}}}}}})
+          .dump(),
+      "application/json", {"If-Match: \"" + std::to_string(live_version) + "\""});
   ExpectJson(edited, 200);
   json view = edited.Json();
   EXPECT_EQ(view["status"], "approved");
@@ -1954,7 +1954,8 @@ TEST_F(OffersApiTest, EditingALiveCampaignKeepsItPublishedUntilItsRevisionIsAppr
                         json({{"mechanic", {{"type", "percent_off"}, {"percent", 25}}}}).dump());
   ExpectJson(repriced, 200);
   EXPECT_EQ(repriced.Json()["in_pending_revision"], true);
-  EXPECT_NE(repriced.Json()["notice"].get<std::string>().find("stays published"), std::string::npos);
+  EXPECT_NE(repriced.Json()["notice"].get<std::string>().find("stays published"),
+            std::string::npos);
   const std::string added =
       CreatePromotion(id, {{"selector", {{"kind", "products"}, {"product_ids", {"P3"}}}},
                            {"mechanic", {{"type", "percent_off"}, {"percent", 10}}}});
@@ -1972,8 +1973,8 @@ TEST_F(OffersApiTest, EditingALiveCampaignKeepsItPublishedUntilItsRevisionIsAppr
   EXPECT_EQ(read.Json()["promotions"].size(), 1u);
   EXPECT_EQ(read.Json()["pending_revision"]["promotions"].size(), 2u);
   EXPECT_NE(read.Json()["notice"].get<std::string>().find("stays published"), std::string::npos);
-  EXPECT_TRUE(Get("/api/v1/campaigns?status=approved").Json()["items"][0]["pending_revision"]
-                  .is_object());
+  EXPECT_TRUE(
+      Get("/api/v1/campaigns?status=approved").Json()["items"][0]["pending_revision"].is_object());
   Reply checks = Get(path + "/revision/checks");
   ExpectJson(checks, 200);
   EXPECT_EQ(checks.Json()["promotions"], 2);

@@ -392,8 +392,12 @@ TEST_P(OffersConformanceTest, CampaignAuthorshipAndLastReviewRoundTrip) {
   Campaign c = MakeCampaign("Relue");
   c.created_by = "user:marion@example.com";
   c.edited_by = {"token:tok_1", "user:paul@example.com"};
-  c.last_review = CampaignReview{CampaignStatus::kRejected, "Nutella : -50 % impossible",
-                                 "user:juliette@example.com", T(30), "", false};
+  c.last_review = CampaignReview{CampaignStatus::kRejected,
+                                 "Nutella : -50 % impossible",
+                                 "user:juliette@example.com",
+                                 T(30),
+                                 "",
+                                 false};
   const Campaign created = Create(c);
   auto got = campaigns_->GetCampaign(created.id);
   ASSERT_TRUE(got.ok() && got->has_value());
@@ -403,7 +407,7 @@ TEST_P(OffersConformanceTest, CampaignAuthorshipAndLastReviewRoundTrip) {
 
   Campaign approved = **got;
   approved.edited_by.clear();
-  approved.last_review = CampaignReview{CampaignStatus::kApproved, "", "token:tok_admin", T(40),
+  approved.last_review = CampaignReview{CampaignStatus::kApproved, "",  "token:tok_admin", T(40),
                                         "validé par le juridique", true};
   ASSERT_TRUE(campaigns_->UpdateCampaign(approved, approved.version, T(40)).ok());
   got = campaigns_->GetCampaign(created.id);
@@ -438,8 +442,8 @@ TEST_P(OffersConformanceTest, ARevisionIsKeptWholeBesideTheLiveCampaignItLeavesA
   revision.campaign.updated_at = T(110);
   revision.campaign.created_by = "user:marion@example.com";
   revision.campaign.edited_by = {"user:paul@example.com"};
-  revision.campaign.last_review = CampaignReview{CampaignStatus::kRejected, "plafond 34 %",
-                                                 "user:juliette@example.com", T(120), "", true};
+  revision.campaign.last_review = CampaignReview{
+      CampaignStatus::kRejected, "plafond 34 %", "user:juliette@example.com", T(120), "", true};
   Promotion edited = kept;
   edited.mechanic = FixedPrice{Money::Euros(199)};
   edited.scope = StoreScope{StoreScope::Kind::kStores, {"S1"}};

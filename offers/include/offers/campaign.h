@@ -183,7 +183,7 @@ std::vector<CampaignStatus> AllowedTransitions(CampaignStatus from, Role actor);
 //   draft → submitted                     editor, approver, admin
 //   submitted → draft (withdraw)          editor, approver, admin
 //   submitted → approved | rejected       approver, admin
-//   approved → submitted (after a change) editor, approver, admin
+//   approved → submitted (unpublish)      editor, approver, admin
 //   rejected → draft                      editor, approver, admin
 //   draft | submitted | approved | rejected → archived   approver, admin
 //   archived → draft (restore)            admin

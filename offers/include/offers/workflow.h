@@ -262,8 +262,8 @@ class CampaignWorkflow {
   // `*campaign` and, when that is approved, its pending `*revision` (opened by `actor`) that
   // holds `*current`. Sets `*refused` when the step must be refused.
   Status FindPromotion(const Actor& actor, std::string_view promotion_id, Campaign* campaign,
-                       std::optional<CampaignRevision>* revision,
-                       std::optional<Promotion>* current, std::optional<WorkflowError>* refused);
+                       std::optional<CampaignRevision>* revision, std::optional<Promotion>* current,
+                       std::optional<WorkflowError>* refused);
   // The four-eyes rule for an approval by `actor` of what `authors` wrote; empty when allowed.
   std::optional<WorkflowError> FourEyes(const Actor& actor, const std::set<std::string>& authors,
                                         const TransitionRequest& request) const;
