@@ -117,11 +117,14 @@ Result<bool> Exists(Database& db, const std::string& name) {
 
 Status SeedDemoCampaigns(Database& db, Instant now, std::FILE* out) {
   // Through the workflow, like a marketing team and a merchandiser in the web UI: every step
-  // is audited under the actor "demo" and recorded in the change log.
+  // is audited under the actor "demo:marketing" or "demo:merchandiser" and recorded in the
+  // change log.
   const ManualClock clock(now);
   CampaignWorkflow workflow(db.catalog(), db.campaigns(), db.offers(), db.audit(), db.changes(),
                             clock, ComplianceRules{});
-  const Actor demo{"demo", Role::kApprover, ""};
+  // Four eyes: marketing writes the campaigns, a merchandiser approves them.
+  const Actor marketing{"demo:marketing", Role::kEditor, ""};
+  const Actor merchandiser{"demo:merchandiser", Role::kApprover, ""};
   for (const DemoCampaign& d : Campaigns(now)) {
     auto exists = Exists(db, d.name);
     if (!exists.ok()) return exists.status();
@@ -133,7 +136,7 @@ Status SeedDemoCampaigns(Database& db, Instant now, std::FILE* out) {
     campaign.end_local = d.end;
     campaign.channels = d.channels;
     campaign.scope = d.scope;
-    auto created = workflow.CreateCampaign(demo, campaign);
+    auto created = workflow.CreateCampaign(marketing, campaign);
     if (!created.ok()) return created.status();
     const std::string& id = created->campaign.id;
     for (const DemoPromotion& p : d.promotions) {
@@ -142,19 +145,19 @@ Status SeedDemoCampaigns(Database& db, Instant now, std::FILE* out) {
       promotion.selector = p.selector;
       promotion.mechanic = p.mechanic;
       promotion.priority = p.priority;
-      if (auto added = workflow.CreatePromotion(demo, promotion); !added.ok()) {
+      if (auto added = workflow.CreatePromotion(marketing, promotion); !added.ok()) {
         return added.status();
       }
     }
     // Submitted by marketing, then approved by a merchandiser when the law allows it.
     TransitionRequest submit;
     submit.to = CampaignStatus::kSubmitted;
-    if (auto submitted = workflow.Transition(demo, id, submit); !submitted.ok()) {
+    if (auto submitted = workflow.Transition(marketing, id, submit); !submitted.ok()) {
       return submitted.status();
     }
     TransitionRequest approve;
     approve.to = CampaignStatus::kApproved;
-    auto approved = workflow.Transition(demo, id, approve);
+    auto approved = workflow.Transition(merchandiser, id, approve);
     if (approved.ok()) {
       std::fprintf(out, "  campaign %s \"%s\": approved (%d products, %d warnings)\n", id.c_str(),
                    d.name.c_str(), approved->checks->products, approved->checks->warnings);

@@ -11,8 +11,9 @@
 namespace vitrine {
 
 // Creates the four campaigns (dates relative to `now`, in Paris time) through the campaign
-// workflow as the actor "demo" (an approver), so the audit log shows each step; submits
-// them, approves each one whose compliance checks find nothing blocking (else leaves it
+// workflow, written and submitted by the actor "demo:marketing" (an editor) and approved by
+// "demo:merchandiser" (an approver, four eyes), so the audit log shows each step; approves
+// each one whose compliance checks find nothing blocking (else leaves it
 // submitted and prints why) and prints a summary to `out`; the offers follow through the
 // change log. Skips campaigns that already exist by name, so seeding twice changes nothing.
 Status SeedDemoCampaigns(Database& db, Instant now, std::FILE* out);

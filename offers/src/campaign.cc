@@ -198,6 +198,12 @@ Result<Interval> ValidityFor(const Campaign& campaign, const Store& store) {
   return ValidityIn(campaign, *zone);
 }
 
+std::set<std::string> Authors(const Campaign& campaign) {
+  std::set<std::string> authors = campaign.edited_by;
+  if (!campaign.created_by.empty()) authors.insert(campaign.created_by);
+  return authors;
+}
+
 CampaignStatus EffectiveStatus(const Campaign& campaign, Instant now, const TimeZone& zone) {
   if (campaign.status != CampaignStatus::kApproved) return campaign.status;
   const Interval validity = ValidityIn(campaign, zone);

@@ -247,7 +247,49 @@ json ToJson(const Campaign& c) {
           {"status", CampaignStatusName(c.status)},
           {"version", c.version},
           {"created_at", FormatUtc(c.created_at)},
-          {"updated_at", FormatUtc(c.updated_at)}};
+          {"updated_at", FormatUtc(c.updated_at)},
+          {"created_by", c.created_by.empty() ? json() : json(c.created_by)},
+          {"edited_by", c.edited_by},
+          {"last_review", c.last_review ? ToJson(*c.last_review) : json()}};
+}
+
+json ToJson(const CampaignReview& review) {
+  return {
+      {"decision", CampaignStatusName(review.decision)},
+      {"comment", review.comment},
+      {"reviewer", review.reviewer},
+      {"at", FormatUtc(review.at)},
+      {"override_reason", review.override_reason.empty() ? json() : json(review.override_reason)},
+      {"revision", review.revision}};
+}
+
+Result<CampaignReview> CampaignReviewFromJson(const json& value) {
+  if (!value.is_object()) return Status::InvalidArgument("a review must be an object");
+  CampaignReview review;
+  const std::string decision = value.value("decision", "");
+  const auto status = ParseCampaignStatus(decision);
+  if (status != CampaignStatus::kApproved && status != CampaignStatus::kRejected) {
+    return Status::InvalidArgument("a review's decision must be approved or rejected, not \"" +
+                                   decision + "\"");
+  }
+  review.decision = *status;
+  review.comment = value.value("comment", "");
+  review.reviewer = value.value("reviewer", "");
+  auto at = ParseInstant(value.value("at", ""));
+  if (!at.ok()) return at.status().WithContext("review at");
+  review.at = *at;
+  if (auto reason = value.find("override_reason"); reason != value.end() && reason->is_string()) {
+    review.override_reason = reason->get<std::string>();
+  }
+  review.revision = value.value("revision", false);
+  return review;
+}
+
+json ToJson(const CampaignRevision& revision) {
+  json j = ToJson(revision.campaign);
+  j["promotions"] = json::array();
+  for (const Promotion& p : revision.promotions) j["promotions"].push_back(ToJson(p));
+  return j;
 }
 
 json ToJson(const Promotion& p) {
@@ -444,6 +486,73 @@ void ReadPromotion(const json& value, Promotion* p, std::vector<FieldError>* err
     } else {
       errors->push_back({"per_customer_limit", "must be a whole number from 1, or null"});
     }
+  }
+}
+
+}  // namespace vitrine
+
+namespace vitrine {
+namespace {
+
+// The fields of `value` but `drop`: what ReadCampaign and ReadPromotion accept of ToJson's form.
+json Without(const json& value, std::initializer_list<const char*> drop) {
+  json rest = value;
+  for (const char* key : drop) rest.erase(key);
+  return rest;
+}
+
+Status Unreadable(const std::string& what, const std::vector<FieldError>& errors) {
+  std::string message = what + " is not in its stored form:";
+  for (const FieldError& e : errors) message += " " + e.field + " " + e.message + ";";
+  return Status::InvalidArgument(std::move(message));
+}
+
+}  // namespace
+
+Result<CampaignRevision> CampaignRevisionFromJson(const json& value) {
+  try {
+    CampaignRevision revision;
+    Campaign& c = revision.campaign;
+    std::vector<FieldError> errors;
+    ReadCampaign(Without(value, {"id", "status", "version", "created_at", "updated_at",
+                                 "created_by", "edited_by", "last_review", "promotions"}),
+                 &c, &errors);
+    if (!errors.empty()) return Unreadable("revision", errors);
+    c.id = value.at("id").get<std::string>();
+    const std::string status = value.at("status").get<std::string>();
+    const auto parsed = ParseCampaignStatus(status);
+    if (!parsed) return Status::InvalidArgument("revision status \"" + status + "\"");
+    c.status = *parsed;
+    c.version = value.at("version").get<int>();
+    for (auto [key, out] :
+         {std::pair{"created_at", &c.created_at}, {"updated_at", &c.updated_at}}) {
+      auto at = ParseInstant(value.at(key).get<std::string>());
+      if (!at.ok()) return at.status().WithContext(std::string("revision ") + key);
+      *out = *at;
+    }
+    if (value.at("created_by").is_string()) c.created_by = value["created_by"].get<std::string>();
+    c.edited_by = value.at("edited_by").get<std::set<std::string>>();
+    if (!value.at("last_review").is_null()) {
+      auto review = CampaignReviewFromJson(value["last_review"]);
+      if (!review.ok()) return review.status();
+      c.last_review = *std::move(review);
+    }
+    for (const json& p : value.at("promotions")) {
+      Promotion promotion;
+      ReadPromotion(Without(p, {"id", "campaign_id", "version", "mechanic"}), &promotion, &errors);
+      if (!errors.empty()) return Unreadable("revision promotion", errors);
+      // Decoded without ReadMechanic's range checks: what was kept reads back as it was.
+      auto mechanic = MechanicFromJson(p.at("mechanic"));
+      if (!mechanic.ok()) return mechanic.status();
+      promotion.mechanic = *mechanic;
+      promotion.id = p.at("id").get<std::string>();
+      promotion.campaign_id = p.at("campaign_id").get<std::string>();
+      promotion.version = p.at("version").get<int>();
+      revision.promotions.push_back(std::move(promotion));
+    }
+    return revision;
+  } catch (const json::exception& e) {
+    return Status::InvalidArgument(std::string("revision is not in its stored form: ") + e.what());
   }
 }
 

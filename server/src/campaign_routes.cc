@@ -81,6 +81,8 @@ HttpResponse Refused(const WorkflowError& error, const std::string& what, bool t
       HttpResponse response = error.kind == Kind::kForbidden
                                   ? HttpResponse::Problem(403, "Forbidden", error.status.message())
                                   : HttpResponse::Problem(409, "Conflict", error.status.message());
+      // Four eyes: whom the approver was found among.
+      if (!error.authors.empty()) (*response.problem)["authors"] = error.authors;
       if (transition) {
         nlohmann::json allowed = nlohmann::json::array();
         for (CampaignStatus s : error.allowed) allowed.push_back(CampaignStatusName(s));
@@ -123,7 +125,13 @@ class CampaignRoutes {
     auto page = s_.campaigns->ListCampaigns(query);
     if (!page.ok()) return StoreFailure(page.status());
     nlohmann::json items = nlohmann::json::array();
-    for (const Campaign& c : page->items) items.push_back(View(c));
+    for (const Campaign& c : page->items) {
+      auto revision = s_.campaigns->GetRevision(c.id);
+      if (!revision.ok()) return StoreFailure(revision.status());
+      nlohmann::json view = View(c);
+      view["pending_revision"] = *revision ? RevisionSummary(**revision) : nlohmann::json();
+      items.push_back(std::move(view));
+    }
     return HttpResponse::Json(200, PageJson(std::move(items), "campaigns", page->next_after));
   }
 
@@ -142,12 +150,11 @@ class CampaignRoutes {
   HttpResponse Get(const HttpRequest& request) const {
     auto campaign = Load(request.PathParam("id"));
     if (!campaign.ok()) return Failure(campaign.status());
-    nlohmann::json view = View(*campaign);
+    auto revision = s_.campaigns->GetRevision(campaign->id);
+    if (!revision.ok()) return StoreFailure(revision.status());
     auto promotions = s_.campaigns->ListPromotions(campaign->id);
     if (!promotions.ok()) return StoreFailure(promotions.status());
-    view["promotions"] = nlohmann::json::array();
-    for (const Promotion& p : *promotions) view["promotions"].push_back(ToJson(p));
-    return WithETag(HttpResponse::Json(200, view), campaign->version);
+    return LiveWithRevision(*campaign, *promotions, *revision);
   }
 
   HttpResponse Patch(const HttpRequest& request) const {
@@ -156,8 +163,9 @@ class CampaignRoutes {
     if (problem) return *problem;
     auto body = ParseJsonBody(request);
     if (!body.ok()) return HttpResponse::FromStatus(body.status());
-    auto current = Load(request.PathParam("id"));
-    if (!current.ok()) return Failure(current.status());
+    // An approved campaign is edited through its pending revision.
+    auto current = workflow_.EditableCampaign(request.PathParam("id"));
+    if (!current.ok()) return Refused(current.error(), "campaign");
     Campaign campaign = *current;
     std::vector<FieldError> errors;
     ReadCampaign(*body, &campaign, &errors);
@@ -194,6 +202,48 @@ class CampaignRoutes {
     return Answer(*step);
   }
 
+  HttpResponse GetRevision(const HttpRequest& request) const {
+    auto revision = LoadRevision(request.PathParam("id"));
+    if (!revision.ok()) return Failure(revision.status());
+    return WithETag(HttpResponse::Json(200, RevisionView(*revision)), revision->campaign.version);
+  }
+
+  HttpResponse DiscardRevision(const HttpRequest& request) const {
+    auto step = workflow_.DiscardRevision(WorkflowActor(request), request.PathParam("id"));
+    if (!step.ok()) return Refused(step.error(), "revision");
+    return NoContent();
+  }
+
+  HttpResponse PostRevisionTransition(const HttpRequest& request) const {
+    std::optional<HttpResponse> problem;
+    const auto if_match = IfMatchVersion(request, &problem);
+    if (problem) return *problem;
+    auto body = ParseJsonBody(request);
+    if (!body.ok()) return HttpResponse::FromStatus(body.status());
+    if (auto rejected = RejectUnknownFields(*body, {"to", "comment", "override_reason"})) {
+      return *rejected;
+    }
+    const auto to = ParseCampaignStatus(body->value("to", std::string()));
+    if (!to) return BadParameter("to", "must be submitted, approved, rejected or draft");
+    TransitionRequest transition;
+    transition.to = *to;
+    transition.comment = body->value("comment", std::string());
+    transition.override_reason = body->value("override_reason", std::string());
+    transition.expected_version = if_match;
+    auto step =
+        workflow_.TransitionRevision(WorkflowActor(request), request.PathParam("id"), transition);
+    if (!step.ok()) return Refused(step.error(), "revision", /*transition=*/true);
+    return Answer(*step);
+  }
+
+  HttpResponse RevisionChecks(const HttpRequest& request) const {
+    auto revision = LoadRevision(request.PathParam("id"));
+    if (!revision.ok()) return Failure(revision.status());
+    auto report = workflow_.RevisionChecks(*revision);
+    if (!report.ok()) return StoreFailure(report.status());
+    return HttpResponse::Json(200, report->ToJson());
+  }
+
   HttpResponse Checks(const HttpRequest& request) const {
     auto campaign = Load(request.PathParam("id"));
     if (!campaign.ok()) return Failure(campaign.status());
@@ -228,14 +278,21 @@ class CampaignRoutes {
     if (!errors.empty()) return Invalid("promotion", errors);
     auto step = workflow_.CreatePromotion(WorkflowActor(request), std::move(promotion));
     if (!step.ok()) return Refused(step.error(), "promotion");
-    AwaitIfWithdrawn(*step);
-    return WithETag(HttpResponse::Json(201, ToJson(step->promotion)), step->promotion.version);
+    return PromotionAnswer(201, *step);
   }
 
   HttpResponse GetPromotion(const HttpRequest& request) const {
     auto promotion = LoadPromotion(request.PathParam("id"));
-    if (!promotion.ok()) return Failure(promotion.status());
-    return WithETag(HttpResponse::Json(200, ToJson(*promotion)), promotion->version);
+    if (promotion.ok()) {
+      return WithETag(HttpResponse::Json(200, ToJson(*promotion)), promotion->version);
+    }
+    if (promotion.status().code() != StatusCode::kNotFound) return Failure(promotion.status());
+    // Added by a pending revision: not published yet, but its author reads it back.
+    auto editable = workflow_.EditablePromotion(request.PathParam("id"));
+    if (!editable.ok()) return Refused(editable.error(), "promotion");
+    nlohmann::json view = ToJson(*editable);
+    view["in_pending_revision"] = true;
+    return WithETag(HttpResponse::Json(200, view), editable->version);
   }
 
   HttpResponse PatchPromotion(const HttpRequest& request) const {
@@ -244,8 +301,9 @@ class CampaignRoutes {
     if (problem) return *problem;
     auto body = ParseJsonBody(request);
     if (!body.ok()) return HttpResponse::FromStatus(body.status());
-    auto current = LoadPromotion(request.PathParam("id"));
-    if (!current.ok()) return Failure(current.status());
+    // A promotion of an approved campaign is edited through the campaign's pending revision.
+    auto current = workflow_.EditablePromotion(request.PathParam("id"));
+    if (!current.ok()) return Refused(current.error(), "promotion");
     Promotion promotion = *current;
     std::vector<FieldError> errors;
     ReadPromotion(*body, &promotion, &errors);
@@ -253,14 +311,14 @@ class CampaignRoutes {
     auto step = workflow_.EditPromotion(WorkflowActor(request), std::move(promotion),
                                         if_match.value_or(current->version));
     if (!step.ok()) return Refused(step.error(), "promotion");
-    AwaitIfWithdrawn(*step);
-    return WithETag(HttpResponse::Json(200, ToJson(step->promotion)), step->promotion.version);
+    return PromotionAnswer(200, *step);
   }
 
   HttpResponse DeletePromotion(const HttpRequest& request) const {
     auto step = workflow_.DeletePromotion(WorkflowActor(request), request.PathParam("id"));
     if (!step.ok()) return Refused(step.error(), "promotion");
-    AwaitIfWithdrawn(*step);
+    // Deleted from the pending revision only: say so, the offers stay until its approval.
+    if (step->revision) return PromotionAnswer(200, *step);
     return NoContent();
   }
 
@@ -307,13 +365,75 @@ class CampaignRoutes {
     if (step.change_appended) {
       if (Status st = s_.await_offers(); !st.ok()) return StoreFailure(st);
     }
-    return WithETag(HttpResponse::Json(200, View(step.campaign)), step.campaign.version);
+    auto promotions = s_.campaigns->ListPromotions(step.campaign.id);
+    if (!promotions.ok()) return StoreFailure(promotions.status());
+    return LiveWithRevision(step.campaign, *promotions, step.revision);
   }
 
-  // A promotion step that sent a published campaign back to submitted withdraws its offers:
-  // wait for that, best effort (the offers follow the change log anyway).
-  void AwaitIfWithdrawn(const PromotionStep& step) const {
-    if (step.sent_back_to_submitted) (void)s_.await_offers();
+  // The live campaign and its promotions (what is published) and, when one is pending, its
+  // revision with the notice that says so. The ETag is the version an edit names: the
+  // revision's while one is pending.
+  HttpResponse LiveWithRevision(const Campaign& live, const std::vector<Promotion>& promotions,
+                                const std::optional<CampaignRevision>& revision) const {
+    nlohmann::json view = View(live);
+    view["promotions"] = nlohmann::json::array();
+    for (const Promotion& p : promotions) view["promotions"].push_back(ToJson(p));
+    view["pending_revision"] = revision ? RevisionView(*revision) : nlohmann::json();
+    if (revision) view["notice"] = Notice(*revision);
+    return WithETag(HttpResponse::Json(200, view),
+                    revision ? revision->campaign.version : live.version);
+  }
+
+  // A promotion step; one that went to a pending revision says so.
+  HttpResponse PromotionAnswer(int status, const PromotionStep& step) const {
+    nlohmann::json view = ToJson(step.promotion);
+    if (step.revision) {
+      view["in_pending_revision"] = true;
+      view["pending_revision"] = RevisionSummary(*step.revision);
+      view["notice"] = Notice(*step.revision);
+    }
+    return WithETag(HttpResponse::Json(status, view), step.promotion.version);
+  }
+
+  static std::string Notice(const CampaignRevision& revision) {
+    const std::string& id = revision.campaign.id;
+    return "Campaign " + id +
+           " is approved and stays published as it is: these edits are in its pending "
+           "revision (" +
+           std::string(CampaignStatusName(revision.campaign.status)) + ", version " +
+           std::to_string(revision.campaign.version) +
+           "), published only once approved (POST /api/v1/campaigns/" + id +
+           "/revision/transitions), or dropped with DELETE /api/v1/campaigns/" + id + "/revision.";
+  }
+
+  static nlohmann::json RevisionView(const CampaignRevision& revision) {
+    nlohmann::json view = ToJson(revision);
+    view["notice"] = Notice(revision);
+    return view;
+  }
+
+  // What a listing shows of a pending revision.
+  static nlohmann::json RevisionSummary(const CampaignRevision& revision) {
+    const nlohmann::json full = ToJson(revision.campaign);
+    nlohmann::json summary = nlohmann::json::object();
+    for (const char* key : {"status", "version", "created_at", "updated_at", "created_by",
+                            "edited_by", "last_review"}) {
+      summary[key] = full[key];
+    }
+    return summary;
+  }
+
+  Result<CampaignRevision> LoadRevision(std::string_view id) const {
+    if (!field_rules::IsValidId(id)) return Status::InvalidArgument("id is not a campaign id");
+    auto campaign = s_.campaigns->GetCampaign(id);
+    if (!campaign.ok()) return campaign.status();
+    if (!campaign->has_value()) return Status::NotFound("no campaign \"" + std::string(id) + "\"");
+    auto revision = s_.campaigns->GetRevision(id);
+    if (!revision.ok()) return revision.status();
+    if (!revision->has_value()) {
+      return Status::NotFound("campaign \"" + std::string(id) + "\" has no pending revision");
+    }
+    return **revision;
   }
 
   const ApiServices& s_;
@@ -349,6 +469,29 @@ Status AddCampaignRoutes(HttpServer& server, const ApiServices& services) {
        bind(&CampaignRoutes::Delete)},
       {"POST", "/api/v1/campaigns/{id}/transitions", Role::kEditor, false, json_body, "",
        bind(&CampaignRoutes::PostTransition)},
+      {"GET",
+       "/api/v1/campaigns/{id}/revision",
+       Role::kViewer,
+       false,
+       {},
+       "",
+       bind(&CampaignRoutes::GetRevision)},
+      {"DELETE",
+       "/api/v1/campaigns/{id}/revision",
+       Role::kEditor,
+       false,
+       {},
+       "",
+       bind(&CampaignRoutes::DiscardRevision)},
+      {"POST", "/api/v1/campaigns/{id}/revision/transitions", Role::kEditor, false, json_body, "",
+       bind(&CampaignRoutes::PostRevisionTransition)},
+      {"GET",
+       "/api/v1/campaigns/{id}/revision/checks",
+       Role::kViewer,
+       false,
+       {},
+       "",
+       bind(&CampaignRoutes::RevisionChecks)},
       {"GET",
        "/api/v1/campaigns/{id}/checks",
        Role::kViewer,

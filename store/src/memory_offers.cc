@@ -57,6 +57,9 @@ Result<bool> MemoryDatabase::DeleteCampaign(std::string_view id) {
   if (it == state_.campaigns.end()) return false;
   std::erase_if(state_.promotions,
                 [&](const auto& entry) { return entry.second.campaign_id == id; });
+  if (auto revision = state_.revisions.find(id); revision != state_.revisions.end()) {
+    state_.revisions.erase(revision);
+  }
   state_.campaigns.erase(it);
   return true;
 }
@@ -84,7 +87,12 @@ Result<Promotion> MemoryDatabase::CreatePromotion(Promotion promotion) {
   if (!state_.campaigns.contains(promotion.campaign_id)) {
     return Status::NotFound("campaign \"" + promotion.campaign_id + "\" does not exist");
   }
-  promotion.id = FormatEntityId(store_internal::kPromotionIdPrefix, ++state_.last_promotion_number);
+  if (promotion.id.empty()) {
+    promotion.id =
+        FormatEntityId(store_internal::kPromotionIdPrefix, ++state_.last_promotion_number);
+  } else if (state_.promotions.contains(promotion.id)) {
+    return Status::AlreadyExists("promotion \"" + promotion.id + "\" exists");
+  }
   promotion.version = 1;
   state_.promotions.emplace(promotion.id, promotion);
   return promotion;
@@ -128,6 +136,72 @@ Result<std::vector<Promotion>> MemoryDatabase::ListPromotions(std::string_view c
     if (p.campaign_id == campaign_id) promotions.push_back(p);
   }
   return promotions;
+}
+
+Result<std::string> MemoryDatabase::NewPromotionId() {
+  Lock lock(*this);
+  return FormatEntityId(store_internal::kPromotionIdPrefix, ++state_.last_promotion_number);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revisions
+
+Result<std::optional<CampaignRevision>> MemoryDatabase::GetRevision(std::string_view campaign_id) {
+  Lock lock(*this);
+  auto it = state_.revisions.find(campaign_id);
+  if (it == state_.revisions.end()) return std::optional<CampaignRevision>();
+  return std::optional<CampaignRevision>(it->second);
+}
+
+Status MemoryDatabase::PutRevision(const CampaignRevision& revision,
+                                   std::optional<int> expected_version) {
+  Lock lock(*this);
+  const std::string& id = revision.campaign.id;
+  if (!state_.campaigns.contains(id)) {
+    return Status::NotFound("campaign \"" + id + "\" does not exist");
+  }
+  VITRINE_RETURN_IF_ERROR(store_internal::CheckRevisionPromotions(revision));
+  for (const Promotion& p : revision.promotions) {
+    if (auto live = state_.promotions.find(p.id);
+        live != state_.promotions.end() && live->second.campaign_id != id) {
+      return Status::InvalidArgument("promotion \"" + p.id + "\" is of campaign " +
+                                     live->second.campaign_id);
+    }
+    for (const auto& [other_id, other] : state_.revisions) {
+      if (other_id == id) continue;
+      for (const Promotion& q : other.promotions) {
+        if (q.id == p.id) {
+          return Status::InvalidArgument("promotion \"" + p.id + "\" is in the revision of " +
+                                         other_id);
+        }
+      }
+    }
+  }
+  auto it = state_.revisions.find(id);
+  const std::optional<int> stored =
+      it == state_.revisions.end() ? std::nullopt : std::optional(it->second.campaign.version);
+  VITRINE_RETURN_IF_ERROR(store_internal::CheckRevisionVersion(id, expected_version, stored));
+  state_.revisions.insert_or_assign(id, revision);
+  return Status::Ok();
+}
+
+Result<bool> MemoryDatabase::DeleteRevision(std::string_view campaign_id) {
+  Lock lock(*this);
+  auto it = state_.revisions.find(campaign_id);
+  if (it == state_.revisions.end()) return false;
+  state_.revisions.erase(it);
+  return true;
+}
+
+Result<std::optional<std::string>> MemoryDatabase::FindRevisionOfPromotion(
+    std::string_view promotion_id) {
+  Lock lock(*this);
+  for (const auto& [id, revision] : state_.revisions) {
+    for (const Promotion& p : revision.promotions) {
+      if (p.id == promotion_id) return std::optional<std::string>(id);
+    }
+  }
+  return std::optional<std::string>();
 }
 
 // ---------------------------------------------------------------------------------------------

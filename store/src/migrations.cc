@@ -519,6 +519,29 @@ constexpr char kPromotionNameV8[] = "ALTER TABLE promotions ADD COLUMN name TEXT
 constexpr char kSearchIndexV9[] = R"sql(
 DROP TRIGGER products_fts_insert;
 DROP TRIGGER products_fts_update;
+// Version 10: revisions of approved campaigns and the four-eyes rule (offers/campaign.h).
+// - campaigns.authorship is JSON {"created_by", "edited_by", "last_review"}: read and written
+//   whole with the row. Campaigns created before it get their creator from the audit log.
+// - A pending revision is kept whole as the JSON of ToJson(CampaignRevision), one row per
+//   campaign; campaign_revision_promotions indexes its promotion ids, so that a promotion
+//   that exists only in a revision is found by its id. Both go with their campaign.
+constexpr char kCampaignRevisionsV10[] = R"sql(
+ALTER TABLE campaigns ADD COLUMN authorship TEXT NOT NULL DEFAULT '{}';
+UPDATE campaigns SET authorship = json_object('created_by', (
+  SELECT a.actor FROM audit_log a
+  WHERE a.entity = 'campaign' AND a.action = 'create' AND a.entity_id = campaigns.id
+  ORDER BY a.seq LIMIT 1));
+CREATE TABLE campaign_revisions (
+  campaign_id TEXT PRIMARY KEY REFERENCES campaigns(id) ON DELETE CASCADE,
+  version INTEGER NOT NULL,
+  revision TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE campaign_revision_promotions (
+  promotion_id TEXT PRIMARY KEY,
+  campaign_id TEXT NOT NULL REFERENCES campaign_revisions(campaign_id) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX campaign_revision_promotions_by_campaign
+  ON campaign_revision_promotions(campaign_id);
 )sql";
 
 constexpr SchemaMigration kMigrations[] = {
@@ -531,6 +554,8 @@ constexpr SchemaMigration kMigrations[] = {
     {7, "offers: successive offers of one promotion per product and store", kOfferSegmentsV7},
     {8, "offers: promotion names", kPromotionNameV8},
     {9, "catalog: the product writes keep the search index in step", kSearchIndexV9},
+    {10, "campaigns: pending revisions of approved campaigns, authors and last review",
+     kCampaignRevisionsV10},
 };
 
 constexpr std::string_view kCreateMigrationsTable =

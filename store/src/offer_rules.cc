@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 
 #include "query_keys.h"
 
@@ -17,6 +18,38 @@ Status StaleVersion(std::string_view what, int expected_version, int stored_vers
   return Status::FailedPrecondition("version " + std::to_string(expected_version) +
                                     " is stale; the " + std::string(what) + " is at version " +
                                     std::to_string(stored_version));
+}
+
+Status CheckRevisionPromotions(const CampaignRevision& revision) {
+  std::set<std::string_view> ids;
+  for (const Promotion& p : revision.promotions) {
+    if (p.id.empty()) return Status::InvalidArgument("a revision's promotion has no id");
+    if (!ids.insert(p.id).second) {
+      return Status::InvalidArgument("promotion \"" + p.id + "\" is twice in the revision");
+    }
+    if (p.campaign_id != revision.campaign.id) {
+      return Status::InvalidArgument("promotion \"" + p.id + "\" names campaign \"" +
+                                     p.campaign_id + "\", not the revision's \"" +
+                                     revision.campaign.id + "\"");
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckRevisionVersion(std::string_view campaign_id, std::optional<int> expected,
+                            std::optional<int> stored) {
+  if (expected == stored) return Status::Ok();
+  if (!stored) {
+    return Status::FailedPrecondition("campaign \"" + std::string(campaign_id) +
+                                      "\" has no pending revision at version " +
+                                      std::to_string(*expected));
+  }
+  if (!expected) {
+    return Status::FailedPrecondition("campaign \"" + std::string(campaign_id) +
+                                      "\" already has a pending revision, at version " +
+                                      std::to_string(*stored));
+  }
+  return StaleVersion("revision", *expected, *stored);
 }
 
 Status CheckCampaignQuery(const CampaignQuery& query) {

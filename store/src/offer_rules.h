@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -23,6 +24,14 @@ std::string FormatEntityId(std::string_view prefix, int64_t number);
 // FailedPrecondition "version 3 is stale; the campaign is at version 4" (`what` names the
 // entity: "campaign", "promotion").
 Status StaleVersion(std::string_view what, int expected_version, int stored_version);
+
+// InvalidArgument unless every promotion of `revision` has an id, given once, and names the
+// revision's campaign.
+Status CheckRevisionPromotions(const CampaignRevision& revision);
+// FailedPrecondition when a PutRevision naming `expected` meets the `stored` revision version
+// (empty: none) of campaign `campaign_id`.
+Status CheckRevisionVersion(std::string_view campaign_id, std::optional<int> expected,
+                            std::optional<int> stored);
 
 // InvalidArgument for a status that is never stored (live, ended) or a bad limit.
 Status CheckCampaignQuery(const CampaignQuery& query);

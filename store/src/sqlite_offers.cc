@@ -164,7 +164,30 @@ Result<bool> Exists(SqliteConnection& conn, const std::string& sql, std::string_
 
 constexpr char kCampaignColumns[] =
     "id, name, description, start_local, end_local, channels, scope, theme, status, version, "
-    "created_at, updated_at";
+    "created_at, updated_at, authorship";
+
+// The authorship column (schema version 7): {"created_by", "edited_by", "last_review"}.
+json AuthorshipJson(const Campaign& c) {
+  return {{"created_by", c.created_by.empty() ? json() : json(c.created_by)},
+          {"edited_by", c.edited_by},
+          {"last_review", c.last_review ? ToJson(*c.last_review) : json()}};
+}
+
+Status ParseAuthorship(const std::string& text, Campaign* c) {
+  const json j = json::parse(text);
+  if (auto by = j.find("created_by"); by != j.end() && by->is_string()) {
+    c->created_by = by->get<std::string>();
+  }
+  if (auto by = j.find("edited_by"); by != j.end()) {
+    c->edited_by = by->get<std::set<std::string>>();
+  }
+  if (auto review = j.find("last_review"); review != j.end() && !review->is_null()) {
+    Result<CampaignReview> parsed = CampaignReviewFromJson(*review);
+    if (!parsed.ok()) return parsed.status().WithContext("campaign " + c->id);
+    c->last_review = *std::move(parsed);
+  }
+  return Status::Ok();
+}
 
 Result<Campaign> CampaignFromRow(const Statement& s) {
   Campaign c;
@@ -188,6 +211,7 @@ Result<Campaign> CampaignFromRow(const Statement& s) {
   c.version = static_cast<int>(s.Int(9));
   c.created_at = FromUnixSeconds(s.Int(10));
   c.updated_at = FromUnixSeconds(s.Int(11));
+  VITRINE_RETURN_IF_ERROR(ParseAuthorship(s.Text(12), &c));
   return c;
 }
 
@@ -198,11 +222,13 @@ struct CampaignTexts {
       : channels(json(c.channels).dump()),
         scope(StoreScopeJson(c.scope).dump()),
         theme(ThemeJson(c.theme).dump()),
-        status(CampaignStatusName(c.status)) {}
+        status(CampaignStatusName(c.status)),
+        authorship(AuthorshipJson(c).dump()) {}
   std::string channels;
   std::string scope;
   std::string theme;
   std::string status;
+  std::string authorship;
 };
 
 // Binds the kCampaignColumns in order from parameter 1.
@@ -219,6 +245,7 @@ void BindCampaign(Statement& s, const Campaign& c, const CampaignTexts& texts) {
   s.Bind(10, static_cast<int64_t>(c.version));
   s.Bind(11, ToUnixSeconds(c.created_at));
   s.Bind(12, ToUnixSeconds(c.updated_at));
+  s.BindStatic(13, texts.authorship);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -610,7 +637,7 @@ Result<Campaign> SqliteDatabase::CreateCampaign(Campaign campaign, Instant now) 
     campaign.created_at = now;
     campaign.updated_at = now;
     static const std::string kSql = std::string("INSERT INTO campaigns(") + kCampaignColumns +
-                                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+                                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     Result<Statement> s = conn.Prepare(kSql);
     if (!s.ok()) return s.status();
     const CampaignTexts texts(campaign);
@@ -652,7 +679,7 @@ Result<Campaign> SqliteDatabase::UpdateCampaign(const Campaign& campaign, int ex
     Result<Statement> s = conn.Prepare(
         "UPDATE campaigns SET id = ?1, name = ?2, description = ?3, start_local = ?4, "
         "end_local = ?5, channels = ?6, scope = ?7, theme = ?8, status = ?9, version = ?10, "
-        "created_at = ?11, updated_at = ?12 WHERE id = ?1");
+        "created_at = ?11, updated_at = ?12, authorship = ?13 WHERE id = ?1");
     if (!s.ok()) return s.status();
     const CampaignTexts texts(stored);
     BindCampaign(*s, stored, texts);
@@ -703,9 +730,15 @@ Result<Promotion> SqliteDatabase::CreatePromotion(Promotion promotion) {
     if (!*campaign) {
       return Status::NotFound("campaign \"" + promotion.campaign_id + "\" does not exist");
     }
-    Result<int64_t> number = NextNumber(conn, "promotion");
-    if (!number.ok()) return number.status();
-    promotion.id = store_internal::FormatEntityId(store_internal::kPromotionIdPrefix, *number);
+    if (promotion.id.empty()) {
+      Result<int64_t> number = NextNumber(conn, "promotion");
+      if (!number.ok()) return number.status();
+      promotion.id = store_internal::FormatEntityId(store_internal::kPromotionIdPrefix, *number);
+    } else {
+      Result<bool> taken = Exists(conn, "SELECT 1 FROM promotions WHERE id = ?", promotion.id);
+      if (!taken.ok()) return taken.status();
+      if (*taken) return Status::AlreadyExists("promotion \"" + promotion.id + "\" exists");
+    }
     promotion.version = 1;
     static const std::string kSql = std::string("INSERT INTO promotions(") + kPromotionColumns +
                                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
@@ -784,6 +817,128 @@ Result<std::vector<Promotion>> SqliteDatabase::ListPromotions(std::string_view c
     return CollectAll<Promotion>(*s, PromotionFromRow, promotions);
   }));
   return promotions;
+}
+
+Result<std::string> SqliteDatabase::NewPromotionId() {
+  std::string id;
+  VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
+    Result<int64_t> number = NextNumber(conn, "promotion");
+    if (!number.ok()) return number.status();
+    id = store_internal::FormatEntityId(store_internal::kPromotionIdPrefix, *number);
+    return Status::Ok();
+  }));
+  return id;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revisions (schema version 7)
+
+Result<std::optional<CampaignRevision>> SqliteDatabase::GetRevision(std::string_view campaign_id) {
+  std::optional<CampaignRevision> revision;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    Result<Statement> s =
+        conn.Prepare("SELECT revision FROM campaign_revisions WHERE campaign_id = ?");
+    if (!s.ok()) return s.status();
+    s->Bind(1, campaign_id);
+    Result<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Ok();
+    Result<CampaignRevision> parsed = CampaignRevisionFromJson(json::parse(s->Text(0)));
+    s->Reset();
+    if (!parsed.ok()) {
+      return Status::Internal("revision of campaign " + std::string(campaign_id) +
+                              " in the database: " + parsed.status().message());
+    }
+    revision = *std::move(parsed);
+    return Status::Ok();
+  }));
+  return revision;
+}
+
+Status SqliteDatabase::PutRevision(const CampaignRevision& revision,
+                                   std::optional<int> expected_version) {
+  VITRINE_RETURN_IF_ERROR(store_internal::CheckRevisionPromotions(revision));
+  const std::string& id = revision.campaign.id;
+  const std::string text = ToJson(revision).dump();
+  return Write([&](Connection& conn) -> Status {
+    Result<bool> campaign = Exists(conn, "SELECT 1 FROM campaigns WHERE id = ?", id);
+    if (!campaign.ok()) return campaign.status();
+    if (!*campaign) return Status::NotFound("campaign \"" + id + "\" does not exist");
+    Result<Statement> current =
+        conn.Prepare("SELECT version FROM campaign_revisions WHERE campaign_id = ?");
+    if (!current.ok()) return current.status();
+    current->Bind(1, id);
+    Result<bool> row = current->Step();
+    if (!row.ok()) return row.status();
+    const std::optional<int> stored =
+        *row ? std::optional(static_cast<int>(current->Int(0))) : std::nullopt;
+    current->Reset();
+    VITRINE_RETURN_IF_ERROR(store_internal::CheckRevisionVersion(id, expected_version, stored));
+    for (const Promotion& p : revision.promotions) {
+      for (const char* sql : {"SELECT campaign_id FROM promotions WHERE id = ?",
+                              "SELECT campaign_id FROM campaign_revision_promotions "
+                              "WHERE promotion_id = ?"}) {
+        Result<Statement> owner = conn.Prepare(sql);
+        if (!owner.ok()) return owner.status();
+        owner->Bind(1, p.id);
+        Result<bool> found = owner->Step();
+        if (!found.ok()) return found.status();
+        const std::string other = *found ? owner->Text(0) : id;
+        owner->Reset();
+        if (other != id) {
+          return Status::InvalidArgument("promotion \"" + p.id + "\" is of campaign " + other);
+        }
+      }
+    }
+    // Replaced whole: the cascade drops the old promotion index.
+    VITRINE_RETURN_IF_ERROR(store_internal::DeleteByKey(
+                                conn, "DELETE FROM campaign_revisions WHERE campaign_id = ?", id)
+                                .status());
+    Result<Statement> insert = conn.Prepare(
+        "INSERT INTO campaign_revisions(campaign_id, version, revision) VALUES (?, ?, ?)");
+    if (!insert.ok()) return insert.status();
+    insert->BindStatic(1, id);
+    insert->Bind(2, static_cast<int64_t>(revision.campaign.version));
+    insert->BindStatic(3, text);
+    VITRINE_RETURN_IF_ERROR(insert->Run());
+    Result<Statement> index = conn.Prepare(
+        "INSERT INTO campaign_revision_promotions(promotion_id, campaign_id) VALUES (?, ?)");
+    if (!index.ok()) return index.status();
+    for (const Promotion& p : revision.promotions) {
+      index->BindStatic(1, p.id);
+      index->BindStatic(2, id);
+      VITRINE_RETURN_IF_ERROR(index->Run());
+      index->Reset();
+    }
+    return Status::Ok();
+  });
+}
+
+Result<bool> SqliteDatabase::DeleteRevision(std::string_view campaign_id) {
+  Result<bool> deleted = false;
+  VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
+    deleted = store_internal::DeleteByKey(
+        conn, "DELETE FROM campaign_revisions WHERE campaign_id = ?", campaign_id);
+    return deleted.status();
+  }));
+  return deleted;
+}
+
+Result<std::optional<std::string>> SqliteDatabase::FindRevisionOfPromotion(
+    std::string_view promotion_id) {
+  std::optional<std::string> campaign_id;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    Result<Statement> s =
+        conn.Prepare("SELECT campaign_id FROM campaign_revision_promotions WHERE promotion_id = ?");
+    if (!s.ok()) return s.status();
+    s->Bind(1, promotion_id);
+    Result<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (*row) campaign_id = s->Text(0);
+    s->Reset();
+    return Status::Ok();
+  }));
+  return campaign_id;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -32,7 +32,8 @@ std::string Seed(MemoryDatabase& db, Instant now) {
 }
 
 // Without a catalogue every demo campaign has blocking findings: each is created, given its
-// promotions and submitted through the workflow, as the actor "demo", and left submitted.
+// promotions and submitted through the workflow, as the actor "demo:marketing" (the
+// merchandiser approves: four eyes), and left submitted.
 TEST(DemoCampaignsTest, SeedingGoesThroughTheWorkflowAndIsAuditedAsDemo) {
   MemoryDatabase db;
   const Instant now = *ParseInstant("2026-11-20T08:00:00Z");
@@ -56,7 +57,8 @@ TEST(DemoCampaignsTest, SeedingGoesThroughTheWorkflowAndIsAuditedAsDemo) {
     EXPECT_EQ((*audit)[0].after["to"], "submitted");
     std::vector<std::string> actors;
     for (const AuditEntry& e : *audit) actors.push_back(e.actor);
-    EXPECT_THAT(actors, Each(std::string("demo")));
+    EXPECT_THAT(actors, Each(std::string("demo:marketing")));
+    EXPECT_EQ(c.created_by, "demo:marketing");
   }
   AuditQuery promotions;
   promotions.entity = "promotion";

@@ -239,7 +239,7 @@ TEST_F(CampaignWorkflowTest, CreateMakesAnAuditedDraftWithoutAChange) {
   EXPECT_EQ(refused.error().fields[0].field, "channels");
 }
 
-TEST_F(CampaignWorkflowTest, EditingAnApprovedCampaignSendsItBackToSubmittedWithItsAudit) {
+TEST_F(CampaignWorkflowTest, EditingAnApprovedCampaignOpensOneRevisionAndKeepsTheLiveVersion) {
   const Campaign approved = CampaignIn(CampaignStatus::kApproved);
   ASSERT_EQ(approved.status, CampaignStatus::kApproved);
   CampaignWorkflow workflow = Workflow();
@@ -249,19 +249,42 @@ TEST_F(CampaignWorkflowTest, EditingAnApprovedCampaignSendsItBackToSubmittedWith
   edited.name = "Noël gourmand";
   auto step = workflow.EditCampaign(kEditor, edited, approved.version);
   ASSERT_TRUE(step.ok()) << step.status().ToString();
-  EXPECT_EQ(step->campaign.status, CampaignStatus::kSubmitted);
-  EXPECT_EQ(step->campaign.name, "Noël gourmand");
-  EXPECT_EQ(step->campaign.version, approved.version + 1);
-  EXPECT_TRUE(step->change_appended);
-  ExpectOneCampaignChange(since, approved.id);
-  EXPECT_EQ(Stored(approved.id).status, CampaignStatus::kSubmitted);
+  // The live version is untouched and stays published: no change for the offers.
+  EXPECT_EQ(step->campaign.status, CampaignStatus::kApproved);
+  EXPECT_EQ(step->campaign.name, "Noël");
+  EXPECT_EQ(step->campaign.version, approved.version);
+  EXPECT_FALSE(step->change_appended);
+  EXPECT_THAT(ChangesSince(since), IsEmpty());
+  EXPECT_EQ(Stored(approved.id).status, CampaignStatus::kApproved);
+  EXPECT_EQ(Stored(approved.id).name, "Noël");
+  ASSERT_TRUE(step->revision.has_value());
+  EXPECT_EQ(step->revision->campaign.name, "Noël gourmand");
+  EXPECT_EQ(step->revision->campaign.status, CampaignStatus::kDraft);
+  EXPECT_EQ(step->revision->campaign.version, approved.version + 1);
+  EXPECT_EQ(step->revision->campaign.created_by, kEditor.name);
+  ASSERT_THAT(step->revision->promotions, SizeIs(1));  // the live promotions, as they are
 
   const auto audit = AuditOf("campaign", approved.id);  // newest first
-  ASSERT_EQ(audit.size(), audited + 1);
+  ASSERT_EQ(audit.size(), audited + 2);
+  EXPECT_EQ(audit[1].action, "revise");
   EXPECT_EQ(audit[0].action, "update");
-  EXPECT_EQ(audit[0].before["status"], "approved");
-  EXPECT_EQ(audit[0].after["status"], "submitted");
   EXPECT_EQ(audit[0].after["name"], "Noël gourmand");
+  EXPECT_EQ(audit[0].after["revision"], true);
+
+  // A second edit goes to the same revision and names its version; the live one is stale.
+  auto editable = workflow.EditableCampaign(approved.id);
+  ASSERT_TRUE(editable.ok());
+  EXPECT_EQ(editable->name, "Noël gourmand");
+  Campaign again = *editable;
+  again.description = "Chocolats et foie gras";
+  EXPECT_EQ(workflow.EditCampaign(kEditor, again, approved.version).error().kind, Kind::kStale);
+  auto second = workflow.EditCampaign(kEditor, again, editable->version);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->revision->campaign.version, approved.version + 2);
+  EXPECT_EQ(second->revision->campaign.name, "Noël gourmand");
+  EXPECT_EQ(second->revision->campaign.description, "Chocolats et foie gras");
+  EXPECT_THAT(ChangesSince(since), IsEmpty());
+  EXPECT_EQ(Stored(approved.id).name, "Noël");
 }
 
 TEST_F(CampaignWorkflowTest, EditingADraftAppendsNoChangeAndKeepsItsStatus) {
@@ -482,9 +505,10 @@ TEST_F(CampaignWorkflowTest, AnApprovedCampaignCannotBeDeletedButAnArchivedOneCa
   EXPECT_EQ(missing.error().kind, Kind::kNotFound);
 }
 
-TEST_F(CampaignWorkflowTest, PromotionStepsOfAnApprovedCampaignSendItBackToSubmitted) {
+TEST_F(CampaignWorkflowTest, PromotionStepsOfAnApprovedCampaignGoToItsRevision) {
   CampaignWorkflow workflow = Workflow();
-  // Add, edit, delete: each sends the approved campaign back, audited, with one change.
+  // Add, edit, delete: each goes to the pending revision, audited; the live version and its
+  // promotions stay as they are, with no change for the offers.
   for (int step_number = 0; step_number < 3; ++step_number) {
     SCOPED_TRACE(step_number);
     const Campaign approved = CampaignIn(CampaignStatus::kApproved);
@@ -501,17 +525,29 @@ TEST_F(CampaignWorkflowTest, PromotionStepsOfAnApprovedCampaignSendItBackToSubmi
     }
     if (step_number == 2) step = workflow.DeletePromotion(kEditor, promotion.id);
     ASSERT_TRUE(step.ok()) << step.status().ToString();
-    EXPECT_TRUE(step->sent_back_to_submitted);
-    EXPECT_TRUE(step->change_appended);
-    EXPECT_EQ(step->campaign.status, CampaignStatus::kSubmitted);
-    EXPECT_EQ(Stored(approved.id).status, CampaignStatus::kSubmitted);
-    ExpectOneCampaignChange(since, approved.id);
-    const auto audit = AuditOf("campaign", approved.id);
-    ASSERT_FALSE(audit.empty());
-    EXPECT_EQ(audit[0].action, "transition");
-    EXPECT_EQ(audit[0].before, nlohmann::json({{"status", "approved"}}));
-    EXPECT_EQ(audit[0].after,
-              nlohmann::json({{"status", "submitted"}, {"comment", "edited after approval"}}));
+    ASSERT_TRUE(step->revision.has_value());
+    EXPECT_FALSE(step->change_appended);
+    EXPECT_THAT(ChangesSince(since), IsEmpty());
+    EXPECT_EQ(step->campaign.status, CampaignStatus::kApproved);
+    EXPECT_EQ(Stored(approved.id).status, CampaignStatus::kApproved);
+    auto live = db_.ListPromotions(approved.id);
+    ASSERT_TRUE(live.ok());
+    ASSERT_THAT(*live, SizeIs(1));
+    EXPECT_EQ((*live)[0].priority, 0);
+    EXPECT_THAT(step->revision->promotions, SizeIs(step_number == 0   ? 2u
+                                                   : step_number == 1 ? 1u
+                                                                      : 0u));
+    if (step_number == 0) {
+      // Its own id, kept once approved; found through the revision.
+      EXPECT_NE(step->promotion.id, promotion.id);
+      auto found = workflow.EditablePromotion(step->promotion.id);
+      ASSERT_TRUE(found.ok()) << found.status().ToString();
+      EXPECT_EQ(found->campaign_id, approved.id);
+    }
+    if (step_number == 1) {
+      EXPECT_EQ(step->revision->promotions[0].priority, 4);
+      EXPECT_EQ(step->promotion.version, promotion.version + 1);
+    }
     const auto promotion_audit = AuditOf("promotion", step->promotion.id);
     ASSERT_FALSE(promotion_audit.empty());
     EXPECT_EQ(promotion_audit[0].action, step_number == 0   ? "create"
@@ -520,7 +556,193 @@ TEST_F(CampaignWorkflowTest, PromotionStepsOfAnApprovedCampaignSendItBackToSubmi
   }
 }
 
-TEST_F(CampaignWorkflowTest, DeletingAPromotionTombstonesItsOffersInTheSameStep) {
+TEST_F(CampaignWorkflowTest, AnApprovedRevisionReplacesTheLiveVersionInOneStep) {
+  const Campaign approved = CampaignIn(CampaignStatus::kApproved);
+  auto live = db_.ListPromotions(approved.id);
+  ASSERT_TRUE(live.ok());
+  Promotion kept = (*live)[0];
+  CampaignWorkflow workflow = Workflow();
+  Campaign edited = approved;
+  edited.name = "Noël gourmand";
+  ASSERT_TRUE(workflow.EditCampaign(kEditor, edited).ok());
+  kept.mechanic = PercentOff{25};
+  ASSERT_TRUE(workflow.EditPromotion(kEditor, kept).ok());
+  auto added = workflow.CreatePromotion(kEditor, PercentOffOn(approved.id));
+  ASSERT_TRUE(added.ok());
+
+  // Its checks read the revision's content.
+  auto pending = db_.GetRevision(approved.id);
+  ASSERT_TRUE(pending.ok() && pending->has_value());
+  auto checks = workflow.RevisionChecks(**pending);
+  ASSERT_TRUE(checks.ok());
+  EXPECT_EQ(checks->promotions, 2);
+
+  // Draft: not approvable yet; the editor submits, may not approve.
+  EXPECT_EQ(workflow
+                .TransitionRevision(kApprover, approved.id,
+                                    {CampaignStatus::kApproved, "", "", std::nullopt})
+                .error()
+                .kind,
+            Kind::kConflict);
+  ASSERT_TRUE(workflow
+                  .TransitionRevision(kEditor, approved.id,
+                                      {CampaignStatus::kSubmitted, "", "", std::nullopt})
+                  .ok());
+  EXPECT_EQ(workflow
+                .TransitionRevision(kEditor, approved.id,
+                                    {CampaignStatus::kApproved, "", "", std::nullopt})
+                .error()
+                .kind,
+            Kind::kForbidden);
+  // The live campaign takes no transition while a revision is pending.
+  auto archived =
+      workflow.Transition(kApprover, approved.id, {CampaignStatus::kArchived, "", "", {}});
+  ASSERT_FALSE(archived.ok());
+  EXPECT_EQ(archived.error().kind, Kind::kConflict);
+  EXPECT_THAT(archived.status().message(), HasSubstr("pending revision"));
+
+  const int64_t since = LastChange();
+  auto step = workflow.TransitionRevision(kApprover, approved.id,
+                                          {CampaignStatus::kApproved, "bon pour moi", "", {}});
+  ASSERT_TRUE(step.ok()) << step.status().ToString();
+  EXPECT_TRUE(step->change_appended);
+  EXPECT_FALSE(step->revision.has_value());
+  ExpectOneCampaignChange(since, approved.id);
+  const Campaign now_live = Stored(approved.id);
+  EXPECT_EQ(now_live.name, "Noël gourmand");
+  EXPECT_EQ(now_live.status, CampaignStatus::kApproved);
+  EXPECT_EQ(now_live.created_by, kEditor.name);
+  EXPECT_THAT(now_live.edited_by, IsEmpty());
+  ASSERT_TRUE(now_live.last_review.has_value());
+  EXPECT_EQ(now_live.last_review->decision, CampaignStatus::kApproved);
+  EXPECT_EQ(now_live.last_review->comment, "bon pour moi");
+  EXPECT_EQ(now_live.last_review->reviewer, kApprover.name);
+  EXPECT_TRUE(now_live.last_review->revision);
+  auto gone = db_.GetRevision(approved.id);
+  ASSERT_TRUE(gone.ok());
+  EXPECT_FALSE(gone->has_value());
+  // Promotion ids are stable: the kept one is updated, the added one keeps its id.
+  auto promotions = db_.ListPromotions(approved.id);
+  ASSERT_TRUE(promotions.ok());
+  ASSERT_THAT(*promotions, SizeIs(2));
+  EXPECT_EQ((*promotions)[0].id, kept.id);
+  EXPECT_EQ((*promotions)[0].mechanic, Mechanic(PercentOff{25}));
+  EXPECT_EQ((*promotions)[1].id, added->promotion.id);
+  const auto audit = AuditOf("campaign", approved.id);
+  ASSERT_FALSE(audit.empty());
+  EXPECT_EQ(audit[0].action, "update");
+  EXPECT_EQ(audit[1].action, "transition");
+  EXPECT_EQ(audit[1].after["to"], "approved");
+}
+
+TEST_F(CampaignWorkflowTest, ARejectedRevisionKeepsItsCommentAndTheLiveVersionUntilDiscarded) {
+  const Campaign approved = CampaignIn(CampaignStatus::kApproved);
+  CampaignWorkflow workflow = Workflow();
+  Campaign edited = approved;
+  edited.name = "Noël -50 %";
+  ASSERT_TRUE(workflow.EditCampaign(kEditor, edited).ok());
+  ASSERT_TRUE(workflow
+                  .TransitionRevision(kEditor, approved.id,
+                                      {CampaignStatus::kSubmitted, "", "", std::nullopt})
+                  .ok());
+  const int64_t since = LastChange();
+  auto rejected = workflow.TransitionRevision(
+      kApprover, approved.id, {CampaignStatus::kRejected, "plafond 34 % dépassé", "", {}});
+  ASSERT_TRUE(rejected.ok()) << rejected.status().ToString();
+  EXPECT_FALSE(rejected->change_appended);
+  EXPECT_THAT(ChangesSince(since), IsEmpty());
+  ASSERT_TRUE(rejected->revision.has_value());
+  EXPECT_EQ(rejected->revision->campaign.status, CampaignStatus::kRejected);
+  ASSERT_TRUE(rejected->revision->campaign.last_review.has_value());
+  EXPECT_EQ(rejected->revision->campaign.last_review->comment, "plafond 34 % dépassé");
+  EXPECT_EQ(rejected->revision->campaign.last_review->reviewer, kApprover.name);
+  EXPECT_EQ(Stored(approved.id).name, "Noël");
+  EXPECT_EQ(Stored(approved.id).status, CampaignStatus::kApproved);
+
+  // A viewer may not discard it; the editor may.
+  const Actor viewer{"user:viewer@example.com", Role::kViewer, ""};
+  EXPECT_EQ(workflow.DiscardRevision(viewer, approved.id).error().kind, Kind::kForbidden);
+  auto discarded = workflow.DiscardRevision(kEditor, approved.id);
+  ASSERT_TRUE(discarded.ok()) << discarded.status().ToString();
+  EXPECT_FALSE(discarded->change_appended);
+  auto gone = db_.GetRevision(approved.id);
+  ASSERT_TRUE(gone.ok());
+  EXPECT_FALSE(gone->has_value());
+  EXPECT_EQ(AuditOf("campaign", approved.id)[0].action, "discard");
+  EXPECT_EQ(workflow.DiscardRevision(kEditor, approved.id).error().kind, Kind::kNotFound);
+  EXPECT_EQ(Stored(approved.id).name, "Noël");
+}
+
+TEST_F(CampaignWorkflowTest, FourEyesRefusesAnAuthorsApprovalUnlessAnAdminOverridesIt) {
+  CampaignWorkflow workflow = Workflow();
+  // An approver writes, submits and tries to approve their own campaign.
+  auto created = workflow.CreateCampaign(kApprover, Draft());
+  ASSERT_TRUE(created.ok());
+  const std::string id = created->campaign.id;
+  EXPECT_EQ(created->campaign.created_by, kApprover.name);
+  ASSERT_TRUE(workflow.CreatePromotion(kApprover, PercentOffOn(id)).ok());
+  ASSERT_TRUE(workflow.Transition(kApprover, id, {CampaignStatus::kSubmitted, "", "", {}}).ok());
+  const int64_t audited = AuditCount();
+  auto own = workflow.Transition(kApprover, id, {CampaignStatus::kApproved, "", "", {}});
+  ASSERT_FALSE(own.ok());
+  EXPECT_EQ(own.error().kind, Kind::kForbidden);
+  EXPECT_EQ(own.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_THAT(own.status().message(), HasSubstr("four eyes"));
+  EXPECT_THAT(own.error().authors, ElementsAre(kApprover.name));
+  EXPECT_EQ(AuditCount(), audited);
+  EXPECT_EQ(Stored(id).status, CampaignStatus::kSubmitted);
+
+  // An admin who edited it since is an author too; without a reason they are refused.
+  Campaign edited = Stored(id);
+  edited.description = "relu";
+  ASSERT_TRUE(workflow.EditCampaign(kAdmin, edited).ok());
+  EXPECT_THAT(Stored(id).edited_by, ElementsAre(kAdmin.name));
+  auto no_reason = workflow.Transition(kAdmin, id, {CampaignStatus::kApproved, "", "", {}});
+  ASSERT_FALSE(no_reason.ok());
+  EXPECT_EQ(no_reason.error().kind, Kind::kForbidden);
+  auto overridden = workflow.Transition(
+      kAdmin, id, {CampaignStatus::kApproved, "", "validation juridique absente", {}});
+  ASSERT_TRUE(overridden.ok()) << overridden.status().ToString();
+  const Campaign approved = Stored(id);
+  ASSERT_TRUE(approved.last_review.has_value());
+  EXPECT_EQ(approved.last_review->override_reason, "validation juridique absente");
+  EXPECT_EQ(approved.last_review->reviewer, kAdmin.name);
+  EXPECT_THAT(approved.edited_by, IsEmpty());  // authors since the last approval
+  const auto audit = AuditOf("campaign", id);
+  EXPECT_EQ(audit[0].after["override_reason"], "validation juridique absente");
+
+  // A revision: its editor may not approve it, another approver may.
+  const Actor other{"user:juliette@example.com", Role::kApprover, ""};
+  Campaign renamed = approved;
+  renamed.name = "Noël relu";
+  ASSERT_TRUE(workflow.EditCampaign(kEditor, renamed).ok());
+  ASSERT_TRUE(
+      workflow.TransitionRevision(kEditor, id, {CampaignStatus::kSubmitted, "", "", {}}).ok());
+  // The campaign's creator stays an author of its revisions.
+  EXPECT_EQ(workflow.TransitionRevision(kApprover, id, {CampaignStatus::kApproved, "", "", {}})
+                .error()
+                .kind,
+            Kind::kForbidden);
+  ASSERT_TRUE(workflow.TransitionRevision(other, id, {CampaignStatus::kApproved, "", "", {}}).ok());
+  EXPECT_EQ(Stored(id).name, "Noël relu");
+}
+
+TEST_F(CampaignWorkflowTest, ARejectionIsTheCampaignsLastReviewForItsAuthor) {
+  const Campaign submitted = CampaignIn(CampaignStatus::kSubmitted);
+  CampaignWorkflow workflow = Workflow();
+  auto rejected = workflow.Transition(
+      kApprover, submitted.id, {CampaignStatus::kRejected, "Nutella : -50 % impossible", "", {}});
+  ASSERT_TRUE(rejected.ok()) << rejected.status().ToString();
+  const Campaign stored = Stored(submitted.id);
+  ASSERT_TRUE(stored.last_review.has_value());
+  EXPECT_EQ(stored.last_review->decision, CampaignStatus::kRejected);
+  EXPECT_EQ(stored.last_review->comment, "Nutella : -50 % impossible");
+  EXPECT_EQ(stored.last_review->reviewer, kApprover.name);
+  EXPECT_EQ(stored.last_review->at, clock_.Now());
+  EXPECT_FALSE(stored.last_review->revision);
+}
+
+TEST_F(CampaignWorkflowTest, APromotionDeletedByARevisionKeepsItsOffersUntilTheApproval) {
   const Campaign approved = CampaignIn(CampaignStatus::kApproved);
   auto promotions = db_.ListPromotions(approved.id);
   ASSERT_TRUE(promotions.ok());
@@ -533,12 +755,24 @@ TEST_F(CampaignWorkflowTest, DeletingAPromotionTombstonesItsOffersInTheSameStep)
   offer.product_id = "CAFE";
   offer.store_id = "S1";
   ASSERT_TRUE(db_.ReplaceOffers({{promotion.id}, {}, {}}, std::vector<PublishedOffer>{offer}).ok());
-  auto before = db_.GetOffer(offer.offer_id, "S1");
-  ASSERT_TRUE(before.ok() && before->has_value());
 
   CampaignWorkflow workflow = Workflow();
   auto step = workflow.DeletePromotion(kEditor, promotion.id);
   ASSERT_TRUE(step.ok()) << step.status().ToString();
+  ASSERT_TRUE(step->revision.has_value());
+  EXPECT_THAT(step->revision->promotions, IsEmpty());
+  auto still = db_.GetOffer(offer.offer_id, "S1");
+  ASSERT_TRUE(still.ok());
+  EXPECT_TRUE(still->has_value());  // published until the revision is approved
+  EXPECT_EQ(workflow.EditablePromotion(promotion.id).error().kind, Kind::kNotFound);
+  ASSERT_TRUE(workflow.CreatePromotion(kEditor, PercentOffOn(approved.id)).ok());
+  ASSERT_TRUE(workflow
+                  .TransitionRevision(kEditor, approved.id,
+                                      {CampaignStatus::kSubmitted, "", "", std::nullopt})
+                  .ok());
+  auto approval = workflow.TransitionRevision(kApprover, approved.id,
+                                              {CampaignStatus::kApproved, "", "", std::nullopt});
+  ASSERT_TRUE(approval.ok()) << approval.status().ToString();
   auto after = db_.GetOffer(offer.offer_id, "S1");
   ASSERT_TRUE(after.ok());
   EXPECT_FALSE(after->has_value());
@@ -561,21 +795,42 @@ TEST_F(CampaignWorkflowTest, AStepLandsWithItsAuditEntryAndChangeOrNotAtAll) {
   EXPECT_EQ(Stored(approved.id).name, "Noël");
   EXPECT_EQ(Stored(approved.id).status, CampaignStatus::kApproved);
   EXPECT_THAT(ChangesSince(since), IsEmpty());
+  EXPECT_EQ(AuditCount(), audited);
 
   // The change cannot be written: neither the write nor its audit entries land.
   RefusingChangeLog refusing_changes(db_);
   CampaignWorkflow no_change = Workflow(nullptr, &refusing_changes);
-  EXPECT_FALSE(no_change.EditCampaign(kEditor, edited).ok());
-  EXPECT_FALSE(no_change.CreatePromotion(kEditor, PercentOffOn(approved.id)).ok());
+  const Campaign submitted = CampaignIn(CampaignStatus::kSubmitted);
+  const int64_t audited_before_steps = AuditCount();
+  EXPECT_FALSE(no_change.CreatePromotion(kEditor, PercentOffOn(submitted.id)).ok());
   EXPECT_FALSE(
       no_change.Transition(kApprover, approved.id, {CampaignStatus::kArchived, "", "", {}}).ok());
   EXPECT_EQ(Stored(approved.id).name, "Noël");
   EXPECT_EQ(Stored(approved.id).status, CampaignStatus::kApproved);
-  auto promotions = db_.ListPromotions(approved.id);
+  auto promotions = db_.ListPromotions(submitted.id);
   ASSERT_TRUE(promotions.ok());
   EXPECT_THAT(*promotions, SizeIs(1));
-  EXPECT_EQ(AuditCount(), audited);
-  EXPECT_THAT(ChangesSince(since), IsEmpty());
+  EXPECT_EQ(AuditCount(), audited_before_steps);
+  // Nor does the approval of a revision: the live version and the revision stay.
+  CampaignWorkflow workflow = Workflow();
+  ASSERT_TRUE(workflow.EditCampaign(kEditor, edited).ok());
+  ASSERT_TRUE(workflow
+                  .TransitionRevision(kEditor, approved.id,
+                                      {CampaignStatus::kSubmitted, "", "", std::nullopt})
+                  .ok());
+  const int64_t audited_revision = AuditCount();
+  const int64_t since_revision = LastChange();
+  EXPECT_FALSE(no_change
+                   .TransitionRevision(kApprover, approved.id,
+                                       {CampaignStatus::kApproved, "", "", std::nullopt})
+                   .ok());
+  EXPECT_EQ(Stored(approved.id).name, "Noël");
+  auto revision = db_.GetRevision(approved.id);
+  ASSERT_TRUE(revision.ok());
+  ASSERT_TRUE(revision->has_value());
+  EXPECT_EQ((*revision)->campaign.name, "Sans trace");
+  EXPECT_EQ(AuditCount(), audited_revision);
+  EXPECT_THAT(ChangesSince(since_revision), IsEmpty());
 }
 
 }  // namespace

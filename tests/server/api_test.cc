@@ -1990,7 +1990,7 @@ TEST_F(OffersApiTest, FindingsSpeakTheLanguageAskedAndNamePromotions) {
   EXPECT_EQ(problem["checks"]["language"], "fr");
 }
 
-TEST_F(OffersApiTest, StaleIfMatchIs412AndEditingAnApprovedCampaignWithdrawsItsOffers) {
+TEST_F(OffersApiTest, StaleIfMatchIs412AndArchivingWithdrawsTheOffers) {
   SeedOffersCatalog();
   const std::string id = CreateCampaign(CampaignBody("Versions"));
   const std::string promotion =
@@ -2026,9 +2026,21 @@ TEST_F(OffersApiTest, StaleIfMatchIs412AndEditingAnApprovedCampaignWithdrawsItsO
   const int64_t since = Changes(0)["next_since"].get<int64_t>();
   EXPECT_GT(since, 0);
 
+  // An edit of the approved campaign goes to a pending revision: nothing is withdrawn.
   Reply edited = Send("PATCH", path, "editor", json({{"name", "Versions 3"}}).dump());
   ExpectJson(edited, 200);
-  EXPECT_EQ(edited.Json()["status"], "submitted");
+  EXPECT_EQ(edited.Json()["status"], "approved");
+  EXPECT_EQ(edited.Json()["name"], "Versions 2");
+  EXPECT_EQ(edited.Json()["pending_revision"]["name"], "Versions 3");
+  EXPECT_EQ(Offers("&campaign=" + id).size(), 6u);
+  EXPECT_TRUE(Changes(since)["changes"].empty());
+  // Discarded, the live version is as it was.
+  EXPECT_EQ(Delete(path + "/revision").status, 204);
+  EXPECT_TRUE(Get(path).Json()["pending_revision"].is_null());
+  ExpectProblem(Get(path + "/revision"), 404);
+
+  // Archiving withdraws every offer, and a platform of the campaign's channel is told.
+  ASSERT_EQ(Move(id, "approver", {{"to", "archived"}}).status, 200);
   EXPECT_TRUE(Offers("&campaign=" + id).empty());
   const json feed = Changes(since);
   std::set<std::pair<std::string, std::string>> withdrawn;
@@ -2043,7 +2055,6 @@ TEST_F(OffersApiTest, StaleIfMatchIs412AndEditingAnApprovedCampaignWithdrawsItsO
     expected.insert({o["offer_id"].get<std::string>(), o["store_id"].get<std::string>()});
   EXPECT_EQ(withdrawn, expected);
   EXPECT_GT(feed["next_since"].get<int64_t>(), since);
-  // A platform of the campaign's channel is told too.
   std::set<std::pair<std::string, std::string>> google_withdrawn;
   const json google_feed = Changes(since, "platform");
   for (const auto& c : google_feed["changes"]) {
@@ -2051,17 +2062,184 @@ TEST_F(OffersApiTest, StaleIfMatchIs412AndEditingAnApprovedCampaignWithdrawsItsO
       google_withdrawn.insert({c["offer_id"].get<std::string>(), c["store_id"].get<std::string>()});
   }
   EXPECT_EQ(google_withdrawn, expected);
-  // Approving again publishes them again.
-  ASSERT_EQ(Move(id, "approver", {{"to", "approved"}}).status, 200);
-  EXPECT_EQ(Offers("&campaign=" + id).size(), 6u);
 
-  // Archived: neither the campaign nor its promotions can be edited; its offers are gone.
-  ASSERT_EQ(Move(id, "approver", {{"to", "archived"}}).status, 200);
-  EXPECT_TRUE(Offers("&campaign=" + id).empty());
+  // Archived: neither the campaign nor its promotions can be edited.
   ExpectProblem(Send("PATCH", path, "editor", json({{"name", "Archivée"}}).dump()), 409);
   ExpectProblem(Send("PATCH", promotion_path, "editor", json({{"priority", 2}}).dump()), 409);
   ExpectProblem(Delete(promotion_path), 409);
   EXPECT_EQ(Get(promotion_path).Json()["priority"], 0);
+}
+
+// The offers' (offer_id, store_id) keys and their mechanic's percent.
+std::map<std::pair<std::string, std::string>, int> OfferDiscounts(const json& offers) {
+  std::map<std::pair<std::string, std::string>, int> keys;
+  for (const auto& o : offers) {
+    keys[{o["offer_id"].get<std::string>(), o["store_id"].get<std::string>()}] =
+        o["mechanic"]["parameters"].value("percent", -1);
+  }
+  return keys;
+}
+
+TEST_F(OffersApiTest, EditingALiveCampaignKeepsItPublishedUntilItsRevisionIsApproved) {
+  SeedOffersCatalog();
+  const std::string id = CreateCampaign(CampaignBody("En ligne"));
+  const std::string promotion =
+      CreatePromotion(id, {{"selector", {{"kind", "products"}, {"product_ids", {"P1", "P2"}}}},
+                           {"mechanic", {{"type", "percent_off"}, {"percent", 20}}}});
+  Approve(id);
+  const std::string path = "/api/v1/campaigns/" + id;
+  const auto live_offers = OfferDiscounts(Offers("&campaign=" + id));
+  ASSERT_EQ(live_offers.size(), 6u);  // P1 and P2 in three stores
+  const int64_t since = Changes(0)["next_since"].get<int64_t>();
+  const int live_version = Get(path).Json()["version"].get<int>();
+
+  // The edit says where it went and that the live version stays published.
+  Reply edited = Send(
+      "PATCH", path, "editor",
+      json({{"name", "En ligne (nouveau thème)"}, {"theme", {{"templates", {{"square", "bold"}}}}}})
+          .dump(),
+      "application/json", {"If-Match: \"" + std::to_string(live_version) + "\""});
+  ExpectJson(edited, 200);
+  json view = edited.Json();
+  EXPECT_EQ(view["status"], "approved");
+  EXPECT_EQ(view["name"], "En ligne");
+  ASSERT_TRUE(view["pending_revision"].is_object()) << view.dump();
+  EXPECT_EQ(view["pending_revision"]["name"], "En ligne (nouveau thème)");
+  EXPECT_EQ(view["pending_revision"]["status"], "draft");
+  EXPECT_NE(view["notice"].get<std::string>().find("stays published"), std::string::npos);
+  EXPECT_EQ(edited.Header("ETag"), "\"" + std::to_string(live_version + 1) + "\"");
+  // Promotions: one edited, one added (its own id, read back), all in the revision.
+  Reply repriced = Send("PATCH", "/api/v1/promotions/" + promotion, "editor",
+                        json({{"mechanic", {{"type", "percent_off"}, {"percent", 25}}}}).dump());
+  ExpectJson(repriced, 200);
+  EXPECT_EQ(repriced.Json()["in_pending_revision"], true);
+  EXPECT_NE(repriced.Json()["notice"].get<std::string>().find("stays published"),
+            std::string::npos);
+  const std::string added =
+      CreatePromotion(id, {{"selector", {{"kind", "products"}, {"product_ids", {"P3"}}}},
+                           {"mechanic", {{"type", "percent_off"}, {"percent", 10}}}});
+  ASSERT_FALSE(added.empty());
+  Reply added_read = Get("/api/v1/promotions/" + added);
+  ExpectJson(added_read, 200);
+  EXPECT_EQ(added_read.Json()["in_pending_revision"], true);
+  EXPECT_EQ(Get("/api/v1/promotions/" + promotion).Json()["mechanic"]["percent"], 20);  // live
+
+  // Nothing published moved: same offers, same discounts, no change in the feed.
+  EXPECT_EQ(OfferDiscounts(Offers("&campaign=" + id)), live_offers);
+  EXPECT_TRUE(Changes(since)["changes"].empty());
+  Reply read = Get(path, "editor");
+  ExpectJson(read, 200);
+  EXPECT_EQ(read.Json()["promotions"].size(), 1u);
+  EXPECT_EQ(read.Json()["pending_revision"]["promotions"].size(), 2u);
+  EXPECT_NE(read.Json()["notice"].get<std::string>().find("stays published"), std::string::npos);
+  EXPECT_TRUE(
+      Get("/api/v1/campaigns?status=approved").Json()["items"][0]["pending_revision"].is_object());
+  Reply checks = Get(path + "/revision/checks");
+  ExpectJson(checks, 200);
+  EXPECT_EQ(checks.Json()["promotions"], 2);
+  ExpectJson(Get(path + "/revision"), 200);
+  // The live campaign takes no transition meanwhile.
+  ExpectProblem(Move(id, "approver", {{"to", "archived"}}), 409);
+
+  // Submitted, rejected with a comment the editor reads, submitted again, approved.
+  auto move_revision = [&](const std::string& who, json body) {
+    return Send("POST", path + "/revision/transitions", who, body.dump());
+  };
+  ExpectJson(move_revision("editor", {{"to", "submitted"}}), 200);
+  ExpectProblem(move_revision("editor", {{"to", "approved"}}), 403);
+  ExpectJson(move_revision("approver", {{"to", "rejected"}, {"comment", "le thème bold, non"}}),
+             200);
+  const json rejected = Get(path, "editor").Json()["pending_revision"];
+  EXPECT_EQ(rejected["status"], "rejected");
+  EXPECT_EQ(rejected["last_review"]["comment"], "le thème bold, non");
+  EXPECT_EQ(rejected["last_review"]["decision"], "rejected");
+  EXPECT_EQ(OfferDiscounts(Offers("&campaign=" + id)), live_offers);
+  ExpectJson(move_revision("editor", {{"to", "draft"}}), 200);
+  ExpectJson(move_revision("editor", {{"to", "submitted"}}), 200);
+  Reply approved = move_revision("approver", {{"to", "approved"}, {"comment", "ok"}});
+  ExpectJson(approved, 200);
+  EXPECT_EQ(approved.Json()["name"], "En ligne (nouveau thème)");
+  EXPECT_EQ(approved.Json()["status"], "approved");
+  EXPECT_TRUE(approved.Json()["pending_revision"].is_null());
+  EXPECT_EQ(approved.Json()["last_review"]["revision"], true);
+  ExpectProblem(Get(path + "/revision"), 404);
+
+  // Now published, with the same offer ids for the promotion that stayed.
+  const auto now_live = OfferDiscounts(Offers("&campaign=" + id));
+  EXPECT_EQ(now_live.size(), 9u);
+  for (const auto& [key, discount] : live_offers) {
+    ASSERT_TRUE(now_live.contains(key)) << key.first;
+    EXPECT_EQ(now_live.at(key), 25) << key.first;
+  }
+  EXPECT_FALSE(Changes(since)["changes"].empty());
+}
+
+TEST_F(OffersApiTest, SelfApprovalIsRefusedAndAnAdminOverrideIsAuditedAndShown) {
+  SeedOffersCatalog();
+  // One approver token writes, submits and tries to approve its own campaign.
+  Reply created = Send("POST", "/api/v1/campaigns", "approver", CampaignBody("À moi").dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = created.Json()["id"];
+  const std::string path = "/api/v1/campaigns/" + id;
+  ASSERT_EQ(Send("POST", path + "/promotions", "approver",
+                 json({{"selector", {{"kind", "products"}, {"product_ids", {"P1"}}}},
+                       {"mechanic", {{"type", "percent_off"}, {"percent", 20}}}})
+                     .dump())
+                .status,
+            201);
+  ASSERT_EQ(Move(id, "approver", {{"to", "submitted"}}).status, 200);
+  json problem = ExpectProblem(Move(id, "approver", {{"to", "approved"}}), 403);
+  EXPECT_NE(problem["detail"].get<std::string>().find("four eyes"), std::string::npos);
+  EXPECT_TRUE(Contains(problem["authors"].get<std::vector<std::string>>(),
+                       "token:" + h_.TokenId("approver")))
+      << problem.dump();
+  EXPECT_EQ(Get(path).Json()["status"], "submitted");
+  EXPECT_TRUE(Offers("&campaign=" + id).empty());
+
+  // An admin who edited it is an author too: only with a reason.
+  ASSERT_EQ(Send("PATCH", path, "admin", json({{"description", "relu"}}).dump()).status, 200);
+  ExpectProblem(Move(id, "admin", {{"to", "approved"}}), 403);
+  Reply overridden =
+      Move(id, "admin", {{"to", "approved"}, {"override_reason", "juriste absente, urgence"}});
+  ExpectJson(overridden, 200);
+  EXPECT_EQ(overridden.Json()["status"], "approved");
+  const json review = Get(path, "viewer").Json()["last_review"];
+  EXPECT_EQ(review["decision"], "approved");
+  EXPECT_EQ(review["override_reason"], "juriste absente, urgence");
+  EXPECT_EQ(review["reviewer"], "token:" + h_.TokenId("admin"));
+  EXPECT_EQ(Offers("&campaign=" + id).size(), 3u);
+  bool audited = false;
+  const json audit = Get("/api/v1/audit?entity=campaign&id=" + id, "approver").Json()["items"];
+  for (const auto& entry : audit) {
+    if (entry["action"] == "transition" && entry["after"].value("to", "") == "approved") {
+      audited = entry["after"].value("override_reason", "") == "juriste absente, urgence";
+    }
+  }
+  EXPECT_TRUE(audited) << audit.dump();
+}
+
+TEST_F(OffersApiTest, TheEditorReadsTheRejectionCommentOnTheCampaign) {
+  SeedOffersCatalog();
+  const std::string id = CreateCampaign(CampaignBody("Test conformité"));
+  CreatePromotion(id, {{"selector", {{"kind", "products"}, {"product_ids", {"P1"}}}},
+                       {"mechanic", {{"type", "percent_off"}, {"percent", 20}}}});
+  ASSERT_EQ(Move(id, "editor", {{"to", "submitted"}}).status, 200);
+  ASSERT_EQ(
+      Move(id, "approver", {{"to", "rejected"}, {"comment", "Nutella : -50 % impossible"}}).status,
+      200);
+  // The audit log stays the approver's; the comment is on the campaign.
+  ExpectProblem(Get("/api/v1/audit?entity=campaign&id=" + id, "editor"), 403);
+  Reply read = Get("/api/v1/campaigns/" + id, "editor");
+  ExpectJson(read, 200);
+  const json review = read.Json()["last_review"];
+  ASSERT_TRUE(review.is_object()) << read.body;
+  EXPECT_EQ(review["decision"], "rejected");
+  EXPECT_EQ(review["comment"], "Nutella : -50 % impossible");
+  EXPECT_EQ(review["reviewer"], "token:" + h_.TokenId("approver"));
+  EXPECT_EQ(review["revision"], false);
+  EXPECT_EQ(Get("/api/v1/campaigns?status=rejected", "editor")
+                .Json()["items"][0]["last_review"]["comment"],
+            "Nutella : -50 % impossible");
 }
 
 TEST_F(OffersApiTest, OffersListFiltersPagingOneOfferAndItsExplanation) {

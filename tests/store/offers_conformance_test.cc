@@ -390,6 +390,174 @@ TEST_P(OffersConformanceTest, PromotionsNeedTheirCampaignAndVersionTheirUpdates)
 }
 
 // ---------------------------------------------------------------------------------------------
+// Authorship and revisions
+
+TEST_P(OffersConformanceTest, CampaignAuthorshipAndLastReviewRoundTrip) {
+  Campaign c = MakeCampaign("Relue");
+  c.created_by = "user:marion@example.com";
+  c.edited_by = {"token:tok_1", "user:paul@example.com"};
+  c.last_review = CampaignReview{CampaignStatus::kRejected,
+                                 "Nutella : -50 % impossible",
+                                 "user:juliette@example.com",
+                                 T(30),
+                                 "",
+                                 false};
+  const Campaign created = Create(c);
+  auto got = campaigns_->GetCampaign(created.id);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->created_by, c.created_by);
+  EXPECT_EQ((*got)->edited_by, c.edited_by);
+  EXPECT_EQ((*got)->last_review, c.last_review);
+
+  Campaign approved = **got;
+  approved.edited_by.clear();
+  approved.last_review = CampaignReview{CampaignStatus::kApproved, "",  "token:tok_admin", T(40),
+                                        "validé par le juridique", true};
+  ASSERT_TRUE(campaigns_->UpdateCampaign(approved, approved.version, T(40)).ok());
+  got = campaigns_->GetCampaign(created.id);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->created_by, c.created_by);
+  EXPECT_THAT((*got)->edited_by, IsEmpty());
+  EXPECT_EQ((*got)->last_review, approved.last_review);
+
+  auto listed = campaigns_->ListCampaigns({});
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->items.size(), 1u);
+  EXPECT_EQ(listed->items[0].last_review, approved.last_review);
+}
+
+TEST_P(OffersConformanceTest, ARevisionIsKeptWholeBesideTheLiveCampaignItLeavesAlone) {
+  Campaign live_campaign = MakeCampaign("Noël");
+  live_campaign.status = CampaignStatus::kApproved;
+  const Campaign live = Create(live_campaign, T(0));
+  const Promotion kept = Create(MakePromotion(live.id));
+
+  CampaignRevision revision;
+  revision.campaign = live;
+  revision.campaign.name = "Noël gourmand";
+  revision.campaign.description = "";
+  revision.campaign.start_local = Local(86400);
+  revision.campaign.channels = {"leaflet"};
+  revision.campaign.scope = StoreScope{};
+  revision.campaign.theme = Theme{"kit-or", {{"square", "foire-aux-vins"}}};
+  revision.campaign.status = CampaignStatus::kRejected;
+  revision.campaign.version = live.version + 1;
+  revision.campaign.created_at = T(100);
+  revision.campaign.updated_at = T(110);
+  revision.campaign.created_by = "user:marion@example.com";
+  revision.campaign.edited_by = {"user:paul@example.com"};
+  revision.campaign.last_review = CampaignReview{
+      CampaignStatus::kRejected, "plafond 34 %", "user:juliette@example.com", T(120), "", true};
+  Promotion edited = kept;
+  edited.mechanic = FixedPrice{Money::Euros(199)};
+  edited.scope = StoreScope{StoreScope::Kind::kStores, {"S1"}};
+  edited.badge_override = "Prix choc";
+  edited.per_customer_limit = 2;
+  edited.version = kept.version + 1;
+  auto new_id = campaigns_->NewPromotionId();
+  ASSERT_TRUE(new_id.ok()) << new_id.status().ToString();
+  EXPECT_NE(*new_id, kept.id);
+  Promotion added = MakePromotion(live.id, Multibuy{3, 2});
+  added.id = *new_id;
+  revision.promotions = {edited, added};
+
+  ASSERT_TRUE(campaigns_->PutRevision(revision, std::nullopt).ok());
+  auto got = campaigns_->GetRevision(live.id);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_TRUE(got->has_value());
+  ExpectSameCampaign((*got)->campaign, revision.campaign);
+  EXPECT_EQ((*got)->campaign.created_by, revision.campaign.created_by);
+  EXPECT_EQ((*got)->campaign.edited_by, revision.campaign.edited_by);
+  EXPECT_EQ((*got)->campaign.last_review, revision.campaign.last_review);
+  ASSERT_EQ((*got)->promotions.size(), 2u);
+  ExpectSamePromotion((*got)->promotions[0], edited);
+  ExpectSamePromotion((*got)->promotions[1], added);
+
+  // The live campaign and its promotions are what everyone else reads.
+  auto campaign = campaigns_->GetCampaign(live.id);
+  ASSERT_TRUE(campaign.ok() && campaign->has_value());
+  ExpectSameCampaign(**campaign, live);
+  auto promotions = campaigns_->ListPromotions(live.id);
+  ASSERT_TRUE(promotions.ok());
+  ASSERT_EQ(promotions->size(), 1u);
+  ExpectSamePromotion((*promotions)[0], kept);
+  EXPECT_FALSE(campaigns_->GetPromotion(added.id)->has_value());
+  EXPECT_EQ(*campaigns_->FindRevisionOfPromotion(added.id), std::optional<std::string>(live.id));
+  EXPECT_EQ(*campaigns_->FindRevisionOfPromotion(kept.id), std::optional<std::string>(live.id));
+  EXPECT_FALSE(campaigns_->FindRevisionOfPromotion("PR00000099")->has_value());
+
+  // One revision per campaign, versioned.
+  Status twice = campaigns_->PutRevision(revision, std::nullopt);
+  EXPECT_EQ(twice.code(), StatusCode::kFailedPrecondition) << twice.ToString();
+  Status stale = campaigns_->PutRevision(revision, revision.campaign.version - 1);
+  EXPECT_EQ(stale.code(), StatusCode::kFailedPrecondition) << stale.ToString();
+  CampaignRevision next = revision;
+  next.campaign.version += 1;
+  next.promotions = {edited};  // the added one is dropped again
+  ASSERT_TRUE(campaigns_->PutRevision(next, revision.campaign.version).ok());
+  EXPECT_EQ((*campaigns_->GetRevision(live.id))->campaign.version, next.campaign.version);
+  EXPECT_FALSE(campaigns_->FindRevisionOfPromotion(added.id)->has_value());
+
+  // Promotions must be the campaign's; the campaign must exist.
+  CampaignRevision foreign = next;
+  foreign.promotions[0].campaign_id = "C00000042";
+  EXPECT_EQ(campaigns_->PutRevision(foreign, next.campaign.version).code(),
+            StatusCode::kInvalidArgument);
+  const Campaign other = Create(MakeCampaign("Autre"));
+  CampaignRevision stolen;
+  stolen.campaign = other;
+  stolen.promotions = {kept};
+  stolen.promotions[0].campaign_id = other.id;
+  EXPECT_EQ(campaigns_->PutRevision(stolen, std::nullopt).code(), StatusCode::kInvalidArgument);
+  CampaignRevision orphan = next;
+  orphan.campaign.id = "C00000077";
+  orphan.promotions.clear();
+  EXPECT_EQ(campaigns_->PutRevision(orphan, std::nullopt).code(), StatusCode::kNotFound);
+
+  // Discarded; and a campaign takes its revision with it.
+  EXPECT_TRUE(*campaigns_->DeleteRevision(live.id));
+  EXPECT_FALSE(*campaigns_->DeleteRevision(live.id));
+  EXPECT_FALSE(campaigns_->GetRevision(live.id)->has_value());
+  EXPECT_FALSE(campaigns_->FindRevisionOfPromotion(kept.id)->has_value());
+  ASSERT_TRUE(campaigns_->PutRevision(next, std::nullopt).ok());
+  ASSERT_TRUE(*campaigns_->DeleteCampaign(live.id));
+  EXPECT_FALSE(campaigns_->GetRevision(live.id)->has_value());
+  EXPECT_FALSE(campaigns_->FindRevisionOfPromotion(kept.id)->has_value());
+}
+
+TEST_P(OffersConformanceTest, APromotionMayBeCreatedWithAnIdHandedOutBefore) {
+  const Campaign c = Create(MakeCampaign("Noël"));
+  auto reserved = campaigns_->NewPromotionId();
+  ASSERT_TRUE(reserved.ok());
+  const Promotion automatic = Create(MakePromotion(c.id));
+  EXPECT_GT(automatic.id, *reserved);  // never handed out twice
+  Promotion p = MakePromotion(c.id);
+  p.id = *reserved;
+  p.version = 4;
+  const Promotion created = Create(p);
+  EXPECT_EQ(created.id, *reserved);
+  EXPECT_EQ(created.version, 1);
+  ASSERT_TRUE(campaigns_->GetPromotion(*reserved)->has_value());
+  auto taken = campaigns_->CreatePromotion(p);
+  ASSERT_FALSE(taken.ok());
+  EXPECT_EQ(taken.status().code(), StatusCode::kAlreadyExists);
+}
+
+TEST_P(OffersConformanceTest, TransactionRollsBackARevision) {
+  const Campaign c = Create(MakeCampaign("Noël"));
+  CampaignRevision revision;
+  revision.campaign = c;
+  revision.campaign.version = 2;
+  Status s = repo_->Transaction([&]() -> Status {
+    VITRINE_RETURN_IF_ERROR(campaigns_->PutRevision(revision, std::nullopt));
+    EXPECT_TRUE(campaigns_->GetRevision(c.id)->has_value());
+    return Status::FailedPrecondition("change of plan");
+  });
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(campaigns_->GetRevision(c.id)->has_value());
+}
+
+// ---------------------------------------------------------------------------------------------
 // Offers: ReplaceOffers and the change feed
 
 TEST_P(OffersConformanceTest, ReplaceOffersCountsAndSequencesEveryKindOfWrite) {

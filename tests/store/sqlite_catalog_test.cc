@@ -421,6 +421,52 @@ TEST(SqliteDatabaseTest, OpeningAVersionOneDatabaseAddsAccountsAndKeepsTheCatalo
   EXPECT_EQ(*seq, 1);
 }
 
+TEST(SqliteDatabaseTest, OpeningAVersionSixDatabaseFindsEachCampaignsCreatorInTheAuditLog) {
+  testing::TempDir dir;
+  const std::string path = dir.File("v6.db");
+  {
+    // A database as a binary that knew migrations 1 to 6 left it: a campaign whose creation
+    // was audited, and one whose was not.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    std::string v6 =
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "applied_at INTEGER NOT NULL);";
+    for (const SchemaMigration& m : CatalogMigrations().first(6)) {
+      v6 += std::string(m.sql) + "INSERT INTO schema_migrations VALUES (" +
+            std::to_string(m.version) + ", 'm', 1700000000);";
+    }
+    for (const char* id : {"C00000001", "C00000002"}) {
+      v6 += std::string("INSERT INTO campaigns VALUES ('") + id +
+            "', 'Noël', '', 0, 604800, '[\"google\"]', '{\"kind\":\"all\",\"ids\":[]}', "
+            "'{\"brand_kit\":\"\",\"template_by_format\":{}}', 'approved', 3, 1700000000, "
+            "1700000000);";
+    }
+    v6 +=
+        "INSERT INTO audit_log(at, actor, action, entity, entity_id, before_json, after_json, "
+        "request_id) VALUES (1700000000, 'user:marion@example.com', 'create', 'campaign', "
+        "'C00000001', NULL, '{}', ''), (1700000001, 'user:paul@example.com', 'update', "
+        "'campaign', 'C00000001', '{}', '{}', '');";
+    char* error = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, v6.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
+    sqlite3_free(error);
+    sqlite3_close(db);
+  }
+  auto catalog = OpenOrDie(path);
+  ASSERT_NE(catalog, nullptr);
+  EXPECT_EQ(catalog->SchemaVersion().value(), LatestSchemaVersion());
+  auto audited = catalog->GetCampaign("C00000001");
+  ASSERT_TRUE(audited.ok()) << audited.status().ToString();
+  ASSERT_TRUE(audited->has_value());
+  EXPECT_EQ((*audited)->created_by, "user:marion@example.com");
+  EXPECT_TRUE((*audited)->edited_by.empty());
+  EXPECT_FALSE((*audited)->last_review.has_value());
+  auto unknown = catalog->GetCampaign("C00000002");
+  ASSERT_TRUE(unknown.ok() && unknown->has_value());
+  EXPECT_EQ((*unknown)->created_by, "");
+  EXPECT_FALSE(catalog->GetRevision("C00000001")->has_value());
+}
+
 TEST(SqliteDatabaseTest, OpeningAVersionThreeDatabaseKeepsItsOffersInNarrowRows) {
   testing::TempDir dir;
   const std::string path = dir.File("v3.db");

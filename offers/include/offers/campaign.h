@@ -59,6 +59,21 @@ enum class CampaignStatus { kDraft, kSubmitted, kApproved, kRejected, kArchived,
 std::string_view CampaignStatusName(CampaignStatus status);
 std::optional<CampaignStatus> ParseCampaignStatus(std::string_view name);
 
+// A reviewer's decision on a campaign, or on the pending revision of an approved one: what
+// the campaign shows its authors (a rejection's comment above all).
+struct CampaignReview {
+  CampaignStatus decision = CampaignStatus::kApproved;  // kApproved or kRejected
+  std::string comment;
+  std::string reviewer;  // the actor's name: "user:juliette@example.com", "token:tok_..."
+  Instant at{};
+  // An admin's reason to approve despite blocking findings or their own authorship; empty
+  // when there was nothing to override.
+  std::string override_reason;
+  bool revision = false;  // the decision was on a revision of the approved campaign
+
+  friend bool operator==(const CampaignReview&, const CampaignReview&) = default;
+};
+
 struct Campaign {
   std::string id;  // empty until the repository assigns one
   std::string name;
@@ -74,7 +89,16 @@ struct Campaign {
   int version = 1;  // bumped on every write; a write names the version it read
   Instant created_at{};
   Instant updated_at{};
+  // Who wrote it, for the four-eyes rule (Authors()): the actor who created it ("" when
+  // unknown) and those who edited it, or its promotions, since its last approval.
+  std::string created_by;
+  std::set<std::string> edited_by;
+  std::optional<CampaignReview> last_review;  // the latest approval or rejection
 };
+
+// The actors who may not approve `campaign`: its creator and its editors since its last
+// approval.
+std::set<std::string> Authors(const Campaign& campaign);
 
 // The campaign's validity in `zone`, in UTC. DST-correct on both bounds (TimeZone::FromLocal).
 Interval ValidityIn(const Campaign& campaign, const TimeZone& zone);
@@ -138,6 +162,20 @@ struct Promotion {
 // (1-500), per_customer_limit (≥ 1), version (≥ 1). Empty when valid.
 std::vector<FieldError> Validate(const Promotion& promotion);
 
+// Edits of an approved campaign waiting for their approval while the approved version stays
+// published: the campaign and its promotions as edited. Approving it replaces the live
+// version; rejecting or discarding it leaves the live version as it is.
+struct CampaignRevision {
+  // The campaign as edited. id: the live campaign's; status: the revision's own, draft,
+  // submitted or rejected; version: the revision's, numbered on from the live version it
+  // started from; created_at and created_by: when and by whom it was started; edited_by:
+  // whoever edited it; last_review: its rejection, if any.
+  Campaign campaign;
+  // Its promotions as edited, by id: a live promotion keeps its id (so do its offers), a
+  // new one has an id of its own that it keeps once approved.
+  std::vector<Promotion> promotions;
+};
+
 // The campaign's scope and, when the promotion narrows it, the promotion's too.
 bool InScope(const Campaign& campaign, const Promotion& promotion, const Store& store);
 
@@ -149,7 +187,7 @@ std::vector<CampaignStatus> AllowedTransitions(CampaignStatus from, Role actor);
 //   draft → submitted                     editor, approver, admin
 //   submitted → draft (withdraw)          editor, approver, admin
 //   submitted → approved | rejected       approver, admin
-//   approved → submitted (after a change) editor, approver, admin
+//   approved → submitted (unpublish)      editor, approver, admin
 //   rejected → draft                      editor, approver, admin
 //   draft | submitted | approved | rejected → archived   approver, admin
 //   archived → draft (restore)            admin

@@ -19,8 +19,17 @@ namespace vitrine {
 nlohmann::json ToJson(const Mechanic& mechanic);
 // {"id", "name", "description", "start", "end" (local, "2026-12-02T00:00:00"), "channels",
 //  "scope": {"kind", "ids"}, "theme": {"brand_kit", "templates"}, "status", "version",
-//  "created_at", "updated_at"}.
+//  "created_at", "updated_at", "created_by" (null when unknown), "edited_by" (the authors
+//  since the last approval), "last_review" (null or ToJson(CampaignReview))}.
 nlohmann::json ToJson(const Campaign& campaign);
+// {"decision": "approved" | "rejected", "comment", "reviewer", "at", "override_reason" (null
+//  when none), "revision" (the decision was on a pending revision)}.
+nlohmann::json ToJson(const CampaignReview& review);
+// What ToJson(CampaignReview) wrote; InvalidArgument otherwise.
+Result<CampaignReview> CampaignReviewFromJson(const nlohmann::json& json);
+// ToJson(revision.campaign) with "promotions": [ToJson(Promotion)...]: how the API shows a
+// pending revision and how the store keeps it.
+nlohmann::json ToJson(const CampaignRevision& revision);
 // {"id", "campaign_id", "selector": {"kind", "product_ids" | "category" | "brand"},
 //  "mechanic", "priority", "exclusive", "scope" | null, "badge", "legal",
 //  "per_customer_limit", "version"}.
@@ -36,6 +45,10 @@ void ReadMechanic(const nlohmann::json& json, const std::string& path, Mechanic*
 // parameters, so what was kept reads back as it was written. InvalidArgument, naming the
 // fields, when `json` is not that form (unknown type, missing or unknown field, wrong type).
 Result<Mechanic> MechanicFromJson(const nlohmann::json& json);
+// What ToJson(CampaignRevision) wrote, the one decoder of that form (the store reads its
+// rows with it). Mechanics are not range-checked, as in MechanicFromJson. InvalidArgument
+// when `json` is not that form.
+Result<CampaignRevision> CampaignRevisionFromJson(const nlohmann::json& json);
 // Reads the writable fields (name, description, start, end, channels, scope, theme) of
 // `json` onto `*campaign`. id, status, version and timestamps are not writable.
 void ReadCampaign(const nlohmann::json& json, Campaign* campaign, std::vector<FieldError>* errors);

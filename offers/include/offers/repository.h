@@ -43,13 +43,36 @@ class CampaignRepository {
   virtual Result<bool> DeleteCampaign(std::string_view id) = 0;
   virtual Result<Page<Campaign>> ListCampaigns(const CampaignQuery& query) = 0;
 
-  // Assigns an id ("PR" + 8 digits) and version 1. NotFound when the campaign does not exist.
+  // Assigns an id ("PR" + 8 digits), unless `promotion.id` holds one from NewPromotionId(),
+  // and version 1. NotFound when the campaign does not exist; AlreadyExists when the given id
+  // is taken.
   virtual Result<Promotion> CreatePromotion(Promotion promotion) = 0;
   virtual Result<std::optional<Promotion>> GetPromotion(std::string_view id) = 0;
   virtual Result<Promotion> UpdatePromotion(const Promotion& promotion, int expected_version) = 0;
   virtual Result<bool> DeletePromotion(std::string_view id) = 0;
   // The campaign's promotions, by id.
   virtual Result<std::vector<Promotion>> ListPromotions(std::string_view campaign_id) = 0;
+  // A promotion id never handed out before, for a promotion that exists only in a revision
+  // until the revision is approved.
+  virtual Result<std::string> NewPromotionId() = 0;
+
+  // The pending revision of campaign `campaign_id` (CampaignRevision); empty when none. Never
+  // seen by GetCampaign, ListCampaigns, GetPromotion nor ListPromotions, which keep answering
+  // the live version.
+  virtual Result<std::optional<CampaignRevision>> GetRevision(std::string_view campaign_id) = 0;
+  // Stores `revision` as given (version and timestamps are the caller's) as the pending
+  // revision of campaign `revision.campaign.id`, replacing the stored one when its version is
+  // `expected_version`; with no expected version there must be none yet. NotFound when the
+  // campaign does not exist; FailedPrecondition when stale; InvalidArgument when a promotion
+  // of the revision names another campaign or a promotion id of another campaign's revision.
+  virtual Status PutRevision(const CampaignRevision& revision,
+                             std::optional<int> expected_version) = 0;
+  // Deletes the campaign's pending revision. False when there was none. Deleting the
+  // campaign deletes its revision too.
+  virtual Result<bool> DeleteRevision(std::string_view campaign_id) = 0;
+  // The campaign whose pending revision holds promotion `promotion_id`; empty when none.
+  virtual Result<std::optional<std::string>> FindRevisionOfPromotion(
+      std::string_view promotion_id) = 0;
 };
 
 struct OfferQuery {

@@ -6,9 +6,19 @@
 // Each mutating step is one transaction of the catalogue's backend holding the write, its
 // audit entries and, when published offers may change, one kCampaign change-log entry naming
 // the campaign: either all of them land or none does. Steps that may change what is
-// published are every transition, every promotion write and an edit of an approved campaign;
-// creating a campaign, editing one that is not approved and deleting one (never an approved
-// one) append no change-log entry. The offers follow the change log; a caller that wants
+// published are every transition, every promotion write to a campaign that is not approved,
+// and the approval of a revision; creating a campaign, editing one, editing an approved one
+// (its pending revision) and deleting one (never an approved one) append no change-log entry.
+//
+// An approved campaign is published: an edit of it, or of its promotions, goes to its one
+// pending revision (CampaignRevision) and the approved version stays published until the
+// revision is approved (TransitionRevision), which replaces it in one step.
+//
+// Four eyes: nobody approves what they wrote. The authors of a campaign are its creator and
+// whoever edited it since its last approval (Authors()); those of a revision are the
+// campaign's creator and the revision's editors. An author's approval is refused (kForbidden)
+// unless an admin gives an override_reason, which the audit entry and the campaign's
+// last_review keep. The offers follow the change log; a caller that wants
 // them up to date waits for it after the step (WorkflowStep::change_appended says when).
 //
 // A CampaignWorkflow holds no mutable state: it is safe for concurrent use from several
@@ -18,6 +28,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -66,6 +77,8 @@ struct WorkflowError {
   // kConflict or kForbidden on a refused transition: the targets the actor may reach from
   // the campaign's status, in enum order (AllowedTransitions()).
   std::vector<CampaignStatus> allowed;
+  // kForbidden by the four-eyes rule: the authors the approver is one of.
+  std::vector<std::string> authors;
 };
 
 // A value of T, or the WorkflowError that explains why the step was refused.
@@ -98,32 +111,40 @@ class [[nodiscard]] WorkflowResult {
 
 // What a campaign step left behind.
 struct CampaignStep {
-  Campaign campaign;  // as stored after the step; as it was before a delete
+  Campaign campaign;  // the live campaign as stored after the step; as it was before a delete
   // A kCampaign change-log entry was appended with the write: the published offers may
   // change once the change log is applied.
   bool change_appended = false;
   // An approval: the compliance report it was granted on.
   std::optional<CampaignChecks> checks;
+  // The campaign's pending revision after the step: an edit of an approved campaign went to
+  // it (`campaign` is then the live version, unchanged and still published), or a revision
+  // step left it pending. Empty when there is none (an approved revision is none).
+  std::optional<CampaignRevision> revision;
 };
 
 // What a promotion step left behind.
 struct PromotionStep {
-  Promotion promotion;           // as stored after the step; as it was before a delete
-  Campaign campaign;             // the promotion's campaign after the step
-  bool change_appended = false;  // always true: see CampaignStep
-  // The campaign was approved, hence published, and went back to submitted: its offers are
-  // withdrawn once the change log is applied.
-  bool sent_back_to_submitted = false;
+  // As stored after the step (the revision's copy when `revision` is set); as it was before a
+  // delete.
+  Promotion promotion;
+  Campaign campaign;  // the promotion's live campaign after the step
+  // A change-log entry was appended: see CampaignStep. False when the step went to a revision.
+  bool change_appended = false;
+  // The campaign is approved: the step went to its pending revision, as it is after the step,
+  // and the published offers do not change.
+  std::optional<CampaignRevision> revision;
 };
 
 // The words that go with a transition, kept in its audit entry.
 struct TransitionRequest {
   CampaignStatus to = CampaignStatus::kSubmitted;
   std::string comment;
-  // An admin's reason to approve despite blocking findings; ignored without blocking
-  // findings (but audited), and no override for any other role.
+  // An admin's reason to approve despite blocking findings or their own authorship; ignored
+  // when there is nothing to override (but audited), and no override for any other role.
   std::string override_reason;
-  // The version the caller read; empty: the stored one.
+  // The version the caller read (of the revision, for TransitionRevision); empty: the stored
+  // one.
   std::optional<int> expected_version;
 };
 
@@ -140,11 +161,14 @@ class CampaignWorkflow {
   // workflow's), audited "create". kInvalid with the fields that Validate() refuses.
   WorkflowResult<CampaignStep> CreateCampaign(const Actor& actor, Campaign campaign);
 
-  // Replaces the fields of campaign `edited.id` with those of `edited` (status, version and
-  // timestamps are the stored ones), audited "update", when its stored version is
-  // `expected_version` (empty: whatever it is). An approved campaign goes back to submitted,
-  // which withdraws its offers (change appended). Refusals, in this order: kInvalid (bad id
-  // or fields), kNotFound, kConflict (archived: restore it to draft first), kStale.
+  // Replaces the fields of campaign `edited.id` with those of `edited` (status, version,
+  // timestamps and authorship are the stored ones), audited "update", when its stored
+  // version is `expected_version` (empty: whatever it is); the actor becomes one of its
+  // authors. An approved campaign stays as it is, published: the fields go to its pending
+  // revision, started from the live version when there is none (audited "revise"), and
+  // `expected_version` is the revision's when there is one (EditableCampaign()). No change
+  // is appended. Refusals, in this order: kInvalid (bad id or fields), kNotFound, kConflict
+  // (archived: restore it to draft first), kStale.
   WorkflowResult<CampaignStep> EditCampaign(const Actor& actor, Campaign edited,
                                             std::optional<int> expected_version = std::nullopt);
 
@@ -153,10 +177,37 @@ class CampaignWorkflow {
   // approval is checked first (Checks()): blocking findings refuse it (kConflict with
   // `blocking`) unless the actor is an admin who gives an override_reason. Refusals, in this
   // order: kInvalid (bad id), kNotFound, kConflict (outside the graph, with `allowed`),
-  // kForbidden (the role may not, with `allowed`), kConflict (blocking findings), kStale
-  // (the campaign changed since it was read or checked).
+  // kForbidden (the role may not, with `allowed`), kConflict (a revision is pending: approve,
+  // reject or discard it first), kForbidden (four eyes: the approver is an author, with
+  // `authors`), kConflict (blocking findings), kStale (the campaign changed since it was read
+  // or checked). An approval or a rejection is the campaign's last_review; an approval
+  // clears its edited_by.
   WorkflowResult<CampaignStep> Transition(const Actor& actor, std::string_view campaign_id,
                                           const TransitionRequest& request);
+
+  // The campaign as an edit starts from: its pending revision's campaign when there is one,
+  // else the stored campaign. kInvalid, kNotFound, kBackend.
+  WorkflowResult<Campaign> EditableCampaign(std::string_view campaign_id);
+  // The promotion as an edit starts from: its copy in the pending revision of its campaign
+  // when there is one (kNotFound when the revision deleted it), else the stored promotion.
+  WorkflowResult<Promotion> EditablePromotion(std::string_view promotion_id);
+
+  // Moves the pending revision of approved campaign `campaign_id` through the graph of
+  // Transition() (draft, submitted, approved, rejected; never archived: discard it), audited
+  // "transition" with "revision": its version. An approval follows Transition()'s rules (four
+  // eyes, blocking findings of the revision's content, admin override) and, in one
+  // transaction, replaces the live campaign and its promotions with the revision's (a
+  // promotion keeps its id, a deleted one's offers are tombstoned), each audited, deletes the
+  // revision and appends the change: the offers follow. A rejection is the revision's
+  // last_review; it stays pending, the live version published. Refusals: kInvalid, kNotFound
+  // (no campaign, or no pending revision), then as Transition(), kStale naming the revision.
+  WorkflowResult<CampaignStep> TransitionRevision(const Actor& actor, std::string_view campaign_id,
+                                                  const TransitionRequest& request);
+  // Drops the pending revision of campaign `campaign_id`, audited "discard"; the live
+  // version stays as it is. kForbidden below the editor role; kInvalid, kNotFound.
+  WorkflowResult<CampaignStep> DiscardRevision(const Actor& actor, std::string_view campaign_id);
+  // The compliance report of the revision's content, as Checks() does for a campaign.
+  Result<CampaignChecks> RevisionChecks(const CampaignRevision& revision) const;
 
   // Deletes campaign `campaign_id` and its promotions, audited "delete". An approved
   // campaign is published: kConflict, archive it first. Also kInvalid, kNotFound.
@@ -164,20 +215,23 @@ class CampaignWorkflow {
 
   // Adds `promotion` to campaign `promotion.campaign_id`, audited "create". Refusals, in this
   // order: kInvalid (bad campaign id), kNotFound (no campaign), kConflict (the campaign is
-  // archived), kInvalid (the fields Validate() refuses). An approved campaign goes back to
-  // submitted, audited "transition" with the comment "edited after approval".
+  // archived), kInvalid (the fields Validate() refuses). The actor becomes an author of the
+  // campaign. To an approved campaign, the promotion is added to its pending revision (as in
+  // EditCampaign()), with an id of its own that it keeps once approved.
   WorkflowResult<PromotionStep> CreatePromotion(const Actor& actor, Promotion promotion);
 
   // Replaces promotion `edited.id` (its campaign and version are the stored ones) when its
   // stored version is `expected_version` (empty: whatever it is), audited "update". Refusals,
   // in this order: kInvalid (bad id), kNotFound, kConflict (archived campaign), kInvalid
-  // (fields), kStale. An approved campaign goes back to submitted as in CreatePromotion().
+  // (fields), kStale. For an approved campaign the revision's copy is edited (as in
+  // CreatePromotion()), `expected_version` being the copy's (EditablePromotion()).
   WorkflowResult<PromotionStep> EditPromotion(const Actor& actor, Promotion edited,
                                               std::optional<int> expected_version = std::nullopt);
 
   // Deletes promotion `promotion_id` and tombstones its published offers in the same
   // transaction, audited "delete". Refusals: kInvalid, kNotFound, kConflict (archived
-  // campaign). An approved campaign goes back to submitted as in CreatePromotion().
+  // campaign). For an approved campaign the promotion leaves its pending revision only (as
+  // in CreatePromotion()); its offers go when the revision is approved.
   WorkflowResult<PromotionStep> DeletePromotion(const Actor& actor, std::string_view promotion_id);
 
   // The compliance report of `campaign` now, the stage being approval (CheckCampaign()).
@@ -190,9 +244,29 @@ class CampaignWorkflow {
                nlohmann::json before, nlohmann::json after);
   // Inside the step's transaction: the campaign's published offers may change.
   Status AppendCampaignChange(const std::string& campaign_id);
-  // Inside the step's transaction: an approved campaign whose promotions changed goes back to
-  // submitted, audited. Sets *sent_back when it did.
-  Status SendBackToSubmitted(const Actor& actor, Campaign* campaign, bool* sent_back);
+  // Inside the step's transaction: `actor` becomes an author of non-approved `*campaign`,
+  // stored when that changes it.
+  Status AddAuthor(const Actor& actor, Campaign* campaign);
+  // Inside the step's transaction: the pending revision of approved `live`, started from it
+  // (audited "revise") when there is none.
+  Result<CampaignRevision> OpenRevision(const Actor& actor, const Campaign& live);
+  // Inside the step's transaction: stores `*revision` edited by `actor`, with a new version
+  // and `expected_version` being the stored one (empty: the one it was read at).
+  Status SaveRevision(const Actor& actor, CampaignRevision* revision,
+                      std::optional<int> expected_version);
+  // Inside the step's transaction: replaces approved `live` and its promotions with
+  // `revision`'s, audited, and deletes the revision.
+  Result<Campaign> ApplyRevision(const Actor& actor, const Campaign& live,
+                                 const CampaignRevision& revision, const CampaignReview& review);
+  // Inside the step's transaction: promotion `promotion_id` as an edit starts from, its live
+  // `*campaign` and, when that is approved, its pending `*revision` (opened by `actor`) that
+  // holds `*current`. Sets `*refused` when the step must be refused.
+  Status FindPromotion(const Actor& actor, std::string_view promotion_id, Campaign* campaign,
+                       std::optional<CampaignRevision>* revision, std::optional<Promotion>* current,
+                       std::optional<WorkflowError>* refused);
+  // The four-eyes rule for an approval by `actor` of what `authors` wrote; empty when allowed.
+  std::optional<WorkflowError> FourEyes(const Actor& actor, const std::set<std::string>& authors,
+                                        const TransitionRequest& request) const;
 
   // Constant after construction.
   CatalogRepository& catalog_;

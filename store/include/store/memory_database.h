@@ -95,6 +95,13 @@ class MemoryDatabase final : public UnifiedDatabase {
   Result<Promotion> UpdatePromotion(const Promotion& promotion, int expected_version) override;
   Result<bool> DeletePromotion(std::string_view id) override;
   Result<std::vector<Promotion>> ListPromotions(std::string_view campaign_id) override;
+  Result<std::string> NewPromotionId() override;
+  Result<std::optional<CampaignRevision>> GetRevision(std::string_view campaign_id) override;
+  Status PutRevision(const CampaignRevision& revision,
+                     std::optional<int> expected_version) override;
+  Result<bool> DeleteRevision(std::string_view campaign_id) override;
+  Result<std::optional<std::string>> FindRevisionOfPromotion(
+      std::string_view promotion_id) override;
 
   // OfferRepository (memory_offers.cc). A tombstoned offer published again counts as
   // inserted, with a new seq and its version + 1.
@@ -150,6 +157,7 @@ class MemoryDatabase final : public UnifiedDatabase {
 
     std::map<std::string, Campaign, std::less<>> campaigns;
     std::map<std::string, Promotion, std::less<>> promotions;
+    std::map<std::string, CampaignRevision, std::less<>> revisions;  // by campaign id
     int64_t last_campaign_number = 0;  // ids are never reused, even after a delete
     int64_t last_promotion_number = 0;
     std::map<OfferKey, StoredOffer> offers;

@@ -122,6 +122,13 @@ class SqliteDatabase final : public UnifiedDatabase {
   Result<Promotion> UpdatePromotion(const Promotion& promotion, int expected_version) override;
   Result<bool> DeletePromotion(std::string_view id) override;
   Result<std::vector<Promotion>> ListPromotions(std::string_view campaign_id) override;
+  Result<std::string> NewPromotionId() override;
+  Result<std::optional<CampaignRevision>> GetRevision(std::string_view campaign_id) override;
+  Status PutRevision(const CampaignRevision& revision,
+                     std::optional<int> expected_version) override;
+  Result<bool> DeleteRevision(std::string_view campaign_id) override;
+  Result<std::optional<std::string>> FindRevisionOfPromotion(
+      std::string_view promotion_id) override;
 
   // OfferRepository (sqlite_offers.cc). A tombstoned offer published again counts as
   // inserted, with a new seq and its version + 1.
