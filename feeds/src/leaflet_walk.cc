@@ -77,7 +77,9 @@ Status WalkLeaflet(FeedContext& ctx, LeafletEmitter& emitter, FeedSink& sink) {
           ctx.Skip("unknown_product");
           continue;
         }
-        LeafletOffer offer{&group.first, *product, std::move(group.stores),
+        LeafletOffer offer{&group.first,
+                           *product,
+                           std::move(group.stores),
                            zone->FormatRfc3339(zone->FromLocal(group.local_begin)),
                            zone->FormatRfc3339(zone->FromLocal(group.local_end)),
                            !ctx.request.store_id.empty()};

@@ -29,7 +29,7 @@ struct LeafletOffer {
   // stacked from part way): its local times with the offset of the campaign's header.
   std::string valid_from;
   std::string valid_to;
-  bool with_availability = false;         // a store= feed: availability of that store
+  bool with_availability = false;  // a store= feed: availability of that store
 };
 
 class LeafletEmitter {

@@ -63,10 +63,11 @@ std::optional<Finding> CheckRegulatedMentions(
                (regulated.size() == 1 ? " product is" : " products are") +
                " subject to a mandatory mention, added to their legal line and every creative: \"" +
                RegulatedMention(regulation) + "\" (" + names + ")";
-    message_fr += std::to_string(regulated.size()) +
-                  (regulated.size() == 1 ? " produit est soumis" : " produits sont soumis") +
-                  " à une mention obligatoire, ajoutée à leur ligne légale et à chaque visuel : « " +
-                  RegulatedMention(regulation) + " » (" + names_fr + ")";
+    message_fr +=
+        std::to_string(regulated.size()) +
+        (regulated.size() == 1 ? " produit est soumis" : " produits sont soumis") +
+        " à une mention obligatoire, ajoutée à leur ligne légale et à chaque visuel : « " +
+        RegulatedMention(regulation) + " » (" + names_fr + ")";
   }
   Finding finding;
   finding.severity = Severity::kInfo;

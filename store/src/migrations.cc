@@ -519,6 +519,8 @@ constexpr char kPromotionNameV8[] = "ALTER TABLE promotions ADD COLUMN name TEXT
 constexpr char kSearchIndexV9[] = R"sql(
 DROP TRIGGER products_fts_insert;
 DROP TRIGGER products_fts_update;
+)sql";
+
 // Version 10: revisions of approved campaigns and the four-eyes rule (offers/campaign.h).
 // - campaigns.authorship is JSON {"created_by", "edited_by", "last_review"}: read and written
 //   whole with the row. Campaigns created before it get their creator from the audit log.
