@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <future>
 #include <iterator>
 #include <memory>
@@ -1035,25 +1036,36 @@ Result<AssemblyReport> Assembler::AssembleAll() {
   return Finish(run(), started);
 }
 
+namespace {
+
+// Visits every live offer of `campaign_id`, page by page.
+Status ForEachOfferOfCampaign(OfferRepository& offers, std::string_view campaign_id,
+                              const std::function<void(const PublishedOffer&)>& visit) {
+  OfferQuery query;
+  query.campaign_id = std::string(campaign_id);
+  query.limit = kPageLimit;
+  while (true) {
+    auto page = offers.ListOffers(query);
+    if (!page.ok()) return std::move(page).take_status().WithContext("list offers");
+    for (const PublishedOffer& offer : page->items) visit(offer);
+    if (page->next_after.empty()) return Status::Ok();
+    query.after = page->next_after;
+  }
+}
+
+}  // namespace
+
 Result<AssemblyReport> Assembler::AssembleCampaign(std::string_view campaign_id) {
   auto exists = campaigns_.GetCampaign(campaign_id);
   if (!exists.ok()) return exists.status();
   if (!*exists) {
     std::vector<std::string> promotion_ids;
     std::vector<std::string> product_ids;
-    OfferQuery query;
-    query.campaign_id = std::string(campaign_id);
-    query.limit = kPageLimit;
-    while (true) {
-      auto page = offers_.ListOffers(query);
-      if (!page.ok()) return std::move(page).take_status().WithContext("list offers");
-      for (const PublishedOffer& offer : page->items) {
-        promotion_ids.push_back(offer.promotion_id);
-        product_ids.push_back(offer.product_id);
-      }
-      if (page->next_after.empty()) break;
-      query.after = page->next_after;
-    }
+    VITRINE_RETURN_IF_ERROR(
+        ForEachOfferOfCampaign(offers_, campaign_id, [&](const PublishedOffer& offer) {
+          promotion_ids.push_back(offer.promotion_id);
+          product_ids.push_back(offer.product_id);
+        }));
     auto withdrawn = RetractPromotions(promotion_ids);
     if (!withdrawn.ok() || product_ids.empty()) return withdrawn;
     auto rivals = OnProductsChanged(SortedUnique(std::move(product_ids)));
@@ -1097,16 +1109,9 @@ Result<AssemblyReport> Assembler::AssembleCampaign(std::string_view campaign_id)
       if (!formerly.ok()) return formerly.status();
       for (const auto& [id, selected] : *formerly) product_ids.push_back(id);
     }
-    OfferQuery query;
-    query.campaign_id = std::string(campaign_id);
-    query.limit = kPageLimit;
-    while (true) {
-      auto page = offers_.ListOffers(query);
-      if (!page.ok()) return std::move(page).take_status().WithContext("list offers");
-      for (const PublishedOffer& offer : page->items) product_ids.push_back(offer.product_id);
-      if (page->next_after.empty()) break;
-      query.after = page->next_after;
-    }
+    VITRINE_RETURN_IF_ERROR(ForEachOfferOfCampaign(
+        offers_, campaign_id,
+        [&](const PublishedOffer& offer) { product_ids.push_back(offer.product_id); }));
     product_ids = SortedUnique(std::move(product_ids));
     auto selection = SelectAmong(catalog_, plan->promotions, product_ids);
     if (!selection.ok()) return selection.status();

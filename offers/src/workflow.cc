@@ -16,6 +16,22 @@ WorkflowError Refusal(Kind kind, Status status) {
   return error;
 }
 
+// Approval is gated by the compliance checks: `checks` with blocking findings refuses it
+// unless an admin overrides with a reason. `what` names what is approved ("", " in the
+// revision").
+std::optional<WorkflowError> BlockingFindings(const Actor& actor, const TransitionRequest& request,
+                                              CampaignChecks& checks, std::string_view what) {
+  const bool admin_override = actor.role == Role::kAdmin && !request.override_reason.empty();
+  if (checks.blocking == 0 || admin_override) return std::nullopt;
+  WorkflowError error = Refusal(
+      Kind::kConflict,
+      Status::FailedPrecondition(std::to_string(checks.blocking) + " blocking compliance findings" +
+                                 std::string(what) +
+                                 "; fix them, or an admin may approve with an override_reason"));
+  error.blocking = std::move(checks);
+  return error;
+}
+
 WorkflowError InvalidFields(std::vector<FieldError> fields) {
   WorkflowError error = Refusal(
       Kind::kInvalid, Status::InvalidArgument(fields.front().field + " " + fields.front().message));
@@ -273,16 +289,7 @@ WorkflowResult<CampaignStep> CampaignWorkflow::Transition(const Actor& actor,
   if (*next == CampaignStatus::kApproved) {
     auto checks = Checks(current);
     if (!checks.ok()) return FromStatus(checks.status());
-    const bool admin_override = actor.role == Role::kAdmin && !request.override_reason.empty();
-    if (checks->blocking > 0 && !admin_override) {
-      WorkflowError error = Refusal(
-          Kind::kConflict,
-          Status::FailedPrecondition(std::to_string(checks->blocking) +
-                                     " blocking compliance findings; fix them, or an admin may "
-                                     "approve with an override_reason"));
-      error.blocking = *std::move(checks);
-      return error;
-    }
+    if (auto refused = BlockingFindings(actor, request, *checks, "")) return *std::move(refused);
     step.checks = *std::move(checks);
   }
   std::optional<WorkflowError> refused;
@@ -407,15 +414,8 @@ WorkflowResult<CampaignStep> CampaignWorkflow::TransitionRevision(
     if (auto refused = FourEyes(actor, authors, request)) return *std::move(refused);
     auto checks = RevisionChecks(revision);
     if (!checks.ok()) return FromStatus(checks.status());
-    const bool admin_override = actor.role == Role::kAdmin && !request.override_reason.empty();
-    if (checks->blocking > 0 && !admin_override) {
-      WorkflowError error = Refusal(
-          Kind::kConflict,
-          Status::FailedPrecondition(std::to_string(checks->blocking) +
-                                     " blocking compliance findings in the revision; fix them, or "
-                                     "an admin may approve with an override_reason"));
-      error.blocking = *std::move(checks);
-      return error;
+    if (auto refused = BlockingFindings(actor, request, *checks, " in the revision")) {
+      return *std::move(refused);
     }
     step.checks = *std::move(checks);
   }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "../store/temp_dir.h"
 #include "app/demo_campaigns.h"
 #include "app/demo_retailer.h"
 #include "catalog/import.h"
@@ -40,12 +41,10 @@ class DemoDaysTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     world_ = new DemoWorld;
-    std::string pattern = (fs::temp_directory_path() / "vitrine-days-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    const fs::path dir = pattern;
+    const testing::TempDir dir;  // the demo's import files, removed once imported
     DemoOptions options;
     options.data_dir = fs::path(VITRINE_SOURCE_DIR) / "data";
-    options.out_dir = dir;
+    options.out_dir = dir.path();
     options.now = kNow;
     options.packshots = false;
     options.stores = 25;
@@ -59,7 +58,6 @@ class DemoDaysTest : public ::testing::Test {
       ASSERT_TRUE(report.ok()) << report.status().ToString();
       ASSERT_TRUE(report->committed) << path;
     }
-    fs::remove_all(dir);
     std::FILE* quiet = std::fopen("/dev/null", "w");
     const Status seeded = SeedDemoCampaigns(world_->db, kNow, quiet);
     std::fclose(quiet);
