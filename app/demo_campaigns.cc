@@ -70,14 +70,16 @@ std::vector<DemoCampaign> Campaigns(Instant now) {
        {"google", "meta", "leaflet"},
        {{Category("Épicerie sucrée > Biscuits et gâteaux"), NthItemPercentOff{2, 50}, 1},
         {Category("Épicerie salée > Conserves de légumes"), Multibuy{3, 2}, 1},
-        {Category("Petit-déjeuner > Céréales"), NthItemPercentOff{2, 40}, 1}}},
+        {Category("Petit-déjeuner > Céréales"), NthItemPercentOff{2, 40}, 1}},
+       StoreScope{}},
       {"Carte Vitrine : 10 % crédités",
        "Opération fidélité : 10 % du prix crédités sur la carte pour les produits Vitrine "
        "Sélection.",
        today + days(7),
        today + days(21),
        {"meta", "leaflet"},
-       {{Brand("Vitrine Sélection"), LoyaltyCredit{10}, 0}}},
+       {{Brand("Vitrine Sélection"), LoyaltyCredit{10}, 0}},
+       StoreScope{}},
       // Two zones only, alcohol, a stacked loyalty credit of its own, and an overlap in time
       // with the loyalty-card operation: its last days meet "Carte Vitrine" on the fixed
       // price of a Vitrine Sélection wine, which carries the card's credit only from then.
@@ -98,7 +100,8 @@ std::vector<DemoCampaign> Campaigns(Instant now) {
        christmas_end,
        {"google", "meta", "leaflet"},
        {{Category("Épicerie sucrée > Chocolat"), NthItemPercentOff{2, 50}, 2},
-        {Category("Épicerie sucrée > Confiserie"), NthItemPercentOff{2, 40}, 2}}},
+        {Category("Épicerie sucrée > Confiserie"), NthItemPercentOff{2, 40}, 2}},
+       StoreScope{}},
   };
 }
 
