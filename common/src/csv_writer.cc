@@ -62,6 +62,33 @@ void CsvWriter::AppendField(std::string_view text, std::string* out) {
   out->push_back('"');
 }
 
+bool CsvWriter::StartsLikeFormula(std::string_view text) {
+  if (text.empty()) return false;
+  switch (text.front()) {
+    case '=':
+    case '+':
+    case '-':
+    case '@':
+    case '\t':
+    case '\r':
+      return true;
+    default:
+      return false;
+  }
+}
+
+void CsvWriter::AppendTextField(std::string_view text, std::string* out) {
+  if (!StartsLikeFormula(text)) {
+    AppendField(text, out);
+    return;
+  }
+  std::string guarded;
+  guarded.reserve(text.size() + 1);
+  guarded.push_back('\'');
+  guarded.append(text);
+  AppendField(guarded, out);
+}
+
 void CsvWriter::BeginField() {
   if (!at_row_start_) buffer_.push_back(',');
   at_row_start_ = false;
@@ -70,6 +97,11 @@ void CsvWriter::BeginField() {
 void CsvWriter::Field(std::string_view text) {
   BeginField();
   AppendField(text, &buffer_);
+}
+
+void CsvWriter::TextField(std::string_view text) {
+  BeginField();
+  AppendTextField(text, &buffer_);
 }
 
 void CsvWriter::IntField(int64_t value) {

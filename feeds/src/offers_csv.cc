@@ -1,5 +1,7 @@
 // The offers CSV feed: one row per live offer (promotion × product × store) of the csv
 // channel, for spreadsheets and platforms without a format of their own (docs/feeds.md).
+#include <iterator>
+
 #include "common/csv_writer.h"
 #include "feed_internal.h"
 
@@ -20,6 +22,12 @@ constexpr const char* kColumns[] = {"offer_id",        "store_id",
                                     "headline",        "legal",
                                     "loyalty_credit",  "stock_quantity",
                                     "availability"};
+
+enum CellKind { kAsIs, kText };
+struct Cell {
+  std::string value;
+  CellKind kind;
+};
 
 // "2.49" from "2.49 EUR": the currency has its own column.
 std::string Amount(const Money& m) {
@@ -48,38 +56,47 @@ Status WriteOffersCsv(FeedContext& ctx, FeedSink& sink) {
     auto optional_money = [](const std::optional<Money>& m) {
       return m ? Amount(*m) : std::string();
     };
-    const std::string fields[] = {o.offer_id,
-                                  o.store_id,
-                                  o.campaign_id,
-                                  o.promotion_id,
-                                  o.product_id,
-                                  p ? PlatformGtin(*p).value_or("") : "",
-                                  p ? CleanFeedText(p->title) : "",
-                                  p ? CleanFeedText(p->brand) : "",
-                                  CleanFeedText(o.category),
-                                  zone.FormatRfc3339(o.validity.begin),
-                                  zone.FormatRfc3339(o.validity.end),
-                                  o.timezone,
-                                  o.regular_price.currency().code(),
-                                  Amount(o.regular_price),
-                                  Amount(o.shelf_price),
-                                  Amount(o.effective_unit_price),
-                                  optional_money(o.unit_price),
-                                  CleanFeedText(o.unit_pricing_base),
-                                  optional_money(o.reference_price),
-                                  o.discount_percent ? std::to_string(*o.discount_percent) : "",
-                                  o.mechanic,
-                                  CleanFeedText(o.badge),
-                                  CleanFeedText(o.headline),
-                                  CleanFeedText(o.legal),
-                                  optional_money(o.loyalty_credit),
-                                  std::to_string(o.stock_quantity),
-                                  std::string(AvailabilityName(o.availability))};
+    // Text a merchandiser's spreadsheet would show; a title such as =HYPERLINK(...) must not
+    // become a live formula there (CsvWriter::TextField). Ids, codes, numbers, prices and
+    // dates are written as they are.
+    const Cell cells[] = {{o.offer_id, kAsIs},
+                          {o.store_id, kAsIs},
+                          {o.campaign_id, kAsIs},
+                          {o.promotion_id, kAsIs},
+                          {o.product_id, kAsIs},
+                          {p ? PlatformGtin(*p).value_or("") : "", kAsIs},
+                          {p ? CleanFeedText(p->title) : "", kText},
+                          {p ? CleanFeedText(p->brand) : "", kText},
+                          {CleanFeedText(o.category), kText},
+                          {zone.FormatRfc3339(o.validity.begin), kAsIs},
+                          {zone.FormatRfc3339(o.validity.end), kAsIs},
+                          {o.timezone, kAsIs},
+                          {std::string(o.regular_price.currency().code()), kAsIs},
+                          {Amount(o.regular_price), kAsIs},
+                          {Amount(o.shelf_price), kAsIs},
+                          {Amount(o.effective_unit_price), kAsIs},
+                          {optional_money(o.unit_price), kAsIs},
+                          {CleanFeedText(o.unit_pricing_base), kText},
+                          {optional_money(o.reference_price), kAsIs},
+                          {o.discount_percent ? std::to_string(*o.discount_percent) : "", kAsIs},
+                          {o.mechanic, kText},
+                          {CleanFeedText(o.badge), kText},
+                          {CleanFeedText(o.headline), kText},
+                          {CleanFeedText(o.legal), kText},
+                          {optional_money(o.loyalty_credit), kAsIs},
+                          {std::to_string(o.stock_quantity), kAsIs},
+                          {std::string(AvailabilityName(o.availability)), kAsIs}};
+    static_assert(std::size(cells) == std::size(kColumns));
     bool first_field = true;
-    for (const std::string& field : fields) {
+    for (const Cell& cell : cells) {
       if (!first_field) out += ',';
       first_field = false;
-      CsvWriter::AppendField(CleanFeedText(field), &out);
+      const std::string clean = CleanFeedText(cell.value);
+      if (cell.kind == kText) {
+        CsvWriter::AppendTextField(clean, &out);
+      } else {
+        CsvWriter::AppendField(clean, &out);
+      }
     }
     out += '\n';
     ctx.Wrote();

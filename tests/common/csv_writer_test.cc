@@ -57,6 +57,35 @@ TEST_F(CsvWriterTest, QuotesOnlyTheFieldsThatNeedIt) {
             "id,title\nP1,\"Thé, vert \"\"bio\"\"\"\nP2,\"ligne 1\nligne 2\"\n,plain\n");
 }
 
+// A cell a spreadsheet would evaluate (=HYPERLINK, =cmd|..., +, -, @, tab, CR) is given a
+// leading apostrophe when written as text; numbers and other text are left alone.
+TEST_F(CsvWriterTest, TextThatStartsLikeAFormulaIsNeutralised) {
+  const fs::path path = dir_ / "out.csv";
+  Result<CsvWriter> w = CsvWriter::Create(path);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  w->TextField("=HYPERLINK(\"http://x\",\"clic\")");
+  w->TextField("+33 1 23");
+  w->TextField("-30%");
+  w->TextField("@SUM(A1:A9)");
+  w->TextField("\t=1+1");
+  w->TextField("\r=1+1");
+  w->TextField("Café = bon");
+  w->TextField("");
+  w->DecimalField(-5, 2);
+  w->IntField(-42);
+  w->EndRow();
+  ASSERT_TRUE(w->Close().ok());
+  EXPECT_EQ(Slurp(path),
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"clic\"\")\",'+33 1 23,'-30%,'@SUM(A1:A9),'\t=1+1,"
+            "\"'\r=1+1\",Café = bon,,-0.05,-42\n");
+  std::string out;
+  CsvWriter::AppendTextField("=1", &out);
+  EXPECT_EQ(out, "'=1");
+  EXPECT_TRUE(CsvWriter::StartsLikeFormula("-1"));
+  EXPECT_FALSE(CsvWriter::StartsLikeFormula("1-1"));
+  EXPECT_FALSE(CsvWriter::StartsLikeFormula(""));
+}
+
 TEST_F(CsvWriterTest, WritesNumbers) {
   const fs::path path = dir_ / "numbers.csv";
   Result<CsvWriter> w = CsvWriter::Create(path);

