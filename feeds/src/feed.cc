@@ -336,6 +336,8 @@ Result<std::map<std::string, ProductOffer>> CollectProductOffers(FeedContext& ct
       p.shelf_price = o.shelf_price;
       p.headline = o.headline;
       p.legal = o.legal;
+      p.unit_price = o.unit_price;
+      p.unit_pricing_base = o.unit_pricing_base;
       p.live = live;
     }
     if (o.availability != Availability::kOutOfStock) p.available_somewhere = true;

@@ -123,6 +123,8 @@ struct ProductOffer {
   Money shelf_price;
   std::string headline;
   std::string legal;
+  std::optional<Money> unit_price;  // per unit_pricing_base ("1 kg"), when the offer has one
+  std::string unit_pricing_base;
   bool live = false;
   bool available_somewhere = false;
   // The products feeds write the sale price only when this holds: every store that sells the

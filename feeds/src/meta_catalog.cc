@@ -1,8 +1,53 @@
 // Meta catalog feed (FORMATS.md §2): one item per promoted product, RSS with the g:
 // namespace, availability spelled with spaces, one element per line.
+#include "common/text.h"
 #include "feed_internal.h"
 
 namespace vitrine::feeds_internal {
+namespace {
+
+// Appends `part` as a sentence: "A. B." without doubling a final full stop.
+void AddSentence(std::string_view part, std::string& out) {
+  if (part.empty()) return;
+  if (!out.empty()) out += ' ';
+  out += part;
+  if (part.back() != '.' && part.back() != '!' && part.back() != '?') out += '.';
+}
+
+// A description made of what is known of the product and its offer, for an item whose own
+// is missing or only repeats the title (Meta flags both): brand, net quantity, shelf, unit
+// price, then the offer's headline (or its price) and legal text, which for an alcoholic
+// drink ends with the Loi Évin health warning, so the mention reaches the ad.
+std::string ComposedDescription(const Product& p, const ProductOffer& offer) {
+  std::string out;
+  if (const std::string brand = FeedText(p.brand, 100); !brand.empty()) {
+    AddSentence("Marque : " + brand, out);
+  }
+  if (p.net_quantity) AddSentence("Contenance : " + p.net_quantity->ToDisplayString(), out);
+  if (const std::string category = FeedText(p.category, 750); !category.empty()) {
+    AddSentence("Rayon : " + category, out);
+  }
+  if (offer.unit_price && !offer.unit_pricing_base.empty()) {
+    AddSentence("Prix pour " + CleanFeedText(offer.unit_pricing_base) + " : " +
+                    offer.unit_price->ToFrenchDisplay(),
+                out);
+  }
+  if (const std::string headline = CleanFeedText(offer.headline); !headline.empty()) {
+    AddSentence(headline, out);
+  } else {
+    AddSentence("Prix : " + offer.shelf_price.ToFrenchDisplay(), out);
+  }
+  AddSentence(CleanFeedText(offer.legal), out);
+  return FeedText(out, 9999);
+}
+
+// Whether a description only says the title again (case and spacing aside).
+bool RepeatsTitle(const std::string& description, const Product& p, const std::string& title) {
+  const std::string d = ToLowerAscii(description);
+  return d == ToLowerAscii(title) || d == ToLowerAscii(FeedText(p.title, 9999));
+}
+
+}  // namespace
 
 Status WriteMetaCatalog(FeedContext& ctx, FeedSink& sink) {
   return WritePromotedProducts(
@@ -17,11 +62,10 @@ Status WriteMetaCatalog(FeedContext& ctx, FeedSink& sink) {
           ctx.Skip("missing_identifier");  // Meta needs one of brand, gtin, mpn
           return false;
         }
-        // Meta wants a description that is not the title again: the promotion's own words
-        // when the product has none.
+        // Meta flags a description that is missing or the title again.
         std::string description = FeedText(p->description, 9999);
-        if (description.empty()) {
-          description = FeedText(offer.headline + ". " + offer.legal, 9999);
+        if (description.empty() || RepeatsTitle(description, *p, title)) {
+          description = ComposedDescription(*p, offer);
         }
         out += "<item>\n";
         Element(out, "g:id", p->id);

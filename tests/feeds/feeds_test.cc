@@ -465,6 +465,100 @@ TEST_F(HostileFeedsTest, OffersCsvNeutralisesCellsThatStartLikeAFormula) {
   EXPECT_EQ(brands["P-INSTORE"], "'+33");
 }
 
+// Meta flags an item whose description is empty or the title again: such an item gets one
+// composed of the brand, net quantity, shelf, unit price, headline and legal text; a real
+// description is kept.
+TEST(MetaCatalogTest, ADescriptionThatIsMissingOrTheTitleIsComposedFromWhatIsKnown) {
+  MemoryDatabase db;
+  Store store;
+  store.id = "S1";
+  store.name = "Magasin";
+  store.price_zone = "Z1";
+  ASSERT_TRUE(db.PutStores(std::vector<Store>{store}, kNow).ok());
+  Product same;
+  same.id = "P-SAME";
+  same.gtin = *Gtin::Parse("3017620422003");
+  same.title = "Café moulu Lavazza 250 g";
+  same.description = "  café MOULU  lavazza 250 g ";  // the title again, spaced and cased
+  same.brand = "Lavazza";
+  same.category = "Épicerie > Café";
+  same.net_quantity = *Quantity::Parse("250 g");
+  same.image_url = "https://img.example/same.jpg";
+  Product none = same;
+  none.id = "P-NONE";
+  none.title = "Bière blonde";
+  none.description = "";
+  none.brand = "Brasserie";
+  none.category = "";
+  none.net_quantity = *Quantity::Parse("6 x 25 cl");
+  Product kept = same;
+  kept.id = "P-KEPT";
+  kept.description = "Un arabica doux, torréfié en Italie.";
+  ASSERT_TRUE(db.PutProducts(std::vector<Product>{same, none, kept}, kNow).ok());
+  Campaign campaign;
+  campaign.name = "Semaine";
+  campaign.start_local = LocalTime(std::chrono::seconds(ToUnixSeconds(kNow) - 86400));
+  campaign.end_local = LocalTime(std::chrono::seconds(ToUnixSeconds(kNow) + 6 * 86400));
+  campaign.channels = {"meta"};
+  campaign.status = CampaignStatus::kApproved;
+  auto created = db.CreateCampaign(campaign, kNow);
+  ASSERT_TRUE(created.ok());
+  Promotion promotion;
+  promotion.campaign_id = created->id;
+  promotion.selector.product_ids = {"P-SAME", "P-NONE", "P-KEPT"};
+  promotion.mechanic = PercentOff{20};
+  auto promo = db.CreatePromotion(promotion);
+  ASSERT_TRUE(promo.ok());
+  std::vector<PublishedOffer> offers;
+  for (const Product* product : {&same, &none, &kept}) {
+    PublishedOffer o;
+    o.offer_id = promo->id + "~" + product->id;
+    o.store_id = "S1";
+    o.campaign_id = created->id;
+    o.promotion_id = promo->id;
+    o.product_id = product->id;
+    o.channels = {"meta"};
+    o.validity = {kNow - std::chrono::hours(20), kNow + std::chrono::hours(140)};
+    o.timezone = "Europe/Paris";
+    o.regular_price = Money::Euros(500);
+    o.shelf_price = Money::Euros(400);
+    o.effective_unit_price = Money::Euros(400);
+    if (product == &same || product == &kept) {
+      o.unit_price = Money::Euros(1600);
+      o.unit_pricing_base = "1 kg";
+      o.headline = "4,00 € au lieu de 5,00 €";
+    }
+    o.legal = product == &none ? "L'abus d'alcool est dangereux pour la santé." : "";
+    o.mechanic = "percent_off";
+    o.mechanic_parameters = {{"percent", 20}};
+    o.badge = "-20%";
+    o.stock_quantity = 5;
+    o.availability = Availability::kInStock;
+    o.content_hash = ContentHash(o);
+    offers.push_back(o);
+  }
+  ASSERT_TRUE(db.ReplaceOffers({{promo->id}, {}, {}}, offers).ok());
+
+  testing::TempDir dir;
+  FeedSources sources{&db, &db, &db};
+  const Written meta = Write(FeedFormat::kMetaCatalog, sources, dir.path(), kNow);
+  ExpectValid(FeedFormat::kMetaCatalog, meta);
+  std::map<std::string, std::string> description;
+  for (const auto& item : ReadRssItems(meta.path)) {
+    EXPECT_NE(ToLowerAscii(First(item, "g:description")), ToLowerAscii(First(item, "g:title")));
+    description[First(item, "g:id")] = First(item, "g:description");
+  }
+  ASSERT_EQ(description.size(), 3u);
+  EXPECT_EQ(description["P-SAME"],
+            "Marque : Lavazza. Contenance : 250 g. Rayon : Épicerie > Café. Prix pour 1 kg : "
+            "16,00 €. 4,00 € au lieu de 5,00 €.");
+  // No shelf, unit price or headline: the price stands in, and the legal text ends it.
+  EXPECT_EQ(description["P-NONE"],
+            "Marque : Brasserie. Contenance : 6 x 25 cl. Prix : 4,00 €. L'abus d'alcool est "
+            "dangereux pour la santé.");
+  EXPECT_EQ(description["P-KEPT"], kept.description);
+}
+
 TEST_F(HostileFeedsTest, UnknownStoreOrCampaignIsNotFound) {
   auto sink = FeedSink::ToFile(dir_.File("x.xml"));
   ASSERT_TRUE(sink.ok());
