@@ -299,12 +299,13 @@ class AuthzMatrixTest : public ::testing::Test {
   }
 
   void MakeCallers() {
-    callers_.push_back({"anonymous", Caller::Kind::kAnonymous, Role::kPublic, "", {}});
+    callers_.push_back({"anonymous", Caller::Kind::kAnonymous, Role::kPublic, "", {}, ""});
     callers_.push_back({"malformed token",
                         Caller::Kind::kBadCredentials,
                         Role::kPublic,
                         "",
-                        {"Authorization: Basic dmlld2VyOnNlY3JldA=="}});
+                        {"Authorization: Basic dmlld2VyOnNlY3JldA=="},
+                        ""});
     // A token that worked a moment ago (so the server may remember it), then revoked.
     TokenRequest request{"revoked", Role::kAdmin, ""};
     auto revoked = IssueApiToken(h_.Writer(), request);
@@ -318,7 +319,8 @@ class AuthzMatrixTest : public ::testing::Test {
                         Caller::Kind::kBadCredentials,
                         Role::kPublic,
                         "",
-                        {"Authorization: Bearer " + revoked->secret}});
+                        {"Authorization: Bearer " + revoked->secret},
+                        ""});
     // API tokens do not expire; web sessions do. An admin's session that ended an hour ago.
     const std::string secret = "expired-session-secret-of-the-admin";
     Session session;
@@ -331,18 +333,27 @@ class AuthzMatrixTest : public ::testing::Test {
                         Caller::Kind::kBadCredentials,
                         Role::kPublic,
                         "",
-                        {"Cookie: " + std::string(kSessionCookie) + "=" + secret}});
+                        {"Cookie: " + std::string(kSessionCookie) + "=" + secret},
+                        ""});
     for (Role role : {Role::kViewer, Role::kEditor, Role::kApprover, Role::kAdmin}) {
       const std::string name(RoleName(role));
-      callers_.push_back({name, Caller::Kind::kStaff, role, "", h_.AuthFor(name)});
+      callers_.push_back({name, Caller::Kind::kStaff, role, "", h_.AuthFor(name), ""});
     }
     callers_.push_back({"platform:google", Caller::Kind::kPlatform, Role::kPlatform, "google",
-                        h_.AuthFor("platform")});
+                        h_.AuthFor("platform"), ""});
     callers_.push_back({"platform:meta",
                         Caller::Kind::kPlatform,
                         Role::kPlatform,
                         "meta",
-                        {"Authorization: Bearer " + meta_token_}});
+                        {"Authorization: Bearer " + meta_token_},
+                        ""});
+    for (const char* role : {"viewer", "editor", "approver", "admin", "platform"}) {
+      secrets_.push_back(h_.TokenSecret(role));
+    }
+    secrets_.push_back(meta_token_);
+    secrets_.push_back(revoked->secret);
+    for (size_t i = 0, n = secrets_.size(); i < n; ++i) secrets_.push_back(Sha256Hex(secrets_[i]));
+    secrets_.push_back("$scrypt$");
     // Platforms that can only fetch a URL put their token in it.
     callers_.push_back({"platform:meta ?token=",
                         Caller::Kind::kPlatform,
@@ -509,6 +520,8 @@ class AuthzMatrixTest : public ::testing::Test {
   int port_ = 0;
   std::string meta_token_;
   std::vector<Caller> callers_;
+  // Token secrets, their SHA-256 and the password-hash prefix: never in an answer.
+  std::vector<std::string> secrets_;
   std::string campaign_google_, campaign_meta_, campaign_draft_, campaign_victim_,
       campaign_revised_;
   std::string promotion_google_, promotion_meta_, promotion_draft_, promotion_victim_;
@@ -583,6 +596,12 @@ TEST_F(AuthzMatrixTest, EveryOperationTimesEveryCallerGetsWhatThePolicySays) {
       ++verdicts[std::string(VerdictName(verdict))];
       if (!Check(*op, caller, verdict, r, target)) ++holes;
       if (verdict == Verdict::kAllowed) ++answered[std::to_string(r.status)];
+      // No answer, allowed or not, carries a credential or its stored hash (API3).
+      for (const std::string& secret : secrets_) {
+        EXPECT_EQ(r.body.find(secret), std::string::npos)
+            << op->id << " as " << caller.name << " leaks a secret or a hash";
+        if (r.body.find(secret) != std::string::npos) ++holes;
+      }
       // Lists filtered to the platform's channel never show another channel's offer.
       if (caller.kind == Caller::Kind::kPlatform && op->channel_scope == "rows" &&
           r.status == 200) {

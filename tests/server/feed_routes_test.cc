@@ -173,6 +173,28 @@ TEST_F(FeedRoutesTest, ChangedOffersGiveANewETagOnceRegenerated) {
   EXPECT_NE(after.Header("Last-Modified"), before.Header("Last-Modified"));
 }
 
+// A product titled like a spreadsheet formula reaches the served offers CSV as text, for
+// staff and for a platform's own rows alike.
+TEST_F(FeedRoutesTest, TheOffersCsvServesAFormulaTitleAsText) {
+  Product product;
+  product.id = "P1000";
+  product.title = "=HYPERLINK(\"http://x.example\",\"Promo\")";
+  product.brand = "@Marque";
+  product.image_url = "https://img.example/P1000.jpg";
+  ASSERT_TRUE(h_.db().PutProducts(std::vector<Product>{product}, h_.clock().Now()).ok());
+  h_.feeds().MarkStale();
+  ASSERT_TRUE(h_.feeds().RegenerateStale().ok());
+  for (const std::string who : {"viewer", "platform"}) {
+    SCOPED_TRACE(who);
+    Reply csv = Get("/feeds/offers.csv", who);
+    ASSERT_EQ(csv.status, 200) << csv.body;
+    EXPECT_THAT(csv.body,
+                HasSubstr(",\"'=HYPERLINK(\"\"http://x.example\"\",\"\"Promo\"\")\",'@Marque,"));
+    EXPECT_THAT(csv.body, ::testing::Not(HasSubstr(",\"=HYPERLINK")));
+    EXPECT_THAT(csv.body, HasSubstr(",4.00,"));  // prices untouched
+  }
+}
+
 TEST_F(FeedRoutesTest, GzipWhenAcceptedWithItsOwnETag) {
   Reply plain = Get("/feeds/leaflet.json");
   ASSERT_EQ(plain.status, 200);
