@@ -105,7 +105,11 @@ class ApiClient {
     curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &reply.body);
     curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, &ApiClient::CollectHeader);
     curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &reply.headers);
-    if (method != "GET") curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, method.c_str());
+    if (method == "HEAD") {
+      curl_easy_setopt(curl_, CURLOPT_NOBODY, 1L);  // else curl waits for a body
+    } else if (method != "GET") {
+      curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, method.c_str());
+    }
     if (body) {
       curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, body->data());
       curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));

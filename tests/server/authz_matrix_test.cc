@@ -482,7 +482,7 @@ class AuthzMatrixTest : public ::testing::Test {
              const std::string& target) {
     // A read that is allowed answers; only the strict query rule may refuse a URL token
     // sent where the operation takes none.
-    if (verdict == Verdict::kAllowed && op.method == "GET") {
+    if (verdict == Verdict::kAllowed && (op.method == "GET" || op.method == "HEAD")) {
       const int want_class = !caller.url_token.empty() && !op.url_token ? 400 : 200;
       const bool ok = want_class == 400 ? r.status == 400 : r.status >= 200 && r.status < 300;
       EXPECT_TRUE(ok) << op.method << " " << target << " as " << caller.name << ": expected "
@@ -505,7 +505,9 @@ class AuthzMatrixTest : public ::testing::Test {
         return r.status == 401;
       case Verdict::kForbidden:
         EXPECT_EQ(r.status, 403) << where;
-        EXPECT_EQ(r.Header("Content-Type"), "application/problem+json") << where;
+        if (op.method != "HEAD") {
+          EXPECT_EQ(r.Header("Content-Type"), "application/problem+json") << where;
+        }
         return r.status == 403;
       case Verdict::kHidden:
         EXPECT_EQ(r.status, 404) << where;
@@ -583,7 +585,16 @@ TEST_F(AuthzMatrixTest, EveryOperationTimesEveryCallerGetsWhatThePolicySays) {
   std::map<std::string, int> verdicts, answered;
   // Deletes last, so that the other operations still find what they read.
   std::vector<const Operation*> order;
+  // HEAD is served wherever GET is, by the same route: it joins the matrix as an operation.
+  std::vector<Operation> heads;
+  for (const Operation& op : ops) {
+    if (op.method != "GET") continue;
+    heads.push_back(op);
+    heads.back().method = "HEAD";
+    heads.back().id += " (HEAD)";
+  }
   for (const Operation& op : ops) order.push_back(&op);
+  for (const Operation& op : heads) order.push_back(&op);
   std::stable_partition(order.begin(), order.end(),
                         [](const Operation* op) { return op->method != "DELETE"; });
   for (const Operation* op : order) {
@@ -623,8 +634,8 @@ TEST_F(AuthzMatrixTest, EveryOperationTimesEveryCallerGetsWhatThePolicySays) {
     }
   }
   std::ostringstream summary;
-  summary << "authz matrix: " << ops.size() << " operations x " << callers_.size()
-          << " callers = " << cells << " cells + " << cross_channel
+  summary << "authz matrix: " << ops.size() << " operations + " << heads.size() << " HEAD twins x "
+          << callers_.size() << " callers = " << cells << " cells + " << cross_channel
           << " cross-channel object cells; expected";
   for (const auto& [name, n] : verdicts) summary << " " << name << "=" << n;
   summary << "; allowed cells answered";
@@ -633,7 +644,7 @@ TEST_F(AuthzMatrixTest, EveryOperationTimesEveryCallerGetsWhatThePolicySays) {
   std::cout << summary.str() << std::endl;
   RecordProperty("cells", cells + cross_channel);
   RecordProperty("holes", holes);
-  EXPECT_EQ(cells, static_cast<int>(ops.size() * callers_.size()));
+  EXPECT_EQ(cells, static_cast<int>((ops.size() + heads.size()) * callers_.size()));
   EXPECT_EQ(holes, 0);
   // Nothing the matrix did disturbed the callers it relies on.
   EXPECT_EQ(Call("GET", "/api/v1/me", "viewer").status, 200);
