@@ -1,11 +1,13 @@
 // The authorization matrix, generated from docs/openapi.json: every operation the document
-// lists, called with a valid request by every kind of caller (anonymous, bad credentials of
-// three kinds, each staff role, a platform token of each channel), compared with the policy
-// the document declares for it (`x-vitrine-role`, `x-vitrine-platform`,
-// `x-vitrine-channel-scope`). Objects of another channel are asked for too: a platform must
-// get 404 for them, never 403, so that their existence does not leak. A route the server
-// serves and the document does not list fails; a new documented route joins the matrix on
-// its own. The matrix's size is printed as "authz matrix: N operations x M callers ...".
+// lists (and HEAD beside each GET), called with a valid request by every kind of caller
+// (anonymous; a malformed, a revoked and an expired credential; each staff role; a platform
+// token of each channel, also as ?token=), compared with the policy the document declares
+// for it (`x-vitrine-role`, `x-vitrine-platform`, `x-vitrine-channel-scope`, `security`).
+// Objects of another channel are asked for too: a platform must get 404 for them, never
+// 403, so that their existence does not leak; no answer may carry a secret or its hash. A
+// route the server serves and the document does not list fails; a new documented route
+// joins the matrix on its own. Its size is printed as "authz matrix: N operations + H HEAD
+// twins x M callers = ... cells".
 #include <gtest/gtest.h>
 
 #include <algorithm>
