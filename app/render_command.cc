@@ -287,29 +287,7 @@ Result<CreativeSetup> OpenCreativeSetup(const CommandLine& command_line,
   return setup;
 }
 
-void EnsureOpenCvPixelLimit() {
-  if (std::getenv("OPENCV_IO_MAX_IMAGE_PIXELS") != nullptr) return;
-  std::ifstream in("/proc/self/cmdline", std::ios::binary);
-  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<std::string> args;
-  for (size_t at = 0; at < all.size();) {
-    const size_t end = all.find('\0', at);
-    args.push_back(all.substr(at, end == std::string::npos ? std::string::npos : end - at));
-    if (end == std::string::npos) break;
-    at = end + 1;
-  }
-  if (args.empty()) return;
-  ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(kDefaultMaxPackshotPixels).c_str(), 1);
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::fflush(nullptr);
-  ::execv("/proc/self/exe", argv.data());
-  // execv failed: carry on; the renderer checks declared sizes itself.
-}
-
 int RunRender(const CommandLine& command_line) {
-  EnsureOpenCvPixelLimit();
   // -o is the short form of --out; the command line reader only knows long options.
   std::string out = command_line.ValueOr("out", "");
   std::vector<std::string> positional;

@@ -24,11 +24,4 @@ struct CreativeSetup {
 Result<CreativeSetup> OpenCreativeSetup(const CommandLine& command_line,
                                         const std::string& db_path);
 
-// OpenCV reads OPENCV_IO_MAX_IMAGE_PIXELS once, when the library loads, so it must be in the
-// environment before the process starts: when it is missing this sets it (to the renderer's
-// own limit) and re-executes the binary with the same arguments. Returns only when the
-// variable was already set or the re-exec failed (the renderer's own header check still
-// holds then).
-void EnsureOpenCvPixelLimit();
-
 }  // namespace vitrine

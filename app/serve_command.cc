@@ -56,7 +56,6 @@ Result<std::map<Role, TokenBucketRateLimiter::Limit>> ParseRateLimits(const std:
 }  // namespace
 
 int RunServe(const CommandLine& command_line) {
-  EnsureOpenCvPixelLimit();  // may re-exec: first, before any thread or file is opened
   // Before any thread exists, so every thread inherits the mask and the signal reaches
   // WaitForShutdownSignal below rather than killing a worker.
   if (Status st = BlockShutdownSignals(); !st.ok()) {

@@ -34,6 +34,10 @@ namespace {
 constexpr size_t kMaxRecordBytes = size_t{1} << 20;
 constexpr size_t kMaxColumns = 12;
 constexpr size_t kMaxReasonBytes = 300;
+// The first batch holds at most this many rows: the writing thread waits for it, idle, so a
+// full first batch (200,000 stock rows) would keep the writer, the slower of the two, from
+// starting for the whole time it takes to read it.
+constexpr size_t kFirstBatchRows = 1000;
 
 // ---------------------------------------------------------------------------------------
 // Column sets. The order of each table is the index the mappers use.
@@ -702,9 +706,14 @@ class RowProcessor final : public RecordSink {
 
   RowProcessor(const ColumnResolver& columns, const MapContext& ctx, const References& refs,
                const ImportOptions& options, BatchQueue<Batch<Entity>>& queue)
-      : columns_(columns), ctx_(ctx), refs_(refs), options_(options), queue_(queue) {
-    batch_.items.reserve(options_.batch_size);
-    batch_.lines.reserve(options_.batch_size);
+      : columns_(columns),
+        ctx_(ctx),
+        refs_(refs),
+        options_(options),
+        queue_(queue),
+        batch_rows_(std::min(options_.batch_size, kFirstBatchRows)) {
+    batch_.items.reserve(batch_rows_);
+    batch_.lines.reserve(batch_rows_);
   }
 
   void OnRecord(const Fields& f) override {
@@ -754,7 +763,7 @@ class RowProcessor final : public RecordSink {
     if (options_.strict && any_error_.load(std::memory_order_relaxed)) return;
     batch_.items.push_back(std::move(entity));
     batch_.lines.push_back(f.line);
-    if (batch_.items.size() >= options_.batch_size) Flush();
+    if (batch_.items.size() >= batch_rows_) Flush();
   }
 
   void OnBadRecord(int64_t line, std::string field, std::string reason, std::string id) override {
@@ -803,6 +812,7 @@ class RowProcessor final : public RecordSink {
   }
   void Flush() {
     if (!queue_.Push(std::move(batch_))) cancelled_ = true;
+    batch_rows_ = options_.batch_size;
     batch_ = Batch<Entity>();
     batch_.items.reserve(options_.batch_size);
     batch_.lines.reserve(options_.batch_size);
@@ -818,6 +828,7 @@ class RowProcessor final : public RecordSink {
   std::atomic<bool> any_error_{false};
   std::atomic<uint64_t> bytes_read_{0};
   bool cancelled_ = false;
+  size_t batch_rows_;  // the size of the batch being built: kFirstBatchRows at most, at first
   Batch<Entity> batch_;
   std::vector<FieldError> errors_;  // reused across records
   std::string key_;                 // reused across records

@@ -1,8 +1,8 @@
 #include <algorithm>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <vector>
 
+#include "image_codecs.h"
 #include "packshot_preparation.h"
 #include "render/packshot.h"
 
@@ -102,7 +102,7 @@ Result<std::shared_ptr<const PreparedPackshot>> PreparePackshot(std::string_view
                                    " pixels, above the limit of " +
                                    std::to_string(spec.max_pixels) + ": refused before decoding");
   }
-  int flags = cv::IMREAD_UNCHANGED;
+  int jpeg_scale_denom = 1;
   if (declared->format == "jpeg") {
     // A JPEG without its end-of-image marker was cut short: libjpeg would fill the rest
     // with grey and call it a picture.
@@ -114,31 +114,24 @@ Result<std::shared_ptr<const PreparedPackshot>> PreparePackshot(std::string_view
     }
     // libjpeg scales by 1/2, 1/4 or 1/8 while decoding, far cheaper than decoding in full
     // and shrinking; keep 1.25× the box so trimming still leaves enough pixels.
-    flags = cv::IMREAD_COLOR;
     const int64_t shorter = std::min(declared->width, declared->height);
     if (spec.needed_side > 0) {
       const int64_t want = spec.needed_side * 5 / 4;
       if (shorter / 8 >= want) {
-        flags = cv::IMREAD_REDUCED_COLOR_8;
+        jpeg_scale_denom = 8;
       } else if (shorter / 4 >= want) {
-        flags = cv::IMREAD_REDUCED_COLOR_4;
+        jpeg_scale_denom = 4;
       } else if (shorter / 2 >= want) {
-        flags = cv::IMREAD_REDUCED_COLOR_2;
+        jpeg_scale_denom = 2;
       }
     }
   }
-  cv::Mat decoded;
-  try {
-    const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8U, const_cast<char*>(bytes.data()));
-    decoded = cv::imdecode(buffer, flags);
-  } catch (const cv::Exception& e) {
-    return Status::InvalidArgument(std::string("corrupt image: ") + e.what());
-  }
+  Result<cv::Mat> decoded_or = DecodeImage(bytes, *declared, jpeg_scale_denom, spec.max_pixels);
+  if (!decoded_or.ok()) return decoded_or.status();
+  cv::Mat decoded = std::move(decoded_or).value();
   if (decoded.empty()) {
     return Status::InvalidArgument("corrupt " + declared->format + " image: cannot be decoded");
   }
-  if (decoded.depth() == CV_16U) decoded.convertTo(decoded, CV_8U, 1.0 / 257);
-  if (decoded.channels() == 1) cv::cvtColor(decoded, decoded, cv::COLOR_GRAY2BGR);
   const bool has_alpha = decoded.channels() == 4;
   const int cn = decoded.channels();
   auto pixel = [&](int y, int x) { return decoded.ptr<uint8_t>(y) + static_cast<size_t>(x) * cn; };

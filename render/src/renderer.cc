@@ -7,13 +7,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <mutex>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <set>
 
 #include "fonts.h"
+#include "image_codecs.h"
 #include "offers/regulated_mentions.h"
 #include "packshot_preparation.h"
 
@@ -927,16 +928,10 @@ Result<Creative> Renderer::Encode(const Raster& raster, int64_t max_bytes,
 
 Result<Creative> Renderer::EncodePixels(const uint8_t* pixels, int width, int height, int stride,
                                         int64_t max_bytes, ImageEncoding encoding) const {
-  struct {
-    int width, height;
-  } raster{width, height};
-  const cv::Mat bgra(height, width, CV_8UC4, const_cast<uint8_t*>(pixels),
-                     static_cast<size_t>(stride));
-  cv::Mat bgr;
   Creative out;
-  out.width = raster.width;
-  out.height = raster.height;
-  std::vector<uint8_t> buffer;
+  out.width = width;
+  out.height = height;
+  std::string buffer;
   if (encoding == ImageEncoding::kPng) {
     std::string png = EncodePng(pixels, width, height, stride, impl_->options.png_compression);
     if (png.empty()) return Status::Internal("libpng could not encode the creative");
@@ -947,17 +942,21 @@ Result<Creative> Renderer::EncodePixels(const uint8_t* pixels, int width, int he
       return out;
     }
   }
-  cv::cvtColor(bgra, bgr, cv::COLOR_BGRA2BGR);
   // Huffman optimisation saves about 10 % for three times the time: only worth it when
   // the plain encoding is over the limit.
   bool optimize = false;
-  auto jpeg = [&](int quality) {
-    cv::imencode(".jpg", bgr, buffer,
-                 {cv::IMWRITE_JPEG_QUALITY, quality, cv::IMWRITE_JPEG_OPTIMIZE, optimize ? 1 : 0});
+  Status failure;
+  auto jpeg = [&](int quality) -> int64_t {
+    auto encoded = ri::EncodeJpeg(pixels, width, height, stride, quality, optimize);
+    if (!encoded.ok()) {
+      failure = encoded.status();
+      return std::numeric_limits<int64_t>::max();
+    }
+    buffer = std::move(encoded).value();
     return static_cast<int64_t>(buffer.size());
   };
   int best = -1;
-  std::vector<uint8_t> best_bytes;
+  std::string best_bytes;
   if (jpeg(impl_->options.jpeg_quality) <= max_bytes) {
     best = impl_->options.jpeg_quality;
     best_bytes = buffer;
@@ -977,13 +976,14 @@ Result<Creative> Renderer::EncodePixels(const uint8_t* pixels, int width, int he
       }
     }
   }
+  if (!failure.ok()) return failure;
   if (best < 0) {
-    return Status::ResourceExhausted(
-        "the " + std::to_string(raster.width) + "×" + std::to_string(raster.height) +
-        " creative does not fit " + std::to_string(max_bytes) +
-        " bytes, not even as a JPEG of quality " + std::to_string(impl_->options.jpeg_min_quality));
+    return Status::ResourceExhausted("the " + std::to_string(width) + "×" + std::to_string(height) +
+                                     " creative does not fit " + std::to_string(max_bytes) +
+                                     " bytes, not even as a JPEG of quality " +
+                                     std::to_string(impl_->options.jpeg_min_quality));
   }
-  out.bytes.assign(best_bytes.begin(), best_bytes.end());
+  out.bytes = std::move(best_bytes);
   out.encoding = ImageEncoding::kJpeg;
   out.media_type = "image/jpeg";
   out.jpeg_quality = best;

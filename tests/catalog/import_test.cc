@@ -491,7 +491,8 @@ TEST_F(ImportTest, DefaultModeLandsEveryBatchOfValidRows) {
 }
 
 // Delegates to another repository but fails the Nth PutProducts after writing half of it inside
-// a transaction, as a crash or a full disk would in the middle of a batch.
+// a transaction, as a crash or a full disk would in the middle of a batch (0: never). Records
+// the size of every PutProducts call.
 class FailingCatalog : public CatalogRepository {
  public:
   FailingCatalog(CatalogRepository& inner, int fail_on_call)
@@ -502,6 +503,7 @@ class FailingCatalog : public CatalogRepository {
   }
   Result<std::vector<WriteOutcome>> PutProducts(std::span<const Product> products,
                                                 Instant now) override {
+    batch_sizes_.push_back(products.size());
     if (++calls_ != fail_on_) return inner_.PutProducts(products, now);
     Status status = inner_.Transaction([&]() -> Status {
       auto half = inner_.PutProducts(products.first(products.size() / 2), now);
@@ -545,11 +547,13 @@ class FailingCatalog : public CatalogRepository {
   Result<CatalogCounts> Counts() override { return inner_.Counts(); }
 
   int calls() const { return calls_; }
+  const std::vector<size_t>& batch_sizes() const { return batch_sizes_; }
 
  private:
   CatalogRepository& inner_;
   const int fail_on_;
   int calls_ = 0;
+  std::vector<size_t> batch_sizes_;
 };
 
 std::string NumberedProducts(int n) {
@@ -572,6 +576,18 @@ TEST_F(ImportTest, FailedBatchLeavesNothingAndEarlierBatchesStay) {
   EXPECT_FALSE(HasProduct("A9"));  // half of batch 3 was written, then rolled back
   EXPECT_FALSE(HasProduct("A13"));
   EXPECT_EQ(failing.calls(), 3);  // nothing written after the failure
+}
+
+// The writer waits for the first batch: a small one gets it started while the reader goes on.
+TEST_F(ImportTest, TheFirstBatchHoldsAThousandRowsAtMostAndTheOthersBatchSize) {
+  FailingCatalog recording(catalog_, /*fail_on_call=*/0);
+  options_.batch_size = 2500;
+  std::istringstream in(NumberedProducts(7000));
+  auto report = Import(recording, ImportKind::kProducts, in, options_);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->inserted, 7000);
+  EXPECT_THAT(recording.batch_sizes(), ElementsAre(1000, 2500, 2500, 1000));
+  EXPECT_EQ(ProductCount(), 7000);
 }
 
 TEST_F(ImportTest, StrictImportWithAFailingStoreLandsNothing) {

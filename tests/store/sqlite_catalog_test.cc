@@ -411,6 +411,14 @@ TEST(SqliteDatabaseTest, OpeningAVersionOneDatabaseAddsAccountsAndKeepsTheCatalo
   ASSERT_NE(catalog, nullptr);
   EXPECT_EQ(catalog->SchemaVersion().value(), LatestSchemaVersion());
   EXPECT_TRUE(catalog->GetProduct("P1")->has_value());
+  // The search index, rebuilt without positions by version 11, still finds the product.
+  EXPECT_THAT(Query(path, "SELECT sql FROM sqlite_master WHERE name = 'products_fts'")[0],
+              ::testing::HasSubstr("detail=none"));
+  EXPECT_EQ(Query(path, "SELECT count(*) FROM products_fts WHERE products_fts MATCH 'produit'")[0],
+            "1");
+  ProductQuery q;
+  q.text = "produ";
+  EXPECT_EQ(catalog->ListProducts(q)->items.size(), 1u);
   User user;
   user.id = "alice@example.com";
   user.role = Role::kAdmin;

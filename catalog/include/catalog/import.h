@@ -5,7 +5,8 @@
 // UTF-8, the same key twice in one file...) never fail the call: each is reported in the
 // ImportReport on the line its record starts on, and the other rows still land (default
 // mode) or nothing lands (strict mode). Valid rows are written in batches of
-// `batch_size`, one repository transaction each, so a process killed mid-import leaves
+// `batch_size` (the first of at most 1,000 rows, so that writing starts early), one
+// repository transaction each, so a process killed mid-import leaves
 // every batch either fully landed or absent; strict mode runs the whole import in one
 // transaction. Columns, formats and the report are documented in docs/imports.md.
 //
@@ -58,8 +59,8 @@ struct ReferenceHint {
 struct ImportOptions {
   // All or nothing: when any row is rejected, nothing lands. Default false: valid rows land.
   bool strict = false;
-  // Valid rows per repository write (one transaction each in default mode). Default 5000;
-  // must be at least 1.
+  // Valid rows per repository write (one transaction each in default mode); the first
+  // write takes at most 1,000 of them. Default 5000; must be at least 1.
   size_t batch_size = 5000;
   // kAuto (default): the first byte that is not white space decides: `[` JSON array, `{`
   // NDJSON, anything else CSV.

@@ -1,9 +1,8 @@
 // Packshot checks that run before any decoding: the dimensions an encoded image declares.
 //
 // A decompression bomb (a small file that declares 30,000 × 30,000 pixels) is refused from
-// its header, before OpenCV allocates anything; OpenCV's own limit
-// (OPENCV_IO_MAX_IMAGE_PIXELS, read when the library loads) is a second line only. Pure
-// functions; thread-safe.
+// its header, before any pixel buffer is allocated; the decoders check the size of the
+// frame they actually decode against the same limit. Pure functions; thread-safe.
 #pragma once
 
 #include <cstdint>
