@@ -45,9 +45,11 @@
 #include <atomic>
 #include <charconv>
 #include <condition_variable>
+#include <cstring>
 #include <list>
 #include <mutex>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "common/text.h"
@@ -79,52 +81,86 @@ struct RequestHead {
   bool expect_continue = false;
 };
 
-// Reads whole files into shared immutable buffers, and keeps the recent ones up to a
-// budget of bytes. A file is known by path, size, modification time and inode, so a
-// snapshot replaced under the same name is read again. Thread-safe.
+// An open file, closed when the holder goes (with its response, on completion, error or
+// disconnection alike).
+class FileHandle {
+ public:
+  FileHandle() = default;
+  explicit FileHandle(int fd) : fd_(fd) {}
+  FileHandle(FileHandle&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  FileHandle& operator=(FileHandle&& o) noexcept {
+    if (this != &o) {
+      Reset();
+      fd_ = std::exchange(o.fd_, -1);
+    }
+    return *this;
+  }
+  ~FileHandle() { Reset(); }
+  int get() const { return fd_; }
+  void Reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// The body of a file response: the whole file in a shared immutable buffer, or, for a file
+// too large to keep in memory, the open file read a window at a time.
+struct FileBody {
+  std::shared_ptr<const std::string> bytes;
+  FileHandle file;
+  size_t size = 0;
+};
+
+// Reads files to send and keeps the recent ones in shared immutable buffers, up to a budget
+// of bytes; a file over a quarter of the budget is left open and read in windows instead. A
+// file is known by path, size, modification time and inode, so a snapshot replaced under
+// the same name is read again. Thread-safe.
 class FileBodies {
  public:
   explicit FileBodies(size_t budget) : budget_(budget) {}
 
-  // The content of the regular file at `path`; NotFound when it is not there.
-  Result<std::shared_ptr<const std::string>> Get(const std::string& path) {
+  // The file at `path`; NotFound when it is not there or not a regular file.
+  Result<FileBody> Get(const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
       return Status::NotFound("file to send is not there: " + path);
     }
-    const Identity id{static_cast<size_t>(st.st_size), st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
-                      st.st_ino};
+    const Identity id = IdentityOf(st);
     {
       std::lock_guard lock(mu_);
       auto it = entries_.find(path);
       if (it != entries_.end() && it->second.id == id) {
         lru_.splice(lru_.begin(), lru_, it->second.position);
-        return it->second.body;
+        return FileBody{it->second.body, FileHandle(), it->second.body->size()};
       }
     }
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return Status::NotFound("file to send is not there: " + path);
-    std::string content(id.size, '\0');
+    FileHandle file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (file.get() < 0 || ::fstat(file.get(), &st) != 0) {
+      return Status::NotFound("file to send is not there: " + path);
+    }
+    FileBody out;
+    out.size = static_cast<size_t>(st.st_size);
+    if (out.size > budget_ / 4) {
+      out.file = std::move(file);
+      return out;
+    }
+    std::string content(out.size, '\0');
     size_t got = 0;
     while (got < content.size()) {
-      ssize_t n = ::read(fd, content.data() + got, content.size() - got);
+      ssize_t n = ::read(file.get(), content.data() + got, content.size() - got);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
       got += static_cast<size_t>(n);
     }
-    ::close(fd);
     // A file that shrank while read is sent as read; Content-Length follows the buffer.
     content.resize(got);
-    auto body = std::make_shared<const std::string>(std::move(content));
-    if (body->size() <= budget_ / 4) {
-      std::lock_guard lock(mu_);
-      Erase(path);
-      while (!lru_.empty() && total_ + body->size() > budget_) Erase(lru_.back());
-      lru_.push_front(path);
-      entries_[path] = {id, body, lru_.begin()};
-      total_ += body->size();
-    }
-    return body;
+    out.size = got;
+    out.bytes = std::make_shared<const std::string>(std::move(content));
+    Insert(path, IdentityOf(st), out.bytes);
+    return out;
   }
 
  private:
@@ -140,6 +176,27 @@ class FileBodies {
     std::shared_ptr<const std::string> body;
     std::list<std::string>::iterator position;
   };
+  static Identity IdentityOf(const struct stat& st) {
+    return {static_cast<size_t>(st.st_size), st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_ino};
+  }
+
+  void Insert(const std::string& path, Identity id, std::shared_ptr<const std::string> body) {
+    std::lock_guard lock(mu_);
+    Erase(path);
+    // Files replaced or removed since they were cached (an older feed snapshot) go first.
+    for (auto it = lru_.begin(); it != lru_.end();) {
+      const std::string& cached = *it++;
+      struct stat st {};
+      if (::stat(cached.c_str(), &st) != 0 || !(IdentityOf(st) == entries_.at(cached).id)) {
+        Erase(std::string(cached));
+      }
+    }
+    while (!lru_.empty() && total_ + body->size() > budget_) Erase(std::string(lru_.back()));
+    lru_.push_front(path);
+    total_ += body->size();
+    entries_[path] = {id, std::move(body), lru_.begin()};
+  }
+
   void Erase(const std::string& path) {
     auto it = entries_.find(path);
     if (it == entries_.end()) return;
@@ -155,13 +212,44 @@ class FileBodies {
   size_t total_ = 0;                                // guarded by mu_
 };
 
-// A response being written: its head, then a shared body.
+// How much of a large file a connection reads at a time.
+constexpr size_t kFileWindowBytes = 256 * 1024;
+
+// A response being written: its head, then its body.
 struct Outgoing {
   std::string head;
-  std::shared_ptr<const std::string> body;  // null for none
-  size_t sent = 0;                          // bytes of head + body written or queued
+  std::shared_ptr<const std::string> body;  // the body in memory, or null
+  FileHandle file;                          // or a large file, read a window at a time
+  size_t body_size = 0;
+  std::string window;  // bytes of `file` from window_at
+  size_t window_at = 0;
+  size_t sent = 0;  // bytes of head + body written or queued
   bool close_after = false;
-  size_t total() const { return head.size() + (body ? body->size() : 0); }
+  size_t total() const { return head.size() + body_size; }
+
+  // The body from `offset` on, as far as is at hand; empty with errno set when the file
+  // cannot be read.
+  std::string_view BodyFrom(size_t offset) {
+    if (body) return std::string_view(*body).substr(offset);
+    if (file.get() < 0 || offset >= body_size) return {};
+    if (offset < window_at || offset >= window_at + window.size()) {
+      window.resize(std::min(kFileWindowBytes, body_size - offset));
+      size_t got = 0;
+      while (got < window.size()) {
+        ssize_t n = ::pread(file.get(), window.data() + got, window.size() - got,
+                            static_cast<off_t>(offset + got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+          if (n == 0) errno = EIO;  // the file shrank under us
+          window.clear();
+          return {};
+        }
+        got += static_cast<size_t>(n);
+      }
+      window_at = offset;
+    }
+    return std::string_view(window).substr(offset - window_at);
+  }
 };
 
 enum class Phase {
@@ -184,10 +272,10 @@ struct ConnectionState : std::enable_shared_from_this<ConnectionState> {
   // that `fd` may name another socket and must not be touched.
   bool closed = false;
   Phase phase = Phase::kHead;
-  std::string in;  // bytes received and not yet consumed
-  size_t head_size = 0;  // > 0 once the head of the current request is parsed
-  size_t scanned = 0;    // bytes of `in` checked for a complete, well-formed head
-  size_t fields = 0;     // header lines seen so far
+  std::string in;                         // bytes received and not yet consumed
+  size_t head_size = 0;                   // > 0 once the head of the current request is parsed
+  size_t scanned = 0;                     // bytes of `in` checked for a complete, well-formed head
+  size_t fields = 0;                      // header lines seen so far
   size_t line_end = std::string::npos;    // where the request line ends, once seen
   size_t method_end = std::string::npos;  // where the method ends, once seen
   RequestHead parsed;
@@ -403,9 +491,8 @@ std::string ResponseHead(const HttpResponse& r, bool http11, bool keep_alive, si
     // Each Set-Cookie is its own field (RFC 6265 §3); other repeats are joined.
     auto same = EqualsIgnoreCase(name, "Set-Cookie")
                     ? merged.end()
-                    : std::find_if(merged.begin(), merged.end(), [&](const auto& m) {
-                        return EqualsIgnoreCase(m.first, name);
-                      });
+                    : std::find_if(merged.begin(), merged.end(),
+                                   [&](const auto& m) { return EqualsIgnoreCase(m.first, name); });
     if (same == merged.end()) {
       merged.emplace_back(name, value);
     } else {
@@ -445,14 +532,14 @@ int OpenDescriptors() {
   return n;
 }
 
-// The connection cap when the options leave it to us: below the descriptor limit, with room
-// for the files, database and pipes the process opens besides connections.
+// The connection cap when the options leave it to us: half of the descriptors left under
+// the limit once those open now and a reserve of 32 (event loops, database, files) are
+// counted, since a connection sending a large file holds two.
 size_t DerivedMaxConnections() {
   rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 10000;
-  const long soft = static_cast<long>(limit.rlim_cur);
-  const long reserve = OpenDescriptors() + 32 + soft / 16;
-  return static_cast<size_t>(std::max(8L, soft - reserve));
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 100000;
+  const long soft = static_cast<long>(std::min<rlim_t>(limit.rlim_cur, 1 << 20));
+  return static_cast<size_t>(std::max(8L, (soft - OpenDescriptors() - 32) / 2));
 }
 
 class VitrineHandler final : public P::Http::Handler {
@@ -523,8 +610,8 @@ class VitrineHandler final : public P::Http::Handler {
       // applies the head and body limits as it frames).
       if (conn->phase == Phase::kSending &&
           conn->in.size() + len > options.max_header_bytes + options.max_body_bytes + 4) {
-        dispatcher_->LogError("", "dropped a client that sent too much ahead of its responses: " +
-                                      conn->remote);
+        dispatcher_->LogError(
+            "", "dropped a client that sent too much ahead of its responses: " + conn->remote);
         return Abort(*conn);
       }
       conn->in.append(buffer, len);
@@ -575,8 +662,8 @@ class VitrineHandler final : public P::Http::Handler {
         const size_t limit = std::min(conn.in.size(), options.max_header_bytes + 4);
         size_t end = conn.in.find("\r\n\r\n", conn.scanned >= 3 ? conn.scanned - 3 : 0);
         const size_t check_to = end == std::string::npos ? limit : std::min(end + 4, limit);
-        if (auto wrong = CheckHeadBytes(conn.in, conn.scanned, check_to, conn.line_end,
-                                        conn.method_end)) {
+        if (auto wrong =
+                CheckHeadBytes(conn.in, conn.scanned, check_to, conn.line_end, conn.method_end)) {
           ParseRequestLine(conn.in, conn.parsed);
           return RejectAndClose(conn, HttpResponse::Problem(400, "Bad Request", *wrong));
         }
@@ -596,15 +683,15 @@ class VitrineHandler final : public P::Http::Handler {
           if (conn.in.size() > options.max_header_bytes) {
             ParseRequestLine(conn.in, conn.parsed);
             return RejectAndClose(
-                conn, HttpResponse::Problem(431, "Request Header Fields Too Large",
-                                            "The request line and headers exceed " +
-                                                std::to_string(options.max_header_bytes) +
-                                                " bytes."));
+                conn,
+                HttpResponse::Problem(431, "Request Header Fields Too Large",
+                                      "The request line and headers exceed " +
+                                          std::to_string(options.max_header_bytes) + " bytes."));
           }
           return;  // wait for the rest of the head
         }
-        if (auto problem = ParseHead(std::string_view(conn.in).substr(0, end + 4), options,
-                                     conn.parsed)) {
+        if (auto problem =
+                ParseHead(std::string_view(conn.in).substr(0, end + 4), options, conn.parsed)) {
           return RejectAndClose(conn, std::move(*problem));
         }
         conn.head_size = end + 4;
@@ -670,7 +757,7 @@ class VitrineHandler final : public P::Http::Handler {
 
   void Send(ConnectionState& conn, Exchange ex, bool keep_alive, bool http11) {
     HttpResponse& r = ex.response;
-    std::shared_ptr<const std::string> body;
+    FileBody body;
     if (r.file_path) {
       auto file = files_->Get(*r.file_path);
       if (!file.ok()) {
@@ -682,15 +769,19 @@ class VitrineHandler final : public P::Http::Handler {
       }
     }
     if (!r.file_path && !r.body.empty()) {
-      body = std::make_shared<const std::string>(std::move(r.body));
+      body.size = r.body.size();
+      body.bytes = std::make_shared<const std::string>(std::move(r.body));
     }
-    const size_t bytes = body ? body->size() : 0;
     const bool bodiless = ex.head || r.status == 204 || r.status == 304 || r.status < 200;
-    dispatcher_->Finish(ex, r.status, bodiless ? 0 : bytes, conn.remote);
+    dispatcher_->Finish(ex, r.status, bodiless ? 0 : body.size, conn.remote);
 
     Outgoing out;
-    out.head = ResponseHead(r, http11, keep_alive, bytes);
-    if (!bodiless) out.body = std::move(body);
+    out.head = ResponseHead(r, http11, keep_alive, body.size);
+    if (!bodiless) {
+      out.body = std::move(body.bytes);
+      out.file = std::move(body.file);
+      out.body_size = body.size;
+    }
     out.close_after = !keep_alive;
     conn.out = std::move(out);
     conn.phase = Phase::kSending;
@@ -703,14 +794,16 @@ class VitrineHandler final : public P::Http::Handler {
   // queues one chunk with Pistache, whose completion (on this worker thread) pumps again.
   void Pump(ConnectionState& conn) {
     Outgoing& o = *conn.out;
-    const std::string_view body = o.body ? std::string_view(*o.body) : std::string_view();
     while (o.sent < o.total()) {
       std::string_view head_rest, body_rest;
-      if (o.sent < o.head.size()) {
-        head_rest = std::string_view(o.head).substr(o.sent);
-        body_rest = body;
-      } else {
-        body_rest = body.substr(o.sent - o.head.size());
+      if (o.sent < o.head.size()) head_rest = std::string_view(o.head).substr(o.sent);
+      if (o.body_size > 0 && o.sent + head_rest.size() < o.total()) {
+        body_rest = o.BodyFrom(o.sent + head_rest.size() - o.head.size());
+        if (body_rest.empty()) {
+          dispatcher_->LogError(
+              "", std::string("cannot read the file being sent: ") + std::strerror(errno));
+          return Abort(conn);
+        }
       }
       const ssize_t w = SendSome(conn.fd, head_rest, body_rest);
       if (w > 0) {
@@ -755,7 +848,17 @@ class VitrineHandler final : public P::Http::Handler {
       chunk.append(o.head, from, take);
       from += take;
     }
-    if (chunk.size() < len) chunk.append(*o.body, from - o.head.size(), len - chunk.size());
+    while (chunk.size() < len) {
+      std::string_view part = o.BodyFrom(from - o.head.size());
+      if (part.empty()) {
+        dispatcher_->LogError(
+            "", std::string("cannot read the file being sent: ") + std::strerror(errno));
+        return Abort(conn);
+      }
+      part = part.substr(0, len - chunk.size());
+      chunk.append(part);
+      from += part.size();
+    }
     o.sent += len;
     std::weak_ptr<ConnectionState> weak = conn.weak_from_this();
     // The completion runs on this worker thread, from the transport that owns this handler.
@@ -839,11 +942,11 @@ class ConnectionWatch {
           break;
         case Phase::kSending:
           if (age > o.send_timeout) {
-            dispatcher_->LogError("", "dropped a client that took no response bytes for " +
-                                          std::to_string(std::chrono::duration_cast<
-                                                             std::chrono::milliseconds>(age)
-                                                             .count()) +
-                                          " ms: " + c->remote);
+            dispatcher_->LogError(
+                "", "dropped a client that took no response bytes for " +
+                        std::to_string(
+                            std::chrono::duration_cast<std::chrono::milliseconds>(age).count()) +
+                        " ms: " + c->remote);
             Close(*c);
           }
           break;
@@ -1019,8 +1122,8 @@ Status HttpServer::Start(const ServerOptions& options) {
     // WaitForShutdownSignal, not a worker.
     ScopedSignalBlock block;
     endpoint->init(opts);
-    endpoint->setHandler(std::make_shared<VitrineHandler>(impl_->dispatcher, impl_->registry,
-                                                          files, max_connections));
+    endpoint->setHandler(std::make_shared<VitrineHandler>(impl_->dispatcher, impl_->registry, files,
+                                                          max_connections));
     endpoint->serveThreaded();
     impl_->port.store(static_cast<uint16_t>(endpoint->getPort()));
     impl_->endpoint = std::move(endpoint);
@@ -1037,8 +1140,7 @@ void HttpServer::Stop() {
   Dispatcher& d = *impl_->dispatcher;
   d.StartDraining();
   const auto deadline = SteadyClock::now() + d.options().drain_timeout;
-  while (SteadyClock::now() < deadline &&
-         (d.active() > 0 || impl_->registry->sending.load() > 0)) {
+  while (SteadyClock::now() < deadline && (d.active() > 0 || impl_->registry->sending.load() > 0)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   if (d.active() > 0 || impl_->registry->sending.load() > 0) {

@@ -73,13 +73,15 @@ struct ServerOptions {
   // body, plus at most one 32 KiB chunk per connection.
   size_t send_buffer_bytes = 256 * 1024;
   // Most connections held at once; 0 derives it from RLIMIT_NOFILE (raised to its hard
-  // limit at Start) minus the descriptors already open and a reserve of 32 + limit/16 for
-  // files and the database, so accept(2) never meets EMFILE. Past it a new connection
+  // limit at Start): half of what is left once the descriptors already open and a reserve
+  // of 32 are counted (a connection sending a large file holds two), so accept(2) never
+  // meets EMFILE. Past it a new connection
   // closes the one idle longest (kept alive, or silent since it connected); when none is
   // idle, the new one gets 503 with Retry-After: 1 and is closed.
   size_t max_connections = 0;
-  // Files sent (feeds, creatives) are read whole into shared memory; the most recent stay
-  // cached up to this many bytes (a file over a quarter of it is read per request).
+  // Files sent (feeds, creatives) are read whole into shared memory, and the most recent stay
+  // cached up to this many bytes; a file over a quarter of it is instead held open by its
+  // response and read 256 KiB at a time (closed when the response ends, however it ends).
   size_t file_cache_bytes = 256 * 1024 * 1024;
   // Stop waits this long for in-flight requests before closing connections anyway.
   std::chrono::milliseconds drain_timeout = std::chrono::seconds(30);
