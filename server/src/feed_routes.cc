@@ -1,5 +1,6 @@
-// Feeds: the seven formats of ARCHITECTURE.md §3 served from their snapshot files with
-// sendfile, a strong ETag, If-None-Match → 304 and the gzip twin when the client accepts it.
+// Feeds: the seven formats of ARCHITECTURE.md §3 served from their snapshot files (the
+// facade sends them from shared in-memory copies), a strong ETag, If-None-Match → 304 and
+// the gzip twin when the client accepts it.
 // Platform tokens pull only the feeds of their own channel; every pull is counted per
 // platform and feed.
 #include <algorithm>

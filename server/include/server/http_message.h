@@ -91,8 +91,9 @@ struct HttpResponse {
   HeaderMap headers;  // Content-Type and Content-Length are set from the fields below
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
-  // When set, the body is this file, sent with sendfile(2); `body` is ignored. The file
-  // must exist when the response is sent, else the client gets a 404 problem.
+  // When set, the body is this file, read into shared memory (and cached while it is
+  // unchanged) when the response is sent; `body` is ignored. The file must exist then,
+  // else the client gets a 404 problem.
   std::optional<std::string> file_path;
   // When set, this is a problem response: the facade adds `instance` (the request id)
   // and sends it as application/problem+json; `body` is ignored.
@@ -102,7 +103,7 @@ struct HttpResponse {
   static HttpResponse Json(int status, const nlohmann::json& value);
   static HttpResponse Text(int status, std::string text,
                            std::string content_type = "text/plain; charset=utf-8");
-  // A file sent with sendfile(2): feeds and creatives.
+  // A file sent as the body: feeds and creatives.
   static HttpResponse File(std::string path, std::string content_type);
   // application/problem+json with `type` "about:blank", `title`, `status`, `detail` and,
   // when `errors` is not empty, `errors[]` of {field, line?, message}.

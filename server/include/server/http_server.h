@@ -52,15 +52,37 @@ struct ServerOptions {
   size_t max_body_bytes = 16 * 1024 * 1024;
   // Largest request line plus header fields; larger gets 431.
   size_t max_header_bytes = 64 * 1024;
+  // Most header fields in one request; more gets 431 (Kestrel and hyper also stop at 100).
+  size_t max_header_fields = 100;
   // A request line and headers must arrive within this time of the connection's start (or
   // of the previous response on a kept-alive connection), else the connection gets 408
-  // and is closed: a slow client cannot hold a connection forever. Checked every 0.5 s.
+  // and is closed: a slow client cannot hold a connection forever. Checked every 0.1 s.
+  // Bytes that cannot be HTTP/1.x (a bare LF, binary such as a TLS hello, a method that is
+  // not a token) get 400 at once instead.
   std::chrono::milliseconds header_timeout = std::chrono::seconds(10);
   // The whole request, body included, must arrive within this time (same origin as
   // header_timeout, so keep it larger).
   std::chrono::milliseconds body_timeout = std::chrono::seconds(60);
   // An idle kept-alive connection is closed after this time.
   std::chrono::milliseconds keepalive_timeout = std::chrono::seconds(60);
+  // A client that takes no byte of its response for this long is dropped (like nginx's
+  // send_timeout): a slow reader holds a connection, never a worker or a core.
+  std::chrono::milliseconds send_timeout = std::chrono::seconds(30);
+  // The kernel's send buffer of a connection whose response outgrew it (SO_SNDBUF, which
+  // Linux doubles). Beyond it a response waits in memory shared by every client of the same
+  // body, plus at most one 32 KiB chunk per connection.
+  size_t send_buffer_bytes = 256 * 1024;
+  // Most connections held at once; 0 derives it from RLIMIT_NOFILE (raised to its hard
+  // limit at Start): half of what is left once the descriptors already open and a reserve
+  // of 32 are counted (a connection sending a large file holds two), so accept(2) never
+  // meets EMFILE. Past it a new connection
+  // closes the one idle longest (kept alive, or silent since it connected); when none is
+  // idle, the new one gets 503 with Retry-After: 1 and is closed.
+  size_t max_connections = 0;
+  // Files sent (feeds, creatives) are read whole into shared memory, and the most recent stay
+  // cached up to this many bytes; a file over a quarter of it is instead held open by its
+  // response and read 256 KiB at a time (closed when the response ends, however it ends).
+  size_t file_cache_bytes = 256 * 1024 * 1024;
   // Stop waits this long for in-flight requests before closing connections anyway.
   std::chrono::milliseconds drain_timeout = std::chrono::seconds(30);
   // Access log and error lines. Empty: one line each to std::clog.
@@ -90,8 +112,8 @@ class HttpServer {
   // options; Unavailable when the address cannot be bound; FailedPrecondition on a second
   // call (a server starts once; build a new one to serve again).
   // Blocks SIGTERM and SIGINT in the worker threads it creates (WaitForShutdownSignal
-  // needs them blocked everywhere) and ignores SIGPIPE process-wide (a client that goes
-  // away mid-sendfile would otherwise kill the process).
+  // needs them blocked everywhere), ignores SIGPIPE process-wide, and raises the soft
+  // RLIMIT_NOFILE to the hard one (see max_connections).
   Status Start(const ServerOptions& options);
   // The bound port after a successful Start; 0 before.
   int port() const;
