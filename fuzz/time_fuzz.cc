@@ -2,7 +2,8 @@
 // named by the input, and intervals "start/end" between two of them.
 // Input: an optional IANA zone name on the first line ("zone=Europe/Paris"), then the text.
 // Oracle: an instant formats in UTC, RFC 3339 local and minutes with offset, and each form
-// parses back to the same instant (the minutes form to the minute); a local time maps back
+// parses back to the same instant (the minutes form to the minute; the local forms where
+// the zone's offset is whole minutes); a local time maps back
 // to the instant itself or, in a repeated hour or a historical date-line move, at most 26 h
 // earlier; interval predicates agree with each other.
 #include <chrono>
@@ -27,15 +28,20 @@ std::optional<Instant> CheckInstant(std::string_view text, const vitrine::TimeZo
   auto from_utc = vitrine::ParseInstant(utc, zone);
   FUZZ_CHECK(from_utc.ok() && *from_utc == *t, "\"%s\" -> \"%s\" does not parse back",
              Show(text).c_str(), utc.c_str());
-  const std::string rfc = zone.FormatRfc3339(*t);
-  auto from_rfc = vitrine::ParseInstant(rfc, zone);
-  FUZZ_CHECK(from_rfc.ok() && *from_rfc == *t, "\"%s\" -> \"%s\" does not parse back",
-             Show(text).c_str(), rfc.c_str());
-  const std::string minutes = zone.FormatMinutesWithOffset(*t);
-  auto from_minutes = vitrine::ParseInstant(minutes, zone);
-  FUZZ_CHECK(from_minutes.ok() && *from_minutes == std::chrono::floor<std::chrono::minutes>(*t),
-             "\"%s\" -> \"%s\" does not parse back to the minute", Show(text).c_str(),
-             minutes.c_str());
+  // RFC 3339 offsets are whole minutes: a local mean time such as Paris's +00:09:21 before
+  // 1911 (or Monrovia's -00:44:30 until 1972) is written to the minute, so those forms only
+  // round-trip where the offset is whole minutes.
+  if (zone.OffsetAt(*t) % std::chrono::minutes(1) == std::chrono::seconds(0)) {
+    const std::string rfc = zone.FormatRfc3339(*t);
+    auto from_rfc = vitrine::ParseInstant(rfc, zone);
+    FUZZ_CHECK(from_rfc.ok() && *from_rfc == *t, "\"%s\" -> \"%s\" does not parse back",
+               Show(text).c_str(), rfc.c_str());
+    const std::string minutes = zone.FormatMinutesWithOffset(*t);
+    auto from_minutes = vitrine::ParseInstant(minutes, zone);
+    FUZZ_CHECK(from_minutes.ok() && *from_minutes == std::chrono::floor<std::chrono::minutes>(*t),
+               "\"%s\" -> \"%s\" does not parse back to the minute", Show(text).c_str(),
+               minutes.c_str());
+  }
   const auto local = zone.ToLocal(*t);
   const Instant back = zone.FromLocal(local);
   FUZZ_CHECK(back <= *t && *t - back <= std::chrono::hours(26),

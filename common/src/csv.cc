@@ -332,8 +332,9 @@ bool CsvReader::Next(CsvRecord* record) {
         record->error_message =
             "record longer than " + LimitText(options_.max_record_bytes) + "; skipped";
         const int64_t passed = std::count(b + begin_, b + end_, '\n');
-        line_ += passed + SkipPastLineEnd(end_);
-        record->end_line = line_ - 1;
+        const int line_end = SkipPastLineEnd(end_);  // 0 when the input ends on this line
+        line_ += passed + line_end;
+        record->end_line = line_ - line_end;
       }
       spans_.clear();
       return true;

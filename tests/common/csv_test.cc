@@ -153,6 +153,27 @@ TEST(CsvReaderTest, RecordLongerThanTheLimitButInTheBufferIsRejected) {
   EXPECT_EQ(rows[2].line, 3);
 }
 
+// A too-long last line without a final newline once ended on the line before it started.
+TEST(CsvReaderTest, TooLongRecordEndsOnTheLineItStartsOnWithOrWithoutAFinalNewline) {
+  CsvOptions options;
+  options.max_record_bytes = 16;
+  options.chunk_bytes = 6;
+  for (const std::string end : {"", "\n", "\r\n"}) {
+    const auto rows = ReadAll("a,b\n1,0123456789abcdefghij" + end, options);
+    ASSERT_EQ(rows.size(), 2u) << "end \"" << end << "\"";
+    EXPECT_EQ(rows[1].error, CsvError::kRecordTooLong);
+    EXPECT_EQ(rows[1].line, 2);
+    EXPECT_EQ(rows[1].end_line, 2) << "end \"" << end << "\"";
+  }
+  // A quoted newline inside the long record: it ends one line later.
+  const auto rows = ReadAll("a,b\n\"1\n2\",0123456789abcdefghij\n3,ok", options);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[1].error, CsvError::kRecordTooLong);
+  EXPECT_EQ(rows[1].line, 2);
+  EXPECT_EQ(rows[1].end_line, 3);
+  EXPECT_EQ(rows[2].line, 4);
+}
+
 TEST(CsvReaderTest, QuoteNeverClosedWithinTheLimitResumesOnTheNextLine) {
   CsvOptions options;
   options.max_record_bytes = 40;
