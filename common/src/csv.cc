@@ -65,7 +65,9 @@ void CsvReader::DetectDelimiter() {
     size_t counts[3] = {0, 0, 0};  // ',', ';', '\t'
     bool quoted = false;
     bool complete = false;
-    for (size_t i = begin_; i < end_; ++i) {
+    // The first record's first max_record_bytes, as ParseRecord reads them.
+    const size_t stop = std::min(end_, begin_ + options_.max_record_bytes);
+    for (size_t i = begin_; i < stop; ++i) {
       const char c = buf_[i];
       if (c == '"') {
         quoted = !quoted;
@@ -106,14 +108,18 @@ int CsvReader::SkipPastLineEnd(size_t from) {
 CsvReader::Scan CsvReader::ParseRecord(CsvRecord* record) {
   const char* b = buf_.data();
   const char d = delimiter_;
+  // Only the first max_record_bytes of a record are looked at, however much the buffer
+  // holds, so a record over the limit is refused the same way wherever the read chunks fall.
+  const size_t stop = std::min(end_, begin_ + options_.max_record_bytes);
+  const bool at_eof = eof_ && stop == end_;
   spans_.clear();
   int64_t inner_newlines = 0;
   size_t i = begin_;
   size_t record_end = 0;
   bool ends_with_newline = false;
   for (;;) {
-    if (i == end_) {
-      if (!eof_) return Scan::kNeedMore;
+    if (i == stop) {
+      if (!at_eof) return Scan::kNeedMore;
       // Input ends right after a delimiter: the last field is empty.
       spans_.push_back({i, i, false});
       record_end = i;
@@ -125,9 +131,9 @@ CsvReader::Scan CsvReader::ParseRecord(CsvRecord* record) {
       bool escaped = false;
       size_t close = 0;
       for (;;) {
-        const void* q = j < end_ ? std::memchr(b + j, '"', end_ - j) : nullptr;
+        const void* q = j < stop ? std::memchr(b + j, '"', stop - j) : nullptr;
         if (q == nullptr) {
-          if (!eof_) return Scan::kNeedMore;
+          if (!at_eof) return Scan::kNeedMore;
           record->error = CsvError::kUnbalancedQuote;
           record->error_field = static_cast<int>(spans_.size());
           record->error_message = "unbalanced quote: the quoted field " +
@@ -136,15 +142,15 @@ CsvReader::Scan CsvReader::ParseRecord(CsvRecord* record) {
           record->end_line = line_;
           // Everything after the opening quote would be swallowed; resume on the next line
           // so the records that follow are still read.
-          const void* nl = std::memchr(b + begin_, '\n', end_ - begin_);
-          begin_ = nl ? static_cast<size_t>(static_cast<const char*>(nl) - b) + 1 : end_;
+          const void* nl = std::memchr(b + begin_, '\n', stop - begin_);
+          begin_ = nl ? static_cast<size_t>(static_cast<const char*>(nl) - b) + 1 : stop;
           line_ += nl ? 1 : 0;
           return Scan::kError;
         }
         const size_t qi = static_cast<size_t>(static_cast<const char*>(q) - b);
         inner_newlines += std::count(b + j, b + qi, '\n');
-        if (qi + 1 == end_ && !eof_) return Scan::kNeedMore;  // `"` or `""`? need the next
-        if (qi + 1 < end_ && b[qi + 1] == '"') {
+        if (qi + 1 == stop && !at_eof) return Scan::kNeedMore;  // `"` or `""`? need the next
+        if (qi + 1 < stop && b[qi + 1] == '"') {
           escaped = true;
           j = qi + 2;
           continue;
@@ -154,7 +160,7 @@ CsvReader::Scan CsvReader::ParseRecord(CsvRecord* record) {
       }
       spans_.push_back({content, close, escaped});
       i = close + 1;
-      if (i == end_) {  // only reachable at end of input
+      if (i == stop) {  // only reachable at end of input
         record_end = i;
         break;
       }
@@ -169,8 +175,8 @@ CsvReader::Scan CsvReader::ParseRecord(CsvRecord* record) {
         break;
       }
       if (c == '\r') {
-        if (i + 1 == end_ && !eof_) return Scan::kNeedMore;
-        if (i + 1 == end_) {
+        if (i + 1 == stop && !at_eof) return Scan::kNeedMore;
+        if (i + 1 == stop) {
           record_end = i + 1;
           break;
         }
@@ -193,9 +199,9 @@ CsvReader::Scan CsvReader::ParseRecord(CsvRecord* record) {
       return Scan::kError;
     }
     size_t j = i;
-    while (j < end_ && b[j] != d && b[j] != '\n') ++j;
-    if (j == end_) {
-      if (!eof_) return Scan::kNeedMore;
+    while (j < stop && b[j] != d && b[j] != '\n') ++j;
+    if (j == stop) {
+      if (!at_eof) return Scan::kNeedMore;
       size_t fe = j;
       if (fe > i && b[fe - 1] == '\r') --fe;
       spans_.push_back({i, fe, false});
@@ -312,9 +318,10 @@ bool CsvReader::Next(CsvRecord* record) {
       // quote, so only the first line is rejected and reading resumes on the next one;
       // otherwise the physical line itself is too long and is skipped whole.
       const char* b = buf_.data();
+      const size_t window_end = begin_ + options_.max_record_bytes;  // as ParseRecord saw it
       const bool in_quote = [&] {
         bool quoted = false;
-        for (size_t k = begin_; k < end_; ++k) {
+        for (size_t k = begin_; k < window_end; ++k) {
           if (b[k] == '"') quoted = !quoted;
         }
         return quoted;
@@ -331,9 +338,10 @@ bool CsvReader::Next(CsvRecord* record) {
         record->error = CsvError::kRecordTooLong;
         record->error_message =
             "record longer than " + LimitText(options_.max_record_bytes) + "; skipped";
-        const int64_t passed = std::count(b + begin_, b + end_, '\n');
-        line_ += passed + SkipPastLineEnd(end_);
-        record->end_line = line_ - 1;
+        const int64_t passed = std::count(b + begin_, b + window_end, '\n');
+        const int line_end = SkipPastLineEnd(window_end);  // 0 when the input ends on this line
+        line_ += passed + line_end;
+        record->end_line = line_ - line_end;
       }
       spans_.clear();
       return true;

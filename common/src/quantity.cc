@@ -2,9 +2,20 @@
 
 #include <cctype>
 #include <cmath>
+#include <limits>
 
 namespace vitrine {
 namespace {
+
+// Formatting works in 128 bits: thousandths of a base unit times 1,000 fit whatever a
+// Quantity holds (the GCC/Clang extension the offers module also uses for prices).
+__extension__ typedef __int128 Int128;
+
+int64_t Saturated(Int128 v) {
+  if (v > std::numeric_limits<int64_t>::max()) return std::numeric_limits<int64_t>::max();
+  if (v < std::numeric_limits<int64_t>::min()) return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(v);
+}
 
 struct UnitName {
   std::string_view name;
@@ -110,13 +121,23 @@ bool ReadTimes(std::string_view& s) {
   return false;
 }
 
-std::string FormatMilli(int64_t milli, char decimal_mark) {
-  std::string out = std::to_string(milli / 1000);
-  int64_t frac = milli % 1000;
+std::string Decimal(Int128 v) {
+  if (v == 0) return "0";
+  std::string digits;
+  for (; v > 0; v /= 10) digits.insert(digits.begin(), static_cast<char>('0' + v % 10));
+  return digits;
+}
+
+// `milli` thousandths as "12.5" (decimal_mark '.') or "-0,25" (','): no trailing zeros.
+std::string FormatMilli(Int128 milli, char decimal_mark) {
+  const bool negative = milli < 0;
+  const Int128 magnitude = negative ? -milli : milli;
+  std::string out = (negative ? "-" : "") + Decimal(magnitude / 1000);
+  const int frac = static_cast<int>(magnitude % 1000);
   if (frac != 0) {
     std::string f = std::to_string(frac);
-    f = std::string(3 - f.size(), '0') + f;
-    while (!f.empty() && f.back() == '0') f.pop_back();
+    f.insert(0, 3 - f.size(), '0');
+    while (f.back() == '0') f.pop_back();
     out += decimal_mark;
     out += f;
   }
@@ -185,8 +206,12 @@ Quantity Quantity::Of(int64_t value_milli, Unit unit, int pack_count) {
   Quantity q;
   q.unit_ = unit;
   q.pack_count_ = pack_count;
-  q.per_item_milli_base_ = value_milli * MilliBasePerUnit(unit) / 1000;
+  q.per_item_milli_base_ = Saturated(Int128(value_milli) * MilliBasePerUnit(unit) / 1000);
   return q;
+}
+
+int64_t Quantity::total_milli_base() const {
+  return Saturated(Int128(per_item_milli_base_) * pack_count_);
 }
 
 Result<Quantity> Quantity::Parse(std::string_view text) {
@@ -226,7 +251,22 @@ Result<Quantity> Quantity::Parse(std::string_view text) {
   }
   if (!Trim(s).empty()) return invalid("unexpected \"" + std::string(Trim(s)) + "\"");
   if (per_item <= 0) return invalid("must be positive");
-  if (pack > 10000) return invalid("pack count too large");
+  if (pack > kMaxPackCount) {
+    return invalid("pack count over the limit of " + std::to_string(kMaxPackCount));
+  }
+  // ReadMilli caps a number at 10^12 thousandths and a unit is at most 10^6 thousandths of
+  // the base unit, so these products fit in 64 bits.
+  if (per_item * MilliBasePerUnit(unit) % 1000 != 0) {
+    return invalid("finer than a milligram, a microlitre or a thousandth of a piece");
+  }
+  const int64_t per_item_milli_base = per_item * MilliBasePerUnit(unit) / 1000;
+  const int64_t limit = kMaxQuantityBaseUnits * 1000;
+  const std::string limit_text = "the limit of " + std::to_string(kMaxQuantityBaseUnits) + " " +
+                                 (DimensionOf(unit) == Dimension::kMass     ? "g (1 t)"
+                                  : DimensionOf(unit) == Dimension::kVolume ? "ml (1000 l)"
+                                                                            : "pieces");
+  if (per_item_milli_base > limit) return invalid("over " + limit_text);
+  if (per_item_milli_base * pack > limit) return invalid("total over " + limit_text);
   return Quantity::Of(per_item, unit, pack);
 }
 
@@ -237,14 +277,15 @@ double Quantity::In(Unit unit) const {
 std::string Quantity::ToDisplayString() const {
   const int64_t per_unit = MilliBasePerUnit(unit_);
   std::string sym = unit_ == Unit::kPiece ? "pièces" : std::string(UnitSymbol(unit_));
-  std::string one = FormatMilli(per_item_milli_base_ * 1000 / per_unit, ',') + " " + sym;
+  std::string one = FormatMilli(Int128(per_item_milli_base_) * 1000 / per_unit, ',') + " " + sym;
   if (pack_count_ == 1) return one;
   return std::to_string(pack_count_) + " x " + one;
 }
 
 std::string Quantity::ToFeedString() const {
   const int64_t per_unit = MilliBasePerUnit(unit_);
-  return FormatMilli(total_milli_base() * 1000 / per_unit, '.') + std::string(UnitSymbol(unit_));
+  return FormatMilli(Int128(per_item_milli_base_) * pack_count_ * 1000 / per_unit, '.') +
+         std::string(UnitSymbol(unit_));
 }
 
 Quantity Quantity::UnitPricingBase() const {

@@ -265,6 +265,15 @@ json ToJson(const CampaignReview& review) {
 
 Result<CampaignReview> CampaignReviewFromJson(const json& value) {
   if (!value.is_object()) return Status::InvalidArgument("a review must be an object");
+  // Fields of the wrong type are an InvalidArgument, not nlohmann's type_error.
+  for (const char* key : {"decision", "comment", "reviewer", "at"}) {
+    if (auto it = value.find(key); it != value.end() && !it->is_string()) {
+      return Status::InvalidArgument(std::string("a review's ") + key + " must be a string");
+    }
+  }
+  if (auto it = value.find("revision"); it != value.end() && !it->is_boolean()) {
+    return Status::InvalidArgument("a review's revision must be true or false");
+  }
   CampaignReview review;
   const std::string decision = value.value("decision", "");
   const auto status = ParseCampaignStatus(decision);

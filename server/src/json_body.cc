@@ -17,6 +17,11 @@ Result<nlohmann::json> ParseJsonBody(const HttpRequest& request) {
     if (auto cut = what.find("] "); cut != std::string::npos) what = what.substr(cut + 2);
     return Status::InvalidArgument("request body is not valid JSON at byte " +
                                    std::to_string(e.byte) + ": " + what);
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number beyond a double: "number overflow parsing '1e309'".
+    std::string what = e.what();
+    if (auto cut = what.find("] "); cut != std::string::npos) what = what.substr(cut + 2);
+    return Status::InvalidArgument("request body is not valid JSON: " + what);
   }
 }
 

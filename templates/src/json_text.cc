@@ -22,6 +22,20 @@ std::optional<TemplateError> ParseJsonText(std::string_view text, nlohmann::json
     return TemplateError{"", line,
                          "JSON syntax error on line " + std::to_string(line) + ": " +
                              (reason == std::string::npos ? what : what.substr(reason))};
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number beyond a double ("1e309"): nlohmann names the number but not where it is, so
+    // the line is that of its first occurrence.
+    const std::string what = e.what();
+    const size_t open = what.find('\'');
+    const size_t close = what.rfind('\'');
+    const std::string number =
+        open < close ? what.substr(open + 1, close - open - 1) : std::string();
+    const size_t at = number.empty() ? std::string_view::npos : text.find(number);
+    const int64_t line =
+        1 + std::count(text.begin(), text.begin() + (at == std::string_view::npos ? 0 : at), '\n');
+    return TemplateError{
+        "", line,
+        "JSON error on line " + std::to_string(line) + ": number " + number + " is out of range"};
   }
 }
 

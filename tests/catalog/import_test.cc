@@ -180,6 +180,27 @@ TEST_F(ImportTest, EveryBadFieldOfARowIsReportedButTheRowCountsOnce) {
                                            "attributes", "image_url"}));
 }
 
+// A quantity over Quantity's limit is a row error on its line and field; it once parsed
+// and then overflowed int64 when the product was formatted for a feed.
+TEST_F(ImportTest, HugeNetQuantityIsRejectedOnItsLineAndOtherRowsLand) {
+  const auto report = Run(ImportKind::kProducts,
+                          "id,title,net_quantity\n"
+                          "Q1,Eau,\"6 x 1,5 l\"\n"
+                          "Q2,Citerne,\"00176204222,425l x 80\"\n"
+                          "Q3,Sucre,1 kg\n");
+  EXPECT_EQ(report.rows_read, 3);
+  EXPECT_EQ(report.inserted, 2);
+  EXPECT_EQ(report.rejected, 1);
+  ASSERT_EQ(report.errors.size(), 1u);
+  EXPECT_THAT(report.errors[0], ErrorAt(3, "net_quantity"));
+  EXPECT_EQ(report.errors[0].id, "Q2");
+  EXPECT_THAT(report.errors[0].reason, HasSubstr("limit"));
+  EXPECT_TRUE(report.committed);
+  EXPECT_FALSE(HasProduct("Q2"));
+  EXPECT_EQ(GetProduct("Q1").net_quantity->ToFeedString(), "9l");
+  EXPECT_EQ(GetProduct("Q3").net_quantity->ToFeedString(), "1kg");
+}
+
 TEST_F(ImportTest, UnknownColumnsWarnAndAreIgnored) {
   const auto report = Run(ImportKind::kProducts, "id,title,colour,\nA1,Lait,blanc,\n");
   EXPECT_EQ(report.inserted, 1);

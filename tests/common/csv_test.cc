@@ -153,6 +153,57 @@ TEST(CsvReaderTest, RecordLongerThanTheLimitButInTheBufferIsRejected) {
   EXPECT_EQ(rows[2].line, 3);
 }
 
+// A too-long last line without a final newline once ended on the line before it started.
+TEST(CsvReaderTest, TooLongRecordEndsOnTheLineItStartsOnWithOrWithoutAFinalNewline) {
+  CsvOptions options;
+  options.max_record_bytes = 16;
+  options.chunk_bytes = 6;
+  for (const std::string end : {"", "\n", "\r\n"}) {
+    const auto rows = ReadAll("a,b\n1,0123456789abcdefghij" + end, options);
+    ASSERT_EQ(rows.size(), 2u) << "end \"" << end << "\"";
+    EXPECT_EQ(rows[1].error, CsvError::kRecordTooLong);
+    EXPECT_EQ(rows[1].line, 2);
+    EXPECT_EQ(rows[1].end_line, 2) << "end \"" << end << "\"";
+  }
+  // A quoted newline inside the long record: it ends one line later.
+  const auto rows = ReadAll("a,b\n\"1\n2\",0123456789abcdefghij\n3,ok", options);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[1].error, CsvError::kRecordTooLong);
+  EXPECT_EQ(rows[1].line, 2);
+  EXPECT_EQ(rows[1].end_line, 3);
+  EXPECT_EQ(rows[2].line, 4);
+}
+
+// How a record over the limit is read must not depend on where the read chunks fall: it once
+// did when the whole record happened to be in the buffer (found by the csv fuzz target).
+TEST(CsvReaderTest, RecordsOverTheLimitReadTheSameWhateverTheChunkSize) {
+  const std::string long_field(30, 'x');
+  for (const std::string text : {
+           "a,b\n1,\"open " + long_field + "\n2,\"ab\"x\n3,ok\n",  // stray quote far away
+           "a,b\n1,\"multi\nline " + long_field + "\",z\n3,ok\n",  // long quoted field
+           "a,b\n1," + long_field + "\n3,ok",                      // long plain line
+           long_field + ";" + long_field + ",x\n1;2\n",            // long header
+       }) {
+    std::vector<std::vector<Row>> reads;
+    for (size_t chunk : {size_t{1}, size_t{3}, size_t{7}, size_t{24}, size_t{1} << 16}) {
+      CsvOptions options;
+      options.max_record_bytes = 24;
+      options.chunk_bytes = chunk;
+      reads.push_back(ReadAll(text, options));
+    }
+    for (size_t k = 1; k < reads.size(); ++k) {
+      ASSERT_EQ(reads[k].size(), reads[0].size()) << text << " read #" << k;
+      for (size_t r = 0; r < reads[0].size(); ++r) {
+        EXPECT_EQ(reads[k][r].line, reads[0][r].line) << text << " record " << r;
+        EXPECT_EQ(reads[k][r].end_line, reads[0][r].end_line) << text << " record " << r;
+        EXPECT_EQ(reads[k][r].error, reads[0][r].error) << text << " record " << r;
+        EXPECT_EQ(reads[k][r].fields, reads[0][r].fields) << text << " record " << r;
+      }
+    }
+    EXPECT_EQ(reads[0].back().error, CsvError::kNone) << text;
+  }
+}
+
 TEST(CsvReaderTest, QuoteNeverClosedWithinTheLimitResumesOnTheNextLine) {
   CsvOptions options;
   options.max_record_bytes = 40;

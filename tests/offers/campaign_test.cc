@@ -1,4 +1,5 @@
 #include "offers/campaign.h"
+#include "offers/campaign_json.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -43,6 +44,24 @@ std::vector<std::string> Fields(const std::vector<FieldError>& errors) {
 }
 
 // The last Sunday of October 2026 is the 25th: Paris goes from UTC+2 to UTC+1 at 03:00.
+// A review field of the wrong type is an InvalidArgument; it threw nlohmann's type_error
+// (found by the campaign_json fuzz target).
+TEST(CampaignReviewJsonTest, WrongTypesAreInvalidArgumentNotExceptions) {
+  for (const char* text :
+       {R"({"decision":false,"at":"2026-12-02T00:00:00Z"})",
+        R"({"decision":"approved","comment":3,"at":"2026-12-02T00:00:00Z"})",
+        R"({"decision":"approved","at":null})",
+        R"({"decision":"approved","at":"2026-12-02T00:00:00Z","revision":"yes"})"}) {
+    Result<CampaignReview> review = Result<CampaignReview>(Status::Internal("not run"));
+    ASSERT_NO_THROW(review = CampaignReviewFromJson(nlohmann::json::parse(text))) << text;
+    EXPECT_EQ(review.status().code(), StatusCode::kInvalidArgument) << text;
+  }
+  EXPECT_TRUE(CampaignReviewFromJson(
+                  nlohmann::json::parse(
+                      R"({"decision":"approved","at":"2026-12-02T00:00:00Z","revision":true})"))
+                  .ok());
+}
+
 TEST(CampaignValidityTest, AcrossTheEndOfSummerTimeInParis) {
   Campaign c = Noel();
   c.start_local = Local(2026y / 10 / 20);

@@ -128,6 +128,20 @@ TEST(ParseTemplate, NamesTheLineOfASyntaxError) {
   EXPECT_NE(parsed.errors[0].message.find("line 4"), std::string::npos) << parsed.errors[0].message;
 }
 
+// A number beyond a double is a JSON error on its line, not an exception out of the parser
+// (found by the template fuzz target: nlohmann throws out_of_range, not parse_error).
+TEST(ParseTemplate, NumberTooLargeIsASyntaxErrorOnItsLine) {
+  ParsedTemplate parsed = ParseTemplate("{\n  \"id\": \"x\",\n  \"version\": 1e309\n}\n");
+  ASSERT_FALSE(parsed.value);
+  ASSERT_EQ(parsed.errors.size(), 1u);
+  EXPECT_EQ(parsed.errors[0].line, 3);
+  EXPECT_NE(parsed.errors[0].message.find("1e309"), std::string::npos) << parsed.errors[0].message;
+  ParsedBrandKit kit = ParseBrandKit("{\"colors\": {\"accent\": -1E400}}");
+  ASSERT_FALSE(kit.value);
+  ASSERT_EQ(kit.errors.size(), 1u);
+  EXPECT_EQ(kit.errors[0].line, 1);
+}
+
 TEST(ParseTemplate, ReportsEveryErrorByJsonPath) {
   json doc = MinimalTemplate();
   auto& layers = doc["layouts"]["square"]["layers"];
