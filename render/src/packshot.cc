@@ -96,7 +96,9 @@ Result<std::shared_ptr<const PreparedPackshot>> PreparePackshot(std::string_view
   if (declared->width <= 0 || declared->height <= 0) {
     return Status::InvalidArgument("image declares an empty size");
   }
-  if (spec.max_pixels > 0 && declared->width * declared->height > spec.max_pixels) {
+  // Divided, not multiplied: a header may declare 2^32 - 1 on each side, whose product
+  // overflows int64 and would pass the check.
+  if (spec.max_pixels > 0 && declared->width > spec.max_pixels / declared->height) {
     return Status::InvalidArgument("image declares " + std::to_string(declared->width) + "×" +
                                    std::to_string(declared->height) +
                                    " pixels, above the limit of " +

@@ -320,6 +320,23 @@ std::string WriteFile(const testing::TempDir& dir, const std::string& name,
   return name;
 }
 
+TEST(RenderBadInput, AnImageDeclaringTheLargestSidesIsRefusedBeforeDecoding) {
+  // 4,294,967,295 × 4,294,967,295: the product of the two sides overflows int64.
+  std::string png("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR", 16);
+  png += std::string("\xff\xff\xff\xff\xff\xff\xff\xff\x08\x06\0\0\0", 13);
+  png += std::string(64, '\0');
+  testing::TempDir dir;
+  DirectoryImageSource images(dir.path());
+  Renderer renderer(&images);
+  CreativeContent content = SampleCreative();
+  content.packshot = WriteFile(dir, "bomb.png", png);
+  auto creative = renderer.Render(*FindBuiltinTemplate("classic"), DefaultBrandKit(),
+                                  *FindCreativeFormat("square"), content, ImageEncoding::kPng);
+  ASSERT_FALSE(creative.ok());
+  EXPECT_NE(creative.status().message().find("refused before decoding"), std::string::npos)
+      << creative.status().message();
+}
+
 TEST(RenderBadInput, AnImageDeclaringThirtyThousandSquaredIsRefusedBeforeDecoding) {
   // A PNG header declaring 30,000 × 30,000 pixels followed by nothing decodable: refused
   // from the header, so no 3.6 GB buffer is ever asked for.
