@@ -345,5 +345,57 @@ TEST_F(ImportPowerLossTest, EveryAcknowledgedImportBatchSurvivesAPowerCutAtEvery
   EXPECT_EQ(sweep.acked_lost, 0);
 }
 
+// The disk refusing one write or sync (EIO) at each operation of an import: the import stops
+// with a message that says so and names the file, and the file stays sound with every batch
+// acknowledged before.
+TEST_F(ImportPowerLossTest, AnIoErrorWhileImportingSaysSoAndLeavesTheFileSound) {
+  const std::string message_file = dir_.File("message.txt");
+  auto attempt = [&](const std::string& path, auto ack) {
+    auto db = SqliteDatabase::Open(path);
+    Status status = db.status();
+    if (db.ok()) {
+      ImportOptions options;
+      options.batch_size = kBatch;
+      int batches = 0;
+      options.progress = [&](uint64_t, uint64_t) {
+        if (batches++ < kRows / kBatch) ack();
+      };
+      status = ImportFile(**db, ImportKind::kStock, dir_.File("stock.csv"), options).status();
+    }
+    std::ofstream(message_file) << status.message();
+    return status.ok() ? 0 : 1;
+  };
+  Fresh();
+  const ChildRun whole =
+      RunInChild({}, [&](auto ack) { return attempt(dir_.File("run.db"), ack); });
+  ASSERT_EQ(whole.exit_code, 0);
+  int failed = 0;
+  for (int64_t k = 1; k <= whole.operations; ++k) {
+    const std::string path = Fresh();
+    std::filesystem::remove(message_file);
+    const ChildRun run = RunInChild({.fail_at = k}, [&](auto ack) { return attempt(path, ack); });
+    std::string message;
+    std::getline(std::ifstream(message_file), message);
+    if (run.exit_code == 0) continue;  // an operation whose failure SQLite retries or ignores
+    ++failed;
+    EXPECT_NE(message.find("I/O error "), std::string::npos) << "fail at " << k << ": " << message;
+    EXPECT_NE(message.find(" the database file " + path), std::string::npos)
+        << "fail at " << k << ": " << message;
+    EXPECT_EQ(message.find("malformed"), std::string::npos) << message;
+    const Integrity integrity = Check(path);
+    EXPECT_EQ(integrity.integrity, "ok") << "fail at " << k;
+    EXPECT_EQ(integrity.foreign_key_errors, 0) << "fail at " << k;
+    auto db = SqliteDatabase::Open(path);
+    ASSERT_TRUE(db.ok());
+    for (int i = 0; i < run.acks * kBatch; ++i) {
+      auto level = (*db)->GetStock("P" + std::to_string(i), "S1");
+      EXPECT_TRUE(level.ok() && level->has_value()) << "fail at " << k << ": row " << i;
+    }
+  }
+  std::cout << "import with one failed write or sync: " << failed << " of " << whole.operations
+            << " operations failed the import\n";
+  EXPECT_GT(failed, 3);
+}
+
 }  // namespace
 }  // namespace vitrine
