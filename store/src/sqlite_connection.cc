@@ -30,9 +30,10 @@ std::string_view IoOperation(int code) {
   }
 }
 
+// " /path/to.db", or "" before the file is open.
 std::string FileName(sqlite3* db) {
   const char* name = sqlite3_db_filename(db, "main");
-  return name != nullptr && *name != '\0' ? name : "(in memory)";
+  return name != nullptr && *name != '\0' ? std::string(" ") + name : std::string();
 }
 
 }  // namespace
@@ -44,14 +45,14 @@ Status SqliteError(sqlite3* db, std::string_view context) {
     // "disk I/O error" alone hides which file and what the disk said: name both.
     const int os_error = sqlite3_system_errno(db);
     message = std::string(context) + ": I/O error " + std::string(IoOperation(code)) +
-              " the database file " + FileName(db) + " (or its -wal log)" +
+              " the database file" + FileName(db) + " (or its -wal log)" +
               (os_error != 0 ? std::string(": ") + std::strerror(os_error) : std::string());
   } else if ((code & 0xFF) == SQLITE_CORRUPT || (code & 0xFF) == SQLITE_NOTADB) {
     // A page read back short (an I/O error the disk did not report as one) looks the same to
     // SQLite as a damaged file; say which file, and how to tell the two apart.
-    message += " (" + FileName(db) +
-               "; a read that failed with an I/O error shows the same: run sqlite3 " +
-               FileName(db) + " 'PRAGMA integrity_check' to tell)";
+    message += " (the database file" + FileName(db) +
+               "; a read that failed with an I/O error shows the same: run sqlite3" + FileName(db) +
+               " 'PRAGMA integrity_check' to tell)";
   }
   switch (code & 0xFF) {
     case SQLITE_CONSTRAINT:
