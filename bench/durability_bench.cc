@@ -2,14 +2,15 @@
 // beside NORMAL (kProcessCrash), for each kind of write.
 //
 //   build/release/bench/vitrine-durability-bench [--products 20000] [--stores 50]
-//       [--stock-rows 200000] [--batch 5000] [--campaigns 200] [--dir /tmp]
+//       [--stock-rows 200000] [--batch 5000] [--campaigns 200] [--repeat 2] [--dir /tmp]
 //
 // For each level, on a fresh database in a temporary directory under --dir (the disk measured;
 // /tmp may be a tmpfs, where an fsync costs nothing): imports stores, products (CSV) and stock
 // (CSV) with ImportFile in batches of --batch, then takes --campaigns interactive writes
 // (create a draft through the workflow, then submit it: two transactions with their audit
 // entries, as the API takes them) and times each, then assembles one campaign promoting 1,000
-// products in every store. Prints a table: rows/s of each import, the interactive write's
+// products in every store. The levels alternate, --repeat times each, and the best figure of
+// each is kept. Prints a table: rows/s of each import, the interactive write's
 // median and 99th percentile latency, the assembly's offers/s, and FULL over NORMAL.
 #include <algorithm>
 #include <chrono>
@@ -17,6 +18,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,7 @@ struct Args {
   int stock_rows = 200000;
   size_t batch = 5000;
   int campaigns = 200;
+  int repeat = 2;
   std::filesystem::path dir = "/tmp";
 };
 
@@ -175,10 +178,35 @@ int Run(const Args& args) {
   }
   const std::filesystem::path dir = pattern;
   WriteScenario(args, dir);
-  auto normal = Measure(args, dir, Durability::kProcessCrash);
-  if (!normal.ok()) return Fail("synchronous=NORMAL", normal.status());
-  auto full = Measure(args, dir, Durability::kPowerLoss);
-  if (!full.ok()) return Fail("synchronous=FULL", full.status());
+  // Alternated, best of --repeat each: the first run also warms the page cache, and the
+  // machine's other work comes and goes.
+  std::optional<Figures> normal, full;
+  auto best = [](std::optional<Figures>& kept, const Figures& f) {
+    if (!kept) {
+      kept = f;
+      return;
+    }
+    kept->products_rows_s = std::max(kept->products_rows_s, f.products_rows_s);
+    kept->stock_rows_s = std::max(kept->stock_rows_s, f.stock_rows_s);
+    kept->write_p50_ms = std::min(kept->write_p50_ms, f.write_p50_ms);
+    kept->write_p99_ms = std::min(kept->write_p99_ms, f.write_p99_ms);
+    kept->offers_s = std::max(kept->offers_s, f.offers_s);
+  };
+  for (int run = 0; run < args.repeat; ++run) {
+    for (Durability level : {Durability::kProcessCrash, Durability::kPowerLoss}) {
+      for (const char* name : {"normal.db", "full.db"}) {
+        for (const char* suffix : {"", "-wal", "-shm"}) {
+          std::filesystem::remove(dir / (std::string(name) + suffix));
+        }
+      }
+      auto figures = Measure(args, dir, level);
+      if (!figures.ok()) {
+        return Fail(level == Durability::kPowerLoss ? "synchronous=FULL" : "synchronous=NORMAL",
+                    figures.status());
+      }
+      best(level == Durability::kPowerLoss ? full : normal, *figures);
+    }
+  }
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
 
@@ -220,6 +248,8 @@ int main(int argc, char** argv) {
       args.batch = static_cast<size_t>(std::max(1, std::atoi(value)));
     } else if (flag == "--campaigns") {
       args.campaigns = std::max(1, std::atoi(value));
+    } else if (flag == "--repeat") {
+      args.repeat = std::max(1, std::atoi(value));
     } else if (flag == "--dir") {
       args.dir = value;
     } else {
