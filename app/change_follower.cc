@@ -1,6 +1,10 @@
 #include "app/change_follower.h"
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
 
 #include <random>
 
@@ -189,6 +193,29 @@ Status ChangeFollower::CheckBoundaries() {
   return log_.AppendChange(ChangeKind::kCampaign, gone).status();
 }
 
+namespace {
+
+// Whether `holder` (a ProcessHolderName) names a process of this host that no longer runs:
+// its lease is then left over from a crash, and waiting for it to expire would leave the
+// offers unpublished meanwhile. A name of another form or host, or a live pid, is not.
+bool HolderDiedHere(const std::string& holder) {
+  const size_t host_end = holder.find(':');
+  const size_t pid_end = host_end == std::string::npos ? host_end : holder.find(':', host_end + 1);
+  if (pid_end == std::string::npos) return false;
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || holder.compare(0, host_end, host) != 0) {
+    return false;
+  }
+  const std::string pid_text = holder.substr(host_end + 1, pid_end - host_end - 1);
+  if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  const long pid = std::strtol(pid_text.c_str(), nullptr, 10);
+  return pid > 0 && pid != getpid() && kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+}
+
+}  // namespace
+
 Result<bool> ChangeFollower::HoldLease() {
   const Instant now = clock_.Now();
   if (lease_renew_at_ && now < *lease_renew_at_) return true;
@@ -196,7 +223,11 @@ Result<bool> ChangeFollower::HoldLease() {
     // Not ours: a read tells whether it is free, without taking the write lock.
     auto holder = log_.LeaseHolder(kAssemblyLease, now);
     if (!holder.ok()) return holder.status();
-    if (!holder->empty() && *holder != options_.holder) return false;
+    if (!holder->empty() && *holder != options_.holder) {
+      if (!HolderDiedHere(*holder)) return false;
+      VITRINE_RETURN_IF_ERROR(log_.ReleaseLease(kAssemblyLease, *holder));
+      Log({{"type", "assembly_lease_taken_over"}, {"dead_holder", *holder}});
+    }
   }
   auto held = log_.TryLease(kAssemblyLease, options_.holder, now, options_.lease_ttl);
   if (!held.ok()) return held.status();

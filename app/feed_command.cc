@@ -1,6 +1,7 @@
 // `vitrine feed FORMAT [--store S] [--campaign C] [-o FILE]`: writes one feed from the
 // database, the same bytes the server's snapshot of it holds.
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 #include "commands.h"
@@ -60,8 +61,16 @@ int RunFeed(const CommandLine& command_line) {
   if (!db) return kExitStore;
 
   std::unique_ptr<FeedSink> sink;
-  if (output && *output != "-") {
-    auto file = FeedSink::ToFile(*output);
+  // A file is written under a temporary name and renamed over FILE once complete and synced,
+  // so a failed or killed run leaves the previous feed whole for whoever serves it.
+  const bool to_file = output && *output != "-";
+  const std::string partial = to_file ? *output + ".tmp" : std::string();
+  auto discard = [&] {
+    std::error_code ec;
+    if (to_file) std::filesystem::remove(partial, ec);
+  };
+  if (to_file) {
+    auto file = FeedSink::ToFile(partial);
     if (!file.ok()) {
       std::fprintf(stderr, "vitrine feed: %s\n", file.status().message().c_str());
       return kExitBadInput;
@@ -76,7 +85,17 @@ int RunFeed(const CommandLine& command_line) {
   auto stats = WriteFeed(request, sources, settings, *sink,
                          [&](int64_t) { bar.Update(static_cast<uint64_t>(raw->bytes()), 0); });
   bar.Finish();
-  Status finished = sink->Finish(/*sync=*/false);
+  Status finished = sink->Finish(/*sync=*/to_file);
+  if (to_file && (!stats.ok() || !finished.ok())) discard();
+  if (to_file && stats.ok() && finished.ok()) {
+    std::error_code ec;
+    std::filesystem::rename(partial, *output, ec);
+    if (ec) {
+      discard();
+      finished = Status::IoError("cannot rename " + partial + " to " + *output + ": " +
+                                 ec.message() + "; " + *output + " is unchanged");
+    }
+  }
   if (!stats.ok()) {
     std::fprintf(stderr, "vitrine feed: %s\n", stats.status().message().c_str());
     switch (stats.status().code()) {

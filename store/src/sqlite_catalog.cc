@@ -273,10 +273,13 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& 
   // write system call per page it touches: 14 per product in a bulk import.
   // journal_size_limit: a bulk write leaves a log of hundreds of megabytes (see
   // WalCheckpointer); it is cut back to 64 MiB when the log restarts.
-  const std::string pragmas =
-      "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; "
-      "PRAGMA journal_size_limit=67108864; PRAGMA cache_size=-" +
-      std::to_string(options.cache_kib);
+  // synchronous=FULL syncs the log at every commit; NORMAL only before a checkpoint, so a
+  // power cut could take back commits already acknowledged (see Durability).
+  const char* synchronous = options.durability == Durability::kPowerLoss ? "FULL" : "NORMAL";
+  const std::string pragmas = std::string("PRAGMA synchronous=") + synchronous +
+                              "; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; "
+                              "PRAGMA journal_size_limit=67108864; PRAGMA cache_size=-" +
+                              std::to_string(options.cache_kib);
   VITRINE_RETURN_IF_ERROR(w.Exec(pragmas.c_str()));
 
   Result<int> version = CurrentSchemaVersion(w.db());

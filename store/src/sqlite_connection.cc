@@ -1,10 +1,59 @@
 #include "sqlite_connection.h"
 
+#include <cstring>
+
 namespace vitrine::store_internal {
+
+namespace {
+
+// What the operating system refused, for an SQLITE_IOERR_* code: "writing", "syncing"...
+std::string_view IoOperation(int code) {
+  switch (code) {
+    case SQLITE_IOERR_READ:
+    case SQLITE_IOERR_SHORT_READ:
+      return "reading";
+    case SQLITE_IOERR_WRITE:
+      return "writing";
+    case SQLITE_IOERR_FSYNC:
+    case SQLITE_IOERR_DIR_FSYNC:
+      return "syncing";
+    case SQLITE_IOERR_TRUNCATE:
+      return "truncating";
+    case SQLITE_IOERR_FSTAT:
+      return "reading the size of";
+    case SQLITE_IOERR_SHMOPEN:
+    case SQLITE_IOERR_SHMSIZE:
+    case SQLITE_IOERR_SHMMAP:
+      return "mapping the shared-memory index of";
+    default:
+      return "accessing";
+  }
+}
+
+// " /path/to.db", or "" before the file is open.
+std::string FileName(sqlite3* db) {
+  const char* name = sqlite3_db_filename(db, "main");
+  return name != nullptr && *name != '\0' ? std::string(" ") + name : std::string();
+}
+
+}  // namespace
 
 Status SqliteError(sqlite3* db, std::string_view context) {
   const int code = sqlite3_extended_errcode(db);
   std::string message = std::string(context) + ": " + sqlite3_errmsg(db);
+  if ((code & 0xFF) == SQLITE_IOERR) {
+    // "disk I/O error" alone hides which file and what the disk said: name both.
+    const int os_error = sqlite3_system_errno(db);
+    message = std::string(context) + ": I/O error " + std::string(IoOperation(code)) +
+              " the database file" + FileName(db) + " (or its -wal log)" +
+              (os_error != 0 ? std::string(": ") + std::strerror(os_error) : std::string());
+  } else if ((code & 0xFF) == SQLITE_CORRUPT || (code & 0xFF) == SQLITE_NOTADB) {
+    // A page read back short (an I/O error the disk did not report as one) looks the same to
+    // SQLite as a damaged file; say which file, and how to tell the two apart.
+    message += " (the database file" + FileName(db) +
+               "; a read that failed with an I/O error shows the same: run sqlite3" + FileName(db) +
+               " 'PRAGMA integrity_check' to tell)";
+  }
   switch (code & 0xFF) {
     case SQLITE_CONSTRAINT:
       return Status::FailedPrecondition(std::move(message));

@@ -4,6 +4,9 @@
 // work is taken over and finished, and the change feed never lets a reader skip an offer.
 #include "app/change_follower.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -217,6 +220,38 @@ TEST_P(ChangeFollowerTest, WorkLeftByAKilledProcessIsFinishedOnceAndNeverTwice) 
   EXPECT_EQ((*again)->entries, 1);
   EXPECT_EQ((*again)->assembly.updated + (*again)->assembly.inserted, 0);
   EXPECT_EQ(*server->offers().LastSeq(), seq);
+}
+
+// A `vitrine import` killed while it held the lease: the next process on the same host sees
+// its pid gone and publishes at once, instead of leaving the work to a dead holder until the
+// lease expires.
+TEST_P(ChangeFollowerTest, ALeaseOfADeadProcessOfThisHostIsTakenAtOnce) {
+  const pid_t pid = fork();
+  if (pid == 0) _exit(0);
+  ASSERT_GT(pid, 0);
+  waitpid(pid, nullptr, 0);
+  char host[256] = {};
+  ASSERT_EQ(gethostname(host, sizeof host - 1), 0);
+  const std::string dead = std::string(host) + ":" + std::to_string(pid) + ":0badc0de";
+  ASSERT_TRUE(*writer_->changes().TryLease(kAssemblyLease, dead, kNow, std::chrono::hours(1)));
+
+  auto server = Open();
+  auto applied = Follower(*server, ProcessHolderName())->RunOnce();
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  ASSERT_TRUE(applied->has_value()) << "left to the dead holder";
+  EXPECT_EQ((*applied)->assembly.inserted, 4);
+  EXPECT_TRUE(Logged("assembly_lease_taken_over"));
+
+  // A live holder (this very process under another name) keeps its lease.
+  const std::string alive = std::string(host) + ":" + std::to_string(getpid()) + ":00000000";
+  ASSERT_TRUE(
+      writer_->changes()
+          .ReleaseLease(kAssemblyLease, *server->changes().LeaseHolder(kAssemblyLease, kNow))
+          .ok());
+  ASSERT_TRUE(*writer_->changes().TryLease(kAssemblyLease, alive, kNow, std::chrono::hours(1)));
+  auto followed = Follower(*Open(), "serve-3")->RunOnce();
+  ASSERT_TRUE(followed.ok());
+  EXPECT_FALSE(followed->has_value());
 }
 
 TEST_P(ChangeFollowerTest, AnEntryForAProductDeletedMeanwhileWithdrawsItsOffers) {

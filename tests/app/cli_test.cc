@@ -270,6 +270,24 @@ TEST(CliTest, KilledImportLeavesWholeBatches) {
   EXPECT_EQ(rows % kBatch, 0) << rows << " stock rows: a batch landed in part";
 }
 
+// A feed written to a file that fails (here an unknown store) leaves the previous file as it
+// was: whatever serves that file never sends a truncated feed.
+TEST(CliTest, AFailedFeedWriteLeavesThePreviousFileWhole) {
+  TempDir dir;
+  const std::string db = "sqlite:" + (dir.path() / "v.db").string();
+  ASSERT_EQ(Vitrine({"migrate", "--db", db}, dir.path()).exit_code, 0);
+  const fs::path feed = dir.path() / "offers.csv";
+  ASSERT_EQ(Vitrine({"feed", "offers-csv", "-o", feed.string(), "--db", db}, dir.path()).exit_code,
+            0);
+  const std::string before = ReadFile(feed);
+  ASSERT_FALSE(before.empty());
+  const RunResult failed = Vitrine(
+      {"feed", "offers-csv", "--store", "NOWHERE", "-o", feed.string(), "--db", db}, dir.path());
+  EXPECT_EQ(failed.exit_code, 3);
+  EXPECT_EQ(ReadFile(feed), before);
+  EXPECT_FALSE(fs::exists(feed.string() + ".tmp"));
+}
+
 TEST(CliTest, TokensAreShownOnceListedAndRevoked) {
   TempDir dir;
   const std::string db = "sqlite:" + (dir.path() / "v.db").string();

@@ -622,6 +622,47 @@ TEST_F(HostileFeedsTest, SnapshotsRegenerateInTheBackgroundAndEvictVariants) {
   EXPECT_TRUE(std::filesystem::exists(fdf->path));
 }
 
+// A regeneration that cannot write its file (here a directory stands where its temporary
+// file goes, as a full or failing disk would refuse it) fails with an I/O error, and the
+// snapshot before it stays served, its file intact.
+TEST_F(HostileFeedsTest, ASnapshotThatCannotBeWrittenLeavesThePreviousOneServed) {
+  ManualClock clock(kNow);
+  FeedSnapshotOptions options;
+  options.dir = dir_.File("snapshots");
+  options.clock = &clock;
+  FeedSnapshots snapshots(sources_, options);
+  const FeedKey key{FeedFormat::kOffersCsv, "", "", ""};
+  auto first = snapshots.Get(key);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  std::string before;
+  std::getline(std::ifstream(first->path), before, '\0');
+  ASSERT_FALSE(before.empty());
+
+  std::string next = first->path;
+  const size_t generation = next.rfind(".1.");
+  ASSERT_NE(generation, std::string::npos) << next;
+  next.replace(generation, 3, ".2.");
+  std::filesystem::create_directories(next + ".tmp");
+  clock.Advance(std::chrono::hours(200));  // the offers end: the feed would change
+  snapshots.MarkStale();
+  const Status failed = snapshots.RegenerateStale();
+  EXPECT_EQ(failed.code(), StatusCode::kIoError) << failed.ToString();
+
+  auto served = snapshots.Get(key);
+  ASSERT_TRUE(served.ok());
+  EXPECT_EQ(served->path, first->path);
+  EXPECT_EQ(served->etag, first->etag);
+  std::string after;
+  std::getline(std::ifstream(served->path), after, '\0');
+  EXPECT_EQ(after, before);
+
+  std::filesystem::remove(next + ".tmp");
+  ASSERT_TRUE(snapshots.RegenerateStale().ok());  // it stayed stale: the next try writes it
+  auto regenerated = snapshots.Get(key);
+  ASSERT_TRUE(regenerated.ok());
+  EXPECT_NE(regenerated->etag, first->etag);
+}
+
 TEST(FeedSinkTest, GzipTwinHoldsTheSameBytes) {
   testing::TempDir dir;
   auto sink = FeedSink::ToFile(dir.File("f.xml"), dir.File("f.xml.gz"), 6);

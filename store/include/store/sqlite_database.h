@@ -3,7 +3,9 @@
 // OfferRepository, so an audit entry and the write it records land in one transaction, and
 // so do a campaign change and the offers it republishes.
 //
-// The database runs in WAL mode with synchronous=NORMAL and foreign keys on. One writer
+// The database runs in WAL mode with foreign keys on, and by default with synchronous=FULL:
+// a commit that returned has reached the disk, so it survives a power cut as well as a crash
+// of the process (see SqliteOptions::durability). One writer
 // connection, guarded by a mutex, runs every write in a `BEGIN IMMEDIATE` transaction; reads
 // borrow a connection from a small pool, so they see the last committed state and never wait
 // on a write in progress. Statements are prepared once per connection and reused. Safe for
@@ -34,6 +36,16 @@ class ReaderPool;
 class WalCheckpointer;
 }  // namespace store_internal
 
+// What a commit that returned survives.
+enum class Durability {
+  // synchronous=FULL: a power cut or an operating-system crash as well as a crash of the
+  // process. Each commit waits for one fsync of the write-ahead log.
+  kPowerLoss,
+  // synchronous=NORMAL: a crash of the process only. After a power cut the file is intact
+  // but the commits since the last checkpoint may be gone, acknowledged or not.
+  kProcessCrash,
+};
+
 struct SqliteOptions {
   // Apply pending schema migrations when opening. When false, a database whose schema is
   // behind the binary's is refused with FailedPrecondition asking to run `vitrine migrate`.
@@ -45,6 +57,10 @@ struct SqliteOptions {
   std::chrono::milliseconds busy_timeout{5000};
   // Page cache of each connection, in KiB (SQLite's default is 2 MiB).
   int cache_kib = 16 * 1024;
+  // Every write commits at this level: campaigns, approvals, accounts and sessions, and also
+  // the import batches and assembly writes, for which the fsync per commit costs little
+  // (one per batch of thousands of rows; measured by vitrine-durability-bench).
+  Durability durability = Durability::kPowerLoss;
 };
 
 class SqliteDatabase final : public UnifiedDatabase {
