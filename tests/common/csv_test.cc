@@ -178,7 +178,7 @@ TEST(CsvReaderTest, TooLongRecordEndsOnTheLineItStartsOnWithOrWithoutAFinalNewli
 // did when the whole record happened to be in the buffer (found by the csv fuzz target).
 TEST(CsvReaderTest, RecordsOverTheLimitReadTheSameWhateverTheChunkSize) {
   const std::string long_field(30, 'x');
-  for (const std::string text : {
+  for (const std::string& text : {
            "a,b\n1,\"open " + long_field + "\n2,\"ab\"x\n3,ok\n",  // stray quote far away
            "a,b\n1,\"multi\nline " + long_field + "\",z\n3,ok\n",  // long quoted field
            "a,b\n1," + long_field + "\n3,ok",                      // long plain line

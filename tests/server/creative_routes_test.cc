@@ -295,7 +295,7 @@ TEST_F(CreativeRoutesTest, TheCampaignsThemeDrawsItsCreativesUnlessATemplateIsAs
   EXPECT_EQ(story.Header("X-Creative-Template"), "classic");
 
   // The leaflet's creative link, which names no template, gets the theme's too.
-  h_.feeds().RegenerateStale();
+  ASSERT_TRUE(h_.feeds().RegenerateStale().ok());
   Reply leaflet = Get("/feeds/leaflet.json");
   ASSERT_EQ(leaflet.status, 200) << leaflet.body;
   const std::string link = leaflet.Json()["campaigns"][0]["offers"][0]["creatives"]["square"];
