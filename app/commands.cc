@@ -84,7 +84,7 @@ stores of each zone, and a few products with their current national price.
        "serve the HTTP API",
        R"(Usage: vitrine serve [--db sqlite:PATH] [OPTIONS]
 
-Serves the API of docs/openapi.json until SIGTERM or SIGINT, then stops accepting
+Serves the API of docs/openapi.json, and the web UI at /, until SIGTERM or SIGINT, then stops accepting
 connections, lets the requests in flight finish and closes the database cleanly. One JSON
 access-log line per request goes to standard error.
 
@@ -108,9 +108,11 @@ Options:
   --creative-cache-mb N     cache size, least recently used evicted (default 1024)
   --template ID         template of creative URLs without ?template= whose campaign's
                         theme names none for the format (default classic)
+  --web DIR             the built web UI served at / (default the `web` folder of
+                        the build tree this binary belongs to: BUILD/web)
 )",
        {{"db", "address", "port", "threads", "max-body-mb", "rate-limit", "feeds-dir", "public-url",
-         "images", "templates-dir", "creative-cache-dir", "creative-cache-mb", "template"},
+         "images", "templates-dir", "creative-cache-dir", "creative-cache-mb", "template", "web"},
         {}},
        RunServe},
       {"feed",

@@ -1,5 +1,6 @@
 // `vitrine serve`: the HTTP API over the database.
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <mutex>
 
@@ -15,6 +16,7 @@
 #include "server/api.h"
 #include "server/http_server.h"
 #include "server/rate_limiter.h"
+#include "server/web.h"
 
 namespace vitrine {
 namespace {
@@ -155,6 +157,15 @@ int RunServe(const CommandLine& command_line) {
   auto authenticator = std::make_shared<AccountAuthenticator>(db->accounts(), clock);
   services.credentials_changed = [authenticator] { authenticator->ForgetCachedCredentials(); };
   if (Status st = AddApiRoutes(server, services); !st.ok()) {
+    std::fprintf(stderr, "vitrine serve: %s\n", st.message().c_str());
+    return kExitInternal;
+  }
+  // The UI built beside this binary: BUILD/app/vitrine serves BUILD/web.
+  std::error_code exe_error;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", exe_error);
+  const std::string web_dir = command_line.ValueOr(
+      "web", exe_error ? "web" : (exe.parent_path().parent_path() / "web").string());
+  if (Status st = AddWebRoutes(server, {web_dir}); !st.ok()) {
     std::fprintf(stderr, "vitrine serve: %s\n", st.message().c_str());
     return kExitInternal;
   }

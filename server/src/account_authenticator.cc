@@ -49,6 +49,36 @@ std::optional<std::string> RequestCookie(const HttpRequest& request, std::string
   return std::nullopt;
 }
 
+namespace {
+
+// Why a request that changes something (POST, PUT, PATCH, DELETE) cannot have come from the
+// UI's own pages, or nullopt when it may have. A browser attaches the session cookie to a
+// form or fetch that another site starts; its Sec-Fetch-Site and Origin headers tell the two
+// apart (a SameSite=Strict cookie aside, older browsers and sibling subdomains still need it).
+std::optional<std::string> CrossSiteWrite(const HttpRequest& request) {
+  const std::string& m = request.method;
+  if (m == "GET" || m == "HEAD" || m == "OPTIONS") return std::nullopt;
+  if (auto site = request.headers.Get("Sec-Fetch-Site"); site && *site != "same-origin") {
+    return "a session may not change anything from a request another site started "
+           "(Sec-Fetch-Site: " +
+           std::string(*site) + ")";
+  }
+  if (auto origin = request.headers.Get("Origin")) {
+    // "http://host:port" must name the host this request was sent to.
+    const size_t scheme = origin->find("://");
+    const std::string_view host_of_origin =
+        scheme == std::string_view::npos ? std::string_view() : origin->substr(scheme + 3);
+    const std::string_view host = request.headers.Get("Host").value_or("");
+    if (host.empty() || !EqualsIgnoreCase(host_of_origin, host)) {
+      return "a session may not change anything from a page of another origin (Origin: " +
+             std::string(*origin) + ")";
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Result<std::optional<Principal>> AccountAuthenticator::Authenticate(const HttpRequest& request) {
   if (auto authorization = request.headers.Get("Authorization")) {
     constexpr std::string_view kBearer = "Bearer ";
@@ -61,6 +91,8 @@ Result<std::optional<Principal>> AccountAuthenticator::Authenticate(const HttpRe
     return std::optional<Principal>(*principal);
   }
   if (auto cookie = RequestCookie(request, kSessionCookie)) {
+    // Cross-site request forgery: refused before the session is even looked up.
+    if (auto reason = CrossSiteWrite(request)) return Status::PermissionDenied(*reason);
     auto principal = FromSession(*cookie);
     if (!principal.ok()) return principal.status();
     return std::optional<Principal>(*principal);

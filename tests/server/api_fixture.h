@@ -10,6 +10,8 @@
 #include <zlib.h>
 
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -31,6 +33,7 @@
 #include "server/account_authenticator.h"
 #include "server/api.h"
 #include "server/http_server.h"
+#include "server/web.h"
 #include "store/sqlite_database.h"
 #include "templates/builtin.h"
 
@@ -147,6 +150,9 @@ class ApiClient {
   CURL* curl_;
 };
 
+// The asset version of the harness's web UI (WebDir).
+inline constexpr std::string_view kWebAssetsVersion = "0123456789abcdef";
+
 // The password of every user the harness creates.
 inline constexpr std::string_view kPassword = "correct horse battery staple";
 
@@ -193,6 +199,9 @@ class ApiHarness {
     if (Status st = AddApiRoutes(*server, services); !st.ok()) {
       throw std::runtime_error("AddApiRoutes: " + st.ToString());
     }
+    if (Status st = AddWebRoutes(*server, {WebDir()}); !st.ok()) {
+      throw std::runtime_error("AddWebRoutes: " + st.ToString());
+    }
     server->SetAuthenticator(authenticator);
     if (limiter) server->SetRateLimiter(std::move(limiter));
     if (Status st = server->Start(options); !st.ok()) {
@@ -200,6 +209,17 @@ class ApiHarness {
     }
     servers_.push_back(std::move(server));
     return *servers_.back();
+  }
+
+  // A built web UI in miniature, named as docs/openapi.json's examples name its files.
+  std::string WebDir() {
+    const std::string dir = dir_.File("web");
+    const std::string assets = dir + "/assets/" + std::string(kWebAssetsVersion);
+    std::filesystem::create_directories(assets + "/i18n");
+    std::ofstream(dir + "/index.html") << "<!doctype html><title>Vitrine</title>";
+    std::ofstream(assets + "/main.js") << "import './i18n/fr.js';";
+    std::ofstream(assets + "/i18n/fr.js") << "export default {};";
+    return dir;
   }
 
   // Stops and destroys every server (and the services and assemblers they used).

@@ -21,6 +21,7 @@
 
 #include "api_fixture.h"
 #include "server/rate_limiter.h"
+#include "server/web.h"
 
 namespace vitrine::testing {
 namespace {
@@ -751,6 +752,83 @@ TEST_F(ApiTest, ImportsEachKindInEachFormatLandValidRowsAndListTheRest) {
   EXPECT_EQ(Get("/api/v1/products/K2-1").Json()["title"], "Crème n°1");
   EXPECT_EQ(Get("/api/v1/stock?product=K0-1&store=ST3-2").Json()["items"][0]["quantity"], -2);
   EXPECT_EQ(Get("/api/v1/prices?product=K0-1").Json()["items"][0]["amount_minor"], 3250);
+}
+
+// CSRF: a browser sends the session cookie with a form or fetch another site starts; its
+// Sec-Fetch-Site and Origin headers give such a request away, and a session write is refused.
+TEST_F(ApiTest, SessionWritesStartedByAnotherSiteAreRefused) {
+  Reply login = Send("POST", "/api/v1/session", "",
+                     json({{"user", "editor@example.com"}, {"password", kPassword}}).dump());
+  auto cookie = SetCookieValue(login);
+  ASSERT_TRUE(cookie.has_value()) << login.body;
+  const std::string cookie_header = "Cookie: " + std::string(kSessionCookie) + "=" + *cookie;
+  const std::string self = "http://127.0.0.1:" + std::to_string(port());
+  auto put = [&](const std::string& id, std::vector<std::string> headers) {
+    headers.push_back(cookie_header);
+    return Send("PUT", "/api/v1/products/" + id, "", json({{"title", "CSRF"}}).dump(),
+                "application/json", headers);
+  };
+
+  for (const auto& headers : std::vector<std::vector<std::string>>{
+           {"Sec-Fetch-Site: cross-site"},
+           {"Sec-Fetch-Site: same-site"},
+           {"Sec-Fetch-Site: none"},
+           {"Origin: http://evil.example"},
+           {"Origin: http://127.0.0.1:1"},
+           {"Origin: null"},
+           {"Sec-Fetch-Site: same-origin", "Origin: http://evil.example"},
+       }) {
+    Reply refused = put("CSRF1", headers);
+    json problem = ExpectProblem(refused, 403);
+    EXPECT_NE(problem["detail"].get<std::string>().find("another"), std::string::npos)
+        << problem.dump();
+  }
+  EXPECT_EQ(Get("/api/v1/products/CSRF1").status, 404) << "nothing was written";
+  // Reads are never refused; neither are writes from the UI's own pages or without the
+  // headers (older browsers and scripts), nor bearer-token writes whatever they send.
+  EXPECT_EQ(Get("/api/v1/me", "", {cookie_header, "Sec-Fetch-Site: cross-site"}).status, 200);
+  EXPECT_EQ(put("CSRF2", {"Sec-Fetch-Site: same-origin", "Origin: " + self}).status, 201);
+  EXPECT_EQ(put("CSRF3", {}).status, 201);
+  EXPECT_EQ(Send("PUT", "/api/v1/products/CSRF4", "editor", json({{"title", "Token"}}).dump(),
+                 "application/json", {"Sec-Fetch-Site: cross-site", "Origin: http://evil.example"})
+                .status,
+            201);
+}
+
+// The web UI at /: index.html revalidated (ETag, 304), hashed assets cached for a year, the
+// gzip twin when accepted, the strict CSP and nosniff on every answer, and no file outside
+// the build's list.
+TEST_F(ApiTest, WebUiIsServedWithItsCachingAndSecurityHeaders) {
+  Reply index = Get("/", "");
+  ASSERT_EQ(index.status, 200) << index.body;
+  EXPECT_EQ(index.Header("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(index.Header("Cache-Control"), "no-cache");
+  EXPECT_EQ(index.Header("Content-Security-Policy"), std::string(kWebContentSecurityPolicy));
+  EXPECT_EQ(index.Header("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(index.body, "<!doctype html><title>Vitrine</title>");
+  const std::string etag = index.Header("ETag");
+  ASSERT_FALSE(etag.empty());
+  EXPECT_EQ(Get("/", "", {"If-None-Match: " + etag}).status, 304);
+  EXPECT_EQ(Get("/", "", {"If-None-Match: \"other\""}).status, 200);
+
+  const std::string assets = "/assets/" + std::string(kWebAssetsVersion);
+  Reply main = Get(assets + "/main.js", "");
+  ASSERT_EQ(main.status, 200) << main.body;
+  EXPECT_EQ(main.Header("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(main.Header("Cache-Control"), "public, max-age=31536000, immutable");
+  EXPECT_EQ(main.Header("Content-Security-Policy"), std::string(kWebContentSecurityPolicy));
+  EXPECT_EQ(main.body, "import './i18n/fr.js';");
+  Reply fr = Get(assets + "/i18n/fr.js", "");
+  EXPECT_EQ(fr.status, 200);
+  EXPECT_EQ(fr.body, "export default {};");
+
+  for (const std::string& path : std::vector<std::string>{
+           assets + "/nope.js", "/assets/ffffffffffffffff/main.js", assets + "/..%2Findex.html",
+           assets + "/i18n/..%2F..%2F..%2Findex.html", assets + "/i18n/en.js"}) {
+    Reply missing = Get(path, "");
+    EXPECT_EQ(missing.status, 404) << path;
+    EXPECT_EQ(missing.Header("X-Content-Type-Options"), "nosniff") << path;
+  }
 }
 
 TEST_F(ApiTest, SessionLoginMeAndLogout) {

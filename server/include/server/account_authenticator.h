@@ -3,7 +3,10 @@
 // A request is authenticated by, in order: `Authorization: Bearer <token>` (an API token),
 // the web UI's `vitrine_session` cookie, or — on feed and creative URLs only, because many
 // platforms can only fetch a URL — a `token` query parameter. Revoked tokens, expired
-// sessions and disabled users are refused (Unauthenticated). Thread-safe.
+// sessions and disabled users are refused (Unauthenticated). A session's write (POST, PUT,
+// PATCH, DELETE) that another site started — Sec-Fetch-Site present and not same-origin, or
+// an Origin other than the request's Host — is refused as PermissionDenied (403): the CSRF
+// check. Bearer tokens are not affected. Thread-safe.
 //
 // A credential that checked out is remembered for `cache_ttl` (default 5 s), so a platform
 // hammering the API costs no database read per request. ForgetCachedCredentials() drops

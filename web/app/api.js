@@ -1,0 +1,39 @@
+// The hub's API, as the UI calls it: same origin, the session cookie, JSON in and out.
+// Errors become ApiError carrying the problem+json (title, detail, errors[]).
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail || problem?.title || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem ?? {};
+  }
+}
+
+// Called when the session is gone (401), so the shell can show the sign-in page.
+let onSignedOut = () => {};
+export function whenSignedOut(callback) {
+  onSignedOut = callback;
+}
+
+export async function api(method, path, body, { lang } = {}) {
+  const headers = { Accept: 'application/json, application/problem+json' };
+  if (lang) headers['Accept-Language'] = lang;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const response = await fetch(path, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    if (response.status === 401 && path !== '/api/v1/session') onSignedOut();
+    throw new ApiError(response.status, data);
+  }
+  return data;
+}

@@ -1,0 +1,132 @@
+// The browser tests' harness: a real `vitrine serve --port 0` over a temporary database, its
+// users, and Debian's chromium driven by playwright-core (nothing downloads a browser).
+// Environment: VITRINE (the binary), VITRINE_WEB_DIR (the built UI), CHROMIUM (default
+// /usr/bin/chromium). Set by ctest (web/CMakeLists.txt).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const PASSWORD = 'correct horse battery staple';
+
+function need(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the browser tests through ctest (web_e2e)`);
+  return value;
+}
+
+export class Hub {
+  constructor() {
+    this.vitrine = need('VITRINE');
+    this.webDir = need('VITRINE_WEB_DIR');
+    this.dir = mkdtempSync(join(tmpdir(), 'vitrine-web-'));
+    this.db = `sqlite:${join(this.dir, 'v.db')}`;
+  }
+
+  // Runs a CLI command over the hub's database; returns its standard output.
+  cli(args, input) {
+    const r = spawnSync(this.vitrine, [...args, '--db', this.db], { input, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`vitrine ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  }
+
+  addUser(login, role) {
+    this.cli(['user', 'add', login, '--role', role, '--password-stdin'], PASSWORD + '\n');
+  }
+
+  // An API token of `role`: its secret.
+  token(role) {
+    const out = this.cli(['token', 'create', '--role', role, '--json']);
+    return JSON.parse(out).token;
+  }
+
+  async start() {
+    this.server = spawn(
+      this.vitrine,
+      ['serve', '--db', this.db, '--address', '127.0.0.1', '--port', '0', '--threads', '2',
+        '--rate-limit', 'off', '--web', this.webDir],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    this.log = '';
+    this.server.stderr.on('data', (chunk) => {
+      this.log += chunk;
+    });
+    this.url = await new Promise((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error('vitrine serve did not start:\n' + this.log)), 30000);
+      this.server.stdout.on('data', (chunk) => {
+        out += chunk;
+        const m = out.match(/serving (http:\/\/[^ ]+)/);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+      this.server.on('exit', (code) => reject(new Error(`vitrine serve exited (${code}):\n${this.log}`)));
+    });
+  }
+
+  // A request of the API with a bearer token.
+  async api(token, method, path, body) {
+    const response = await fetch(this.url + path, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : null };
+  }
+
+  async stop() {
+    if (this.server && this.server.exitCode === null) {
+      const exited = new Promise((resolve) => this.server.on('exit', resolve));
+      this.server.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export async function launchBrowser() {
+  const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+  if (!existsSync(executablePath)) {
+    throw new Error(`${executablePath} is missing: scripts/install-deps installs Debian's chromium`);
+  }
+  return chromium.launch({ executablePath, headless: true, args: ['--disable-dev-shm-usage'] });
+}
+
+// A page that records what must never happen: dialogs (an injected script ran), CSP
+// violations, console errors, and requests leaving the hub (a CDN, the internet).
+export async function watchedPage(browser, hubUrl) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const events = { dialogs: [], violations: [], errors: [], external: [] };
+  page.on('dialog', (dialog) => {
+    events.dialogs.push(dialog.message());
+    dialog.dismiss();
+  });
+  page.on('pageerror', (error) => events.errors.push(String(error)));
+  await page.exposeFunction('__vitrineViolation', (v) => events.violations.push(v));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) =>
+      window.__vitrineViolation(`${e.violatedDirective} ${e.blockedURI}`),
+    );
+  });
+  const origin = new URL(hubUrl).origin;
+  await page.route('**', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(origin) || url.startsWith('data:')) return route.continue();
+    events.external.push(url);
+    return route.abort();
+  });
+  return { context, page, events };
+}
+
+export async function signIn(page, hubUrl, login) {
+  await page.goto(hubUrl + '/');
+  await page.getByLabel(/adresse e-mail/i).fill(login);
+  await page.getByLabel(/mot de passe/i).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.getByRole('navigation').waitFor();
+}

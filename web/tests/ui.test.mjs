@@ -1,0 +1,194 @@
+// The web UI in a real browser against a real hub: serving and its headers, sign-in and
+// logout, role restrictions, escaping of hostile texts, the CSP (0 violations), CSRF, and
+// axe-core on every page (0 serious or critical violations).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import AxeBuilder from '@axe-core/playwright';
+import { Hub, launchBrowser, watchedPage, signIn, PASSWORD } from './harness.mjs';
+
+const HOSTILE = `<img src=x onerror="alert('img')">"><script>alert('script')</script>`;
+
+let hub;
+let browser;
+let editorToken;
+
+before(async () => {
+  hub = new Hub();
+  hub.addUser('editor@example.com', 'editor');
+  hub.addUser('viewer@example.com', 'viewer');
+  editorToken = hub.token('editor');
+  await hub.start();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await hub?.stop();
+});
+
+async function expectAccessible(page, where) {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(
+    bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+    [],
+    `axe-core on ${where}`,
+  );
+}
+
+function expectNothingRan(events) {
+  assert.deepEqual(events.dialogs, [], 'no script injected by data ran');
+  assert.deepEqual(events.violations, [], 'no Content-Security-Policy violation');
+  assert.deepEqual(events.errors, [], 'no uncaught error in the page');
+  assert.deepEqual(events.external, [], 'no request left the hub');
+}
+
+describe('serving', () => {
+  test('index.html is revalidated and strict; assets are immutable and gzipped', async () => {
+    const index = await fetch(hub.url + '/');
+    assert.equal(index.status, 200);
+    assert.match(index.headers.get('content-type'), /^text\/html/);
+    assert.equal(index.headers.get('cache-control'), 'no-cache');
+    assert.equal(
+      index.headers.get('content-security-policy'),
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    );
+    assert.equal(index.headers.get('x-content-type-options'), 'nosniff');
+    const etag = index.headers.get('etag');
+    const again = await fetch(hub.url + '/', { headers: { 'If-None-Match': etag } });
+    assert.equal(again.status, 304);
+
+    const html = await index.text();
+    const main = html.match(/src="(\/assets\/[0-9a-f]{16}\/main\.js)"/)?.[1];
+    assert.ok(main, 'index.html names the hashed main.js');
+    assert.doesNotMatch(html, /<script>(?!<)/, 'no inline script');
+    const asset = await fetch(hub.url + main, { headers: { 'Accept-Encoding': 'gzip' } });
+    assert.equal(asset.status, 200);
+    assert.equal(asset.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assert.equal(asset.headers.get('content-encoding'), 'gzip');
+    assert.match(asset.headers.get('content-type'), /^text\/javascript/);
+    const missing = await fetch(hub.url + main.replace('main.js', 'nope.js'));
+    assert.equal(missing.status, 404);
+  });
+
+  test('the first load weighs at most 300 KB gzipped', async () => {
+    const page = await browser.newPage();
+    let bytes = 0;
+    page.on('response', async (r) => {
+      const length = Number(r.headers()['content-length'] ?? 0);
+      bytes += length;
+    });
+    await page.goto(hub.url + '/', { waitUntil: 'networkidle' });
+    await page.close();
+    assert.ok(bytes > 0 && bytes <= 300 * 1024, `first load: ${bytes} bytes`);
+  });
+});
+
+describe('session', () => {
+  test('a wrong password is refused in words; sign-in then logout', async () => {
+    const { context, page, events } = await watchedPage(browser, hub.url);
+    await page.goto(hub.url + '/');
+    await expectAccessible(page, 'the sign-in page');
+    await page.getByLabel(/adresse e-mail/i).fill('editor@example.com');
+    await page.getByLabel(/mot de passe/i).fill('not the password at all');
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.getByRole('alert').filter({ hasText: 'incorrect' }).waitFor();
+
+    await page.getByLabel(/mot de passe/i).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.getByRole('link', { name: 'Campagnes' }).waitFor();
+    await page.getByText('editor@example.com').waitFor();
+
+    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await page.getByRole('button', { name: 'Se connecter' }).waitFor();
+    // The session is over on the server too: a reload stays signed out.
+    await page.reload();
+    await page.getByRole('button', { name: 'Se connecter' }).waitFor();
+    expectNothingRan(events);
+    await context.close();
+  });
+
+  test('English is one click away and every text follows', async () => {
+    const { context, page, events } = await watchedPage(browser, hub.url);
+    await page.goto(hub.url + '/');
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Vitrine' }).waitFor();
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    expectNothingRan(events);
+    await context.close();
+  });
+});
+
+describe('campaigns', () => {
+  test('an editor creates a campaign; hostile names show as text and nothing runs', async () => {
+    const created = await hub.api(editorToken, 'POST', '/api/v1/campaigns', {
+      name: HOSTILE,
+      start: '2026-07-01T00:00',
+      end: '2026-07-08T00:00',
+      channels: ['google'],
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+
+    const { context, page, events } = await watchedPage(browser, hub.url);
+    await signIn(page, hub.url, 'editor@example.com');
+    await page.getByRole('link', { name: HOSTILE }).waitFor();
+    assert.equal(await page.locator('img[src="x"]').count(), 0);
+    assert.equal(await page.locator('main script').count(), 0);
+    await expectAccessible(page, 'the campaigns page');
+
+    await page.getByLabel('Nom').fill('Semaine du chocolat');
+    await page.getByLabel('Début (heure magasin)').fill('2026-07-06T00:00');
+    await page.getByLabel('Fin (heure magasin)').fill('2026-07-13T00:00');
+    await page.getByRole('button', { name: 'Créer la campagne' }).click();
+    await page.getByRole('link', { name: 'Semaine du chocolat' }).first().waitFor();
+    expectNothingRan(events);
+    await context.close();
+  });
+
+  test('a viewer is not offered what the role may not do, and the API refuses it', async () => {
+    const { context, page, events } = await watchedPage(browser, hub.url);
+    await signIn(page, hub.url, 'viewer@example.com');
+    await page.getByRole('table').first().waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Créer la campagne' }).count(), 0);
+    const status = await page.evaluate(async () => {
+      const r = await fetch('/api/v1/campaigns', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: 'x', start: '2026-07-01T00:00', end: '2026-07-02T00:00', channels: ['google'] }),
+      });
+      return r.status;
+    });
+    assert.equal(status, 403);
+    expectNothingRan(events);
+    await context.close();
+  });
+});
+
+describe('CSRF', () => {
+  test('a session write another site starts is refused; the same origin is not', async () => {
+    const login = await fetch(hub.url + '/api/v1/session', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ user: 'editor@example.com', password: PASSWORD }),
+    });
+    assert.equal(login.status, 200);
+    const cookie = login.headers.get('set-cookie').split(';')[0];
+    const host = new URL(hub.url).host;
+    const write = (headers) =>
+      fetch(hub.url + '/api/v1/campaigns', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Cookie: cookie, ...headers },
+        body: JSON.stringify({ name: 'CSRF', start: '2026-07-01T00:00', end: '2026-07-02T00:00', channels: ['google'] }),
+      });
+    const crossSite = await write({ 'Sec-Fetch-Site': 'cross-site', Origin: 'http://evil.example' });
+    assert.equal(crossSite.status, 403);
+    assert.equal(crossSite.headers.get('content-type'), 'application/problem+json');
+    assert.equal((await write({ Origin: 'http://evil.example' })).status, 403);
+    assert.equal((await write({ 'Sec-Fetch-Site': 'same-site' })).status, 403);
+    assert.equal((await write({ 'Sec-Fetch-Site': 'same-origin', Origin: `http://${host}` })).status, 201);
+
+  });
+});
