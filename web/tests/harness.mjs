@@ -125,7 +125,7 @@ export async function watchedPage(browser, hubUrl) {
 
 export async function signIn(page, hubUrl, login) {
   await page.goto(hubUrl + '/');
-  await page.getByLabel(/adresse e-mail/i).fill(login);
+  await page.getByLabel(/identifiant/i).fill(login);
   await page.getByLabel(/mot de passe/i).fill(PASSWORD);
   await page.getByRole('button', { name: 'Se connecter' }).click();
   await page.getByRole('navigation').waitFor();

@@ -92,7 +92,7 @@ describe('session', () => {
     const { context, page, events } = await watchedPage(browser, hub.url);
     await page.goto(hub.url + '/');
     await expectAccessible(page, 'the sign-in page');
-    await page.getByLabel(/adresse e-mail/i).fill('editor@example.com');
+    await page.getByLabel(/identifiant/i).fill('editor@example.com');
     await page.getByLabel(/mot de passe/i).fill('not the password at all');
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await page.getByRole('alert').filter({ hasText: 'incorrect' }).waitFor();
