@@ -6,9 +6,14 @@ import { route } from './router.js';
 import { me, loadMe, signOut } from './session.js';
 import { SignIn } from './pages/signin.js';
 import { Campaigns } from './pages/campaigns.js';
+import { CampaignEditor } from './pages/campaign.js';
 
 const PAGES = {
-  campaigns: { title: 'nav.campaigns', view: Campaigns },
+  // #/campaigns lists them; #/campaigns/C1 opens one.
+  campaigns: {
+    title: 'nav.campaigns',
+    view: ({ parts }) => (parts[0] ? html`<${CampaignEditor} id=${parts[0]} />` : html`<${Campaigns} />`),
+  },
 };
 
 function Nav() {

@@ -3,7 +3,7 @@
 // Environment: VITRINE (the binary), VITRINE_WEB_DIR (the built UI), CHROMIUM (default
 // /usr/bin/chromium). Set by ctest (web/CMakeLists.txt).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -39,6 +39,34 @@ export class Hub {
   token(role) {
     const out = this.cli(['token', 'create', '--role', role, '--json']);
     return JSON.parse(out).token;
+  }
+
+  // Imports a file of `kind` (products, stores, prices, stock) written from `text`.
+  importText(kind, name, text) {
+    const file = join(this.dir, name);
+    writeFileSync(file, text);
+    return this.cli(['import', kind, file]);
+  }
+
+  // A small retailer: two stores in two zones, three chocolate bars of one brand (one titled
+  // with hostile markup), prices from 60 days ago, stock.
+  seed(hostileTitle) {
+    this.importText('stores', 'stores.csv',
+      'id,name,banner,city,lat,lon,price_zone\n' +
+        'S001,Vitrine Lyon,Market,Lyon,45.76,4.84,Z-EST\n' +
+        'S002,Vitrine Nantes,Hyper,Nantes,47.22,-1.55,Z-OUEST\n');
+    const title = '"' + hostileTitle.replaceAll('"', '""') + '"';
+    this.importText('products', 'products.csv',
+      'id,title,brand,category,net_quantity,unit_pricing_base\n' +
+        'P1,Tablette noir 70 %,Chocobon,Épicerie > Chocolat,100 g,1 kg\n' +
+        'P2,Tablette lait,Chocobon,Épicerie > Chocolat,100 g,1 kg\n' +
+        `P3,${title},Chocobon,Épicerie > Chocolat,200 g,1 kg\n`);
+    const since = new Date(Date.now() - 60 * 86400e3).toISOString().slice(0, 10);
+    this.importText('prices', 'prices.csv',
+      'product_id,price,effective_from\n' +
+        `P1,2.40,${since}\nP2,2.10,${since}\nP3,3.90,${since}\n`);
+    this.importText('stock', 'stock.csv',
+      'product_id,store_id,quantity\nP1,S001,40\nP2,S001,30\nP3,S001,12\nP1,S002,25\nP2,S002,0\nP3,S002,8\n');
   }
 
   async start() {
@@ -99,7 +127,7 @@ export async function launchBrowser() {
 // A page that records what must never happen: dialogs (an injected script ran), CSP
 // violations, console errors, and requests leaving the hub (a CDN, the internet).
 export async function watchedPage(browser, hubUrl) {
-  const context = await browser.newContext();
+  const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
   const page = await context.newPage();
   const events = { dialogs: [], violations: [], errors: [], external: [] };
   page.on('dialog', (dialog) => {

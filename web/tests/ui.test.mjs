@@ -4,9 +4,22 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import AxeBuilder from '@axe-core/playwright';
+import { fileURLToPath } from 'node:url';
 import { Hub, launchBrowser, watchedPage, signIn, PASSWORD } from './harness.mjs';
 
 const HOSTILE = `<img src=x onerror="alert('img')">"><script>alert('script')</script>`;
+
+// Screenshots for README, taken by the tests.
+const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));
+
+// Next Monday and the Monday after, as store-local "YYYY-MM-DDT00:00".
+function nextWeek() {
+  const day = new Date();
+  day.setUTCDate(day.getUTCDate() + 7 - ((day.getUTCDay() + 6) % 7));
+  const end = new Date(day);
+  end.setUTCDate(end.getUTCDate() + 7);
+  return [day, end].map((d) => d.toISOString().slice(0, 10) + 'T00:00');
+}
 
 let hub;
 let browser;
@@ -16,6 +29,8 @@ before(async () => {
   hub = new Hub();
   hub.addUser('editor@example.com', 'editor');
   hub.addUser('viewer@example.com', 'viewer');
+  hub.addUser('approver@example.com', 'approver');
+  hub.seed(HOSTILE);
   editorToken = hub.token('editor');
   await hub.start();
   browser = await launchBrowser();
@@ -164,6 +179,64 @@ describe('campaigns', () => {
     assert.equal(status, 403);
     expectNothingRan(events);
     await context.close();
+  });
+});
+
+describe('a week\'s work', () => {
+  test('an editor authors a campaign with two mechanics; an approver approves it', async () => {
+    const [start, end] = nextWeek();
+    const editor = await watchedPage(browser, hub.url);
+    let page = editor.page;
+    await signIn(page, hub.url, 'editor@example.com');
+    await page.getByLabel('Nom').fill('Quinzaine du chocolat');
+    await page.getByLabel('Début (heure magasin)').fill(start);
+    await page.getByLabel('Fin (heure magasin)').fill(end);
+    await page.getByRole('button', { name: 'Créer la campagne' }).click();
+    await page.getByRole('link', { name: 'Quinzaine du chocolat' }).first().click();
+    await page.getByRole('heading', { name: 'Quinzaine du chocolat', level: 1 }).waitFor();
+
+    // Percent off one bar, then 3 for 2 on the two others.
+    await page.getByLabel('Libellé').fill('Noir −20 %');
+    await page.getByLabel('Mécanique').selectOption('percent_off');
+    await page.getByLabel('Pourcentage').fill('20');
+    await page.getByLabel('Produits', { exact: true }).selectOption('products');
+    await page.getByLabel('Identifiants des produits').fill('P1');
+    await page.getByRole('button', { name: 'Ajouter la promotion' }).click();
+    await page.getByRole('cell', { name: '−20 %', exact: true }).waitFor();
+
+    await page.getByLabel('Libellé').fill('Lait et spécial 3 pour 2');
+    await page.getByLabel('Mécanique').selectOption('multibuy');
+    await page.getByLabel('Articles achetés').fill('3');
+    await page.getByLabel('Articles payés').fill('2');
+    await page.getByLabel('Produits', { exact: true }).selectOption('products');
+    await page.getByLabel('Identifiants des produits').fill('P2, P3');
+    await page.getByRole('button', { name: 'Ajouter la promotion' }).click();
+    await page.getByRole('cell', { name: '3 pour 2', exact: true }).waitFor();
+    await page.getByText('2 promotion(s)').waitFor();
+    await page.getByText(/Approuvable\./).waitFor();
+    await expectAccessible(page, 'the campaign editor');
+    await page.screenshot({ path: DOCS + 'web-campaign-editor.png', fullPage: true });
+
+    await page.getByRole('button', { name: 'Soumettre à validation' }).click();
+    await page.getByText('soumise', { exact: true }).waitFor();
+    // An editor may not approve: the button is not offered.
+    assert.equal(await page.getByRole('button', { name: 'Approuver' }).count(), 0);
+    expectNothingRan(editor.events);
+    const url = page.url();
+    await editor.context.close();
+
+    const approver = await watchedPage(browser, hub.url);
+    page = approver.page;
+    await signIn(page, hub.url, 'approver@example.com');
+    await page.goto(url);
+    await page.getByRole('button', { name: 'Approuver' }).click();
+    await page.getByText('approuvée', { exact: true }).waitFor();
+    // The history shows each step.
+    await page.getByRole('cell', { name: 'approver@example.com' }).first().waitFor();
+    await expectAccessible(page, 'an approved campaign');
+    assert.equal(await page.locator('img[src="x"]').count(), 0);
+    expectNothingRan(approver.events);
+    await approver.context.close();
   });
 });
 
