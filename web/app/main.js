@@ -3,24 +3,38 @@
 import { html, render, useEffect } from './vendor.js';
 import { t, lang, setLang } from './i18n.js';
 import { route } from './router.js';
-import { me, loadMe, signOut } from './session.js';
+import { me, can, loadMe, signOut } from './session.js';
 import { SignIn } from './pages/signin.js';
 import { Campaigns } from './pages/campaigns.js';
 import { CampaignEditor } from './pages/campaign.js';
+import { Products, ProductPage } from './pages/products.js';
+import { Stores } from './pages/stores.js';
+import { Imports } from './pages/imports.js';
+import { Admin } from './pages/admin.js';
 
+// Each page, its title and the least role it is offered to (the API enforces the same).
 const PAGES = {
   // #/campaigns lists them; #/campaigns/C1 opens one.
   campaigns: {
     title: 'nav.campaigns',
+    role: 'viewer',
     view: ({ parts }) => (parts[0] ? html`<${CampaignEditor} id=${parts[0]} />` : html`<${Campaigns} />`),
   },
+  products: {
+    title: 'nav.products',
+    role: 'viewer',
+    view: ({ parts }) => (parts[0] ? html`<${ProductPage} id=${parts[0]} />` : html`<${Products} />`),
+  },
+  stores: { title: 'nav.stores', role: 'viewer', view: Stores },
+  imports: { title: 'nav.imports', role: 'editor', view: Imports },
+  admin: { title: 'nav.admin', role: 'approver', view: Admin },
 };
 
 function Nav() {
   const current = route.value.page;
   return html`<nav aria-label=${t('nav.label')}>
     <ul>
-      ${Object.entries(PAGES).map(
+      ${Object.entries(PAGES).filter(([, p]) => can(p.role)).map(
         ([page, { title }]) => html`<li key=${page}>
           <a href=${'#/' + page} aria-current=${current === page ? 'page' : undefined}>${t(title)}</a>
         </li>`,
@@ -54,14 +68,15 @@ function App() {
   useEffect(() => {
     document.documentElement.lang = lang.value;
   }, [lang.value]);
-  const page = PAGES[route.value.page] ?? PAGES.campaigns;
+  const wanted = PAGES[route.value.page];
+  const page = wanted && (me.value === undefined || !me.value || can(wanted.role)) ? wanted : PAGES.campaigns;
   useEffect(() => {
     document.title = `${t(page.title)} · Vitrine`;
   }, [page, lang.value]);
   if (me.value === undefined) return html`<main id="main"><p>${t('common.loading')}</p></main>`;
   const View = me.value ? page.view : SignIn;
   return html`<${Header} />
-    <main id="main"><${View} parts=${route.value.parts} /></main>`;
+    <main id="main"><${View} parts=${page === wanted ? route.value.parts : []} /></main>`;
 }
 
 render(html`<${App} />`, document.getElementById('root'));

@@ -1,0 +1,147 @@
+// The catalogue, imports and administration pages in a real browser: product search and a
+// product's page (price chart, stock, offers) with a hostile title, the stores' map, an import
+// with a rejected row and its report, role restrictions, axe-core on every page.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { Hub, launchBrowser, watchedPage, signIn } from './harness.mjs';
+
+const HOSTILE = `<img src=x onerror="alert('img')">"><script>alert('script')</script>`;
+
+let hub;
+let browser;
+
+before(async () => {
+  hub = new Hub();
+  hub.addUser('admin@example.com', 'admin');
+  hub.addUser('editor@example.com', 'editor');
+  hub.addUser('viewer@example.com', 'viewer');
+  hub.seed(HOSTILE);
+  await hub.start();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await hub?.stop();
+});
+
+async function expectAccessible(page, where) {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(
+    bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+    [],
+    `axe-core on ${where}`,
+  );
+}
+
+function expectNothingRan(events) {
+  assert.deepEqual(events.dialogs, [], 'no script injected by data ran');
+  assert.deepEqual(events.violations, [], 'no Content-Security-Policy violation');
+  assert.deepEqual(events.errors, [], 'no uncaught error in the page');
+  assert.deepEqual(events.external, [], 'no request left the hub');
+}
+
+test('products: search with filters, a product page with its price chart and stock', async () => {
+  const { context, page, events } = await watchedPage(browser, hub.url);
+  await signIn(page, hub.url, 'viewer@example.com');
+  await page.getByRole('link', { name: 'Produits' }).click();
+  await page.getByRole('link', { name: 'Tablette lait' }).waitFor();
+  await page.getByRole('link', { name: HOSTILE }).waitFor();
+  assert.equal(await page.locator('img[src="x"]').count(), 0);
+  await expectAccessible(page, 'the products page');
+
+  // Accent-insensitive search, then a brand filter that matches nothing.
+  await page.getByLabel('Recherche (titre, marque, GTIN)').fill('tablette noir');
+  await page.getByRole('button', { name: 'Rechercher' }).click();
+  await page.getByText('1 produit(s)').waitFor();
+  await page.getByLabel('Marque', { exact: true }).fill('Autre');
+  await page.getByRole('button', { name: 'Rechercher' }).click();
+  await page.getByText('0 produit(s)').waitFor();
+
+  await page.goto(hub.url + '/#/products/P3');
+  await page.getByRole('heading', { name: HOSTILE, level: 1 }).waitFor();
+  await page.locator('.chart canvas').waitFor();
+  await page.getByRole('cell', { name: '3,90 €' }).first().waitFor();
+  await page.getByRole('cell', { name: 'Vitrine Nantes' }).first().waitFor();
+  assert.equal(await page.locator('img[src="x"]').count(), 0);
+  await expectAccessible(page, 'a product page');
+  expectNothingRan(events);
+  await context.close();
+});
+
+test('stores: the list and their points on the map of France', async () => {
+  const { context, page, events } = await watchedPage(browser, hub.url);
+  await signIn(page, hub.url, 'viewer@example.com');
+  await page.getByRole('link', { name: 'Magasins' }).click();
+  await page.getByRole('cell', { name: 'Vitrine Lyon' }).waitFor();
+  assert.equal(await page.locator('figure.map circle.store').count(), 2);
+  // Lyon is east of Nantes on the map.
+  const [lyon, nantes] = await page.locator('figure.map circle.store').evaluateAll((cs) => cs.map((c) => Number(c.getAttribute('cx'))));
+  assert.ok(lyon > nantes, `${lyon} > ${nantes}`);
+  await expectAccessible(page, 'the stores page');
+  expectNothingRan(events);
+  await context.close();
+});
+
+test('imports: a file with a rejected row, and its report', async () => {
+  const file = join(hub.dir, 'stock-upload.csv');
+  writeFileSync(file, 'product_id,store_id,quantity\nP1,S001,17\nP404,S001,3\nP2,S002,abc\n');
+  const { context, page, events } = await watchedPage(browser, hub.url);
+  await signIn(page, hub.url, 'editor@example.com');
+  await page.getByRole('link', { name: 'Imports' }).click();
+  await page.getByLabel('Type de données').selectOption('stock');
+  await page.getByLabel('ou choisissez-le :').setInputFiles(file);
+  await page.getByRole('heading', { name: /Rapport d’import de stock-upload\.csv/ }).waitFor();
+  await page.getByText('2 ligne(s) rejetée(s)').waitFor();
+  await page.getByRole('cell', { name: 'P404' }).first().waitFor();
+  const download = page.waitForEvent('download');
+  await page.getByRole('link', { name: /Télécharger les lignes rejetées/ }).click();
+  const saved = join(hub.dir, 'rejected.csv');
+  await (await download).saveAs(saved);
+  const { readFileSync } = await import('node:fs');
+  const csv = readFileSync(saved, 'utf8');
+  assert.match(csv, /^"line","id","field","reason"\r\n/);
+  assert.match(csv, /"3",[^\r\n]*"product_id"/);
+  await expectAccessible(page, 'the imports page');
+  expectNothingRan(events);
+  await context.close();
+  // The accepted row is in: P1 has 17 in Lyon.
+  const stock = await fetch(hub.url + '/api/v1/stock?product=P1&store=S001', {
+    headers: { Authorization: `Bearer ${hub.token('viewer')}` },
+  }).then((r) => r.json());
+  assert.equal(stock.items[0].quantity, 17);
+});
+
+test('administration: an admin sees users, tokens and the audit log; a viewer is not offered it', async () => {
+  const admin = await watchedPage(browser, hub.url);
+  await signIn(admin.page, hub.url, 'admin@example.com');
+  await admin.page.getByRole('link', { name: 'Administration' }).click();
+  await admin.page.getByRole('cell', { name: 'editor@example.com' }).first().waitFor();
+  await admin.page.getByLabel('Nom du jeton').fill('Flux Google');
+  await admin.page.getByLabel('Rôle', { exact: true }).last().selectOption('platform');
+  await admin.page.getByLabel('Canal (plateformes)').selectOption('google');
+  await admin.page.getByRole('button', { name: 'Créer le jeton' }).click();
+  await admin.page.getByText(/Copiez ce jeton maintenant/).waitFor();
+  await admin.page.getByRole('button', { name: 'Révoquer le jeton Flux Google' }).click();
+  await admin.page.getByRole('cell', { name: 'révoqué' }).waitFor();
+  await admin.page.getByLabel('Objet', { exact: true }).fill('token');
+  await admin.page.getByRole('button', { name: 'Rechercher' }).click();
+  await admin.page.getByRole('cell', { name: 'token', exact: true }).first().waitFor();
+  await expectAccessible(admin.page, 'the administration page');
+  expectNothingRan(admin.events);
+  await admin.context.close();
+
+  const viewer = await watchedPage(browser, hub.url);
+  await signIn(viewer.page, hub.url, 'viewer@example.com');
+  assert.equal(await viewer.page.getByRole('link', { name: 'Administration' }).count(), 0);
+  assert.equal(await viewer.page.getByRole('link', { name: 'Imports' }).count(), 0);
+  // Typing the address does not open it either.
+  await viewer.page.goto(hub.url + '/#/admin');
+  await viewer.page.getByRole('heading', { name: 'Campagnes', level: 1 }).waitFor();
+  expectNothingRan(viewer.events);
+  await viewer.context.close();
+});
