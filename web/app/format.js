@@ -26,3 +26,13 @@ export function dateTime(value, timeZone = STORE_TIME_ZONE) {
 export function count(n) {
   return new Intl.NumberFormat(locale()).format(n);
 }
+
+// "2026-12-07" (a calendar day) as "7 déc. 2026".
+export function dateOnly(day) {
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(day + 'T00:00Z'));
+}
+
+// "2026-12-07" as "lun. 07/12".
+export function weekday(day) {
+  return new Intl.DateTimeFormat(locale(), { weekday: 'short', day: '2-digit', month: '2-digit', timeZone: 'UTC' }).format(new Date(day + 'T00:00Z'));
+}

@@ -30,6 +30,7 @@ before(async () => {
   hub.addUser('editor@example.com', 'editor');
   hub.addUser('viewer@example.com', 'viewer');
   hub.addUser('approver@example.com', 'approver');
+  hub.addUser('admin@example.com', 'admin');
   hub.seed(HOSTILE);
   editorToken = hub.token('editor');
   await hub.start();
@@ -235,8 +236,83 @@ describe('a week\'s work', () => {
     await page.getByRole('cell', { name: 'approver@example.com' }).first().waitFor();
     await expectAccessible(page, 'an approved campaign');
     assert.equal(await page.locator('img[src="x"]').count(), 0);
+
+    // The week calendar shows its span in each zone it covers.
+    await page.getByRole('link', { name: '← Toutes les campagnes' }).click();
+    await page.getByRole('button', { name: 'Semaine suivante' }).click();
+    const rows = page.locator('table.calendar tbody tr', { hasText: 'Quinzaine du chocolat' });
+    await rows.first().waitFor();
+    assert.deepEqual(await rows.locator('td:first-child').allTextContents(), ['Z-EST', 'Z-OUEST']);
+    assert.equal(await rows.first().locator('td.on').count(), 7);
     expectNothingRan(approver.events);
     await approver.context.close();
+  });
+
+  // A submitted campaign made through the API: one promotion on `selector`.
+  async function submittedCampaign(name, selector) {
+    const [start, end] = nextWeek();
+    const c = await hub.api(editorToken, 'POST', '/api/v1/campaigns', { name, start, end, channels: ['google'] });
+    assert.equal(c.status, 201, JSON.stringify(c.body));
+    const p = await hub.api(editorToken, 'POST', `/api/v1/campaigns/${c.body.id}/promotions`, {
+      selector, mechanic: { type: 'percent_off', percent: 10 },
+    });
+    assert.equal(p.status, 201, JSON.stringify(p.body));
+    const s = await hub.api(editorToken, 'POST', `/api/v1/campaigns/${c.body.id}/transitions`, { to: 'submitted' });
+    assert.equal(s.status, 200, JSON.stringify(s.body));
+    return c.body.id;
+  }
+
+  test('an approver rejects with a comment, which the campaign then shows', async () => {
+    const id = await submittedCampaign('Promo à revoir', { kind: 'brand', brand: 'Chocobon' });
+    const { context, page, events } = await watchedPage(browser, hub.url);
+    await signIn(page, hub.url, 'approver@example.com');
+    await page.goto(`${hub.url}/#/campaigns/${id}`);
+    await page.getByLabel('Commentaire (requis pour un refus)').fill('Le visuel manque, merci de compléter.');
+    await page.getByRole('button', { name: 'Refuser' }).click();
+    await page.getByText('refusée', { exact: true }).waitFor();
+    await page.getByRole('note').getByText('Le visuel manque, merci de compléter.').waitFor();
+    expectNothingRan(events);
+    await context.close();
+  });
+
+  test('blocking findings: an approver may not approve, an admin overrides with a reason', async () => {
+    const id = await submittedCampaign('Marque inconnue', { kind: 'brand', brand: 'Introuvable' });
+    const approver = await watchedPage(browser, hub.url);
+    await signIn(approver.page, hub.url, 'approver@example.com');
+    await approver.page.goto(`${hub.url}/#/campaigns/${id}`);
+    await approver.page.getByText(/Non approuvable/).waitFor();
+    await approver.page.locator('.finding.blocking').first().waitFor();
+    assert.equal(await approver.page.getByRole('button', { name: 'Approuver' }).isDisabled(), true);
+    await approver.context.close();
+
+    const admin = await watchedPage(browser, hub.url);
+    await signIn(admin.page, hub.url, 'admin@example.com');
+    await admin.page.goto(`${hub.url}/#/campaigns/${id}`);
+    await admin.page.getByLabel('Motif de dérogation (administrateur)').fill('Référencement en cours, validé par la direction');
+    await admin.page.getByRole('button', { name: 'Approuver' }).click();
+    await admin.page.getByText('approuvée', { exact: true }).waitFor();
+    await admin.page.getByRole('note').getByText(/Référencement en cours/).waitFor();
+    expectNothingRan(admin.events);
+    await admin.context.close();
+  });
+
+  test('duplicating a campaign to next week copies its promotions', async () => {
+    const id = await submittedCampaign('Quinzaine à dupliquer', { kind: 'products', product_ids: ['P1'] });
+    const { context, page, events } = await watchedPage(browser, hub.url);
+    await signIn(page, hub.url, 'editor@example.com');
+    await page.goto(`${hub.url}/#/campaigns/${id}`);
+    await page.getByRole('button', { name: 'Dupliquer à la semaine suivante' }).click();
+    await page.getByRole('heading', { name: 'Quinzaine à dupliquer (+1 semaine)', level: 1 }).waitFor();
+    await page.getByText('brouillon', { exact: true }).waitFor();
+    await page.getByRole('cell', { name: '−10 %', exact: true }).waitFor();
+    const copy = decodeURIComponent(page.url().split('/').pop());
+    const original = (await hub.api(editorToken, 'GET', `/api/v1/campaigns/${id}`)).body;
+    const duplicated = (await hub.api(editorToken, 'GET', `/api/v1/campaigns/${copy}`)).body;
+    const week = (local) => Date.parse(local.slice(0, 16) + 'Z') + 7 * 86400e3;
+    assert.equal(Date.parse(duplicated.start.slice(0, 16) + 'Z'), week(original.start));
+    assert.equal(Date.parse(duplicated.end.slice(0, 16) + 'Z'), week(original.end));
+    expectNothingRan(events);
+    await context.close();
   });
 });
 

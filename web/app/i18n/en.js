@@ -194,4 +194,9 @@ export default {
   'admin.audit': "Audit log",
   'admin.entity': "Entity",
   'admin.entity_id': "Entity id",
+  'review.approved': "Approved",
+  'review.rejected': "Rejected",
+  'review.by': "by {who} on {at}",
+  'workflow.comment_short': "Comment",
+  'workflow.override_short': "Override",
 };

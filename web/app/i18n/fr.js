@@ -194,4 +194,9 @@ export default {
   'admin.audit': "Journal d’audit",
   'admin.entity': "Objet",
   'admin.entity_id': "Identifiant de l’objet",
+  'review.approved': "Approuvée",
+  'review.rejected': "Refusée",
+  'review.by': "par {who} le {at}",
+  'workflow.comment_short': "Commentaire",
+  'workflow.override_short': "Dérogation",
 };

@@ -370,6 +370,13 @@ export function CampaignEditor({ id }) {
         setError(e);
       }
     }}>${t('campaign.duplicate')}</button></p>`}
+    ${campaign.last_review &&
+    html`<div class=${'review ' + campaign.last_review.decision} role="note">
+      <p><strong>${t('review.' + campaign.last_review.decision)}</strong>
+        ${' '}${t('review.by', { who: campaign.last_review.reviewer.replace(/^user:/, ''), at: dateTime(campaign.last_review.at) })}</p>
+      ${campaign.last_review.comment && html`<p>${t('workflow.comment_short')} : ${campaign.last_review.comment}</p>`}
+      ${campaign.last_review.override_reason && html`<p>${t('workflow.override_short')} : ${campaign.last_review.override_reason}</p>`}
+    </div>`}
     <${Problem} error=${error} />
     <div class="columns">
       <div>

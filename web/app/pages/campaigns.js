@@ -4,7 +4,7 @@ import { html, useEffect, useState } from '../vendor.js';
 import { t } from '../i18n.js';
 import { api } from '../api.js';
 import { can } from '../session.js';
-import { dateTime } from '../format.js';
+import { dateTime, dateOnly, weekday } from '../format.js';
 
 const STATUSES = ['draft', 'submitted', 'approved', 'rejected', 'archived'];
 const CHANNELS = ['google', 'meta', 'leaflet', 'csv'];
@@ -20,16 +20,40 @@ function weekOf(day) {
   });
 }
 
+// The price zones a campaign covers, from its store scope and the stores.
+function zonesOf(campaign, stores) {
+  const scope = campaign.scope ?? { kind: 'all' };
+  const ids = new Set((scope.ids ?? []).map((i) => i.toLowerCase()));
+  const covered = stores.filter((s) =>
+    scope.kind === 'all' ? true
+      : scope.kind === 'zones' ? ids.has(s.price_zone.toLowerCase())
+        : scope.kind === 'banners' ? ids.has((s.banner ?? '').toLowerCase())
+          : ids.has(s.id.toLowerCase()));
+  return [...new Set(covered.map((s) => s.price_zone))].sort();
+}
+
+// A week, one row per price zone and campaign: each campaign's span in each zone it covers
+// (dates are on each store's wall clock, so a span reads the same in every zone).
 function Calendar({ campaigns }) {
   const [offset, setOffset] = useState(0);
+  const [stores, setStores] = useState([]);
+  useEffect(() => {
+    api('GET', '/api/v1/stores?limit=500').then((p) => setStores(p.items)).catch(() => setStores([]));
+  }, []);
   const anchor = new Date();
   anchor.setDate(anchor.getDate() + 7 * offset);
   const days = weekOf(anchor);
   // A campaign covers a day when it starts before the day's end and ends after its start.
   const covers = (c, day) => c.start.slice(0, 10) <= day && c.end > day + 'T00:00';
-  const shown = campaigns.filter((c) => days.some((day) => covers(c, day)));
+  const shown = campaigns.filter((c) => c.status !== 'archived' && days.some((day) => covers(c, day)));
+  const rows = [];
+  for (const c of shown) {
+    const zones = zonesOf(c, stores);
+    for (const zone of zones.length ? zones : ['—']) rows.push({ zone, c });
+  }
+  rows.sort((a, b) => a.zone.localeCompare(b.zone) || a.c.start.localeCompare(b.c.start));
   return html`<section aria-labelledby="calendar-title">
-    <h2 id="calendar-title">${t('campaigns.calendar', { from: days[0], to: days[6] })}</h2>
+    <h2 id="calendar-title">${t('campaigns.calendar', { from: dateOnly(days[0]), to: dateOnly(days[6]) })}</h2>
     <div class="toolbar">
       <button type="button" onClick=${() => setOffset(offset - 1)}>${t('calendar.previous')}</button>
       <button type="button" onClick=${() => setOffset(0)}>${t('calendar.this')}</button>
@@ -38,15 +62,16 @@ function Calendar({ campaigns }) {
     <table class="calendar">
       <thead>
         <tr>
+          <th scope="col">${t('stores.zone')}</th>
           <th scope="col">${t('campaigns.name')}</th>
-          ${days.map((day) => html`<th scope="col" key=${day}>${day.slice(5)}</th>`)}
+          ${days.map((day) => html`<th scope="col" key=${day}>${weekday(day)}</th>`)}
         </tr>
       </thead>
       <tbody>
-        ${shown.length === 0 &&
-        html`<tr><td colspan="8">${t('calendar.empty')}</td></tr>`}
-        ${shown.map(
-          (c) => html`<tr key=${c.id}>
+        ${rows.length === 0 && html`<tr><td colspan="9">${t('calendar.empty')}</td></tr>`}
+        ${rows.map(
+          ({ zone, c }) => html`<tr key=${zone + c.id}>
+            <td>${zone}</td>
             <th scope="row"><a href=${'#/campaigns/' + c.id}>${c.name}</a></th>
             ${days.map(
               (day) => html`<td key=${day} class=${covers(c, day) ? 'on ' + c.effective_status : ''}>
