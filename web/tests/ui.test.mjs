@@ -90,16 +90,22 @@ describe('serving', () => {
     assert.equal(missing.status, 404);
   });
 
-  test('the first load weighs at most 300 KB gzipped', async () => {
+  test('the first load weighs at most 300 KB gzipped and is interactive quickly', async (t) => {
     const page = await browser.newPage();
     let bytes = 0;
-    page.on('response', async (r) => {
-      const length = Number(r.headers()['content-length'] ?? 0);
-      bytes += length;
+    page.on('response', (r) => {
+      bytes += Number(r.headers()['content-length'] ?? 0);
     });
-    await page.goto(hub.url + '/', { waitUntil: 'networkidle' });
+    const started = Date.now();
+    await page.goto(hub.url + '/');
+    await page.getByRole('button', { name: 'Se connecter' }).waitFor();
+    const interactive = Date.now() - started;
+    await page.waitForLoadState('networkidle');
     await page.close();
+    t.diagnostic(`first load: ${bytes} bytes transferred (gzip), interactive in ${interactive} ms`);
     assert.ok(bytes > 0 && bytes <= 300 * 1024, `first load: ${bytes} bytes`);
+    // The bar is 1 s against a release build; sanitizer builds get room.
+    assert.ok(interactive <= 5000, `interactive in ${interactive} ms`);
   });
 });
 
@@ -200,6 +206,9 @@ describe('a week\'s work', () => {
     await page.getByLabel('Libellé').fill('Noir −20 %');
     await page.getByLabel('Mécanique').selectOption('percent_off');
     await page.getByLabel('Pourcentage').fill('20');
+    await page.getByLabel('Produits', { exact: true }).selectOption('brand');
+    await page.getByLabel('Marque', { exact: true }).fill('chocobon');
+    await page.getByText('Sélectionne 3 produit(s).').waitFor();
     await page.getByLabel('Produits', { exact: true }).selectOption('products');
     await page.getByLabel('Identifiants des produits').fill('P1');
     await page.getByRole('button', { name: 'Ajouter la promotion' }).click();
@@ -210,7 +219,12 @@ describe('a week\'s work', () => {
     await page.getByLabel('Articles achetés').fill('3');
     await page.getByLabel('Articles payés').fill('2');
     await page.getByLabel('Produits', { exact: true }).selectOption('products');
+    // Picked by searching the catalogue (accent-insensitive), with the count of the selection.
+    await page.getByLabel('Chercher un produit à ajouter').fill('tablette lait');
+    await page.getByRole('button', { name: 'Ajouter Tablette lait' }).click();
+    await page.getByText('Sélectionne 1 produit(s).').waitFor();
     await page.getByLabel('Identifiants des produits').fill('P2, P3');
+    await page.getByText('Sélectionne 2 produit(s).').waitFor();
     await page.getByRole('button', { name: 'Ajouter la promotion' }).click();
     await page.getByRole('cell', { name: '3 pour 2', exact: true }).waitFor();
     await page.getByText('2 promotion(s)').waitFor();

@@ -199,4 +199,8 @@ export default {
   'review.by': "by {who} on {at}",
   'workflow.comment_short': "Comment",
   'workflow.override_short': "Override",
+  'selector.selects': "Selects {n} product(s).",
+  'selector.search': "Search a product to add",
+  'selector.add': "Add",
+  'selector.add_named': "Add {title}",
 };

@@ -199,4 +199,8 @@ export default {
   'review.by': "par {who} le {at}",
   'workflow.comment_short': "Commentaire",
   'workflow.override_short': "Dérogation",
+  'selector.selects': "Sélectionne {n} produit(s).",
+  'selector.search': "Chercher un produit à ajouter",
+  'selector.add': "Ajouter",
+  'selector.add_named': "Ajouter {title}",
 };

@@ -107,9 +107,55 @@ function Fields({ campaign, onSaved }) {
   </section>`;
 }
 
+// How many products a brand, a category or a list selects, read from the catalogue's search
+// (up to 200, then "200+"), and a search to add products to a list.
+function SelectionHelp({ kind, value, onAdd }) {
+  const [found, setFound] = useState(null);
+  const [search, setSearch] = useState('');
+  const [results, setResults] = useState([]);
+  useEffect(() => {
+    const v = value.trim();
+    if (!v || kind === 'products') return setFound(null);
+    const timer = setTimeout(() => {
+      api('GET', `/api/v1/products?${kind}=${encodeURIComponent(v)}&limit=200`)
+        .then((p) => setFound(p.items.length + (p.next_cursor ? '+' : '')))
+        .catch(() => setFound(null));
+    }, 250);
+    return () => clearTimeout(timer);
+  }, [kind, value]);
+  useEffect(() => {
+    if (kind !== 'products' || search.trim().length < 2) return setResults([]);
+    const timer = setTimeout(() => {
+      api('GET', `/api/v1/products?q=${encodeURIComponent(search.trim())}&limit=8`)
+        .then((p) => setResults(p.items))
+        .catch(() => setResults([]));
+    }, 250);
+    return () => clearTimeout(timer);
+  }, [kind, search]);
+  if (kind !== 'products') {
+    return found === null ? null : html`<p class="hint" aria-live="polite">${t('selector.selects', { n: found })}</p>`;
+  }
+  const ids = value.split(/[\s,]+/).filter(Boolean);
+  return html`<div class="picker">
+    <p class="hint" aria-live="polite">${t('selector.selects', { n: ids.length })}</p>
+    <label for="p-search">${t('selector.search')}</label>
+    <input id="p-search" type="search" value=${search} onInput=${(e) => setSearch(e.target.value)} />
+    <ul>
+      ${results.map(
+        (p) => html`<li key=${p.id}>
+          <button type="button" class="secondary" disabled=${ids.includes(p.id)}
+            aria-label=${t('selector.add_named', { title: p.title })} onClick=${() => onAdd(p.id)}>${t('selector.add')}</button>
+          ${' '}${p.title} <span class="hint">${p.brand} · ${p.id}</span>
+        </li>`,
+      )}
+    </ul>
+  </div>`;
+}
+
 function PromotionForm({ campaign, onSaved }) {
   const [type, setType] = useState('percent_off');
   const [kind, setKind] = useState('brand');
+  const [value, setValue] = useState('');
   const [error, setError] = useState(null);
   async function submit(event) {
     event.preventDefault();
@@ -132,6 +178,7 @@ function PromotionForm({ campaign, onSaved }) {
     try {
       await api('POST', `/api/v1/campaigns/${encodeURIComponent(campaign.id)}/promotions`, body);
       event.target.reset();
+      setValue('');
       setError(null);
       onSaved();
     } catch (e) {
@@ -157,7 +204,9 @@ function PromotionForm({ campaign, onSaved }) {
       ${['brand', 'category', 'products'].map((k) => html`<option key=${k} value=${k}>${t('selector.' + k)}</option>`)}
     </select>
     <label for="p-value">${t('selector.value.' + kind)}</label>
-    <input id="p-value" name="selector_value" required />
+    <input id="p-value" name="selector_value" required value=${value} onInput=${(e) => setValue(e.target.value)} />
+    <${SelectionHelp} kind=${kind} value=${value}
+      onAdd=${(id) => setValue((v) => (v.trim() ? v.trim().replace(/,$/, '') + ', ' : '') + id)} />
     <label for="p-badge">${t('promotion.badge')}</label>
     <input id="p-badge" name="badge" maxlength="40" />
     <${Problem} error=${error} />
