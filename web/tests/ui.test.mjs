@@ -251,6 +251,17 @@ describe('a week\'s work', () => {
     await expectAccessible(page, 'an approved campaign');
     assert.equal(await page.locator('img[src="x"]').count(), 0);
 
+    // Its offers in a store, one explained, and its creatives in every format.
+    await page.locator('#offers-store').selectOption('S001');
+    await page.getByRole('button', { name: 'Détail et visuels de P1' }).click();
+    await page.getByRole('heading', { name: /Pourquoi cette offre : P1 à S001/ }).waitFor();
+    const images = page.locator('.gallery img');
+    await images.first().waitFor();
+    assert.ok((await images.count()) >= 2, 'one creative per format');
+    await images.last().scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => [...document.querySelectorAll('.gallery img')].every((i) => i.complete && i.naturalWidth > 0), null, { timeout: 60000 });
+    await expectAccessible(page, 'a campaign\'s offers and creatives');
+
     // The week calendar shows its span in each zone it covers.
     await page.getByRole('link', { name: '← Toutes les campagnes' }).click();
     await page.getByRole('button', { name: 'Semaine suivante' }).click();

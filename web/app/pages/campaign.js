@@ -8,6 +8,7 @@ import { api } from '../api.js';
 import { can } from '../session.js';
 import { dateTime, euros } from '../format.js';
 import { go } from '../router.js';
+import { CampaignOffers } from './offers.js';
 
 const CHANNELS = ['google', 'meta', 'leaflet', 'csv', 'webhooks'];
 // Each mechanic and the fields its form asks for: [name, kind, min, max].
@@ -437,5 +438,6 @@ export function CampaignEditor({ id }) {
         <${Workflow} campaign=${campaign} checks=${checks} onDone=${load} />
         <${History} campaign=${campaign} version=${version} />
       </div>
-    </div>`;
+    </div>
+    ${['approved', 'live'].includes(campaign.effective_status) && html`<${CampaignOffers} campaign=${campaign} />`}`;
 }

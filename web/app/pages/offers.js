@@ -1,0 +1,110 @@
+// A campaign's published offers in one store (GET /api/v1/offers?campaign=&store=), the
+// explanation of any of them (…/explain: every candidate promotion and price step), and the
+// creatives of a chosen offer in every format (/creatives/{offer}/{format}.png).
+import { html, useEffect, useState } from '../vendor.js';
+import { t } from '../i18n.js';
+import { api } from '../api.js';
+import { euros } from '../format.js';
+import { Problem, Loading } from './common.js';
+
+const money = (s) => (s ? euros(Number(String(s).replace(/\s*EUR$/, ''))) : '—');
+
+function Explanation({ offer }) {
+  const [explain, setExplain] = useState(null);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    api('GET', `/api/v1/offers/${encodeURIComponent(offer.offer_id)}/explain?store=${encodeURIComponent(offer.store_id)}`)
+      .then(setExplain)
+      .catch(setError);
+  }, [offer.offer_id, offer.store_id]);
+  if (error) return html`<${Problem} error=${error} />`;
+  if (!explain) return html`<${Loading} />`;
+  return html`<div class="explain">
+    <h4>${t('offers.explain_of', { product: offer.product_id, store: offer.store_id })}</h4>
+    <ul>
+      ${(explain.candidates ?? []).map(
+        (c, i) => html`<li key=${i}>
+          <strong>${c.promotion_id}</strong> (${c.campaign_id}) : ${c.outcome}
+          ${c.reason ? html` — ${typeof c.reason === 'string' ? c.reason : JSON.stringify(c.reason)}` : ''}
+          ${Array.isArray(c.steps) &&
+          html`<ol>${c.steps.map((s, j) => html`<li key=${j}>${typeof s === 'string' ? s : JSON.stringify(s)}</li>`)}</ol>`}
+        </li>`,
+      )}
+    </ul>
+    <details>
+      <summary>${t('offers.explain_raw')}</summary>
+      <pre>${JSON.stringify(explain, null, 2)}</pre>
+    </details>
+  </div>`;
+}
+
+function Creatives({ offer, formats }) {
+  return html`<div class="gallery">
+    ${formats.map(
+      (f) => html`<figure key=${f.name}>
+        <img src=${`/creatives/${encodeURIComponent(offer.offer_id)}/${encodeURIComponent(f.name)}.png?store=${encodeURIComponent(offer.store_id)}`} loading="lazy"
+          width=${Math.min(f.width, 240)} height=${Math.round((Math.min(f.width, 240) * f.height) / f.width)}
+          alt=${t('offers.creative_alt', { format: f.name, product: offer.product_id })} />
+        <figcaption>${f.name} · ${f.width}×${f.height}</figcaption>
+      </figure>`,
+    )}
+  </div>`;
+}
+
+export function CampaignOffers({ campaign }) {
+  const [stores, setStores] = useState([]);
+  const [store, setStore] = useState('');
+  const [offers, setOffers] = useState(null);
+  const [formats, setFormats] = useState([]);
+  const [chosen, setChosen] = useState(null);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    api('GET', '/api/v1/stores?limit=500').then((p) => {
+      setStores(p.items);
+      setStore((s) => s || p.items[0]?.id || '');
+    }).catch(setError);
+    api('GET', '/api/v1/formats').then((p) => setFormats(p.items)).catch(() => setFormats([]));
+  }, [campaign.id]);
+  useEffect(() => {
+    if (!store) return;
+    setChosen(null);
+    api('GET', `/api/v1/offers?campaign=${encodeURIComponent(campaign.id)}&store=${encodeURIComponent(store)}&limit=50`)
+      .then((p) => setOffers(p.items))
+      .catch(setError);
+  }, [campaign.id, store, campaign.version]);
+  return html`<section aria-labelledby="offers-title">
+    <h2 id="offers-title">${t('offers.title')}</h2>
+    <label for="offers-store">${t('product.store')}</label>
+    <select id="offers-store" value=${store} onChange=${(e) => setStore(e.target.value)}>
+      ${stores.map((s) => html`<option key=${s.id} value=${s.id}>${s.name}</option>`)}
+    </select>
+    <${Problem} error=${error} />
+    ${offers === null
+      ? html`<${Loading} />`
+      : offers.length === 0
+        ? html`<p>${t('offers.none')}</p>`
+        : html`<table class="list">
+            <caption>${t('offers.count', { n: offers.length })}</caption>
+            <thead><tr>
+              <th scope="col">${t('products.id')}</th>
+              <th scope="col">${t('offers.headline')}</th>
+              <th scope="col">${t('offers.regular')}</th>
+              <th scope="col">${t('offers.shelf')}</th>
+              <th scope="col"><span class="visually-hidden">${t('common.actions')}</span></th>
+            </tr></thead>
+            <tbody>
+              ${offers.map(
+                (o) => html`<tr key=${o.offer_id} class=${chosen?.offer_id === o.offer_id ? 'selected' : ''}>
+                  <td><a href=${'#/products/' + encodeURIComponent(o.product_id)}>${o.product_id}</a></td>
+                  <td>${o.texts?.headline ?? ''}</td>
+                  <td>${money(o.prices?.regular)}</td>
+                  <td>${money(o.prices?.shelf)}</td>
+                  <td><button type="button" class="secondary" aria-label=${t('offers.show_named', { product: o.product_id })}
+                    onClick=${() => setChosen(o)}>${t('offers.show')}</button></td>
+                </tr>`,
+              )}
+            </tbody>
+          </table>`}
+    ${chosen && html`<${Explanation} offer=${chosen} /><${Creatives} offer=${chosen} formats=${formats} />`}
+  </section>`;
+}
