@@ -9,8 +9,10 @@ import { Hub, launchBrowser, watchedPage, signIn, PASSWORD } from './harness.mjs
 
 const HOSTILE = `<img src=x onerror="alert('img')">"><script>alert('script')</script>`;
 
-// Screenshots for README, taken by the tests.
-const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));
+// Screenshots for README, taken by the tests: into docs/ with VITRINE_UPDATE_SCREENSHOTS=1
+// (then commit them), else beside the temporary database so a test run leaves the tree clean.
+const screenshotDir = () =>
+  process.env.VITRINE_UPDATE_SCREENSHOTS === '1' ? fileURLToPath(new URL('../../docs/', import.meta.url)) : hub.dir + '/';
 
 // Next Monday and the Monday after, as store-local "YYYY-MM-DDT00:00".
 function nextWeek() {
@@ -230,7 +232,7 @@ describe('a week\'s work', () => {
     await page.getByText('2 promotion(s)').waitFor();
     await page.getByText(/Approuvable\./).waitFor();
     await expectAccessible(page, 'the campaign editor');
-    await page.screenshot({ path: DOCS + 'web-campaign-editor.png', fullPage: true });
+    await page.screenshot({ path: screenshotDir() + 'web-campaign-editor.png', fullPage: true });
 
     await page.getByRole('button', { name: 'Soumettre à validation' }).click();
     await page.getByText('soumise', { exact: true }).waitFor();
