@@ -11,6 +11,7 @@ import { Products, ProductPage } from './pages/products.js';
 import { Stores } from './pages/stores.js';
 import { Imports } from './pages/imports.js';
 import { Admin } from './pages/admin.js';
+import { Templates } from './pages/templates.js';
 
 // Each page, its title and the least role it is offered to (the API enforces the same).
 const PAGES = {
@@ -26,6 +27,7 @@ const PAGES = {
     view: ({ parts }) => (parts[0] ? html`<${ProductPage} id=${parts[0]} />` : html`<${Products} />`),
   },
   stores: { title: 'nav.stores', role: 'viewer', view: Stores },
+  templates: { title: 'nav.templates', role: 'viewer', view: Templates },
   imports: { title: 'nav.imports', role: 'editor', view: Imports },
   admin: { title: 'nav.admin', role: 'approver', view: Admin },
 };

@@ -145,3 +145,53 @@ test('administration: an admin sees users, tokens and the audit log; a viewer is
   expectNothingRan(viewer.events);
   await viewer.context.close();
 });
+
+test('templates: an invalid edit names its path; a valid one saves and previews every format', async () => {
+  // A published offer for the preview.
+  const token = hub.token('admin');
+  const c = await hub.api(token, 'POST', '/api/v1/campaigns', {
+    name: 'Aperçu',
+    start: new Date(Date.now() - 86400e3).toISOString().slice(0, 10),
+    end: new Date(Date.now() + 30 * 86400e3).toISOString().slice(0, 10),
+    channels: ['google'],
+  });
+  await hub.api(token, 'POST', `/api/v1/campaigns/${c.body.id}/promotions`, {
+    selector: { kind: 'products', product_ids: ['P1'] }, mechanic: { type: 'percent_off', percent: 15 },
+  });
+  await hub.api(token, 'POST', `/api/v1/campaigns/${c.body.id}/transitions`, { to: 'submitted' });
+  const approved = await hub.api(token, 'POST', `/api/v1/campaigns/${c.body.id}/transitions`, {
+    to: 'approved', override_reason: 'aperçu des modèles',
+  });
+  assert.equal(approved.status, 200, JSON.stringify(approved.body));
+
+  const { context, page, events } = await watchedPage(browser, hub.url);
+  await signIn(page, hub.url, 'editor@example.com');
+  await page.getByRole('link', { name: 'Modèles' }).click();
+  await page.locator('ul.templates a').first().click();
+  const area = page.getByLabel(/\(JSON\)$/);
+  await area.waitFor();
+  const original = await area.inputValue();
+  const broken = JSON.parse(original);
+  broken.layouts = 5;
+  await area.fill(JSON.stringify(broken, null, 2));
+  await page.getByRole('button', { name: 'Enregistrer le modèle' }).click();
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  await alert.getByRole('button', { name: /^layouts/ }).first().click();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'template-json');
+
+  await area.fill(original);
+  await page.getByRole('button', { name: 'Enregistrer le modèle' }).click();
+  await alert.waitFor({ state: 'detached' });
+  const images = page.locator('.gallery img');
+  await images.first().waitFor();
+  await images.last().scrollIntoViewIfNeeded();
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('.gallery img')].every((i) => i.complete && i.naturalWidth > 0),
+    null,
+    { timeout: 60000 },
+  );
+  await expectAccessible(page, 'the template editor');
+  expectNothingRan(events);
+  await context.close();
+});

@@ -214,4 +214,10 @@ export default {
   'offers.explain_of': "Why this offer: {product} in {store}",
   'offers.explain_raw': "Every step (JSON)",
   'offers.creative_alt': "{format} creative of {product}",
+  'nav.templates': "Templates",
+  'templates.no_offer': "No published offer to preview.",
+  'templates.preview': "Preview: {product} in {store}, every format",
+  'templates.not_json': "This is not JSON: {reason}",
+  'templates.json': "The template {id} (JSON)",
+  'templates.save': "Save the template",
 };

@@ -214,4 +214,10 @@ export default {
   'offers.explain_of': "Pourquoi cette offre : {product} à {store}",
   'offers.explain_raw': "Toutes les étapes (JSON)",
   'offers.creative_alt': "Visuel {format} de {product}",
+  'nav.templates': "Modèles",
+  'templates.no_offer': "Aucune offre publiée pour l’aperçu.",
+  'templates.preview': "Aperçu : {product} à {store}, tous les formats",
+  'templates.not_json': "Ce n’est pas du JSON : {reason}",
+  'templates.json': "Le modèle {id} (JSON)",
+  'templates.save': "Enregistrer le modèle",
 };
