@@ -191,6 +191,33 @@ describe('campaigns', () => {
   });
 });
 
+describe('keyboard', () => {
+  test('every action of the campaigns page is reached with Tab, and focus is visible', async () => {
+    const { context, page, events } = await watchedPage(browser, hub.url);
+    await signIn(page, hub.url, 'editor@example.com');
+    // From the top of a fresh load.
+    await page.reload();
+    await page.getByRole('button', { name: 'Créer la campagne' }).waitFor();
+    const reached = new Set();
+    for (let i = 0; i < 120; i++) {
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate(() => {
+        const el = document.activeElement;
+        const style = getComputedStyle(el);
+        return { text: (el.textContent || el.getAttribute('aria-label') || el.id || '').trim(), outline: style.outlineStyle };
+      });
+      if (focused.text) reached.add(focused.text);
+      assert.notEqual(focused.outline, 'none', `focus is visible on ${focused.text}`);
+      if (focused.text === 'Créer la campagne') break;
+    }
+    for (const name of ['Campagnes', 'Produits', 'Imports', 'English', 'Se déconnecter', 'Semaine suivante', 'Créer la campagne']) {
+      assert.ok(reached.has(name), `${name} is reached with Tab (reached: ${[...reached].join(' | ')})`);
+    }
+    expectNothingRan(events);
+    await context.close();
+  });
+});
+
 describe('a week\'s work', () => {
   test('an editor authors a campaign with two mechanics; an approver approves it', async () => {
     const [start, end] = nextWeek();
