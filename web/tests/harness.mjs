@@ -12,7 +12,7 @@ export const PASSWORD = 'correct horse battery staple';
 
 function need(name) {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the browser tests through ctest (web_e2e)`);
+  if (!value) throw new Error(`${name} is not set: run the browser tests through ctest (ctest -L web)`);
   return value;
 }
 
