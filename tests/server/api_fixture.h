@@ -237,6 +237,7 @@ class ApiHarness {
     services.feeds =
         feeds_.emplace_back(std::make_unique<FeedSnapshots>(FeedSources{db, db, db}, feed_options))
             .get();
+    services.feed_pulls = db;
     // Creatives: the built-in templates (PUTs kept in a folder of this server), packshots
     // from set_image_source() or none (placeholders), a cache folder of this server.
     const std::string n = std::to_string(studios_.size());
