@@ -410,6 +410,13 @@ long CpuTicks(pid_t pid) {
 }
 
 TEST(HttpFdLimitTest, ThreeHundredConnectionsUnderALimitOf128NeitherSpinNorStarveProbes) {
+#if defined(__SANITIZE_ADDRESS__)
+  // UBSan checks a vptr by writing the object's memory into a pipe (sanitizer_common's
+  // IsAccessibleMemoryRange): with every descriptor taken that pipe cannot be made, every
+  // virtual call then looks invalid and the halting build ends the server. Run by the debug
+  // suite and by bench/abuse.
+  GTEST_SKIP() << "the sanitizers need descriptors of their own";
+#endif
   int to_child[2], from_child[2];
   ASSERT_EQ(::pipe2(to_child, O_CLOEXEC), 0);
   ASSERT_EQ(::pipe2(from_child, O_CLOEXEC), 0);
