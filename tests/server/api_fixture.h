@@ -345,4 +345,21 @@ class ApiHarness {
   std::vector<std::unique_ptr<HttpServer>> servers_;
 };
 
+// The staff ladder as the tests expect it, written apart from the server's own: viewer <
+// editor < approver < admin; -1 for public and platform callers.
+inline int StaffRank(Role role) {
+  switch (role) {
+    case Role::kViewer:
+      return 0;
+    case Role::kEditor:
+      return 1;
+    case Role::kApprover:
+      return 2;
+    case Role::kAdmin:
+      return 3;
+    default:
+      return -1;
+  }
+}
+
 }  // namespace vitrine::testing

@@ -126,21 +126,6 @@ std::string FillPattern(const std::string& pattern) {
   return out;
 }
 
-int StaffRank(Role role) {
-  switch (role) {
-    case Role::kViewer:
-      return 0;
-    case Role::kEditor:
-      return 1;
-    case Role::kApprover:
-      return 2;
-    case Role::kAdmin:
-      return 3;
-    default:
-      return -1;
-  }
-}
-
 // ---- fixture ------------------------------------------------------------------------------
 
 class ApiTest : public ::testing::Test {
