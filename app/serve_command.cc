@@ -147,6 +147,7 @@ int RunServe(const CommandLine& command_line) {
     f->ObserveEntries(std::move(observer));
   };
   services.feeds = feeds.get();
+  services.feed_pulls = &db->feed_pulls();
   services.creatives = creatives->studio.get();
   services.default_template = command_line.ValueOr("template", "classic");
   services.explain_offer = [&explainer, &explainer_mu](const std::string& offer_id,

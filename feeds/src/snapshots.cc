@@ -187,7 +187,12 @@ Result<FeedSnapshot> FeedSnapshots::Get(const FeedKey& key) {
   for (;;) {
     Entry& entry = entries_[key];
     entry.last_pull = SteadyClock::now();
-    if (entry.current) return *entry.current;
+    if (entry.current) {
+      FeedSnapshot snapshot = *entry.current;
+      snapshot.generated_at = entry.generated_at;
+      snapshot.stale = entry.stale;
+      return snapshot;
+    }
     if (!entry.generating) break;
     cv_.wait(lock);
   }
@@ -209,8 +214,20 @@ Result<FeedSnapshot> FeedSnapshots::Get(const FeedKey& key) {
   }
   Install(entry, *snapshot);
   FeedSnapshot result = *entry.current;
+  result.generated_at = entry.generated_at;
+  result.stale = entry.stale;
   EvictVariants();
   return result;
+}
+
+std::optional<FeedSnapshot> FeedSnapshots::Current(const FeedKey& key) const {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(key);
+  if (it == entries_.end() || !it->second.current) return std::nullopt;
+  FeedSnapshot snapshot = *it->second.current;
+  snapshot.generated_at = it->second.generated_at;
+  snapshot.stale = it->second.stale;
+  return snapshot;
 }
 
 void FeedSnapshots::MarkStale() {

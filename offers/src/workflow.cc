@@ -1,7 +1,9 @@
 #include "offers/workflow.h"
 
 #include <algorithm>
+#include <set>
 
+#include "common/text.h"
 #include "offers/campaign_json.h"
 
 namespace vitrine {
@@ -666,6 +668,66 @@ WorkflowResult<PromotionStep> CampaignWorkflow::DeletePromotion(const Actor& act
 
 Result<CampaignChecks> CampaignWorkflow::Checks(const Campaign& campaign) const {
   return CheckCampaign(catalog_, campaigns_, campaign, rules_, clock_.Now(), limits_);
+}
+
+Result<CampaignChecks> CampaignWorkflow::DraftChecks(Campaign campaign,
+                                                     std::vector<Promotion> promotions) const {
+  CampaignRevision draft;
+  campaign.id = kDraftCampaignId;
+  campaign.status = CampaignStatus::kDraft;
+  campaign.version = 1;
+  draft.campaign = std::move(campaign);
+  for (size_t i = 0; i < promotions.size(); ++i) {
+    promotions[i].id = "draft-" + std::to_string(i + 1);
+    promotions[i].campaign_id = kDraftCampaignId;
+    promotions[i].version = 1;
+  }
+  draft.promotions = std::move(promotions);
+  // The revision's view of the repository: its promotions stand for the campaign's.
+  return RevisionChecks(draft);
+}
+
+Result<CampaignWorkflow::ProductSelection> CampaignWorkflow::SelectProducts(
+    const ProductSelector& selector, int sample) const {
+  ProductSelection selection;
+  auto keep = [&](Product product) {
+    ++selection.count;
+    if (static_cast<int>(selection.sample.size()) < sample) {
+      selection.sample.push_back(std::move(product));
+    }
+  };
+  if (selector.kind == ProductSelector::Kind::kProducts) {
+    if (selector.product_ids.empty())
+      return Status::InvalidArgument("the selector lists no product");
+    // Sorted and unique: the sample is in id order, a repeated id counts once.
+    std::set<std::string> ids(selector.product_ids.begin(), selector.product_ids.end());
+    for (const std::string& id : ids) {
+      Result<std::optional<Product>> product = catalog_.GetProduct(id);
+      if (!product.ok()) return product.status().WithContext("get product " + id);
+      if (product->has_value()) keep(std::move(**product));
+    }
+    return selection;
+  }
+  ProductQuery query;
+  if (selector.kind == ProductSelector::Kind::kCategory) {
+    query.category = std::string(TrimAscii(selector.category));
+    if (query.category.empty()) return Status::InvalidArgument("the selector names no category");
+  } else {
+    query.brand = std::string(TrimAscii(selector.brand));
+    if (query.brand.empty()) return Status::InvalidArgument("the selector names no brand");
+  }
+  query.limit = 1000;
+  while (true) {
+    Result<Page<Product>> page = catalog_.ListProducts(query);
+    if (!page.ok()) return page.status().WithContext("list products");
+    for (Product& product : page->items) {
+      // The checks' rule, which the repository's filter may only approximate.
+      if (Selects(selector, product)) keep(std::move(product));
+    }
+    if (page->next_after.empty()) break;
+    query.after = page->next_after;
+  }
+  return selection;
 }
 
 Status CampaignWorkflow::Audit(const Actor& actor, std::string action, std::string entity,

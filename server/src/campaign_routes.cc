@@ -253,6 +253,78 @@ class CampaignRoutes {
     return InLanguage(HttpResponse::Json(200, report->ToJson(locale)), locale);
   }
 
+  // POST /api/v1/campaigns/checks: the report of a campaign and promotions not stored.
+  HttpResponse DraftChecks(const HttpRequest& request) const {
+    auto body = ParseJsonBody(request);
+    if (!body.ok()) return HttpResponse::FromStatus(body.status());
+    if (!body->is_object()) return Invalid("campaign", {{"body", "must be a JSON object"}});
+    nlohmann::json campaign_json = *body;
+    campaign_json.erase("promotions");
+    Campaign campaign;
+    std::vector<FieldError> errors;
+    ReadCampaign(campaign_json, &campaign, &errors);
+    std::vector<Promotion> promotions;
+    if (auto list = body->find("promotions"); list != body->end()) {
+      if (!list->is_array()) {
+        errors.push_back({"promotions", "must be an array of promotions"});
+      } else {
+        for (size_t i = 0; i < list->size(); ++i) {
+          const std::string at = "promotions[" + std::to_string(i) + "].";
+          std::vector<FieldError> promotion_errors;
+          Promotion& promotion = promotions.emplace_back();
+          ReadPromotion((*list)[i], &promotion, &promotion_errors);
+          if ((*list)[i].is_object()) {
+            if (!(*list)[i].contains("selector"))
+              promotion_errors.push_back({"selector", "is required"});
+            if (!(*list)[i].contains("mechanic"))
+              promotion_errors.push_back({"mechanic", "is required"});
+          }
+          for (FieldError& e : promotion_errors) errors.push_back({at + e.field, e.message});
+        }
+      }
+    }
+    if (!errors.empty()) return Invalid("campaign", errors);
+    auto report = workflow_.DraftChecks(std::move(campaign), std::move(promotions));
+    if (!report.ok()) return StoreFailure(report.status());
+    const Locale locale = FindingsLocale(request);
+    return InLanguage(HttpResponse::Json(200, report->ToJson(locale)), locale);
+  }
+
+  // POST /api/v1/products/selection: how many products a promotion's selector picks.
+  HttpResponse Selection(const HttpRequest& request) const {
+    auto body = ParseJsonBody(request);
+    if (!body.ok()) return HttpResponse::FromStatus(body.status());
+    Promotion promotion;
+    std::vector<FieldError> errors;
+    ReadPromotion(nlohmann::json{{"selector", *body}}, &promotion, &errors);
+    if (!errors.empty()) {
+      // The body is the selector itself: its fields are named without "selector.".
+      for (FieldError& e : errors) {
+        if (e.field.starts_with("selector."))
+          e.field.erase(0, std::string_view("selector.").size());
+        if (e.field == "selector") e.field = "body";
+      }
+      return Invalid("selector", errors);
+    }
+    auto selection = workflow_.SelectProducts(promotion.selector, kSelectionSample);
+    if (!selection.ok()) {
+      if (selection.status().code() == StatusCode::kInvalidArgument) {
+        return Invalid("selector", {{"body", selection.status().message()}});
+      }
+      return StoreFailure(selection.status());
+    }
+    nlohmann::json products = nlohmann::json::array();
+    for (const Product& p : selection->sample) {
+      products.push_back({{"id", p.id},
+                          {"title", p.title},
+                          {"brand", p.brand},
+                          {"category", p.category},
+                          {"image_url", p.image_url}});
+    }
+    return HttpResponse::Json(200,
+                              {{"count", selection->count}, {"products", std::move(products)}});
+  }
+
   HttpResponse ListPromotions(const HttpRequest& request) const {
     auto campaign = Load(request.PathParam("id"));
     if (!campaign.ok()) return Failure(campaign.status());
@@ -436,6 +508,8 @@ class CampaignRoutes {
     return **revision;
   }
 
+  static constexpr int kSelectionSample = 20;
+
   const ApiServices& s_;
   CampaignWorkflow& workflow_;
 };
@@ -492,6 +566,10 @@ Status AddCampaignRoutes(HttpServer& server, const ApiServices& services) {
        {},
        "",
        bind(&CampaignRoutes::RevisionChecks)},
+      {"POST", "/api/v1/campaigns/checks", Role::kViewer, false, json_body, "",
+       bind(&CampaignRoutes::DraftChecks)},
+      {"POST", "/api/v1/products/selection", Role::kViewer, false, json_body, "",
+       bind(&CampaignRoutes::Selection)},
       {"GET",
        "/api/v1/campaigns/{id}/checks",
        Role::kViewer,

@@ -2,9 +2,13 @@
 // facade sends them from shared in-memory copies), a strong ETag, If-None-Match → 304 and
 // the gzip twin when the client accepts it.
 // Platform tokens pull only the feeds of their own channel; every pull is counted per
-// platform and feed.
+// platform and feed, and recorded in the feed-pull log when there is one. The feed list and
+// the pull log (/api/v1/feeds, /api/v1/feeds/pulls) read the snapshots as they are: they
+// never generate one.
 #include <algorithm>
+#include <charconv>
 #include <ctime>
+#include <filesystem>
 
 #include "api_routes.h"
 #include "api_support.h"
@@ -78,8 +82,10 @@ class FeedRoutes {
 
     const bool gzip = AcceptsGzip(request);
     const std::string& etag = gzip ? snapshot->gzip_etag : snapshot->etag;
+    const bool not_modified = NoneMatchHits(request, etag);
+    if (s_.feed_pulls) Record(request, key, platform, *snapshot, gzip, not_modified);
     HttpResponse response;
-    if (NoneMatchHits(request, etag)) {
+    if (not_modified) {
       response = HttpResponse::Text(304, "");
     } else {
       response = HttpResponse::File(gzip ? snapshot->gzip_path : snapshot->path,
@@ -94,7 +100,81 @@ class FeedRoutes {
     return response;
   }
 
+  // GET /api/v1/feeds: the seven feeds, their current snapshot and each platform's last pull.
+  HttpResponse List(const HttpRequest&) const {
+    auto latest = s_.feed_pulls->LatestPulls();
+    if (!latest.ok()) return StoreFailure(latest.status());
+    return HttpResponse::Json(200, {{"feeds", FeedsJson(*s_.feeds, *latest)}});
+  }
+
+  // GET /api/v1/feeds/pulls: the log, newest first.
+  HttpResponse Pulls(const HttpRequest& request) const {
+    std::optional<HttpResponse> problem;
+    FeedPullQuery query;
+    query.feed = request.Query("feed").value_or("");
+    query.platform = request.Query("platform").value_or("");
+    if (query.feed.size() > 300) return BadParameter("feed", "is longer than 300 bytes");
+    if (query.platform.size() > 100) return BadParameter("platform", "is longer than 100 bytes");
+    const std::string before = CursorKey(request, "feed-pulls", &problem);
+    if (!problem && !before.empty()) {
+      auto [end, ec] =
+          std::from_chars(before.data(), before.data() + before.size(), query.before_seq);
+      if (ec != std::errc() || end != before.data() + before.size() || query.before_seq <= 0) {
+        problem = BadParameter("cursor", "is not a cursor of this list");
+      }
+    }
+    if (!problem) {
+      if (auto limit = ParseLimit(request, &problem)) query.limit = *limit;
+    }
+    if (problem) return *problem;
+    auto pulls = s_.feed_pulls->ListPulls(query);
+    if (!pulls.ok()) return StoreFailure(pulls.status());
+    nlohmann::json items = nlohmann::json::array();
+    for (const FeedPull& p : *pulls) {
+      items.push_back({{"at", FormatUtc(p.at)},
+                       {"feed", p.feed},
+                       {"platform", p.platform},
+                       {"actor", p.actor},
+                       {"status", p.status},
+                       {"bytes", p.bytes},
+                       {"etag", p.etag},
+                       {"saw_latest", p.saw_latest}});
+    }
+    // A full page may have more behind it; the cursor is the oldest seq shown.
+    const std::string next = static_cast<int>(pulls->size()) == query.limit
+                                 ? std::to_string(pulls->back().seq)
+                                 : std::string();
+    return HttpResponse::Json(
+        200, {{"pulls", std::move(items)},
+              {"next_cursor", next.empty() ? nlohmann::json()
+                                           : nlohmann::json(EncodeCursor("feed-pulls", next))}});
+  }
+
  private:
+  void Record(const HttpRequest& request, const FeedKey& key, const std::string& platform,
+              const FeedSnapshot& snapshot, bool gzip, bool not_modified) const {
+    FeedPull pull;
+    pull.at = s_.clock->Now();
+    pull.feed = FeedName(key);
+    pull.platform = platform;
+    pull.actor = Actor(request);
+    pull.status = not_modified ? 304 : 200;
+    if (!not_modified) {
+      if (gzip) {
+        std::error_code error;
+        const auto size = std::filesystem::file_size(snapshot.gzip_path, error);
+        pull.bytes = error ? 0 : static_cast<int64_t>(size);
+      } else {
+        pull.bytes = snapshot.bytes;
+      }
+    }
+    pull.etag = snapshot.etag;
+    pull.saw_latest = !snapshot.stale;
+    // A platform gets its feed even when the log cannot be written: the failure shows in
+    // vitrine_store_errors_total, not as a refused download.
+    if (auto seq = s_.feed_pulls->RecordPull(pull); !seq.ok()) (void)StoreFailure(seq.status());
+  }
+
   const ApiServices& s_;
 };
 
@@ -112,6 +192,54 @@ std::string RenderPulls(const FeedSnapshots& feeds) {
 
 }  // namespace
 
+std::string FeedName(const FeedKey& key) {
+  std::string name(InfoOf(key.format).url_path.substr(std::string_view("/feeds/").size()));
+  char separator = '?';
+  for (const auto& [param, value] :
+       {std::pair<const char*, const std::string*>{"store", &key.store_id},
+        {"campaign", &key.campaign_id}}) {
+    if (value->empty()) continue;
+    name += separator;
+    name += param;
+    name += '=';
+    name += *value;
+    separator = '&';
+  }
+  return name;
+}
+
+nlohmann::json FeedsJson(const FeedSnapshots& feeds, const std::vector<FeedPull>& latest) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const FeedFormatInfo& info : AllFeedFormats()) {
+    const FeedKey full{info.format, "", "", ""};
+    const std::string name = FeedName(full);
+    const std::optional<FeedSnapshot> current = feeds.Current(full);
+    nlohmann::json pulls = nlohmann::json::array();
+    for (const FeedPull& p : latest) {
+      if (p.feed != name) continue;
+      // A platform's offers CSV holds its own channel's rows: its latest is that view's.
+      std::optional<FeedSnapshot> seen = current;
+      if (info.format == FeedFormat::kOffersCsv && p.platform != "backoffice") {
+        seen = feeds.Current(FeedKey{info.format, "", "", p.platform});
+      }
+      pulls.push_back({{"platform", p.platform},
+                       {"last_pull_at", FormatUtc(p.at)},
+                       {"saw_latest", p.saw_latest && seen && seen->etag == p.etag}});
+    }
+    out.push_back(
+        {{"feed", name},
+         {"path", std::string(info.url_path)},
+         {"channel", info.channel.empty() ? nlohmann::json() : nlohmann::json(info.channel)},
+         {"generated_at",
+          current ? nlohmann::json(FormatUtc(current->generated_at)) : nlohmann::json()},
+         {"items", current ? current->stats.items : 0},
+         {"bytes", current ? current->bytes : 0},
+         {"etag", current ? nlohmann::json(current->etag) : nlohmann::json()},
+         {"pulls", std::move(pulls)}});
+  }
+  return out;
+}
+
 Status AddFeedRoutes(HttpServer& server, const ApiServices& services) {
   FeedSnapshots* feeds = services.feeds;
   server.metrics().AddCollector([feeds] { return RenderPulls(*feeds); });
@@ -126,6 +254,18 @@ Status AddFeedRoutes(HttpServer& server, const ApiServices& services) {
                      "",
                      Handler(routes, &FeedRoutes::Serve),
                      {"store", "campaign", "token"}});
+  }
+  if (services.feed_pulls) {
+    table.push_back(
+        {"GET", "/api/v1/feeds", Role::kViewer, false, {}, "", Handler(routes, &FeedRoutes::List)});
+    table.push_back({"GET",
+                     "/api/v1/feeds/pulls",
+                     Role::kViewer,
+                     false,
+                     {},
+                     "",
+                     Handler(routes, &FeedRoutes::Pulls),
+                     {"feed", "platform", "limit", "cursor"}});
   }
   return AddRoutes(server, std::move(table));
 }

@@ -491,8 +491,9 @@ std::string ResponseHead(const HttpResponse& r, bool http11, bool keep_alive, si
     // Each Set-Cookie is its own field (RFC 6265 §3); other repeats are joined.
     auto same = EqualsIgnoreCase(name, "Set-Cookie")
                     ? merged.end()
-                    : std::find_if(merged.begin(), merged.end(),
-                                   [&](const auto& m) { return EqualsIgnoreCase(m.first, name); });
+                    : std::find_if(merged.begin(), merged.end(), [&field = name](const auto& m) {
+                        return EqualsIgnoreCase(m.first, field);
+                      });
     if (same == merged.end()) {
       merged.emplace_back(name, value);
     } else {

@@ -157,4 +157,36 @@ Result<std::vector<AuditEntry>> MemoryDatabase::ListAudit(const AuditQuery& quer
   return entries;
 }
 
+Result<int64_t> MemoryDatabase::RecordPull(const FeedPull& pull) {
+  VITRINE_RETURN_IF_ERROR(CheckFeedPull(pull));
+  Lock lock(*this);
+  FeedPull& stored = state_.pulls.emplace_back(pull);
+  stored.seq = static_cast<int64_t>(state_.pulls.size());
+  state_.latest_pulls[{pull.feed, pull.platform}] = state_.pulls.size() - 1;
+  return stored.seq;
+}
+
+Result<std::vector<FeedPull>> MemoryDatabase::ListPulls(const FeedPullQuery& query) {
+  VITRINE_RETURN_IF_ERROR(CheckFeedPullQuery(query));
+  Lock lock(*this);
+  std::vector<FeedPull> pulls;
+  // Pull i has seq i + 1, as the audit entries.
+  size_t end = state_.pulls.size();
+  if (query.before_seq > 0) end = std::min(end, static_cast<size_t>(query.before_seq - 1));
+  for (size_t i = end; i-- > 0 && static_cast<int>(pulls.size()) < query.limit;) {
+    const FeedPull& p = state_.pulls[i];
+    if (!query.feed.empty() && p.feed != query.feed) continue;
+    if (!query.platform.empty() && p.platform != query.platform) continue;
+    pulls.push_back(p);
+  }
+  return pulls;
+}
+
+Result<std::vector<FeedPull>> MemoryDatabase::LatestPulls() {
+  Lock lock(*this);
+  std::vector<FeedPull> pulls;
+  for (const auto& [key, index] : state_.latest_pulls) pulls.push_back(state_.pulls[index]);
+  return pulls;
+}
+
 }  // namespace vitrine

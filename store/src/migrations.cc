@@ -567,6 +567,30 @@ CREATE TRIGGER products_fts_delete AFTER DELETE ON products BEGIN
 END;
 )sql";
 
+// The feed-pull log: one row per download of a feed, and the newest pull of each (feed,
+// platform) kept beside it, so the feed list reads a handful of rows rather than the log.
+constexpr char kFeedPullsV12[] = R"sql(
+CREATE TABLE feed_pulls (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  feed TEXT NOT NULL,
+  platform TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  etag TEXT NOT NULL,
+  saw_latest INTEGER NOT NULL
+);
+CREATE INDEX feed_pulls_by_feed ON feed_pulls(feed, seq);
+CREATE INDEX feed_pulls_by_platform ON feed_pulls(platform, seq);
+CREATE TABLE feed_pull_latest (
+  feed TEXT NOT NULL,
+  platform TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (feed, platform)
+) WITHOUT ROWID;
+)sql";
+
 constexpr SchemaMigration kMigrations[] = {
     {1, "catalog: products, stores, price zones, prices, stock", kCatalogV1},
     {2, "accounts: users, API tokens, sessions; audit log", kAccountsV2},
@@ -580,6 +604,7 @@ constexpr SchemaMigration kMigrations[] = {
     {10, "campaigns: pending revisions of approved campaigns, authors and last review",
      kCampaignRevisionsV10},
     {11, "catalog: a search index without positions or row sizes", kLighterSearchIndexV11},
+    {12, "feeds: the log of feed pulls and the newest pull per feed and platform", kFeedPullsV12},
 };
 
 constexpr std::string_view kCreateMigrationsTable =

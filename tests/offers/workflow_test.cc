@@ -352,6 +352,67 @@ TEST_F(CampaignWorkflowTest, ApprovalIsRefusedOnBlockingFindingsWithTheReport) {
   EXPECT_EQ(checks->blocking, refused.error().blocking->blocking);
 }
 
+TEST_F(CampaignWorkflowTest, DraftChecksReportOnUnstoredPromotionsAndWriteNothing) {
+  CampaignWorkflow workflow = Workflow();
+  const int64_t since = LastChange();
+  const int64_t audited = AuditCount();
+  Promotion good = PercentOffOn("");
+  Promotion nothing = SelectingNothing("");
+  auto report = workflow.DraftChecks(Draft(), {good, nothing});
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->promotions, 2);
+  EXPECT_EQ(report->products, 1);
+  EXPECT_GE(report->blocking, 1);
+  // The finding names the second promotion of the list.
+  bool named = false;
+  for (const Finding& f : report->findings) {
+    if (f.code == check_codes::kSelectorMatchesNothing) named = f.promotion_id == "draft-2";
+  }
+  EXPECT_TRUE(named);
+  // Without the promotion selecting nothing, nothing blocks: the report follows the input.
+  auto clean = workflow.DraftChecks(Draft(), {good});
+  ASSERT_TRUE(clean.ok());
+  EXPECT_EQ(clean->blocking, 0);
+  // No campaign, audit entry nor change was written.
+  auto campaigns = db_.ListCampaigns(CampaignQuery{});
+  ASSERT_TRUE(campaigns.ok());
+  EXPECT_THAT(campaigns->items, IsEmpty());
+  EXPECT_EQ(AuditCount(), audited);
+  EXPECT_THAT(ChangesSince(since), IsEmpty());
+}
+
+TEST_F(CampaignWorkflowTest, SelectProductsCountsWhatASelectorPicks) {
+  Product tea;
+  tea.id = "THE";
+  tea.title = "Thé vert";
+  tea.brand = "maison";  // the brand compares case-insensitively
+  tea.category = "Épicerie > Thé";
+  ASSERT_TRUE(db_.PutProducts(std::vector<Product>{tea}, kLongAgo).ok());
+  CampaignWorkflow workflow = Workflow();
+  ProductSelector brand;
+  brand.kind = ProductSelector::Kind::kBrand;
+  brand.brand = " Maison ";
+  auto by_brand = workflow.SelectProducts(brand, /*sample=*/1);
+  ASSERT_TRUE(by_brand.ok()) << by_brand.status().ToString();
+  EXPECT_EQ(by_brand->count, 2);
+  ASSERT_THAT(by_brand->sample, SizeIs(1));
+  EXPECT_EQ(by_brand->sample[0].id, "CAFE");
+
+  ProductSelector category;
+  category.kind = ProductSelector::Kind::kCategory;
+  category.category = "Épicerie > Thé";
+  EXPECT_EQ(workflow.SelectProducts(category)->count, 1);
+
+  ProductSelector listed;
+  listed.product_ids = {"THE", "NOPE", "THE"};
+  auto by_list = workflow.SelectProducts(listed);
+  ASSERT_TRUE(by_list.ok());
+  EXPECT_EQ(by_list->count, 1);  // an unknown id selects nothing, a repeat counts once
+
+  listed.product_ids.clear();
+  EXPECT_EQ(workflow.SelectProducts(listed).status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST_F(CampaignWorkflowTest, AnAdminOverrideWithAReasonIsAcceptedAndAudited) {
   const Campaign blocked = CampaignIn(CampaignStatus::kSubmitted, /*blocked=*/true);
   CampaignWorkflow workflow = Workflow();

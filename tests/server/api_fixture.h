@@ -257,6 +257,7 @@ class ApiHarness {
     services.feeds =
         feeds_.emplace_back(std::make_unique<FeedSnapshots>(FeedSources{db, db, db}, feed_options))
             .get();
+    services.feed_pulls = db;
     // Creatives: the built-in templates (PUTs kept in a folder of this server), packshots
     // from set_image_source() or none (placeholders), a cache folder of this server.
     const std::string n = std::to_string(studios_.size());
@@ -363,5 +364,22 @@ class ApiHarness {
   std::deque<ApiServices> services_;  // referenced by the servers' handlers: stable addresses
   std::vector<std::unique_ptr<HttpServer>> servers_;
 };
+
+// The staff ladder as the tests expect it, written apart from the server's own: viewer <
+// editor < approver < admin; -1 for public and platform callers.
+inline int StaffRank(Role role) {
+  switch (role) {
+    case Role::kViewer:
+      return 0;
+    case Role::kEditor:
+      return 1;
+    case Role::kApprover:
+      return 2;
+    case Role::kAdmin:
+      return 3;
+    default:
+      return -1;
+  }
+}
 
 }  // namespace vitrine::testing

@@ -127,21 +127,6 @@ std::string FillPattern(const std::string& pattern) {
   return out;
 }
 
-int StaffRank(Role role) {
-  switch (role) {
-    case Role::kViewer:
-      return 0;
-    case Role::kEditor:
-      return 1;
-    case Role::kApprover:
-      return 2;
-    case Role::kAdmin:
-      return 3;
-    default:
-      return -1;
-  }
-}
-
 // ---- fixture ------------------------------------------------------------------------------
 
 class ApiTest : public ::testing::Test {
@@ -2649,6 +2634,71 @@ TEST_F(OffersApiTest, AStockWriteBumpsThatOfferAloneInTheChangeFeed) {
           .status,
       200);
   EXPECT_TRUE(Changes(change["seq"].get<int64_t>())["changes"].empty());
+}
+
+TEST_F(ApiTest, ADraftCampaignIsCheckedWithoutBeingSaved) {
+  SeedSmallCatalog();
+  const json body = {{"name", "Brouillon"},
+                     {"start", "2026-12-02T00:00"},
+                     {"end", "2026-12-09T00:00"},
+                     {"channels", {"google"}},
+                     {"promotions",
+                      {{{"selector", {{"kind", "products"}, {"product_ids", {"P1"}}}},
+                        {"mechanic", {{"type", "percent_off"}, {"percent", 10}}}},
+                       {{"selector", {{"kind", "brand"}, {"brand", "Personne"}}},
+                        {"mechanic", {{"type", "percent_off"}, {"percent", 10}}}}}}};
+  Reply en = Send("POST", "/api/v1/campaigns/checks", "viewer", body.dump(), "application/json",
+                  {"Accept-Language: en"});
+  ExpectJson(en, 200);
+  EXPECT_EQ(en.Header("Content-Language"), "en");
+  const json report = en.Json();
+  EXPECT_EQ(report["promotions"], 2);
+  EXPECT_EQ(report["approvable"], false);
+  bool named = false;
+  for (const auto& f : report["findings"]) {
+    if (f["code"] == "selector_matches_nothing") named = f["promotion_id"] == "draft-2";
+  }
+  EXPECT_TRUE(named) << report.dump();
+  // Nothing was saved.
+  EXPECT_TRUE(Get("/api/v1/campaigns").Json()["items"].empty());
+
+  // Bad promotions are 400s naming their place in the list.
+  json bad = body;
+  bad["promotions"][1].erase("mechanic");
+  const json problem =
+      ExpectProblem(Send("POST", "/api/v1/campaigns/checks", "viewer", bad.dump()), 400);
+  EXPECT_NE(problem.dump().find("promotions[1].mechanic"), std::string::npos) << problem.dump();
+  bad = body;
+  bad["promotions"] = "P1";
+  ExpectProblem(Send("POST", "/api/v1/campaigns/checks", "viewer", bad.dump()), 400);
+  // The literal route does not hide a campaign's own checks.
+  ExpectProblem(Get("/api/v1/campaigns/C99999999/checks"), 404);
+}
+
+TEST_F(ApiTest, AProductSelectionIsCountedWithASample) {
+  SeedSmallCatalog();
+  Reply brand = Send("POST", "/api/v1/products/selection", "viewer",
+                     json({{"kind", "brand"}, {"brand", "lavazza"}}).dump());
+  ExpectJson(brand, 200);
+  EXPECT_EQ(brand.Json()["count"], 1);
+  ASSERT_EQ(brand.Json()["products"].size(), 1u);
+  EXPECT_EQ(brand.Json()["products"][0]["id"], "P1");
+  EXPECT_EQ(brand.Json()["products"][0]["title"], "Café moulu");
+
+  Reply listed = Send("POST", "/api/v1/products/selection", "viewer",
+                      json({{"kind", "products"}, {"product_ids", {"P2", "P1", "NOPE"}}}).dump());
+  ExpectJson(listed, 200);
+  EXPECT_EQ(listed.Json()["count"], 2);
+  EXPECT_EQ(listed.Json()["products"][0]["id"], "P1");
+
+  const json unknown_kind = ExpectProblem(
+      Send("POST", "/api/v1/products/selection", "viewer", json({{"kind", "shelf"}}).dump()), 400);
+  EXPECT_NE(unknown_kind.dump().find("\"kind\""), std::string::npos) << unknown_kind.dump();
+  ExpectProblem(Send("POST", "/api/v1/products/selection", "viewer",
+                     json({{"kind", "brand"}, {"brand", " "}}).dump()),
+                400);
+  // A product may still be called "selection".
+  ExpectProblem(Get("/api/v1/products/selection"), 404);
 }
 
 }  // namespace

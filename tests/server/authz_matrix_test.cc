@@ -70,21 +70,6 @@ struct Operation {
   json request_body;             // null when none
 };
 
-int StaffRank(Role role) {
-  switch (role) {
-    case Role::kViewer:
-      return 0;
-    case Role::kEditor:
-      return 1;
-    case Role::kApprover:
-      return 2;
-    case Role::kAdmin:
-      return 3;
-    default:
-      return -1;
-  }
-}
-
 // The single policy table: what the document declares, applied to one caller.
 Verdict Policy(const Operation& op, const Caller& caller) {
   if (op.role == Role::kPublic) return Verdict::kAllowed;  // bad credentials are ignored there

@@ -287,6 +287,76 @@ TEST_F(FeedRoutesTest, PullsAreCountedPerPlatformAndFeed) {
   EXPECT_EQ(stats["feed_pulls"]["backoffice"]["leaflet-xml"], 1);
 }
 
+TEST_F(FeedRoutesTest, PullsAreLoggedInTheDatabaseAndOutliveTheServer) {
+  ASSERT_EQ(Get("/feeds/google/products.xml", "platform").status, 200);
+  const std::string etag = Get("/feeds/google/products.xml").Header("ETag");
+  ASSERT_EQ(Get("/feeds/google/products.xml", "platform", {"If-None-Match: " + etag}).status, 304);
+  ASSERT_EQ(Get("/feeds/leaflet.json?store=S105").status, 200);
+  // A new server over the same database: the log was not in the old one's memory.
+  h_.StopServers();
+  port_ = h_.StartServer().port();
+
+  Reply page = Get("/api/v1/feeds/pulls?platform=google");
+  ASSERT_EQ(page.status, 200) << page.body;
+  json pulls = page.Json()["pulls"];
+  ASSERT_EQ(pulls.size(), 2u);
+  EXPECT_EQ(pulls[0]["status"], 304);  // newest first
+  EXPECT_EQ(pulls[0]["bytes"], 0);
+  EXPECT_EQ(pulls[0]["etag"], etag);
+  EXPECT_EQ(pulls[0]["feed"], "google/products.xml");
+  EXPECT_EQ(pulls[0]["saw_latest"], true);
+  EXPECT_EQ(pulls[1]["status"], 200);
+  EXPECT_GT(pulls[1]["bytes"].get<int64_t>(), 0);
+  EXPECT_THAT(pulls[1]["actor"].get<std::string>(), ::testing::StartsWith("token:"));
+  EXPECT_EQ(Get("/api/v1/feeds/pulls?feed=leaflet.json%3Fstore%3DS105").Json()["pulls"].size(), 1u);
+
+  // Pages of one, through the cursor.
+  json first = Get("/api/v1/feeds/pulls?limit=1").Json();
+  ASSERT_EQ(first["pulls"].size(), 1u);
+  EXPECT_EQ(first["pulls"][0]["feed"], "leaflet.json?store=S105");
+  ASSERT_TRUE(first["next_cursor"].is_string());
+  json second =
+      Get("/api/v1/feeds/pulls?limit=1&cursor=" + first["next_cursor"].get<std::string>()).Json();
+  EXPECT_EQ(second["pulls"][0]["platform"], "google");  // the 304, pulled just before
+  EXPECT_EQ(second["pulls"][0]["status"], 304);
+  EXPECT_EQ(Get("/api/v1/feeds/pulls?limit=0").status, 400);
+  EXPECT_EQ(Get("/api/v1/feeds/pulls?cursor=zz").status, 400);
+  EXPECT_EQ(Get("/api/v1/feeds/pulls?since=1").status, 400);
+}
+
+TEST_F(FeedRoutesTest, TheFeedListShowsEachSnapshotAndWhetherEachPlatformSawTheLatest) {
+  // Nothing generated yet: the list says so rather than generating.
+  json feeds = Get("/api/v1/feeds").Json()["feeds"];
+  ASSERT_EQ(feeds.size(), AllFeedFormats().size());
+  EXPECT_EQ(feeds[0]["feed"], "google/products.xml");
+  EXPECT_EQ(feeds[0]["path"], "/feeds/google/products.xml");
+  EXPECT_EQ(feeds[0]["channel"], "google");
+  EXPECT_TRUE(feeds[0]["generated_at"].is_null());
+  EXPECT_TRUE(feeds[0]["pulls"].empty());
+
+  Reply pulled = Get("/feeds/google/products.xml", "platform");
+  ASSERT_EQ(pulled.status, 200);
+  feeds = Get("/api/v1/feeds").Json()["feeds"];
+  EXPECT_EQ(feeds[0]["etag"], pulled.Header("ETag"));
+  EXPECT_EQ(feeds[0]["bytes"], pulled.body.size());
+  EXPECT_EQ(feeds[0]["items"], 60);
+  EXPECT_TRUE(feeds[0]["generated_at"].is_string());
+  ASSERT_EQ(feeds[0]["pulls"].size(), 1u);
+  EXPECT_EQ(feeds[0]["pulls"][0]["platform"], "google");
+  EXPECT_EQ(feeds[0]["pulls"][0]["saw_latest"], true);
+
+  // New prices, a new snapshot: Google's last pull no longer saw the latest.
+  Seed(/*round=*/1);
+  h_.feeds().MarkStale();
+  ASSERT_TRUE(h_.feeds().RegenerateStale().ok());
+  feeds = Get("/api/v1/feeds").Json()["feeds"];
+  EXPECT_NE(feeds[0]["etag"], pulled.Header("ETag"));
+  EXPECT_EQ(feeds[0]["pulls"][0]["saw_latest"], false);
+  ASSERT_EQ(Get("/feeds/google/products.xml", "platform").status, 200);
+  EXPECT_EQ(Get("/api/v1/feeds").Json()["feeds"][0]["pulls"][0]["saw_latest"], true);
+  EXPECT_EQ(Get("/api/v1/feeds?x=1").status, 400);
+}
+
 TEST_F(FeedRoutesTest, DownloadsDuringRegenerationAreNeverTorn) {
   ASSERT_EQ(Get("/feeds/google/local-inventory.xml").status, 200);
   std::atomic<bool> done{false};

@@ -28,34 +28,16 @@
 
 extern char** environ;
 
+#include "loopback_socket.h"
+
 namespace vitrine {
 namespace {
 
 using namespace std::chrono_literals;
 using SteadyClock = std::chrono::steady_clock;
 
-int Connect(int port, int rcvbuf = 0) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (rcvbuf > 0) ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-bool SendAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
+using testing::Connect;
+using testing::SendAll;
 
 // Reads until `want` bytes, the end of the stream or the deadline; returns what came.
 std::string ReadFor(int fd, std::chrono::milliseconds timeout, size_t want = SIZE_MAX) {
@@ -410,6 +392,13 @@ long CpuTicks(pid_t pid) {
 }
 
 TEST(HttpFdLimitTest, ThreeHundredConnectionsUnderALimitOf128NeitherSpinNorStarveProbes) {
+#if defined(__SANITIZE_ADDRESS__)
+  // UBSan checks a vptr by writing the object's memory into a pipe (sanitizer_common's
+  // IsAccessibleMemoryRange): with every descriptor taken that pipe cannot be made, every
+  // virtual call then looks invalid and the halting build ends the server. Run by the debug
+  // suite and by bench/abuse.
+  GTEST_SKIP() << "the sanitizers need descriptors of their own";
+#endif
   int to_child[2], from_child[2];
   ASSERT_EQ(::pipe2(to_child, O_CLOEXEC), 0);
   ASSERT_EQ(::pipe2(from_child, O_CLOEXEC), 0);

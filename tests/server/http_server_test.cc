@@ -24,6 +24,8 @@
 
 #include "server/json_body.h"
 
+#include "loopback_socket.h"
+
 namespace vitrine {
 namespace {
 
@@ -105,27 +107,8 @@ class Client {
   CURL* curl_;
 };
 
-int Connect(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-bool SendAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
+using testing::Connect;
+using testing::SendAll;
 
 // Reads one response (head and Content-Length body). Empty on timeout or end of stream.
 std::string ReadResponse(int fd, std::chrono::milliseconds timeout = 5s) {

@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -50,6 +51,10 @@ struct FeedSnapshot {
   int64_t bytes = 0;
   Instant modified{};  // when this content was first generated: Last-Modified
   FeedStats stats;
+  // Set on the copies Get() and Current() return: when the snapshot was last (re)generated,
+  // even with unchanged content, and whether a change since is waiting for regeneration.
+  Instant generated_at{};
+  bool stale = false;
 };
 
 struct FeedSnapshotOptions {
@@ -93,6 +98,9 @@ class FeedSnapshots {
   // is: its replacement comes from the background thread. NotFound for an unknown store or
   // campaign; IoError when the files cannot be written.
   Result<FeedSnapshot> Get(const FeedKey& key);
+
+  // The current snapshot of `key` without generating one: nullopt when none was made yet.
+  std::optional<FeedSnapshot> Current(const FeedKey& key) const;
 
   // The offers or the catalogue behind the feeds changed.
   void MarkStale();

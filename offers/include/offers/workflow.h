@@ -238,6 +238,23 @@ class CampaignWorkflow {
   // Errors are the repositories'.
   Result<CampaignChecks> Checks(const Campaign& campaign) const;
 
+  // A dry run: the report Checks() would give for `campaign` with `promotions` were they
+  // stored; nothing is written and nothing is read of a stored campaign. The campaign is
+  // checked as a draft with the id kDraftCampaignId (no stored campaign has it), its
+  // promotions with the ids "draft-1", "draft-2"... in the order given, so each finding
+  // names the promotion it concerns. Errors are the repositories'.
+  static constexpr char kDraftCampaignId[] = "draft";
+  Result<CampaignChecks> DraftChecks(Campaign campaign, std::vector<Promotion> promotions) const;
+
+  // The products `selector` picks, as a promotion's checks pick them (listed ids that exist;
+  // the category's subtree; the brand): how many, and the first `sample` in id order.
+  // InvalidArgument when the selector lists no product or names no category or brand.
+  struct ProductSelection {
+    int64_t count = 0;
+    std::vector<Product> sample;
+  };
+  Result<ProductSelection> SelectProducts(const ProductSelector& selector, int sample = 20) const;
+
  private:
   // Appends the audit entry of one step, inside the step's transaction.
   Status Audit(const Actor& actor, std::string action, std::string entity, std::string id,

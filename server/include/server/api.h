@@ -13,6 +13,7 @@
 #include "catalog/accounts.h"
 #include "catalog/audit.h"
 #include "catalog/change_log.h"
+#include "catalog/feed_pulls.h"
 #include "catalog/repository.h"
 #include "common/time.h"
 #include "feeds/snapshots.h"
@@ -62,6 +63,9 @@ struct ApiServices {
   // The feed snapshots; with them the feed routes (/feeds/...) are served and their pulls
   // appear in /metrics and /api/v1/stats. Optional; must outlive the server.
   FeedSnapshots* feeds = nullptr;
+  // The persistent log of feed pulls; with it and `feeds`, every pull is recorded and
+  // GET /api/v1/feeds and /api/v1/feeds/pulls are served. Optional; must outlive the server.
+  FeedPullLog* feed_pulls = nullptr;
   // Creatives: with a studio the format, template, creative (/creatives/...) and campaign
   // render routes are served; they need `offers` and `campaigns` too. Optional; must
   // outlive the server.

@@ -76,7 +76,19 @@ class Metrics {
 
   mutable std::shared_mutex mu_;
   // Values are never removed, so references handed out stay valid.
-  std::map<CounterKey, std::unique_ptr<Counter>, std::less<>> requests_;      // guarded by mu_
+  // Compares keys as views, so a request's counter is found without copying its route.
+  struct CounterKeyLess {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return View(a) < View(b);
+    }
+    template <typename K>
+    static std::tuple<std::string_view, std::string_view, int> View(const K& k) {
+      return {std::get<0>(k), std::get<1>(k), std::get<2>(k)};
+    }
+  };
+  std::map<CounterKey, std::unique_ptr<Counter>, CounterKeyLess> requests_;  // guarded by mu_
   std::map<std::string, std::unique_ptr<Histogram>, std::less<>> durations_;  // guarded by mu_
   std::vector<std::function<std::string()>> collectors_;                      // guarded by mu_
 };

@@ -1,5 +1,5 @@
-// MemoryDatabase: a CatalogRepository, AccountRepository, AuditLog, CampaignRepository and
-// OfferRepository that keeps everything in ordered maps in memory.
+// MemoryDatabase: a CatalogRepository, AccountRepository, AuditLog, FeedPullLog,
+// CampaignRepository and OfferRepository that keeps everything in ordered maps in memory.
 //
 // For tests and for domain modules that need a repository without a file. It follows every
 // rule of the five interfaces, so the conformance suites run against it and against SQLite.
@@ -83,6 +83,11 @@ class MemoryDatabase final : public UnifiedDatabase {
   Result<int64_t> Append(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& query) override;
 
+  // FeedPullLog (memory_accounts.cc).
+  Result<int64_t> RecordPull(const FeedPull& pull) override;
+  Result<std::vector<FeedPull>> ListPulls(const FeedPullQuery& query) override;
+  Result<std::vector<FeedPull>> LatestPulls() override;
+
   // CampaignRepository (memory_offers.cc).
   Result<Campaign> CreateCampaign(Campaign campaign, Instant now) override;
   Result<std::optional<Campaign>> GetCampaign(std::string_view id) override;
@@ -154,6 +159,8 @@ class MemoryDatabase final : public UnifiedDatabase {
     std::map<std::string, std::string, std::less<>> token_ids_by_secret_hash;
     std::map<std::string, Session, std::less<>> sessions;  // by id_hash
     std::vector<AuditEntry> audit;                         // oldest first; seq = index + 1
+    std::vector<FeedPull> pulls;                           // oldest first; seq = index + 1
+    std::map<std::pair<std::string, std::string>, size_t> latest_pulls;  // index in pulls
 
     std::map<std::string, Campaign, std::less<>> campaigns;
     std::map<std::string, Promotion, std::less<>> promotions;

@@ -126,6 +126,11 @@ class SqliteDatabase final : public UnifiedDatabase {
   Result<int64_t> Append(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& query) override;
 
+  // FeedPullLog (sqlite_feed_pulls.cc).
+  Result<int64_t> RecordPull(const FeedPull& pull) override;
+  Result<std::vector<FeedPull>> ListPulls(const FeedPullQuery& query) override;
+  Result<std::vector<FeedPull>> LatestPulls() override;
+
   // CampaignRepository (sqlite_offers.cc).
   Result<Campaign> CreateCampaign(Campaign campaign, Instant now) override;
   Result<std::optional<Campaign>> GetCampaign(std::string_view id) override;

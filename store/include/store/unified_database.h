@@ -7,6 +7,7 @@
 #include "catalog/accounts.h"
 #include "catalog/audit.h"
 #include "catalog/change_log.h"
+#include "catalog/feed_pulls.h"
 #include "catalog/repository.h"
 #include "offers/repository.h"
 #include "store/database.h"
@@ -19,7 +20,8 @@ class UnifiedDatabase : public Database,
                         public AuditLog,
                         public CampaignRepository,
                         public OfferRepository,
-                        public ChangeLog {
+                        public ChangeLog,
+                        public FeedPullLog {
  public:
   CatalogRepository& catalog() final { return *this; }
   AccountRepository& accounts() final { return *this; }
@@ -27,6 +29,7 @@ class UnifiedDatabase : public Database,
   CampaignRepository& campaigns() final { return *this; }
   OfferRepository& offers() final { return *this; }
   ChangeLog& changes() final { return *this; }
+  FeedPullLog& feed_pulls() final { return *this; }
 };
 
 }  // namespace vitrine

@@ -1,0 +1,98 @@
+// SqliteDatabase as FeedPullLog: the tables of schema version 12. A pull is one insert into
+// the log and one upsert of its (feed, platform) row, in one write.
+#include "sqlite_connection.h"
+#include "store/sqlite_database.h"
+
+namespace vitrine {
+namespace {
+
+using store_internal::Statement;
+
+constexpr char kPullColumns[] =
+    "p.seq, p.at, p.feed, p.platform, p.actor, p.status, p.bytes, p.etag, p.saw_latest";
+
+FeedPull ReadPull(const Statement& s) {
+  FeedPull p;
+  p.seq = s.Int(0);
+  p.at = FromUnixSeconds(s.Int(1));
+  p.feed = s.Text(2);
+  p.platform = s.Text(3);
+  p.actor = s.Text(4);
+  p.status = static_cast<int>(s.Int(5));
+  p.bytes = s.Int(6);
+  p.etag = s.Text(7);
+  p.saw_latest = s.Int(8) != 0;
+  return p;
+}
+
+}  // namespace
+
+Result<int64_t> SqliteDatabase::RecordPull(const FeedPull& pull) {
+  VITRINE_RETURN_IF_ERROR(CheckFeedPull(pull));
+  int64_t seq = 0;
+  VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
+    Result<Statement> s = conn.Prepare(
+        "INSERT INTO feed_pulls(at, feed, platform, actor, status, bytes, etag, saw_latest) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq");
+    if (!s.ok()) return s.status();
+    s->Bind(1, ToUnixSeconds(pull.at));
+    s->BindStatic(2, pull.feed);
+    s->BindStatic(3, pull.platform);
+    s->BindStatic(4, pull.actor);
+    s->Bind(5, static_cast<int64_t>(pull.status));
+    s->Bind(6, pull.bytes);
+    s->BindStatic(7, pull.etag);
+    s->Bind(8, static_cast<int64_t>(pull.saw_latest ? 1 : 0));
+    Result<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Internal("feed pull insert returned no seq");
+    seq = s->Int(0);
+    VITRINE_RETURN_IF_ERROR(s->Run());
+    Result<Statement> latest = conn.Prepare(
+        "INSERT INTO feed_pull_latest(feed, platform, seq) VALUES (?, ?, ?) "
+        "ON CONFLICT(feed, platform) DO UPDATE SET seq = excluded.seq");
+    if (!latest.ok()) return latest.status();
+    latest->BindStatic(1, pull.feed);
+    latest->BindStatic(2, pull.platform);
+    latest->Bind(3, seq);
+    return latest->Run();
+  }));
+  return seq;
+}
+
+Result<std::vector<FeedPull>> SqliteDatabase::ListPulls(const FeedPullQuery& query) {
+  VITRINE_RETURN_IF_ERROR(CheckFeedPullQuery(query));
+  std::string sql = std::string("SELECT ") + kPullColumns + " FROM feed_pulls p WHERE 1";
+  if (!query.feed.empty()) sql += " AND p.feed = ?";
+  if (!query.platform.empty()) sql += " AND p.platform = ?";
+  if (query.before_seq > 0) sql += " AND p.seq < ?";
+  sql += " ORDER BY p.seq DESC LIMIT ?";
+  std::vector<FeedPull> pulls;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    Result<Statement> s = conn.Prepare(sql);
+    if (!s.ok()) return s.status();
+    int index = 0;
+    if (!query.feed.empty()) s->Bind(++index, std::string_view(query.feed));
+    if (!query.platform.empty()) s->Bind(++index, std::string_view(query.platform));
+    if (query.before_seq > 0) s->Bind(++index, query.before_seq);
+    s->Bind(++index, static_cast<int64_t>(query.limit));
+    return CollectAll<FeedPull>(
+        *s, [](const Statement& st) -> Result<FeedPull> { return ReadPull(st); }, pulls);
+  }));
+  return pulls;
+}
+
+Result<std::vector<FeedPull>> SqliteDatabase::LatestPulls() {
+  std::vector<FeedPull> pulls;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    Result<Statement> s = conn.Prepare(std::string("SELECT ") + kPullColumns +
+                                       " FROM feed_pull_latest l JOIN feed_pulls p ON p.seq = "
+                                       "l.seq ORDER BY l.feed, l.platform");
+    if (!s.ok()) return s.status();
+    return CollectAll<FeedPull>(
+        *s, [](const Statement& st) -> Result<FeedPull> { return ReadPull(st); }, pulls);
+  }));
+  return pulls;
+}
+
+}  // namespace vitrine
