@@ -37,3 +37,25 @@ export async function api(method, path, body, { lang } = {}) {
   }
   return data;
 }
+
+// A conditional GET for a page that polls: sends the ETag of what it holds and gets null back
+// on 304 (nothing changed, no body sent), else { etag, data }.
+export async function poll(path, etag) {
+  const headers = { Accept: 'application/json, application/problem+json' };
+  if (etag) headers['If-None-Match'] = etag;
+  // no-store: the browser's cache would turn a 304 into a 200 of its own copy.
+  const response = await fetch(path, { headers, credentials: 'same-origin', cache: 'no-store' });
+  if (response.status === 304) return null;
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    if (response.status === 401) onSignedOut();
+    throw new ApiError(response.status, data);
+  }
+  return { etag: response.headers.get('ETag'), data };
+}

@@ -12,9 +12,13 @@ import { Stores } from './pages/stores.js';
 import { Imports } from './pages/imports.js';
 import { Admin } from './pages/admin.js';
 import { Templates } from './pages/templates.js';
+import { Dashboard } from './pages/dashboard.js';
+import { Feeds } from './pages/feeds.js';
+import { StoreOffers } from './pages/offers.js';
 
 // Each page, its title and the least role it is offered to (the API enforces the same).
 const PAGES = {
+  dashboard: { title: 'nav.dashboard', role: 'viewer', view: Dashboard },
   // #/campaigns lists them; #/campaigns/C1 opens one.
   campaigns: {
     title: 'nav.campaigns',
@@ -27,6 +31,9 @@ const PAGES = {
     view: ({ parts }) => (parts[0] ? html`<${ProductPage} id=${parts[0]} />` : html`<${Products} />`),
   },
   stores: { title: 'nav.stores', role: 'viewer', view: Stores },
+  feeds: { title: 'nav.feeds', role: 'viewer', view: Feeds },
+  // #/offers/S001/out_of_stock: a store's promoted offers in that state (from the dashboard).
+  offers: { title: 'nav.offers', role: 'viewer', view: StoreOffers, hidden: true },
   templates: { title: 'nav.templates', role: 'viewer', view: Templates },
   imports: { title: 'nav.imports', role: 'editor', view: Imports },
   admin: { title: 'nav.admin', role: 'approver', view: Admin },
@@ -36,7 +43,7 @@ function Nav() {
   const current = route.value.page;
   return html`<nav aria-label=${t('nav.label')}>
     <ul>
-      ${Object.entries(PAGES).filter(([, p]) => can(p.role)).map(
+      ${Object.entries(PAGES).filter(([, p]) => !p.hidden && can(p.role)).map(
         ([page, { title }]) => html`<li key=${page}>
           <a href=${'#/' + page} aria-current=${current === page ? 'page' : undefined}>${t(title)}</a>
         </li>`,
@@ -49,7 +56,7 @@ function Header() {
   const who = me.value;
   const other = lang.value === 'fr' ? 'en' : 'fr';
   return html`<header class="top">
-    <a class="brand" href="#/campaigns">Vitrine</a>
+    <a class="brand" href="#/dashboard">Vitrine</a>
     ${who && html`<${Nav} />`}
     <div class="who">
       <button type="button" class="link" lang=${other} onClick=${() => setLang(other)}>
@@ -71,7 +78,7 @@ function App() {
     document.documentElement.lang = lang.value;
   }, [lang.value]);
   const wanted = PAGES[route.value.page];
-  const page = wanted && (me.value === undefined || !me.value || can(wanted.role)) ? wanted : PAGES.campaigns;
+  const page = wanted && (me.value === undefined || !me.value || can(wanted.role)) ? wanted : PAGES.dashboard;
   useEffect(() => {
     document.title = `${t(page.title)} · Vitrine`;
   }, [page, lang.value]);

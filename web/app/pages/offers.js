@@ -108,3 +108,46 @@ export function CampaignOffers({ campaign }) {
     ${chosen && html`<${Explanation} offer=${chosen} /><${Creatives} offer=${chosen} formats=${formats} />`}
   </section>`;
 }
+
+// One store's promoted offers in one state of availability (GET /api/v1/offers?store=&availability=),
+// the list the dashboard's counts link to: #/offers/S001/out_of_stock.
+export function StoreOffers({ parts }) {
+  const [store, availability = 'out_of_stock'] = parts;
+  const [page, setPage] = useState(null);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    setPage(null);
+    api('GET', `/api/v1/offers?store=${encodeURIComponent(store)}&availability=${encodeURIComponent(availability)}&limit=200`)
+      .then(setPage)
+      .catch(setError);
+  }, [store, availability]);
+  const title = t('offers.in_store_' + (availability === 'limited' ? 'limited' : 'out_of_stock'), { store });
+  return html`<h1>${title}</h1>
+    <p><a href="#/dashboard">${t('offers.back_to_dashboard')}</a></p>
+    <${Problem} error=${error} />
+    ${page === null
+      ? !error && html`<${Loading} />`
+      : page.items.length === 0
+        ? html`<p>${t('offers.none')}</p>`
+        : html`<table class="list">
+            <caption>${t('offers.count', { n: page.items.length })}${page.next_cursor ? ' +' : ''}</caption>
+            <thead><tr>
+              <th scope="col">${t('products.id')}</th>
+              <th scope="col">${t('offers.headline')}</th>
+              <th scope="col">${t('offers.campaign')}</th>
+              <th scope="col" class="num">${t('offers.quantity')}</th>
+              <th scope="col">${t('offers.shelf')}</th>
+            </tr></thead>
+            <tbody>
+              ${page.items.map(
+                (o) => html`<tr key=${o.offer_id}>
+                  <td><a href=${'#/products/' + encodeURIComponent(o.product_id)}>${o.product_id}</a></td>
+                  <td>${o.texts?.headline ?? ''}</td>
+                  <td><a href=${'#/campaigns/' + encodeURIComponent(o.campaign_id)}>${o.campaign_id}</a></td>
+                  <td class="num">${o.stock?.quantity ?? '—'}</td>
+                  <td>${money(o.prices?.shelf)}</td>
+                </tr>`,
+              )}
+            </tbody>
+          </table>`}`;
+}
