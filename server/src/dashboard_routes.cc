@@ -153,6 +153,7 @@ class DashboardRoutes {
           c.offers;
     }
     std::vector<std::pair<std::string_view, Short>> worst(by_store.begin(), by_store.end());
+    // The most out of stock first, then the most limited, then by store id (the map's order).
     std::stable_sort(worst.begin(), worst.end(), [](const auto& a, const auto& b) {
       if (a.second.out_of_stock != b.second.out_of_stock) {
         return a.second.out_of_stock > b.second.out_of_stock;

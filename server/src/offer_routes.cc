@@ -20,12 +20,13 @@ std::optional<double> ParseDouble(std::string_view text) {
   return value;
 }
 
-// "out_of_stock,limited": the states an offer list keeps; the dashboard's "limited" and the
-// offers' own "limited_availability" both name the middle one. Empty on a bad list.
+// "out_of_stock,limited" (or "out_of_stock|limited"): the states an offer list keeps; the
+// dashboard's "limited" and the offers' own "limited_availability" both name the middle one.
+// Empty on a bad list.
 std::optional<std::vector<Availability>> ParseAvailabilities(std::string_view text) {
   std::vector<Availability> states;
   while (true) {
-    const size_t comma = text.find(',');
+    const size_t comma = text.find_first_of(",|");
     const std::string_view name = text.substr(0, comma);
     std::optional<Availability> state;
     if (name == "out_of_stock") state = Availability::kOutOfStock;
