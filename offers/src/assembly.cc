@@ -1243,7 +1243,8 @@ Result<AssemblyReport> Assembler::OnStockChanged(std::span<const StockLevel> lev
     if (!slot) stores_by_product[level.product_id].push_back(level.store_id);
     if (!slot || slot->measured_at <= level.measured_at) slot = &level;
   }
-  return Finish(deps, PatchStock(deps, stores_by_product,
+  return Finish(deps,
+                PatchStock(deps, stores_by_product,
                            [&](const std::string& product_id,
                                const std::string& store_id) -> Result<std::optional<StockLevel>> {
                              return std::optional<StockLevel>(*latest.at({product_id, store_id}));
@@ -1260,7 +1261,8 @@ Result<AssemblyReport> Assembler::OnStockLevelsChanged(std::span<const std::stri
     if (!ids) return Status::InvalidArgument("stock key \"" + key + "\" names no store");
     stores_by_product[std::string(ids->first)].emplace_back(ids->second);
   }
-  return Finish(deps, PatchStock(deps, stores_by_product,
+  return Finish(deps,
+                PatchStock(deps, stores_by_product,
                            [&](const std::string& product_id, const std::string& store_id) {
                              return catalog_.GetStock(product_id, store_id);
                            }),

@@ -82,8 +82,8 @@ class DashboardRoutes {
         {"campaigns", std::move(campaign_part).value()},
         {"changes", ChangesJson(*figures, *seq, minute)},
         {"assembly",
-         {{"last_run_at", figures->last_run ? nlohmann::json(FormatUtc(figures->last_run->at))
-                                            : nlohmann::json()},
+         {{"last_run_at",
+           figures->last_run ? nlohmann::json(FormatUtc(figures->last_run->at)) : nlohmann::json()},
           {"duration_ms", figures->last_run ? figures->last_run->duration.count() : 0},
           {"offers_written", figures->last_run ? figures->last_run->offers_written : 0}}}};
     HttpResponse response = HttpResponse::Json(200, body);
@@ -132,8 +132,10 @@ class DashboardRoutes {
     }
     int64_t last_hour = 0;
     for (const auto& [at, written] : figures.written_per_minute) last_hour += written;
-    return {{"published", published},        {"changed_last_hour", last_hour},
-            {"by_channel", std::move(channels)}, {"by_campaign", std::move(campaign_list)},
+    return {{"published", published},
+            {"changed_last_hour", last_hour},
+            {"by_channel", std::move(channels)},
+            {"by_campaign", std::move(campaign_list)},
             {"by_zone", std::move(zones)}};
   }
 
@@ -163,11 +165,10 @@ class DashboardRoutes {
     nlohmann::json stores = nlohmann::json::array();
     for (size_t i = 0; i < worst.size() && i < kMaxStores; ++i) {
       auto store = store_of.find(worst[i].first);
-      stores.push_back(
-          {{"store_id", worst[i].first},
-           {"name", store == store_of.end() ? std::string() : store->second->name},
-           {"out_of_stock", worst[i].second.out_of_stock},
-           {"limited", worst[i].second.limited}});
+      stores.push_back({{"store_id", worst[i].first},
+                        {"name", store == store_of.end() ? std::string() : store->second->name},
+                        {"out_of_stock", worst[i].second.out_of_stock},
+                        {"limited", worst[i].second.limited}});
     }
     return {{"out_of_stock", total.out_of_stock},
             {"limited", total.limited},
@@ -175,8 +176,7 @@ class DashboardRoutes {
             {"stores", std::move(stores)}};
   }
 
-  static nlohmann::json ChangesJson(const OfferFigures& figures, int64_t last_seq,
-                                    int64_t minute) {
+  static nlohmann::json ChangesJson(const OfferFigures& figures, int64_t last_seq, int64_t minute) {
     std::map<int64_t, int64_t> written;
     for (const auto& [at, count] : figures.written_per_minute) {
       written[ToUnixSeconds(at) / 60] += count;
@@ -235,8 +235,8 @@ class DashboardRoutes {
     }
     auto checks = s_.workflow->Checks(campaign);
     if (!checks.ok()) return checks.status();
-    KeptFindings kept{campaign.version, revision_version, change_id, now, checks->blocking,
-                      checks->warnings};
+    KeptFindings kept{campaign.version, revision_version, change_id, now,
+                      checks->blocking, checks->warnings};
     std::lock_guard<std::mutex> lock(mu_);
     findings_[campaign.id] = kept;
     return kept;

@@ -635,7 +635,8 @@ constexpr SchemaMigration kMigrations[] = {
      kCampaignRevisionsV10},
     {11, "catalog: a search index without positions or row sizes", kLighterSearchIndexV11},
     {12, "feeds: the log of feed pulls and the newest pull per feed and platform", kFeedPullsV12},
-    {13, "offers: live offers counted per store, campaign, channels and availability; assembly runs",
+    {13,
+     "offers: live offers counted per store, campaign, channels and availability; assembly runs",
      kOfferCountsV13},
 };
 

@@ -1090,9 +1090,9 @@ Result<OfferWriteCounts> SqliteDatabase::ReplaceOfferBatch(const Scope& scope,
       Status status = CollectAll<StoredOfferState>(
           s,
           [](const Statement& row) -> Result<StoredOfferState> {
-            return StoredOfferState{row.Int(0),      row.Text(1), row.Text(2),
-                                    row.Text(3),     row.Int(4),  row.Int(5) != 0,
-                                    false,           row.Int(6),  StoredAvailability(row.Text(7))};
+            return StoredOfferState{row.Int(0),  row.Text(1), row.Text(2),
+                                    row.Text(3), row.Int(4),  row.Int(5) != 0,
+                                    false,       row.Int(6),  StoredAvailability(row.Text(7))};
           },
           stored);
       s.Reset();
@@ -1178,9 +1178,9 @@ Result<OfferWriteCounts> SqliteDatabase::ReplaceOfferBatch(const Scope& scope,
         Result<bool> row = p.Step();
         if (!row.ok()) return row.status();
         if (*row) {
-          found = StoredOfferState{p.Int(0), "",   "",        p.Text(1),
-                                   p.Int(2), p.Int(3) != 0, true, p.Int(4),
-                                   StoredAvailability(p.Text(5))};
+          found = StoredOfferState{p.Int(0),  "",       "",
+                                   p.Text(1), p.Int(2), p.Int(3) != 0,
+                                   true,      p.Int(4), StoredAvailability(p.Text(5))};
         }
         p.Reset();
       }
@@ -1295,10 +1295,9 @@ Result<OfferWriteCounts> SqliteDatabase::UpdateOfferStock(
         if (!row.ok()) return row.status();
         if (!*row) break;
         if (!IsStretchOf(read->Text(4), u.offer_id)) continue;
-        live.push_back({read->Int(0),
-                        read->Int(1) == u.stock_quantity && read->Text(2) == availability,
-                        std::string(read->Text(3)), read->Int(5),
-                        StoredAvailability(read->Text(2))});
+        live.push_back(
+            {read->Int(0), read->Int(1) == u.stock_quantity && read->Text(2) == availability,
+             std::string(read->Text(3)), read->Int(5), StoredAvailability(read->Text(2))});
       }
       read->Reset();
       for (const Live& offer : live) {
@@ -1459,8 +1458,8 @@ Result<std::vector<OfferChange>> SqliteDatabase::ListChanges(int64_t since, int 
 
 Status SqliteDatabase::RecordAssemblyRun(const AssemblyRun& run) {
   return Write([&](Connection& conn) -> Status {
-    Result<Statement> add = conn.Prepare(
-        "INSERT INTO assembly_runs(at, duration_ms, offers_written) VALUES (?, ?, ?)");
+    Result<Statement> add =
+        conn.Prepare("INSERT INTO assembly_runs(at, duration_ms, offers_written) VALUES (?, ?, ?)");
     if (!add.ok()) return add.status();
     add->Bind(1, ToUnixSeconds(run.at));
     add->Bind(2, static_cast<int64_t>(run.duration.count()));

@@ -3,8 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <map>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -916,25 +916,25 @@ TEST_P(OffersConformanceTest, OfferFiguresFollowEveryOfferWrite) {
   PublishedOffer empty = MakeOffer("PR00000001", "P2", "S1");
   empty.stock_quantity = 0;
   empty.availability = Availability::kOutOfStock;
-  Replace({{"PR00000001", "PR00000002"}, {}, {}},
-          {MakeOffer("PR00000001", "P1", "S1"), MakeOffer("PR00000001", "P1", "S2"), empty,
-           leaflet});
-  EXPECT_EQ(figures(), (std::map<std::string, int64_t>{
-                           {"S1|C00000001|google+meta+|in_stock", 1},
-                           {"S1|C00000001|google+meta+|out_of_stock", 1},
-                           {"S1|C00000002|leaflet+|in_stock", 1},
-                           {"S2|C00000001|google+meta+|in_stock", 1}}));
+  Replace(
+      {{"PR00000001", "PR00000002"}, {}, {}},
+      {MakeOffer("PR00000001", "P1", "S1"), MakeOffer("PR00000001", "P1", "S2"), empty, leaflet});
+  EXPECT_EQ(figures(),
+            (std::map<std::string, int64_t>{{"S1|C00000001|google+meta+|in_stock", 1},
+                                            {"S1|C00000001|google+meta+|out_of_stock", 1},
+                                            {"S1|C00000002|leaflet+|in_stock", 1},
+                                            {"S2|C00000001|google+meta+|in_stock", 1}}));
 
   // A stock level moves an offer from one availability to the other.
   std::vector<OfferStockUpdate> stock = {
       {"PR00000001~P1", "S1", 3, Availability::kLimited},
       {"PR00000001~P2", "S1", 0, Availability::kOutOfStock}};  // unchanged
   ASSERT_TRUE(offers_->UpdateOfferStock(stock).ok());
-  EXPECT_EQ(figures(), (std::map<std::string, int64_t>{
-                           {"S1|C00000001|google+meta+|limited_availability", 1},
-                           {"S1|C00000001|google+meta+|out_of_stock", 1},
-                           {"S1|C00000002|leaflet+|in_stock", 1},
-                           {"S2|C00000001|google+meta+|in_stock", 1}}));
+  EXPECT_EQ(figures(),
+            (std::map<std::string, int64_t>{{"S1|C00000001|google+meta+|limited_availability", 1},
+                                            {"S1|C00000001|google+meta+|out_of_stock", 1},
+                                            {"S1|C00000002|leaflet+|in_stock", 1},
+                                            {"S2|C00000001|google+meta+|in_stock", 1}}));
 
   // A content change in the same group changes no count; a channel change moves the offer;
   // what the scope no longer holds is withdrawn.
@@ -942,16 +942,14 @@ TEST_P(OffersConformanceTest, OfferFiguresFollowEveryOfferWrite) {
   Replace({{"PR00000001"}, {}, {}},
           {MakeOffer("PR00000001", "P1", "S1", {"google", "meta"}, "Épicerie > Chocolat", 189),
            cheaper});
-  EXPECT_EQ(figures(), (std::map<std::string, int64_t>{
-                           {"S1|C00000001|google+meta+|in_stock", 1},
-                           {"S1|C00000002|leaflet+|in_stock", 1},
-                           {"S2|C00000001|google+|in_stock", 1}}));
+  EXPECT_EQ(figures(), (std::map<std::string, int64_t>{{"S1|C00000001|google+meta+|in_stock", 1},
+                                                       {"S1|C00000002|leaflet+|in_stock", 1},
+                                                       {"S2|C00000001|google+|in_stock", 1}}));
   Replace({{"PR00000001", "PR00000002"}, {}, {}}, {});
   EXPECT_THAT(figures(), IsEmpty());
   // Published again after its tombstone, the offer counts again.
   Replace({{"PR00000002"}, {}, {}}, {leaflet});
-  EXPECT_EQ(figures(),
-            (std::map<std::string, int64_t>{{"S1|C00000002|leaflet+|in_stock", 1}}));
+  EXPECT_EQ(figures(), (std::map<std::string, int64_t>{{"S1|C00000002|leaflet+|in_stock", 1}}));
 
   // A write rolled back leaves the counts as they were.
   Status rolled_back = repo_->Transaction([&]() -> Status {
@@ -959,8 +957,7 @@ TEST_P(OffersConformanceTest, OfferFiguresFollowEveryOfferWrite) {
     return Status::Internal("roll back");
   });
   EXPECT_FALSE(rolled_back.ok());
-  EXPECT_EQ(figures(),
-            (std::map<std::string, int64_t>{{"S1|C00000002|leaflet+|in_stock", 1}}));
+  EXPECT_EQ(figures(), (std::map<std::string, int64_t>{{"S1|C00000002|leaflet+|in_stock", 1}}));
 }
 
 TEST_P(OffersConformanceTest, AssemblyRunsGiveTheLastRunAndOffersWrittenPerMinute) {

@@ -84,8 +84,8 @@ struct OfferQuery {
   std::string category;       // the product's category or below; empty: all
   std::optional<Instant> at;  // offers valid at this instant; empty: whatever their dates
   std::vector<Availability> availability;  // offers in any of these states; empty: all
-  std::string after;          // exclusive lower bound on "offer_id|store_id"
-  int limit = 100;            // 1..1000
+  std::string after;                       // exclusive lower bound on "offer_id|store_id"
+  int limit = 100;                         // 1..1000
 };
 
 // One entry of the change feed: the offer as it now is, or a tombstone.
