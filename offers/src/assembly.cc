@@ -974,12 +974,17 @@ Status RunChunks(const Deps& deps, const Plan& plan, std::vector<Chunk> chunks,
   return status;
 }
 
-Result<AssemblyReport> Finish(Result<AssemblyReport> report,
+// Times a finished call and records it as the offers' last assembly run (the dashboard's,
+// and the change feed's rate per minute).
+Result<AssemblyReport> Finish(const Deps& deps, Result<AssemblyReport> report,
                               std::chrono::steady_clock::time_point started) {
-  if (report.ok()) {
-    report->elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - started);
-  }
+  if (!report.ok()) return report;
+  report->elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  const AssemblyRun run{deps.clock.Now(), report->elapsed,
+                        report->inserted + report->updated + report->deleted};
+  VITRINE_RETURN_IF_ERROR(
+      deps.offers.RecordAssemblyRun(run).WithContext("record the assembly run"));
   return report;
 }
 
@@ -1033,7 +1038,7 @@ Result<AssemblyReport> Assembler::AssembleAll() {
     VITRINE_RETURN_IF_ERROR(RunChunks(deps, *plan, std::move(chunks), nullptr, &report));
     return report;
   };
-  return Finish(run(), started);
+  return Finish(deps, run(), started);
 }
 
 namespace {
@@ -1129,7 +1134,7 @@ Result<AssemblyReport> Assembler::AssembleCampaign(std::string_view campaign_id)
     }
     return report;
   };
-  return Finish(run(), started);
+  return Finish(deps, run(), started);
 }
 
 Result<AssemblyReport> Assembler::OnProductsChanged(std::span<const std::string> product_ids) {
@@ -1152,7 +1157,7 @@ Result<AssemblyReport> Assembler::OnProductsChanged(std::span<const std::string>
         [&] { return RunChunks(deps, *plan, std::move(chunks), nullptr, &report); }));
     return report;
   };
-  return Finish(run(), started);
+  return Finish(deps, run(), started);
 }
 
 Result<AssemblyReport> Assembler::OnStoresChanged(std::span<const std::string> store_ids) {
@@ -1179,7 +1184,7 @@ Result<AssemblyReport> Assembler::OnStoresChanged(std::span<const std::string> s
         [&] { return RunChunks(deps, *plan, std::move(chunks), &stores, &report); }));
     return report;
   };
-  return Finish(run(), started);
+  return Finish(deps, run(), started);
 }
 
 namespace {
@@ -1238,7 +1243,8 @@ Result<AssemblyReport> Assembler::OnStockChanged(std::span<const StockLevel> lev
     if (!slot) stores_by_product[level.product_id].push_back(level.store_id);
     if (!slot || slot->measured_at <= level.measured_at) slot = &level;
   }
-  return Finish(PatchStock(deps, stores_by_product,
+  return Finish(deps,
+                PatchStock(deps, stores_by_product,
                            [&](const std::string& product_id,
                                const std::string& store_id) -> Result<std::optional<StockLevel>> {
                              return std::optional<StockLevel>(*latest.at({product_id, store_id}));
@@ -1255,7 +1261,8 @@ Result<AssemblyReport> Assembler::OnStockLevelsChanged(std::span<const std::stri
     if (!ids) return Status::InvalidArgument("stock key \"" + key + "\" names no store");
     stores_by_product[std::string(ids->first)].emplace_back(ids->second);
   }
-  return Finish(PatchStock(deps, stores_by_product,
+  return Finish(deps,
+                PatchStock(deps, stores_by_product,
                            [&](const std::string& product_id, const std::string& store_id) {
                              return catalog_.GetStock(product_id, store_id);
                            }),
@@ -1272,7 +1279,7 @@ Result<AssemblyReport> Assembler::RetractPromotions(std::span<const std::string>
         &report));
     return report;
   };
-  return Finish(run(), started);
+  return Finish(deps, run(), started);
 }
 
 Result<nlohmann::json> Assembler::Explain(std::string_view offer_id, std::string_view store_id) {

@@ -16,6 +16,9 @@ Status AddOversightRoutes(HttpServer& server, const ApiServices& services,
 Status AddCampaignRoutes(HttpServer& server, const ApiServices& services);
 Status AddOfferRoutes(HttpServer& server, const ApiServices& services,
                       std::shared_ptr<StoreDirectory> stores);
+// GET /api/v1/dashboard; services.campaigns and services.offers must be set.
+Status AddDashboardRoutes(HttpServer& server, const ApiServices& services,
+                          std::shared_ptr<StoreDirectory> stores);
 // The feed routes; services.feeds must be set.
 Status AddFeedRoutes(HttpServer& server, const ApiServices& services);
 // The name a feed (or one of its store=/campaign= variants) has in the pull log and the feed

@@ -274,4 +274,17 @@ JsonLanding LandJsonRows(const ApiServices& services, const HttpRequest& request
   return landing;
 }
 
+bool NoneMatchHits(const HttpRequest& request, std::string_view etag) {
+  for (std::string_view header : request.headers.GetAll("If-None-Match")) {
+    while (!header.empty()) {
+      const size_t comma = header.find(',');
+      std::string_view tag = TrimAscii(header.substr(0, comma));
+      header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+      if (tag.starts_with("W/")) tag.remove_prefix(2);
+      if (tag == "*" || tag == etag) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace vitrine::api

@@ -41,6 +41,8 @@ bool AcceptsGzip(const HttpRequest& request);
 // `bytes` compressed in the gzip format (RFC 1952), at zlib's default level.
 Result<std::string> GzipBytes(std::string_view bytes);
 
+// If-None-Match holds `etag` (weak comparison, as RFC 9110 asks for this header) or "*".
+bool NoneMatchHits(const HttpRequest& request, std::string_view etag);
 // A 400 problem naming one parameter.
 HttpResponse BadParameter(std::string field, std::string message);
 

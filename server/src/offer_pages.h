@@ -47,6 +47,8 @@ class OfferPages {
       key += field;
     }
     key += query.at ? "@" + std::to_string(ToUnixSeconds(*query.at)) : std::string("-");
+    for (Availability a : query.availability) key += std::to_string(static_cast<int>(a));
+    key += '!';
     key += '/';
     key += std::to_string(query.limit);
     return key;

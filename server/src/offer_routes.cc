@@ -20,6 +20,27 @@ std::optional<double> ParseDouble(std::string_view text) {
   return value;
 }
 
+// "out_of_stock,limited" (or "out_of_stock|limited"): the states an offer list keeps; the
+// dashboard's "limited" and the offers' own "limited_availability" both name the middle one.
+// Empty on a bad list.
+std::optional<std::vector<Availability>> ParseAvailabilities(std::string_view text) {
+  std::vector<Availability> states;
+  while (true) {
+    const size_t comma = text.find_first_of(",|");
+    const std::string_view name = text.substr(0, comma);
+    std::optional<Availability> state;
+    if (name == "out_of_stock") state = Availability::kOutOfStock;
+    if (name == "limited" || name == "limited_availability") state = Availability::kLimited;
+    if (name == "in_stock") state = Availability::kInStock;
+    if (!state) return std::nullopt;
+    if (std::find(states.begin(), states.end(), *state) == states.end()) states.push_back(*state);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  std::sort(states.begin(), states.end());
+  return states;
+}
+
 class OfferRoutes {
  public:
   OfferRoutes(const ApiServices& services, std::shared_ptr<StoreDirectory> stores)
@@ -46,6 +67,15 @@ class OfferRoutes {
       auto parsed = ParseInstant(*at);
       if (!parsed.ok()) return BadParameter("at", parsed.status().message());
       query.at = *parsed;
+    }
+    if (auto availability = request.Query("availability")) {
+      auto states = ParseAvailabilities(*availability);
+      if (!states) {
+        return BadParameter("availability",
+                            "is a comma-separated list of out_of_stock, limited (or "
+                            "limited_availability) and in_stock");
+      }
+      query.availability = std::move(*states);
     }
     if (auto limit = ParseLimit(request, &problem)) query.limit = *limit;
     if (problem) return *problem;
@@ -283,8 +313,8 @@ Status AddOfferRoutes(HttpServer& server, const ApiServices& services,
        {},
        "",
        bind(&OfferRoutes::List),
-       {"store", "campaign", "product", "category", "channel", "at", "near", "radius_km", "cursor",
-        "limit"}},
+       {"store", "campaign", "product", "category", "channel", "at", "availability", "near",
+        "radius_km", "cursor", "limit"}},
       {"GET",
        "/api/v1/offers/changes",
        Role::kViewer,

@@ -121,6 +121,7 @@ Status AddApiRoutes(HttpServer& server, const ApiServices& services) {
     }
     VITRINE_RETURN_IF_ERROR(api::AddCampaignRoutes(server, services));
     VITRINE_RETURN_IF_ERROR(api::AddOfferRoutes(server, services, stores));
+    VITRINE_RETURN_IF_ERROR(api::AddDashboardRoutes(server, services, stores));
   }
   if (services.feeds) {
     if (!services.campaigns || !services.offers) {

@@ -2,6 +2,7 @@
 // the same mutex as the catalogue, so Transaction() covers campaigns and offers too and its
 // rollback restores them with the rest.
 #include <algorithm>
+#include <tuple>
 
 #include "offer_rules.h"
 #include "query_keys.h"
@@ -356,6 +357,48 @@ Result<std::vector<OfferChange>> MemoryDatabase::ListChanges(int64_t since, int 
 Result<int64_t> MemoryDatabase::LastSeq() {
   Lock lock(*this);
   return state_.last_offer_seq;
+}
+
+Status MemoryDatabase::RecordAssemblyRun(const AssemblyRun& run) {
+  Lock lock(*this);
+  std::vector<AssemblyRun>& runs = state_.assembly_runs;
+  runs.push_back(run);
+  std::erase_if(runs, [&](const AssemblyRun& r) { return r.at < run.at - std::chrono::hours(24); });
+  ++state_.assembly_run_count;
+  return Status::Ok();
+}
+
+Result<int64_t> MemoryDatabase::AssemblyRunCount() {
+  Lock lock(*this);
+  return state_.assembly_run_count;
+}
+
+Result<OfferFigures> MemoryDatabase::ReadOfferFigures(Instant since) {
+  Lock lock(*this);
+  OfferFigures figures;
+  std::map<std::tuple<std::string, std::string, std::vector<std::string>, Availability>, int64_t>
+      counts;
+  for (const auto& [key, stored] : state_.offers) {
+    if (stored.deleted) continue;
+    const PublishedOffer& o = stored.offer;
+    ++counts[{o.store_id, o.campaign_id, o.channels, o.availability}];
+  }
+  for (const auto& [group, offers] : counts) {
+    const auto& [store_id, campaign_id, channels, availability] = group;
+    figures.counts.push_back({store_id, campaign_id, channels, availability, offers});
+  }
+  std::map<int64_t, int64_t> per_minute;
+  for (const AssemblyRun& run : state_.assembly_runs) {
+    if (run.at >= since && run.offers_written > 0) {
+      per_minute[ToUnixSeconds(run.at) / 60] += run.offers_written;
+    }
+  }
+  for (const auto& [minute, written] : per_minute) {
+    figures.written_per_minute.emplace_back(FromUnixSeconds(minute * 60), written);
+  }
+  if (!state_.assembly_runs.empty()) figures.last_run = state_.assembly_runs.back();
+  figures.runs = state_.assembly_run_count;
+  return figures;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -591,6 +591,36 @@ CREATE TABLE feed_pull_latest (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 13: what the dashboard reads instead of the offers. offer_counts holds the live
+// offers per store, campaign, channel list and availability, kept by every offer write in its
+// own transaction (a few hundred rows change per write, whatever the number of offers);
+// assembly_runs holds the assembly calls of the last day, whose offers make the change
+// feed's rate per minute.
+constexpr char kOfferCountsV13[] = R"sql(
+CREATE TABLE offer_counts (
+  store_id TEXT NOT NULL,
+  campaign_id TEXT NOT NULL,
+  channels TEXT NOT NULL,
+  availability TEXT NOT NULL,
+  offers INTEGER NOT NULL,
+  PRIMARY KEY (store_id, campaign_id, channels, availability)
+) WITHOUT ROWID;
+INSERT INTO offer_counts
+  SELECT o.store_id, v.campaign_id, t.text, o.availability, count(*)
+  FROM offer_records o
+  JOIN offer_variants v ON v.id = o.variant
+  JOIN offer_texts t ON t.id = v.channels_text
+  WHERE o.deleted = 0
+  GROUP BY 1, 2, 3, 4;
+CREATE TABLE assembly_runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  offers_written INTEGER NOT NULL
+);
+CREATE INDEX assembly_runs_by_time ON assembly_runs(at);
+)sql";
+
 constexpr SchemaMigration kMigrations[] = {
     {1, "catalog: products, stores, price zones, prices, stock", kCatalogV1},
     {2, "accounts: users, API tokens, sessions; audit log", kAccountsV2},
@@ -605,6 +635,9 @@ constexpr SchemaMigration kMigrations[] = {
      kCampaignRevisionsV10},
     {11, "catalog: a search index without positions or row sizes", kLighterSearchIndexV11},
     {12, "feeds: the log of feed pulls and the newest pull per feed and platform", kFeedPullsV12},
+    {13,
+     "offers: live offers counted per store, campaign, channels and availability; assembly runs",
+     kOfferCountsV13},
 };
 
 constexpr std::string_view kCreateMigrationsTable =

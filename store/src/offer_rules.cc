@@ -186,6 +186,10 @@ bool MatchesOfferQuery(const PublishedOffer& offer, const OfferQuery& query) {
   if (!query.product_id.empty() && offer.product_id != query.product_id) return false;
   if (!query.category.empty() && !InOfferCategory(offer.category, query.category)) return false;
   if (query.at && !offer.validity.Contains(*query.at)) return false;
+  if (!query.availability.empty() && std::find(query.availability.begin(), query.availability.end(),
+                                               offer.availability) == query.availability.end()) {
+    return false;
+  }
   return true;
 }
 

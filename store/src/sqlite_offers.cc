@@ -4,6 +4,8 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <map>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "offer_rules.h"
@@ -612,6 +614,117 @@ struct StoredOfferState {
   int64_t version = 0;
   bool deleted = false;
   bool given = false;  // among the offers of this call
+  int64_t variant = 0;
+  Availability availability = Availability::kInStock;
+};
+
+Availability StoredAvailability(std::string_view name) {
+  return store_internal::ParseAvailability(name).value_or(Availability::kInStock);
+}
+
+// The changes one offer write makes to offer_counts, summed in memory per (store, campaign,
+// channels, availability) and written once at the end of the write: a few hundred upserts
+// instead of one per offer. Writes visit the offers store by store, so the store's row of
+// deltas is found again without a lookup.
+class OfferCountDeltas {
+ public:
+  explicit OfferCountDeltas(SqliteConnection& conn) : conn_(conn) {}
+
+  // The (campaign, channels) group of a batch variant's content.
+  int GroupOf(const std::string& campaign_id, const std::vector<std::string>& channels) {
+    return Intern(campaign_id, store_internal::ChannelsText(channels));
+  }
+  // The group of a stored variant, read once per variant.
+  Result<int> GroupOfVariant(int64_t variant) {
+    if (auto it = variant_groups_.find(variant); it != variant_groups_.end()) return it->second;
+    if (!read_variant_) {
+      Result<Statement> read = conn_.Prepare(
+          "SELECT v.campaign_id, t.text FROM offer_variants v "
+          "JOIN offer_texts t ON t.id = v.channels_text WHERE v.id = ?");
+      if (!read.ok()) return read.status();
+      read_variant_.emplace(std::move(read).value());
+    }
+    Statement& read = *read_variant_;
+    read.Bind(1, variant);
+    Result<bool> row = read.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) {
+      read.Reset();
+      return Status::Internal("offer variant " + std::to_string(variant) + " is missing");
+    }
+    const int group = Intern(read.Text(0), read.Text(1));
+    read.Reset();
+    variant_groups_.emplace(variant, group);
+    return group;
+  }
+
+  void Add(std::string_view store_id, int group, Availability availability, int64_t delta) {
+    if (current_ == nullptr || current_store_ != store_id) {
+      current_store_ = std::string(store_id);
+      current_ = &by_store_[current_store_];
+    }
+    const size_t slot = static_cast<size_t>(group) * kAvailabilities + SlotOf(availability);
+    if (current_->size() <= slot) current_->resize(groups_.size() * kAvailabilities, 0);
+    (*current_)[slot] += delta;
+  }
+
+  Status Flush() {
+    Result<Statement> upsert = conn_.Prepare(
+        "INSERT INTO offer_counts(store_id, campaign_id, channels, availability, offers) "
+        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET offers = offers + ?5");
+    if (!upsert.ok()) return upsert.status();
+    Result<Statement> drop = conn_.Prepare(
+        "DELETE FROM offer_counts WHERE store_id = ? AND campaign_id = ? AND channels = ? "
+        "AND availability = ? AND offers <= 0");
+    if (!drop.ok()) return drop.status();
+    for (const auto& [store_id, deltas] : by_store_) {
+      for (size_t slot = 0; slot < deltas.size(); ++slot) {
+        if (deltas[slot] == 0) continue;
+        const auto& [campaign_id, channels] = groups_[slot / kAvailabilities];
+        const std::string_view availability = AvailabilityName(kSlots[slot % kAvailabilities]);
+        for (Statement* s : {&*upsert, &*drop}) {
+          s->BindStatic(1, store_id);
+          s->BindStatic(2, campaign_id);
+          s->BindStatic(3, channels);
+          s->BindStatic(4, availability);
+        }
+        upsert->Bind(5, deltas[slot]);
+        Status run = upsert->Run();
+        upsert->Reset();
+        // A decrease may leave nothing of the group: its row goes.
+        if (run.ok() && deltas[slot] < 0) run = drop->Run();
+        drop->Reset();
+        if (!run.ok()) return run;
+      }
+    }
+    by_store_.clear();
+    current_ = nullptr;
+    return Status::Ok();
+  }
+
+ private:
+  static constexpr size_t kAvailabilities = 3;
+  static constexpr Availability kSlots[kAvailabilities] = {
+      Availability::kOutOfStock, Availability::kLimited, Availability::kInStock};
+  static size_t SlotOf(Availability a) {
+    return a == Availability::kOutOfStock ? 0 : a == Availability::kLimited ? 1 : 2;
+  }
+
+  int Intern(std::string campaign_id, std::string channels) {
+    auto key = std::make_pair(std::move(campaign_id), std::move(channels));
+    auto [it, added] = group_ids_.try_emplace(key, static_cast<int>(groups_.size()));
+    if (added) groups_.push_back(std::move(key));
+    return it->second;
+  }
+
+  SqliteConnection& conn_;
+  std::optional<Statement> read_variant_;
+  std::map<std::pair<std::string, std::string>, int> group_ids_;
+  std::vector<std::pair<std::string, std::string>> groups_;
+  std::unordered_map<int64_t, int> variant_groups_;
+  std::map<std::string, std::vector<int64_t>, std::less<>> by_store_;
+  std::string current_store_;
+  std::vector<int64_t>* current_ = nullptr;
 };
 
 // Writes go in (store_id, offer_id) order: a chunk of products × every store then inserts
@@ -963,7 +1076,8 @@ Result<OfferWriteCounts> SqliteDatabase::ReplaceOfferBatch(const Scope& scope,
     // their rows (a burst of stock changes touches a few stores of each product).
     std::vector<StoredOfferState> stored;
     constexpr const char* kStateColumns =
-        "SELECT seq, offer_id, store_id, content_hash, version, deleted FROM offer_records ";
+        "SELECT seq, offer_id, store_id, content_hash, version, deleted, variant, availability "
+        "FROM offer_records ";
     Result<Statement> by_promotion =
         conn.Prepare(std::string(kStateColumns) + "WHERE offer_id >= ? AND offer_id < ?");
     if (!by_promotion.ok()) return by_promotion.status();
@@ -976,8 +1090,9 @@ Result<OfferWriteCounts> SqliteDatabase::ReplaceOfferBatch(const Scope& scope,
       Status status = CollectAll<StoredOfferState>(
           s,
           [](const Statement& row) -> Result<StoredOfferState> {
-            return StoredOfferState{row.Int(0), row.Text(1),     row.Text(2), row.Text(3),
-                                    row.Int(4), row.Int(5) != 0, false};
+            return StoredOfferState{row.Int(0),  row.Text(1), row.Text(2),
+                                    row.Text(3), row.Int(4),  row.Int(5) != 0,
+                                    false,       row.Int(6),  StoredAvailability(row.Text(7))};
           },
           stored);
       s.Reset();
@@ -1018,7 +1133,7 @@ Result<OfferWriteCounts> SqliteDatabase::ReplaceOfferBatch(const Scope& scope,
     int64_t next_seq = first_seq;
 
     Result<Statement> point = conn.Prepare(
-        "SELECT seq, content_hash, version, deleted FROM offer_records "
+        "SELECT seq, content_hash, version, deleted, variant, availability FROM offer_records "
         "WHERE offer_id = ? AND store_id = ?");
     if (!point.ok()) return point.status();
     Result<Statement> insert = conn.Prepare(kInsertOfferSql);
@@ -1028,6 +1143,8 @@ Result<OfferWriteCounts> SqliteDatabase::ReplaceOfferBatch(const Scope& scope,
 
     size_t cursor = 0;  // into `stored`, which is in the same order as `order`
     VariantIds variants(conn, batch);
+    OfferCountDeltas count_deltas(conn);
+    std::vector<int> variant_group(batch.variants.size(), -1);
     // Whether a variant's offers belong to the scope, looked up once per variant: -1 unknown.
     std::vector<int8_t> variant_in_scope(batch.variants.size(), -1);
     std::string hash;
@@ -1060,8 +1177,11 @@ Result<OfferWriteCounts> SqliteDatabase::ReplaceOfferBatch(const Scope& scope,
         p.BindStatic(2, s.store_id);
         Result<bool> row = p.Step();
         if (!row.ok()) return row.status();
-        if (*row)
-          found = StoredOfferState{p.Int(0), "", "", p.Text(1), p.Int(2), p.Int(3) != 0, true};
+        if (*row) {
+          found = StoredOfferState{p.Int(0),  "",       "",
+                                   p.Text(1), p.Int(2), p.Int(3) != 0,
+                                   true,      p.Int(4), StoredAvailability(p.Text(5))};
+        }
         p.Reset();
       }
       if (found && !found->deleted && found->content_hash == hash) {
@@ -1086,6 +1206,14 @@ Result<OfferWriteCounts> SqliteDatabase::ReplaceOfferBatch(const Scope& scope,
         return run.WithContext("offer \"" + o.offer_id + "\" of store \"" + s.store_id + "\"");
       }
       ++(!found || found->deleted ? counts.inserted : counts.updated);
+      if (found && !found->deleted) {
+        Result<int> before = count_deltas.GroupOfVariant(found->variant);
+        if (!before.ok()) return before.status();
+        count_deltas.Add(s.store_id, *before, found->availability, -1);
+      }
+      int& group = variant_group[s.variant];
+      if (group < 0) group = count_deltas.GroupOf(o.campaign_id, o.channels);
+      count_deltas.Add(s.store_id, group, s.availability, +1);
     }
     variants_added_since_prune_ += variants.added();
 
@@ -1103,7 +1231,11 @@ Result<OfferWriteCounts> SqliteDatabase::ReplaceOfferBatch(const Scope& scope,
       VITRINE_RETURN_IF_ERROR(tombstone->Run());
       tombstone->Reset();
       ++counts.deleted;
+      Result<int> group = count_deltas.GroupOfVariant(s.variant);
+      if (!group.ok()) return group.status();
+      count_deltas.Add(s.store_id, *group, s.availability, -1);
     }
+    VITRINE_RETURN_IF_ERROR(count_deltas.Flush());
 
     // Variants no row uses any more (replaced prices, retracted promotions) are deleted
     // now and then: the scan of every row costs about what writing 200,000 rows does.
@@ -1131,7 +1263,7 @@ Result<OfferWriteCounts> SqliteDatabase::UpdateOfferStock(
     // range [id, id + "~\x7f") holds them, and only rarely an id it prefixes ("P1" of
     // "P10"), which IsStretchOf leaves out.
     Result<Statement> read = conn.Prepare(
-        "SELECT o.seq, o.stock_quantity, o.availability, v.variant_hash, o.offer_id "
+        "SELECT o.seq, o.stock_quantity, o.availability, v.variant_hash, o.offer_id, o.variant "
         "FROM offer_records o JOIN offer_variants v ON v.id = o.variant "
         "WHERE o.store_id = ?2 AND o.offer_id >= ?1 AND o.offer_id < ?1 || '~' || char(127) "
         "AND o.deleted = 0");
@@ -1148,7 +1280,10 @@ Result<OfferWriteCounts> SqliteDatabase::UpdateOfferStock(
       int64_t seq;
       bool same;
       std::string hash;
+      int64_t variant;
+      Availability availability;
     };
+    OfferCountDeltas count_deltas(conn);
     std::vector<Live> live;
     for (const OfferStockUpdate& u : updates) {
       const std::string_view availability = AvailabilityName(u.availability);
@@ -1160,9 +1295,9 @@ Result<OfferWriteCounts> SqliteDatabase::UpdateOfferStock(
         if (!row.ok()) return row.status();
         if (!*row) break;
         if (!IsStretchOf(read->Text(4), u.offer_id)) continue;
-        live.push_back({read->Int(0),
-                        read->Int(1) == u.stock_quantity && read->Text(2) == availability,
-                        std::string(read->Text(3))});
+        live.push_back(
+            {read->Int(0), read->Int(1) == u.stock_quantity && read->Text(2) == availability,
+             std::string(read->Text(3)), read->Int(5), StoredAvailability(read->Text(2))});
       }
       read->Reset();
       for (const Live& offer : live) {
@@ -1183,9 +1318,16 @@ Result<OfferWriteCounts> SqliteDatabase::UpdateOfferStock(
           return run.WithContext("offer \"" + u.offer_id + "\" of store \"" + u.store_id + "\"");
         }
         ++counts.updated;
+        if (offer.availability != u.availability) {
+          Result<int> group = count_deltas.GroupOfVariant(offer.variant);
+          if (!group.ok()) return group.status();
+          count_deltas.Add(u.store_id, *group, offer.availability, -1);
+          count_deltas.Add(u.store_id, *group, u.availability, +1);
+        }
       }
     }
     if (counts.updated == 0) return Status::Ok();
+    VITRINE_RETURN_IF_ERROR(count_deltas.Flush());
     Result<Statement> advance =
         conn.Prepare("UPDATE counters SET value = ? WHERE name = 'offer_seq'");
     if (!advance.ok()) return advance.status();
@@ -1234,6 +1376,11 @@ Result<Page<PublishedOffer>> SqliteDatabase::ListOffers(const OfferQuery& query)
   if (!query.product_id.empty()) sql += " AND product_id = ?";
   if (!query.category.empty()) sql += " AND (category = ? OR (category >= ? AND category < ?))";
   if (query.at) sql += " AND valid_from <= ? AND valid_until > ?";
+  if (!query.availability.empty()) {
+    sql += " AND availability IN (?";
+    for (size_t i = 1; i < query.availability.size(); ++i) sql += ", ?";
+    sql += ")";
+  }
   if (after) {
     if (query.store_id.empty()) {
       sql += " AND (offer_id, store_id) > (?, ?)";
@@ -1263,6 +1410,7 @@ Result<Page<PublishedOffer>> SqliteDatabase::ListOffers(const OfferQuery& query)
       s->Bind(++index, ToUnixSeconds(*query.at));
       s->Bind(++index, ToUnixSeconds(*query.at));
     }
+    for (Availability a : query.availability) s->BindStatic(++index, AvailabilityName(a));
     if (after) {
       s->BindStatic(++index, after->offer_id);
       if (query.store_id.empty()) s->BindStatic(++index, after->store_id);
@@ -1306,6 +1454,92 @@ Result<std::vector<OfferChange>> SqliteDatabase::ListChanges(int64_t since, int 
     }
   }));
   return changes;
+}
+
+Status SqliteDatabase::RecordAssemblyRun(const AssemblyRun& run) {
+  return Write([&](Connection& conn) -> Status {
+    Result<Statement> add =
+        conn.Prepare("INSERT INTO assembly_runs(at, duration_ms, offers_written) VALUES (?, ?, ?)");
+    if (!add.ok()) return add.status();
+    add->Bind(1, ToUnixSeconds(run.at));
+    add->Bind(2, static_cast<int64_t>(run.duration.count()));
+    add->Bind(3, run.offers_written);
+    VITRINE_RETURN_IF_ERROR(add->Run());
+    // AUTOINCREMENT keeps counting after the old rows go, so the count of runs stays exact.
+    Result<Statement> prune = conn.Prepare("DELETE FROM assembly_runs WHERE at < ?");
+    if (!prune.ok()) return prune.status();
+    prune->Bind(1, ToUnixSeconds(run.at) - 24 * 3600);
+    return prune->Run();
+  });
+}
+
+Result<int64_t> SqliteDatabase::AssemblyRunCount() {
+  int64_t runs = 0;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    Result<std::string> value = conn.QueryText(
+        "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'assembly_runs'), 0)");
+    if (!value.ok()) return value.status();
+    runs = std::stoll(*value);
+    return Status::Ok();
+  }));
+  return runs;
+}
+
+Result<OfferFigures> SqliteDatabase::ReadOfferFigures(Instant since) {
+  OfferFigures figures;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    figures = {};
+    Result<Statement> counts = conn.Prepare(
+        "SELECT store_id, campaign_id, channels, availability, offers FROM offer_counts "
+        "WHERE offers > 0");
+    if (!counts.ok()) return counts.status();
+    std::string channels_text;
+    std::vector<std::string> channels;
+    for (;;) {
+      Result<bool> row = counts->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      // Channel lists are few: parse each distinct one once.
+      if (std::string text = counts->Text(2); text != channels_text) {
+        channels = store_internal::ParseChannelsText(text);
+        channels_text = std::move(text);
+      }
+      figures.counts.push_back({counts->Text(0), counts->Text(1), channels,
+                                StoredAvailability(counts->Text(3)), counts->Int(4)});
+    }
+    Result<Statement> minutes = conn.Prepare(
+        "SELECT at / 60, sum(offers_written) FROM assembly_runs WHERE at >= ? "
+        "GROUP BY at / 60 HAVING sum(offers_written) > 0 ORDER BY 1");
+    if (!minutes.ok()) return minutes.status();
+    minutes->Bind(1, ToUnixSeconds(since));
+    for (;;) {
+      Result<bool> row = minutes->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      figures.written_per_minute.emplace_back(FromUnixSeconds(minutes->Int(0) * 60),
+                                              minutes->Int(1));
+    }
+    Result<Statement> last = conn.Prepare(
+        "SELECT at, duration_ms, offers_written, "
+        "(SELECT seq FROM sqlite_sequence WHERE name = 'assembly_runs') "
+        "FROM assembly_runs ORDER BY id DESC LIMIT 1");
+    if (!last.ok()) return last.status();
+    Result<bool> row = last->Step();
+    if (!row.ok()) return row.status();
+    if (*row) {
+      figures.last_run = AssemblyRun{FromUnixSeconds(last->Int(0)),
+                                     std::chrono::milliseconds(last->Int(1)), last->Int(2)};
+      figures.runs = last->Int(3);
+    } else {
+      last->Reset();
+      Result<std::string> runs = conn.QueryText(
+          "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'assembly_runs'), 0)");
+      if (!runs.ok()) return runs.status();
+      figures.runs = std::stoll(*runs);
+    }
+    return Status::Ok();
+  }));
+  return figures;
 }
 
 Result<int64_t> SqliteDatabase::LastSeq() {

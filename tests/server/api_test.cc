@@ -2549,6 +2549,132 @@ TEST_F(OffersApiTest, AnOffersPageReadAgainAfterAWriteIsTheNewOne) {
             "Écrit par un autre processus");
 }
 
+TEST_F(OffersApiTest, OffersFilterByAvailability) {
+  SeedPublishedCampaigns();
+  // No stock yet: every offer is out of stock. Stock for two of PARIS's three offers.
+  ASSERT_EQ(Send("POST", "/api/v1/imports/stock", "editor",
+                 "product_id,store_id,quantity\nP1,PARIS,2\nP2,PARIS,40\n", "text/csv")
+                .status,
+            200);
+  auto ids = [](const json& items) {
+    std::set<std::string> out;
+    for (const json& o : items) out.insert(o["product_id"].get<std::string>());
+    return out;
+  };
+  EXPECT_EQ(ids(Offers("&store=PARIS&availability=out_of_stock")), std::set<std::string>{"P3"});
+  EXPECT_EQ(ids(Offers("&store=PARIS&availability=limited")), std::set<std::string>{"P1"});
+  EXPECT_EQ(ids(Offers("&store=PARIS&availability=limited_availability")),
+            std::set<std::string>{"P1"});
+  EXPECT_EQ(ids(Offers("&store=PARIS&availability=out_of_stock,limited")),
+            (std::set<std::string>{"P1", "P3"}));
+  EXPECT_EQ(ids(Offers("&store=PARIS&availability=" + Encode("out_of_stock|limited"))),
+            (std::set<std::string>{"P1", "P3"}));
+  EXPECT_EQ(ids(Offers("&store=PARIS&availability=in_stock")), std::set<std::string>{"P2"});
+  EXPECT_EQ(Offers("&availability=out_of_stock").size(), 6u);
+  // With near= too.
+  EXPECT_EQ(ids(Offers("&near=48.8566,2.3522&radius_km=1&availability=limited")),
+            std::set<std::string>{"P1"});
+  for (const std::string bad : {"", "sold_out", "limited,", "out_of_stock,,in_stock"}) {
+    json problem = ExpectProblem(Get("/api/v1/offers?availability=" + bad), 400);
+    EXPECT_TRUE(Contains(ErrorFields(problem), "availability")) << bad << ": " << problem.dump();
+  }
+}
+
+TEST_F(OffersApiTest, DashboardCountsTheOffersAndFollowsAStockImport) {
+  SeedPublishedCampaigns();
+  ASSERT_EQ(Send("POST", "/api/v1/imports/stock", "editor",
+                 "product_id,store_id,quantity\nP1,PARIS,2\nP2,PARIS,40\nP1,LYON,30\n"
+                 "P2,LYON,30\nP3,LYON,1\nP1,VERSAILLES,30\nP2,VERSAILLES,30\n",
+                 "text/csv")
+                .status,
+            200);
+  Reply first = Get("/api/v1/dashboard");
+  ExpectJson(first, 200);
+  const json d = first.Json();
+  EXPECT_EQ(d["as_of"], "2026-06-01T08:00:00Z");
+  EXPECT_EQ(d["offers"]["published"], 8);
+  EXPECT_EQ(d["offers"]["by_channel"], json::parse(R"([{"channel": "google", "offers": 6},
+      {"channel": "leaflet", "offers": 2}, {"channel": "meta", "offers": 6}])"));
+  EXPECT_EQ(d["offers"]["by_campaign"],
+            json::array({{{"campaign_id", campaign_a_}, {"name", "Semaine du café"}, {"offers", 6}},
+                         {{"campaign_id", campaign_b_}, {"name", "Prospectus"}, {"offers", 2}}}));
+  EXPECT_EQ(d["offers"]["by_zone"], json::parse(R"([{"price_zone": "Z-IDF", "offers": 5},
+      {"price_zone": "Z-SUD", "offers": 3}])"));
+  // PARIS: P3 out of stock, P1 limited (2 < 5); LYON: P3 limited.
+  EXPECT_EQ(d["availability"]["out_of_stock"], 1);
+  EXPECT_EQ(d["availability"]["limited"], 2);
+  EXPECT_EQ(d["availability"]["stores_affected"], 2);
+  EXPECT_EQ(d["availability"]["stores"], json::parse(R"([
+      {"store_id": "PARIS", "name": "Paris Rivoli", "out_of_stock": 1, "limited": 1},
+      {"store_id": "LYON", "name": "Lyon Part-Dieu", "out_of_stock": 0, "limited": 1}])"));
+  EXPECT_EQ(d["campaigns"]["awaiting_approval"], 0);
+  ASSERT_EQ(d["campaigns"]["findings"].size(), 2u) << d["campaigns"].dump();
+  EXPECT_EQ(d["campaigns"]["findings"][0]["campaign_id"], campaign_a_);
+  EXPECT_EQ(d["campaigns"]["findings"][0]["status"], "approved");
+  const json checks_a = Get("/api/v1/campaigns/" + campaign_a_ + "/checks").Json();
+  EXPECT_EQ(d["campaigns"]["findings"][0]["blocking"], checks_a["blocking"]);
+  EXPECT_EQ(d["campaigns"]["findings"][0]["warnings"], checks_a["warnings"]);
+  EXPECT_EQ(d["changes"]["last_seq"], Changes(0)["next_since"]);
+  ASSERT_EQ(d["changes"]["per_minute"].size(), 60u);
+  EXPECT_EQ(d["changes"]["per_minute"][59]["minute"], "2026-06-01T08:00:00Z");
+  EXPECT_EQ(d["changes"]["per_minute"][0]["minute"], "2026-06-01T07:01:00Z");
+  // Every offer was written in this minute: 8 inserted, then 7 stock updates.
+  EXPECT_EQ(d["changes"]["per_minute"][59]["changes"], 15);
+  EXPECT_EQ(d["offers"]["changed_last_hour"], 15);
+  EXPECT_EQ(d["assembly"]["last_run_at"], "2026-06-01T08:00:00Z");
+  EXPECT_EQ(d["assembly"]["offers_written"], 7);
+  ASSERT_TRUE(d["feeds"].is_array());
+
+  // Nothing changed: 304 without a body, for the ETag as sent and among others.
+  const std::string etag = first.Header("ETag");
+  ASSERT_FALSE(etag.empty());
+  Reply same = Get("/api/v1/dashboard", "viewer", {"If-None-Match: " + etag});
+  EXPECT_EQ(same.status, 304);
+  EXPECT_EQ(same.body, "");
+  EXPECT_EQ(same.Header("ETag"), etag);
+  EXPECT_EQ(Get("/api/v1/dashboard", "viewer", {"If-None-Match: \"x\", W/" + etag}).status, 304);
+
+  // A stock import that empties LYON's P1: the figures follow, under a new ETag.
+  ASSERT_EQ(Send("POST", "/api/v1/imports/stock", "editor",
+                 "product_id,store_id,quantity\nP1,LYON,0\n", "text/csv")
+                .status,
+            200);
+  Reply moved = Get("/api/v1/dashboard", "viewer", {"If-None-Match: " + etag});
+  ExpectJson(moved, 200);
+  EXPECT_NE(moved.Header("ETag"), etag);
+  const json m = moved.Json();
+  EXPECT_EQ(m["offers"]["published"], 8);
+  EXPECT_EQ(m["availability"]["out_of_stock"], 2);
+  // Ties go by store id.
+  EXPECT_EQ(m["availability"]["stores"], json::parse(R"([
+      {"store_id": "LYON", "name": "Lyon Part-Dieu", "out_of_stock": 1, "limited": 1},
+      {"store_id": "PARIS", "name": "Paris Rivoli", "out_of_stock": 1, "limited": 1}])"));
+  EXPECT_EQ(m["assembly"]["offers_written"], 1);
+  EXPECT_EQ(m["offers"]["changed_last_hour"], 16);
+  // The list behind a store's figures is one click away.
+  EXPECT_EQ(Offers("&store=LYON&availability=out_of_stock,limited").size(), 2u);
+
+  // The last-hour windows slide with the clock: a new minute is a new ETag, and after an
+  // hour the writes have left the window.
+  const std::string moved_etag = moved.Header("ETag");
+  h_.clock().Advance(std::chrono::minutes(1));
+  Reply later = Get("/api/v1/dashboard", "viewer", {"If-None-Match: " + moved_etag});
+  ExpectJson(later, 200);
+  EXPECT_EQ(later.Json()["changes"]["per_minute"][58]["changes"], 16);
+  h_.clock().Advance(std::chrono::hours(1));
+  const json hour_later = Get("/api/v1/dashboard").Json();
+  EXPECT_EQ(hour_later["offers"]["changed_last_hour"], 0);
+  EXPECT_EQ(hour_later["offers"]["published"], 8);
+
+  // Archiving B withdraws its two offers from the counts.
+  ASSERT_EQ(Move(campaign_b_, "approver", {{"to", "archived"}}).status, 200);
+  const json archived = Get("/api/v1/dashboard").Json();
+  EXPECT_EQ(archived["offers"]["published"], 6);
+  EXPECT_EQ(archived["offers"]["by_channel"], json::parse(R"([{"channel": "google", "offers": 6},
+      {"channel": "meta", "offers": 6}])"));
+  EXPECT_EQ(archived["campaigns"]["findings"].size(), 1u);
+}
+
 TEST_F(OffersApiTest, AnOffersPageIsKeptPerChannelScopeAndQuery) {
   SeedPublishedCampaigns();
   // The viewer's page holds the leaflet offer; the google platform's, read just after, not.

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -889,6 +890,108 @@ TEST_P(OffersConformanceTest, ListOffersFiltersAndPagesThroughEveryPage) {
   bad.after.clear();
   bad.limit = 1001;
   EXPECT_EQ(offers_->ListOffers(bad).status().code(), StatusCode::kInvalidArgument);
+}
+
+// The figures as "store|campaign|channels|availability" → offers.
+std::map<std::string, int64_t> CountsOf(const OfferFigures& figures) {
+  std::map<std::string, int64_t> out;
+  for (const OfferCount& c : figures.counts) {
+    std::string channels;
+    for (const std::string& channel : c.channels) channels += channel + "+";
+    out[c.store_id + "|" + c.campaign_id + "|" + channels + "|" +
+        std::string(AvailabilityName(c.availability))] += c.offers;
+  }
+  return out;
+}
+
+TEST_P(OffersConformanceTest, OfferFiguresFollowEveryOfferWrite) {
+  auto figures = [&] {
+    auto read = offers_->ReadOfferFigures(T(0));
+    EXPECT_TRUE(read.ok()) << read.status().ToString();
+    return read.ok() ? CountsOf(*read) : std::map<std::string, int64_t>{};
+  };
+  EXPECT_THAT(figures(), IsEmpty());
+  PublishedOffer leaflet = MakeOffer("PR00000002", "P1", "S1", {"leaflet"});
+  leaflet.campaign_id = "C00000002";
+  PublishedOffer empty = MakeOffer("PR00000001", "P2", "S1");
+  empty.stock_quantity = 0;
+  empty.availability = Availability::kOutOfStock;
+  Replace(
+      {{"PR00000001", "PR00000002"}, {}, {}},
+      {MakeOffer("PR00000001", "P1", "S1"), MakeOffer("PR00000001", "P1", "S2"), empty, leaflet});
+  EXPECT_EQ(figures(),
+            (std::map<std::string, int64_t>{{"S1|C00000001|google+meta+|in_stock", 1},
+                                            {"S1|C00000001|google+meta+|out_of_stock", 1},
+                                            {"S1|C00000002|leaflet+|in_stock", 1},
+                                            {"S2|C00000001|google+meta+|in_stock", 1}}));
+
+  // A stock level moves an offer from one availability to the other.
+  std::vector<OfferStockUpdate> stock = {
+      {"PR00000001~P1", "S1", 3, Availability::kLimited},
+      {"PR00000001~P2", "S1", 0, Availability::kOutOfStock}};  // unchanged
+  ASSERT_TRUE(offers_->UpdateOfferStock(stock).ok());
+  EXPECT_EQ(figures(),
+            (std::map<std::string, int64_t>{{"S1|C00000001|google+meta+|limited_availability", 1},
+                                            {"S1|C00000001|google+meta+|out_of_stock", 1},
+                                            {"S1|C00000002|leaflet+|in_stock", 1},
+                                            {"S2|C00000001|google+meta+|in_stock", 1}}));
+
+  // A content change in the same group changes no count; a channel change moves the offer;
+  // what the scope no longer holds is withdrawn.
+  PublishedOffer cheaper = MakeOffer("PR00000001", "P1", "S2", {"google"}, "Épicerie", 149);
+  Replace({{"PR00000001"}, {}, {}},
+          {MakeOffer("PR00000001", "P1", "S1", {"google", "meta"}, "Épicerie > Chocolat", 189),
+           cheaper});
+  EXPECT_EQ(figures(), (std::map<std::string, int64_t>{{"S1|C00000001|google+meta+|in_stock", 1},
+                                                       {"S1|C00000002|leaflet+|in_stock", 1},
+                                                       {"S2|C00000001|google+|in_stock", 1}}));
+  Replace({{"PR00000001", "PR00000002"}, {}, {}}, {});
+  EXPECT_THAT(figures(), IsEmpty());
+  // Published again after its tombstone, the offer counts again.
+  Replace({{"PR00000002"}, {}, {}}, {leaflet});
+  EXPECT_EQ(figures(), (std::map<std::string, int64_t>{{"S1|C00000002|leaflet+|in_stock", 1}}));
+
+  // A write rolled back leaves the counts as they were.
+  Status rolled_back = repo_->Transaction([&]() -> Status {
+    EXPECT_TRUE(offers_->ReplaceOffers({{"PR00000002"}, {}, {}}, {}).ok());
+    return Status::Internal("roll back");
+  });
+  EXPECT_FALSE(rolled_back.ok());
+  EXPECT_EQ(figures(), (std::map<std::string, int64_t>{{"S1|C00000002|leaflet+|in_stock", 1}}));
+}
+
+TEST_P(OffersConformanceTest, AssemblyRunsGiveTheLastRunAndOffersWrittenPerMinute) {
+  auto none = offers_->ReadOfferFigures(T(0));
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_FALSE(none->last_run.has_value());
+  EXPECT_EQ(none->runs, 0);
+  EXPECT_THAT(none->written_per_minute, IsEmpty());
+  // T(0) is the first second of a minute.
+  for (const AssemblyRun& run : {AssemblyRun{T(10), std::chrono::milliseconds(40), 3},
+                                 AssemblyRun{T(50), std::chrono::milliseconds(20), 2},
+                                 AssemblyRun{T(70), std::chrono::milliseconds(5), 0},
+                                 AssemblyRun{T(130), std::chrono::milliseconds(70), 4}}) {
+    ASSERT_TRUE(offers_->RecordAssemblyRun(run).ok());
+  }
+  auto figures = offers_->ReadOfferFigures(T(0));
+  ASSERT_TRUE(figures.ok()) << figures.status().ToString();
+  using Minute = std::pair<Instant, int64_t>;
+  EXPECT_THAT(figures->written_per_minute, ElementsAre(Minute{T(0), 5}, Minute{T(120), 4}));
+  ASSERT_TRUE(figures->last_run.has_value());
+  EXPECT_EQ(figures->last_run->at, T(130));
+  EXPECT_EQ(figures->last_run->duration, std::chrono::milliseconds(70));
+  EXPECT_EQ(figures->last_run->offers_written, 4);
+  EXPECT_EQ(figures->runs, 4);
+  EXPECT_EQ(*offers_->AssemblyRunCount(), 4);
+  figures = offers_->ReadOfferFigures(T(60));
+  ASSERT_TRUE(figures.ok());
+  EXPECT_THAT(figures->written_per_minute, ElementsAre(Minute{T(120), 4}));
+  // A day later the old runs are forgotten, but still counted.
+  ASSERT_TRUE(offers_->RecordAssemblyRun({T(200 + 86400), std::chrono::milliseconds(1), 1}).ok());
+  figures = offers_->ReadOfferFigures(T(0));
+  ASSERT_TRUE(figures.ok());
+  EXPECT_THAT(figures->written_per_minute, ElementsAre(Minute{T(180 + 86400), 1}));
+  EXPECT_EQ(figures->runs, 5);
 }
 
 TEST_P(OffersConformanceTest, TransactionRollsBackCampaignAndOfferWrites) {

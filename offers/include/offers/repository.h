@@ -8,6 +8,7 @@
 // FailedPrecondition and nothing is written.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -82,8 +83,9 @@ struct OfferQuery {
   std::string product_id;     // one product's offers; empty: all
   std::string category;       // the product's category or below; empty: all
   std::optional<Instant> at;  // offers valid at this instant; empty: whatever their dates
-  std::string after;          // exclusive lower bound on "offer_id|store_id"
-  int limit = 100;            // 1..1000
+  std::vector<Availability> availability;  // offers in any of these states; empty: all
+  std::string after;                       // exclusive lower bound on "offer_id|store_id"
+  int limit = 100;                         // 1..1000
 };
 
 // One entry of the change feed: the offer as it now is, or a tombstone.
@@ -161,6 +163,34 @@ struct OfferWriteCounts {
   int64_t deleted = 0;    // tombstoned
 };
 
+// One assembly call (OfferRepository::RecordAssemblyRun): when it finished, how long it took
+// and how many offers it wrote (inserted, updated or tombstoned: new seqs of the change feed).
+struct AssemblyRun {
+  Instant at{};
+  std::chrono::milliseconds duration{0};
+  int64_t offers_written = 0;
+};
+
+// Live offers of one store, campaign, channel list and availability: the aggregate the
+// dashboard reads instead of the offers (OfferRepository::ReadOfferFigures).
+struct OfferCount {
+  std::string store_id;
+  std::string campaign_id;
+  std::vector<std::string> channels;  // the campaign's, sorted
+  Availability availability = Availability::kInStock;
+  int64_t offers = 0;  // > 0
+};
+
+// What the dashboard shows of the published offers, read without visiting them.
+struct OfferFigures {
+  std::vector<OfferCount> counts;  // every non-empty group, in no particular order
+  // Offers written per minute (the minute's first instant) since the instant asked for,
+  // minutes with none left out, oldest first.
+  std::vector<std::pair<Instant, int64_t>> written_per_minute;
+  std::optional<AssemblyRun> last_run;  // the newest recorded run; empty: none yet
+  int64_t runs = 0;                     // runs recorded so far: moves with every record
+};
+
 class OfferRepository {
  public:
   virtual ~OfferRepository() = default;
@@ -197,6 +227,16 @@ class OfferRepository {
                                                        std::string_view channel) = 0;
   // The highest seq given so far; 0 when none.
   virtual Result<int64_t> LastSeq() = 0;
+
+  // Keeps `run` for the dashboard (the newest one, and its offers in the per-minute counts);
+  // runs older than a day are forgotten.
+  virtual Status RecordAssemblyRun(const AssemblyRun& run) = 0;
+  // The live offers counted by store, campaign, channels and availability (kept up to date
+  // by every offer write, in its transaction: the cost does not grow with the offers), the
+  // recorded runs' offers per minute since `since`, and the newest run.
+  virtual Result<OfferFigures> ReadOfferFigures(Instant since) = 0;
+  // How many runs were recorded so far: a cheap validator of ReadOfferFigures with LastSeq.
+  virtual Result<int64_t> AssemblyRunCount() = 0;
 
   // Visits every live offer `scan` selects, one at a time, in one read: memory stays
   // constant whatever the number of offers (the in-memory backend copies the matching

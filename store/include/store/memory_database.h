@@ -118,6 +118,10 @@ class MemoryDatabase final : public UnifiedDatabase {
   Result<std::vector<OfferChange>> ListChanges(int64_t since, int limit,
                                                std::string_view channel) override;
   Result<int64_t> LastSeq() override;
+  // The counts are made from the offers at each call: this backend serves tests and demos.
+  Status RecordAssemblyRun(const AssemblyRun& run) override;
+  Result<OfferFigures> ReadOfferFigures(Instant since) override;
+  Result<int64_t> AssemblyRunCount() override;
   Status ScanOffers(const OfferScan& scan,
                     const std::function<Status(const PublishedOffer&)>& visit) override;
   Status ScanInventory(const OfferScan& scan,
@@ -172,6 +176,8 @@ class MemoryDatabase final : public UnifiedDatabase {
     // Every stored offer (live or not) of a promotion, so ReplaceOffers reads only its scope.
     std::map<std::string, std::set<OfferKey>, std::less<>> offer_keys_by_promotion;
     int64_t last_offer_seq = 0;
+    std::vector<AssemblyRun> assembly_runs;  // of the last day, oldest first
+    int64_t assembly_run_count = 0;
 
     std::vector<ChangeEntry> changes;  // the change log, oldest first
     int64_t last_change_id = 0;

@@ -161,6 +161,9 @@ class SqliteDatabase final : public UnifiedDatabase {
   Result<std::vector<OfferChange>> ListChanges(int64_t since, int limit,
                                                std::string_view channel) override;
   Result<int64_t> LastSeq() override;
+  Status RecordAssemblyRun(const AssemblyRun& run) override;
+  Result<OfferFigures> ReadOfferFigures(Instant since) override;
+  Result<int64_t> AssemblyRunCount() override;
   Status ScanOffers(const OfferScan& scan,
                     const std::function<Status(const PublishedOffer&)>& visit) override;
   Status ScanInventory(const OfferScan& scan,
