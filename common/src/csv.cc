@@ -276,6 +276,12 @@ void CsvReader::BuildFields(CsvRecord* record) {
   }
 }
 
+// A record that a failed read ended, rather than a line end, is cut short: never hand it on
+// (a stock level of 40 read as 4 would land). Complete lines before the failure are sound.
+bool CsvReader::CutShortByFailure() const {
+  return !status_.ok() && begin_ == end_ && (begin_ == 0 || buf_[begin_ - 1] != '\n');
+}
+
 bool CsvReader::Next(CsvRecord* record) {
   record->fields.clear();
   record->error = CsvError::kNone;
@@ -312,7 +318,7 @@ bool CsvReader::Next(CsvRecord* record) {
   record->line = line_;
   for (;;) {
     const Scan scan = ParseRecord(record);
-    if (scan != Scan::kNeedMore) return true;
+    if (scan != Scan::kNeedMore) return !CutShortByFailure();
     if (end_ - begin_ >= options_.max_record_bytes) {
       // Too long to hold. When a quote is still open the cause is most likely a stray
       // quote, so only the first line is rejected and reading resumes on the next one;
@@ -344,7 +350,7 @@ bool CsvReader::Next(CsvRecord* record) {
         record->end_line = line_ - line_end;
       }
       spans_.clear();
-      return true;
+      return !CutShortByFailure();
     }
     Refill();  // at end of input this sets eof_, and ParseRecord then completes the record
   }

@@ -110,9 +110,21 @@ Result<Instant> ParseInstant(std::string_view text, const TimeZone& zone) {
   }
   const auto local = LocalTime(date::local_days(ymd).time_since_epoch()) + std::chrono::hours(h) +
                      std::chrono::minutes(mi) + std::chrono::seconds(s);
-  if (pos == text.size()) return zone.FromLocal(local);
+  // Years 1900 to 9999 in UTC: every instant then formats back with four digits (0000-01-01
+  // in Paris is in year -1 in UTC), and earlier ones only meet local mean times.
+  auto in_range = [&](Instant t) -> Result<Instant> {
+    static constexpr Instant kFirst = date::sys_days(date::year(1900) / 1 / 1);
+    static constexpr Instant kLast = date::sys_days(date::year(9999) / 12 / 31) +
+                                     std::chrono::hours(24) - std::chrono::seconds(1);
+    if (t < kFirst || t > kLast) {
+      return Status::InvalidArgument("date-time \"" + std::string(text) +
+                                     "\" is out of range: years 1900 to 9999 (UTC)");
+    }
+    return t;
+  };
+  if (pos == text.size()) return in_range(zone.FromLocal(local));
   if (text[pos] == 'Z' && pos + 1 == text.size()) {
-    return Instant(local.time_since_epoch());
+    return in_range(Instant(local.time_since_epoch()));
   }
   if (text[pos] != '+' && text[pos] != '-') return invalid();
   const int sign = text[pos] == '-' ? -1 : 1;
@@ -124,7 +136,7 @@ Result<Instant> ParseInstant(std::string_view text, const TimeZone& zone) {
     return invalid();
   }
   const std::chrono::seconds offset = sign * (std::chrono::hours(oh) + std::chrono::minutes(om));
-  return Instant(local.time_since_epoch() - offset);
+  return in_range(Instant(local.time_since_epoch() - offset));
 }
 
 Instant SystemClock::Now() const {

@@ -28,6 +28,20 @@ TEST(TimeTest, RejectsMalformedDates) {
   }
 }
 
+// Years 1900 to 9999 in UTC, so every instant formats back as it parses: "0000-01-01" in
+// Paris (local mean time +00:09:21) was year -1 in UTC and did not parse back (found by
+// fuzz/time_fuzz.cc; fuzz/crashes/time/).
+TEST(TimeTest, RefusesInstantsOutsideYears1900To9999) {
+  for (const char* bad : {"0000-01-01", "1899-12-31T23:59:59Z", "1900-01-01T00:30:00+01:00",
+                          "9999-12-31T23:59:59-01:00"}) {
+    auto t = ParseInstant(bad);
+    ASSERT_FALSE(t.ok()) << bad;
+    EXPECT_NE(t.status().message().find("years 1900 to 9999"), std::string::npos) << bad;
+  }
+  EXPECT_EQ(FormatUtc(Utc("1900-01-01T00:00:00Z")), "1900-01-01T00:00:00Z");
+  EXPECT_EQ(FormatUtc(Utc("9999-12-31T23:59:59Z")), "9999-12-31T23:59:59Z");
+}
+
 TEST(TimeTest, ParisOffsetsAcrossTheOctoberChange) {
   const TimeZone& paris = TimeZone::Paris();
   // 2026-10-25 is the last Sunday of October: 03:00 CEST becomes 02:00 CET.

@@ -66,8 +66,9 @@ class CsvReader {
   CsvReader& operator=(const CsvReader&) = delete;
 
   // Reads the next record into `*record` (its previous contents are replaced). Returns
-  // false at the end of input, or when the stream fails (see status()). A record with an
-  // error is still returned (true); the caller decides what to do with it.
+  // false at the end of input, or when the stream fails (see status()): the record a failed
+  // read cut short is never returned. A record with an error is still returned (true); the
+  // caller decides what to do with it.
   bool Next(CsvRecord* record);
 
   // The delimiter in use; 0 until the first call to Next() when detecting.
@@ -90,6 +91,8 @@ class CsvReader {
   // returns how many line ends were passed (0 or 1).
   int SkipPastLineEnd(size_t from);
   void BuildFields(CsvRecord* record);
+  // The record just parsed was ended by a stream failure, not by a line end.
+  bool CutShortByFailure() const;
 
   std::istream& in_;
   const CsvOptions options_;

@@ -88,7 +88,7 @@ class Metrics {
       return {std::get<0>(k), std::get<1>(k), std::get<2>(k)};
     }
   };
-  std::map<CounterKey, std::unique_ptr<Counter>, CounterKeyLess> requests_;  // guarded by mu_
+  std::map<CounterKey, std::unique_ptr<Counter>, CounterKeyLess> requests_;   // guarded by mu_
   std::map<std::string, std::unique_ptr<Histogram>, std::less<>> durations_;  // guarded by mu_
   std::vector<std::function<std::string()>> collectors_;                      // guarded by mu_
 };
