@@ -32,6 +32,15 @@ CreativeContent CreativeContentFor(const PublishedOffer& offer,
 // Template errors as problem errors[], each naming its JSON path ("body" for a syntax error,
 // with its line).
 std::vector<FieldProblem> TemplateProblems(const std::vector<TemplateError>& errors);
+// The template of a PUT (or preview) body for template `id`: parsed and validated, or a 400
+// in `*problem` naming the line of a syntax error or the path of each error.
+std::optional<CreativeTemplate> TemplateFromBody(const HttpRequest& request, const std::string& id,
+                                                 std::optional<HttpResponse>* problem);
+// The 422 of a template whose text cannot fit (Renderer::Check), each layer by path.
+HttpResponse TemplateCheckFailed(const std::vector<TemplateError>& check);
+// A creative that could not be drawn: 422 when the offer's own data cannot make it (a corrupt
+// packshot, text that does not fit, over the byte limit), else the status's problem.
+HttpResponse CreativeFailure(const Status& status);
 // One `Warning: 199 - "..."` header per sentence.
 void AddWarningHeaders(const std::vector<std::string>& warnings, HttpResponse* response);
 // Whether If-None-Match names the ETag `key` (quoted, weak or "*").

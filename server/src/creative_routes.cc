@@ -55,6 +55,43 @@ void AddWarningHeaders(const std::vector<std::string>& warnings, HttpResponse* r
   }
 }
 
+std::optional<CreativeTemplate> TemplateFromBody(const HttpRequest& request, const std::string& id,
+                                                 std::optional<HttpResponse>* problem) {
+  ParsedTemplate parsed = ParseTemplate(request.body);
+  if (parsed.errors.size() == 1 && parsed.errors[0].line) {
+    *problem = HttpResponse::Problem(400, "Invalid JSON", parsed.errors[0].message,
+                                     TemplateProblems(parsed.errors));
+  } else if (parsed.value && parsed.value->id != id) {
+    *problem = HttpResponse::Problem(
+        400, "Invalid template",
+        "the body's id \"" + parsed.value->id + "\" is not the id of the URL \"" + id + "\"",
+        {{"id", std::nullopt, "must be \"" + id + "\""}});
+  } else if (!parsed.value) {
+    *problem = HttpResponse::Problem(
+        400, "Invalid template", std::to_string(parsed.errors.size()) + " error(s) in the template",
+        TemplateProblems(parsed.errors));
+  } else {
+    return std::move(parsed.value);
+  }
+  return std::nullopt;
+}
+
+HttpResponse TemplateCheckFailed(const std::vector<TemplateError>& check) {
+  return HttpResponse::Problem(422, "Template check failed",
+                               "some text does not fit its box even at its minimum size",
+                               TemplateProblems(check));
+}
+
+HttpResponse CreativeFailure(const Status& status) {
+  if (status.code() == StatusCode::kInvalidArgument ||
+      status.code() == StatusCode::kResourceExhausted) {
+    // The offer's own data cannot make this creative (a corrupt packshot, text that does not
+    // fit, over the byte limit): a 422 naming why, for this offer only.
+    return HttpResponse::Problem(422, "Creative cannot be rendered", status.message());
+  }
+  return HttpResponse::FromStatus(status);
+}
+
 bool IfNoneMatch(const HttpRequest& request, const std::string& key) {
   auto header = request.headers.Get("If-None-Match");
   if (!header) return false;
@@ -179,34 +216,16 @@ class CreativeRoutes {
 
   HttpResponse PutTemplate(const HttpRequest& request) const {
     const std::string id(request.PathParam("id"));
-    ParsedTemplate parsed = ParseTemplate(request.body);
-    if (parsed.errors.size() == 1 && parsed.errors[0].line) {
-      return HttpResponse::Problem(400, "Invalid JSON", parsed.errors[0].message,
-                                   TemplateProblems(parsed.errors));
-    }
-    if (parsed.value && parsed.value->id != id) {
-      return HttpResponse::Problem(
-          400, "Invalid template",
-          "the body's id \"" + parsed.value->id + "\" is not the id of the URL \"" + id + "\"",
-          {{"id", std::nullopt, "must be \"" + id + "\""}});
-    }
-    if (!parsed.value) {
-      return HttpResponse::Problem(
-          400, "Invalid template",
-          std::to_string(parsed.errors.size()) + " error(s) in the template",
-          TemplateProblems(parsed.errors));
-    }
+    std::optional<HttpResponse> problem;
+    std::optional<CreativeTemplate> parsed = TemplateFromBody(request, id, &problem);
+    if (!parsed) return *problem;
     // Text that cannot fit its box even at the minimum size is refused here, once, rather
     // than failing creatives one offer at a time.
-    std::vector<TemplateError> check = studio().renderer().Check(*parsed.value, studio().kit());
-    if (!check.empty()) {
-      return HttpResponse::Problem(422, "Template check failed",
-                                   "some text does not fit its box even at its minimum size",
-                                   TemplateProblems(check));
-    }
+    std::vector<TemplateError> check = studio().renderer().Check(*parsed, studio().kit());
+    if (!check.empty()) return TemplateCheckFailed(check);
     auto before = studio().templates().GetTemplate(id);
     if (!before.ok()) return StoreFailure(before.status());
-    auto stored = studio().templates().PutTemplate(std::move(*parsed.value));
+    auto stored = studio().templates().PutTemplate(std::move(*parsed));
     if (!stored.ok()) return StoreFailure(stored.status());
     auto audited = s_.audit->Append(
         AuditFor(request, *s_.clock, "template.put", "template", id,
@@ -267,15 +286,7 @@ class CreativeRoutes {
       return not_modified;
     }
     auto served = studio().Get(content, *look, *format, *encoding);
-    if (!served.ok()) {
-      const StatusCode code = served.status().code();
-      if (code == StatusCode::kInvalidArgument || code == StatusCode::kResourceExhausted) {
-        // The offer's own data cannot make this creative (a corrupt packshot, text that
-        // does not fit, over the byte limit): a 422 naming why, for this offer only.
-        return HttpResponse::Problem(422, "Creative cannot be rendered", served.status().message());
-      }
-      return HttpResponse::FromStatus(served.status());
-    }
+    if (!served.ok()) return CreativeFailure(served.status());
     HttpResponse response = HttpResponse::File(served->file.string(), served->media_type);
     response.headers.Set("ETag", "\"" + served->key + "\"");
     response.headers.Set("Cache-Control", "public, max-age=300");

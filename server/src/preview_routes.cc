@@ -88,7 +88,7 @@ class PreviewRoutes {
       return not_modified;
     }
     auto creative = studio().Render(*content, *look, *format, ImageEncoding::kPng);
-    if (!creative.ok()) return RenderFailure(creative.status());
+    if (!creative.ok()) return CreativeFailure(creative.status());
     HttpResponse response =
         HttpResponse::Text(200, std::move(creative->bytes), creative->media_type);
     response.headers.Set("ETag", "\"" + *key + "\"");
@@ -110,32 +110,17 @@ class PreviewRoutes {
     const auto store = StoreOf(request, &problem);
     if (problem) return *problem;
     // The same parse and validation as a PUT of the template, errors by JSON path.
-    ParsedTemplate parsed = ParseTemplate(request.body);
-    if (parsed.errors.size() == 1 && parsed.errors[0].line) {
-      return HttpResponse::Problem(400, "Invalid JSON", parsed.errors[0].message,
-                                   TemplateProblems(parsed.errors));
-    }
-    if (!parsed.value) {
-      return HttpResponse::Problem(
-          400, "Invalid template",
-          std::to_string(parsed.errors.size()) + " error(s) in the template",
-          TemplateProblems(parsed.errors));
-    }
-    if (parsed.value->id != id) {
-      return HttpResponse::Problem(
-          400, "Invalid template",
-          "the body's id \"" + parsed.value->id + "\" is not the id of the URL \"" + id + "\"",
-          {{"id", std::nullopt, "must be \"" + id + "\""}});
-    }
-    auto layout = parsed.value->layouts.find(format->name);
-    if (layout == parsed.value->layouts.end()) {
+    std::optional<CreativeTemplate> parsed = TemplateFromBody(request, id, &problem);
+    if (!parsed) return *problem;
+    auto layout = parsed->layouts.find(format->name);
+    if (layout == parsed->layouts.end()) {
       return HttpResponse::Problem(
           404, "Not found",
           "the template has no layout for format \"" + std::string(format->name) + "\"");
     }
     // Only the asked layout is drawn and checked: text that cannot fit even at its minimum
     // size is a 422 naming its path, as a PUT would answer.
-    CreativeTemplate edited = std::move(*parsed.value);
+    CreativeTemplate edited = std::move(*parsed);
     edited.layouts = {{layout->first, layout->second}};
 
     // The offer: a published one, or one the campaign named by ?campaign= would publish.
@@ -165,14 +150,10 @@ class PreviewRoutes {
     const BrandKit* kit = studio().FindKit(look->brand_kit_id);
     if (kit == nullptr) return StoreFailure(Status::Internal("no brand kit " + look->brand_kit_id));
     std::vector<TemplateError> check = studio().renderer().Check(edited, *kit);
-    if (!check.empty()) {
-      return HttpResponse::Problem(422, "Template check failed",
-                                   "some text does not fit its box even at its minimum size",
-                                   TemplateProblems(check));
-    }
+    if (!check.empty()) return TemplateCheckFailed(check);
     auto creative =
         studio().renderer().Render(edited, *kit, *format, *content, ImageEncoding::kPng);
-    if (!creative.ok()) return RenderFailure(creative.status());
+    if (!creative.ok()) return CreativeFailure(creative.status());
     HttpResponse response =
         HttpResponse::Text(200, std::move(creative->bytes), creative->media_type);
     response.headers.Set("Cache-Control", "no-store");
@@ -302,16 +283,6 @@ class PreviewRoutes {
   static HttpResponse Failure(const Status& status) {
     return status.code() == StatusCode::kNotFound ? HttpResponse::FromStatus(status)
                                                   : StoreFailure(status);
-  }
-
-  // The offer's own data cannot make this creative (a corrupt packshot, text that does not
-  // fit, over the byte limit): a 422 naming why, as /creatives/ answers.
-  static HttpResponse RenderFailure(const Status& status) {
-    if (status.code() == StatusCode::kInvalidArgument ||
-        status.code() == StatusCode::kResourceExhausted) {
-      return HttpResponse::Problem(422, "Creative cannot be rendered", status.message());
-    }
-    return HttpResponse::FromStatus(status);
   }
 
   const ApiServices& s_;
