@@ -103,7 +103,8 @@ class PreviewRoutes {
   HttpResponse Template(const HttpRequest& request) const {
     const std::string id(request.PathParam("id"));
     std::optional<HttpResponse> problem;
-    const CreativeFormat* format = FormatOf(request.Query("format").value_or(""), &problem);
+    if (!request.Query("format")) return BadParameter("format", "is required: a format name");
+    const CreativeFormat* format = FormatOf(*request.Query("format"), &problem);
     if (!format) return *problem;
     const std::string offer_id(request.Query("offer").value_or(""));
     if (!IsOfferId(offer_id)) return BadParameter("offer", std::string(kOfferIdRule));

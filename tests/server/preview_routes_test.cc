@@ -352,6 +352,10 @@ TEST_F(PreviewRoutesTest, ATemplateBeingEditedIsDrawnOrItsErrorsNamedByPath) {
           .status,
       404);
   EXPECT_EQ(Send("POST", base + "poster", "editor", edited.dump()).status, 404);
+  EXPECT_EQ(Send("POST", "/api/v1/templates/classic/preview?offer=" + offer + "&store=PARIS",
+                 "editor", edited.dump())
+                .status,
+            400);
   json one_layout = edited;
   one_layout["layouts"] = {{"story", edited["layouts"]["story"]}};
   EXPECT_EQ(Send("POST", base + "square", "editor", one_layout.dump()).status, 404);
