@@ -155,6 +155,14 @@ int RunServe(const CommandLine& command_line) {
     std::lock_guard lock(explainer_mu);
     return explainer.Explain(offer_id, store_id);
   };
+  // A preview computes with an assembler of its own per call (an Assembler holds no state
+  // between calls), so previews run side by side and never wait behind one another.
+  services.preview_campaign = [d = db.get(), explain_options](
+                                  const CampaignRevision& proposal, const std::string& store_id,
+                                  std::span<const std::string> product_ids) {
+    Assembler previewer(d->catalog(), d->campaigns(), d->offers(), explain_options);
+    return previewer.Preview(proposal, store_id, product_ids);
+  };
   auto authenticator = std::make_shared<AccountAuthenticator>(db->accounts(), clock);
   services.credentials_changed = [authenticator] { authenticator->ForgetCachedCredentials(); };
   if (Status st = AddApiRoutes(server, services); !st.ok()) {

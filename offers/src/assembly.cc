@@ -714,9 +714,51 @@ std::vector<std::string> SortedUnique(std::vector<std::string> ids) {
   return ids;
 }
 
-Result<Plan> LoadPlan(const Deps& deps, bool with_inactive) {
+// Whether assembly publishes `campaign` at `now`: approved, and not ended beyond retention.
+bool IsActive(const Campaign& campaign, Instant now, const AssemblyOptions& options) {
+  // The latest zone on earth (UTC−12) reaches the local end 12 hours after UTC does.
+  const Instant ended_everywhere =
+      Instant(campaign.end_local.time_since_epoch()) + std::chrono::hours(12);
+  return campaign.status == CampaignStatus::kApproved &&
+         now < ended_everywhere + options.ended_retention;
+}
+
+// Adds an active campaign and its promotions to `plan`.
+void AddActive(Campaign campaign, std::vector<Promotion> promotions, Plan* plan) {
+  std::vector<std::string> channels(campaign.channels.begin(), campaign.channels.end());
+  for (Promotion& promotion : promotions) {
+    ActivePromotion active_promotion;
+    active_promotion.campaign = plan->campaigns.size();
+    active_promotion.channels = channels;
+    active_promotion.mechanic_name = std::string(MechanicKindName(KindOf(promotion.mechanic)));
+    active_promotion.parameters = ParametersOf(promotion.mechanic);
+    plan->active_promotion_ids.push_back(promotion.id);
+    active_promotion.promotion = std::move(promotion);
+    plan->promotions.push_back(std::move(active_promotion));
+  }
+  plan->campaigns.push_back(std::move(campaign));
+}
+
+// The campaigns assembly publishes now. With a `proposal`, the plan is the one that would
+// hold were it approved now: the proposal, as approved, in place of the stored campaign of
+// its id (so a pending revision replaces its live version).
+Result<Plan> LoadPlan(const Deps& deps, bool with_inactive,
+                      const CampaignRevision* proposal = nullptr) {
   Plan plan;
   const Instant now = deps.clock.Now();
+  // The proposal takes its place in id order, as the stored campaign will: candidates that
+  // tie in an overlap are then met in the same order.
+  bool proposed = proposal == nullptr;
+  auto propose = [&] {
+    proposed = true;
+    Campaign approved = proposal->campaign;
+    approved.status = CampaignStatus::kApproved;
+    if (!IsActive(approved, now, deps.options)) return;
+    std::vector<Promotion> promotions = proposal->promotions;
+    std::sort(promotions.begin(), promotions.end(),
+              [](const Promotion& a, const Promotion& b) { return a.id < b.id; });
+    AddActive(std::move(approved), std::move(promotions), &plan);
+  };
   CampaignQuery query;
   query.limit = kPageLimit;
   if (!with_inactive) query.status = CampaignStatus::kApproved;
@@ -724,11 +766,9 @@ Result<Plan> LoadPlan(const Deps& deps, bool with_inactive) {
     auto page = deps.campaigns.ListCampaigns(query);
     if (!page.ok()) return std::move(page).take_status().WithContext("list campaigns");
     for (Campaign& campaign : page->items) {
-      // The latest zone on earth (UTC−12) reaches the local end 12 hours after UTC does.
-      const Instant ended_everywhere =
-          Instant(campaign.end_local.time_since_epoch()) + std::chrono::hours(12);
-      const bool active = campaign.status == CampaignStatus::kApproved &&
-                          now < ended_everywhere + deps.options.ended_retention;
+      if (!proposed && campaign.id >= proposal->campaign.id) propose();
+      if (proposal && campaign.id == proposal->campaign.id) continue;
+      const bool active = IsActive(campaign, now, deps.options);
       if (!active && !with_inactive) continue;
       auto promotions = deps.campaigns.ListPromotions(campaign.id);
       if (!promotions.ok()) {
@@ -740,22 +780,12 @@ Result<Plan> LoadPlan(const Deps& deps, bool with_inactive) {
         }
         continue;
       }
-      std::vector<std::string> channels(campaign.channels.begin(), campaign.channels.end());
-      for (Promotion& promotion : *promotions) {
-        ActivePromotion active_promotion;
-        active_promotion.campaign = plan.campaigns.size();
-        active_promotion.channels = channels;
-        active_promotion.mechanic_name = std::string(MechanicKindName(KindOf(promotion.mechanic)));
-        active_promotion.parameters = ParametersOf(promotion.mechanic);
-        plan.active_promotion_ids.push_back(promotion.id);
-        active_promotion.promotion = std::move(promotion);
-        plan.promotions.push_back(std::move(active_promotion));
-      }
-      plan.campaigns.push_back(std::move(campaign));
+      AddActive(std::move(campaign), std::move(promotions).value(), &plan);
     }
     if (page->next_after.empty()) break;
     query.after = page->next_after;
   }
+  if (!proposed) propose();
   plan.active_promotion_ids = SortedUnique(std::move(plan.active_promotion_ids));
   plan.inactive_promotion_ids = SortedUnique(std::move(plan.inactive_promotion_ids));
   return plan;
@@ -1282,6 +1312,106 @@ Result<AssemblyReport> Assembler::RetractPromotions(std::span<const std::string>
   return Finish(deps, run(), started);
 }
 
+namespace {
+
+// The start of an explanation: the offer, the store, its stock and the stored offer.
+nlohmann::json ExplainHead(std::string_view offer_id, const Store& store,
+                           std::string_view product_id, std::string_view promotion_id,
+                           int64_t quantity, const std::optional<PublishedOffer>& published,
+                           const AssemblyOptions& options) {
+  nlohmann::json out = {
+      {"offer_id", offer_id},
+      {"store_id", store.id},
+      {"product_id", product_id},
+      {"promotion_id", promotion_id},
+      {"store",
+       {{"price_zone", store.price_zone}, {"banner", store.banner}, {"timezone", store.timezone}}},
+      {"candidates", nlohmann::json::array()},
+      {"decision", nullptr},
+      {"price", nullptr},
+      {"reference_price", nullptr},
+      {"published", published ? ToJson(*published) : nlohmann::json()}};
+  out["stock"] = {{"quantity", quantity},
+                  {"availability",
+                   AvailabilityName(AvailabilityOf(quantity, options.limited_stock_threshold))}};
+  return out;
+}
+
+// Fills `out` (ExplainHead) with every candidate of `group`, the decision, and the outcome,
+// price and reference price of `promotion_id`'s offer `offer_id`.
+void DescribeGroup(const Plan& plan, const GroupResult& group, std::string_view promotion_id,
+                   std::string_view offer_id, nlohmann::json* out) {
+  nlohmann::json losers = nlohmann::json::array();
+  std::string winner;
+  std::string loyalty;
+  int explained = -1;
+  for (size_t k = 0; k < group.candidates.size(); ++k) {
+    const CandidateOutcome& c = group.candidates[k];
+    const ActivePromotion& active_promotion = plan.promotions[c.promotion];
+    const std::string& id = active_promotion.promotion.id;
+    if (id == promotion_id) explained = static_cast<int>(k);
+    nlohmann::json candidate = {
+        {"promotion_id", id},
+        {"campaign_id", active_promotion.promotion.campaign_id},
+        {"mechanic", ToJson(active_promotion.promotion.mechanic)},
+        {"priority", active_promotion.promotion.priority},
+        {"exclusive", active_promotion.promotion.exclusive},
+        {"validity", IntervalJson(c.validity)},
+        {"regular_price", c.regular ? nlohmann::json(c.regular->ToFeedString()) : nlohmann::json()},
+        {"outcome", OutcomeName(c.outcome)},
+        {"reason", c.reason},
+        {"steps", c.price ? nlohmann::json(c.price->steps) : nlohmann::json::array()}};
+    if (!c.reason_code.empty()) candidate["reason_code"] = c.reason_code;
+    nlohmann::json segments = nlohmann::json::array();
+    for (const Segment& segment : c.segments) {
+      nlohmann::json entry = {{"validity", IntervalJson(segment.validity)},
+                              {"outcome", OutcomeName(segment.outcome)}};
+      if (segment.partner >= 0) {
+        entry[segment.outcome == Outcome::kPublished ? "stacked_loyalty"
+              : segment.outcome == Outcome::kStacked ? "stacked_on"
+                                                     : "lost_to"] =
+            plan.promotions[group.candidates[segment.partner].promotion].promotion.id;
+      }
+      if (!segment.reason.empty()) entry["reason"] = segment.reason;
+      segments.push_back(std::move(entry));
+    }
+    candidate["segments"] = std::move(segments);
+    (*out)["candidates"].push_back(std::move(candidate));
+    if (c.outcome == Outcome::kPublished) {
+      if (IsImmediate(active_promotion.promotion.mechanic) || winner.empty()) winner = id;
+      if (c.stacked_loyalty >= 0) {
+        loyalty = plan.promotions[group.candidates[c.stacked_loyalty].promotion].promotion.id;
+      }
+    } else if (c.outcome == Outcome::kLost) {
+      losers.push_back({{"promotion_id", id}, {"reason", c.reason}});
+    }
+  }
+  (*out)["decision"] = {{"winner", winner.empty() ? nlohmann::json() : nlohmann::json(winner)},
+                        {"loyalty", loyalty.empty() ? nlohmann::json() : nlohmann::json(loyalty)},
+                        {"losers", std::move(losers)}};
+  if (explained < 0) {
+    (*out)["outcome"] = "not_published";
+    (*out)["reason"] = "the store is outside the promotion's scope";
+    return;
+  }
+  const CandidateOutcome& mine = group.candidates[static_cast<size_t>(explained)];
+  // The offer's price is the one its published offer carries: its own, or its host's.
+  const int host = mine.outcome == Outcome::kStacked ? mine.stacked_on : explained;
+  (*out)["outcome"] = OutcomeName(mine.outcome);
+  (*out)["reason"] = mine.reason;
+  // This stretch's offer when it is one, else the first of the host's.
+  for (size_t i = 0; i < group.offer_candidate.size(); ++i) {
+    if (group.offer_candidate[i] != host) continue;
+    if ((*out)["price"].is_null() || group.offers[i].offer_id == offer_id) {
+      (*out)["price"] = PriceJson(group.offer_prices[i]);
+    }
+  }
+  if ((*out)["price"].is_null() && mine.price) (*out)["price"] = PriceJson(*mine.price);
+  if (mine.reference) (*out)["reference_price"] = ReferenceJson(*mine.reference);
+}
+
+}  // namespace
+
 Result<nlohmann::json> Assembler::Explain(std::string_view offer_id, std::string_view store_id) {
   const std::optional<OfferIdParts> parts = ParseOfferId(offer_id);
   if (!parts) {
@@ -1309,23 +1439,9 @@ Result<nlohmann::json> Assembler::Explain(std::string_view offer_id, std::string
   auto published = offers_.GetOffer(offer_id, store_id);
   if (!published.ok()) return published.status();
 
-  nlohmann::json out = {{"offer_id", offer_id},
-                        {"store_id", store_id},
-                        {"product_id", product_id},
-                        {"promotion_id", promotion_id},
-                        {"store",
-                         {{"price_zone", (*store)->price_zone},
-                          {"banner", (*store)->banner},
-                          {"timezone", (*store)->timezone}}},
-                        {"candidates", nlohmann::json::array()},
-                        {"decision", nullptr},
-                        {"price", nullptr},
-                        {"reference_price", nullptr},
-                        {"published", *published ? ToJson(**published) : nlohmann::json()}};
   const int64_t quantity = *stock ? (**stock).quantity : 0;
-  out["stock"] = {{"quantity", quantity},
-                  {"availability",
-                   AvailabilityName(AvailabilityOf(quantity, options_.limited_stock_threshold))}};
+  nlohmann::json out =
+      ExplainHead(offer_id, **store, product_id, promotion_id, quantity, *published, options_);
   const bool active = std::binary_search(plan->active_promotion_ids.begin(),
                                          plan->active_promotion_ids.end(), promotion_id);
   if (!active) {
@@ -1365,73 +1481,64 @@ Result<nlohmann::json> Assembler::Explain(std::string_view offer_id, std::string
                         : "the store is outside the scope of every promotion on this product";
     return out;
   }
-  nlohmann::json losers = nlohmann::json::array();
-  std::string winner;
-  std::string loyalty;
-  int explained = -1;
-  for (size_t k = 0; k < group->candidates.size(); ++k) {
-    const CandidateOutcome& c = group->candidates[k];
-    const ActivePromotion& active_promotion = plan->promotions[c.promotion];
-    const std::string& id = active_promotion.promotion.id;
-    if (id == promotion_id) explained = static_cast<int>(k);
-    nlohmann::json candidate = {
-        {"promotion_id", id},
-        {"campaign_id", active_promotion.promotion.campaign_id},
-        {"mechanic", ToJson(active_promotion.promotion.mechanic)},
-        {"priority", active_promotion.promotion.priority},
-        {"exclusive", active_promotion.promotion.exclusive},
-        {"validity", IntervalJson(c.validity)},
-        {"regular_price", c.regular ? nlohmann::json(c.regular->ToFeedString()) : nlohmann::json()},
-        {"outcome", OutcomeName(c.outcome)},
-        {"reason", c.reason},
-        {"steps", c.price ? nlohmann::json(c.price->steps) : nlohmann::json::array()}};
-    if (!c.reason_code.empty()) candidate["reason_code"] = c.reason_code;
-    nlohmann::json segments = nlohmann::json::array();
-    for (const Segment& segment : c.segments) {
-      nlohmann::json entry = {{"validity", IntervalJson(segment.validity)},
-                              {"outcome", OutcomeName(segment.outcome)}};
-      if (segment.partner >= 0) {
-        entry[segment.outcome == Outcome::kPublished ? "stacked_loyalty"
-              : segment.outcome == Outcome::kStacked ? "stacked_on"
-                                                     : "lost_to"] =
-            plan->promotions[group->candidates[segment.partner].promotion].promotion.id;
-      }
-      if (!segment.reason.empty()) entry["reason"] = segment.reason;
-      segments.push_back(std::move(entry));
-    }
-    candidate["segments"] = std::move(segments);
-    out["candidates"].push_back(std::move(candidate));
-    if (c.outcome == Outcome::kPublished) {
-      if (IsImmediate(active_promotion.promotion.mechanic) || winner.empty()) winner = id;
-      if (c.stacked_loyalty >= 0) {
-        loyalty = plan->promotions[group->candidates[c.stacked_loyalty].promotion].promotion.id;
-      }
-    } else if (c.outcome == Outcome::kLost) {
-      losers.push_back({{"promotion_id", id}, {"reason", c.reason}});
-    }
-  }
-  out["decision"] = {{"winner", winner.empty() ? nlohmann::json() : nlohmann::json(winner)},
-                     {"loyalty", loyalty.empty() ? nlohmann::json() : nlohmann::json(loyalty)},
-                     {"losers", std::move(losers)}};
-  if (explained < 0) {
-    out["outcome"] = "not_published";
-    out["reason"] = "the store is outside the promotion's scope";
-    return out;
-  }
-  const CandidateOutcome& mine = group->candidates[static_cast<size_t>(explained)];
-  // The offer's price is the one its published offer carries: its own, or its host's.
-  const int host = mine.outcome == Outcome::kStacked ? mine.stacked_on : explained;
-  out["outcome"] = OutcomeName(mine.outcome);
-  out["reason"] = mine.reason;
-  // This stretch's offer when it is one, else the first of the host's.
-  for (size_t i = 0; i < group->offer_candidate.size(); ++i) {
-    if (group->offer_candidate[i] != host) continue;
-    if (out["price"].is_null() || group->offers[i].offer_id == offer_id) {
-      out["price"] = PriceJson(group->offer_prices[i]);
+  DescribeGroup(*plan, *group, promotion_id, offer_id, &out);
+  return out;
+}
+
+Result<std::vector<PreviewOffer>> Assembler::Preview(const CampaignRevision& proposal,
+                                                     std::string_view store_id,
+                                                     std::span<const std::string> product_ids) {
+  auto store = catalog_.GetStore(store_id);
+  if (!store.ok()) return store.status();
+  if (!*store) return Status::NotFound("store " + std::string(store_id));
+  const Deps deps{catalog_, campaigns_, offers_, options_, clock_};
+  auto plan = LoadPlan(deps, /*with_inactive=*/false, &proposal);
+  if (!plan.ok()) return plan.status();
+  const std::string& campaign_id = proposal.campaign.id;
+  std::vector<PreviewOffer> out;
+  const bool active = std::any_of(plan->campaigns.begin(), plan->campaigns.end(),
+                                  [&](const Campaign& c) { return c.id == campaign_id; });
+  if (!active) return out;
+  // The products the proposal selects (among `product_ids` when given), each with every
+  // promotion of the plan that selects it: rivals included, as assembly computes them.
+  std::vector<const Promotion*> which;
+  for (const Promotion& promotion : proposal.promotions) which.push_back(&promotion);
+  auto selection = product_ids.empty() ? SelectProducts(catalog_, plan->promotions, which)
+                                       : SelectAmong(catalog_, plan->promotions,
+                                                     SortedUnique(std::vector<std::string>(
+                                                         product_ids.begin(), product_ids.end())));
+  if (!selection.ok()) return selection.status();
+  auto ctx = BuildContext(plan->campaigns, plan->promotions, options_, {**store});
+  if (!ctx.ok()) return ctx.status();
+  for (const auto& [product_id, selected] : *selection) {
+    ProductInput input;
+    input.selected = &selected;
+    auto history = catalog_.ListPriceHistory(product_id);
+    if (!history.ok()) return history.status();
+    input.history = std::move(history).value();
+    auto stock = catalog_.GetStock(product_id, store_id);
+    if (!stock.ok()) return stock.status();
+    const int64_t quantity = *stock ? (**stock).quantity : 0;
+    if (*stock) input.stock.emplace_back((*store)->id, quantity);
+    ProductAssembly assembly(*ctx, input);
+    OfferBatch batch;
+    Tally tally;
+    const GroupResult* group = assembly.AssembleStore(0, &batch, &tally);
+    if (!group) continue;
+    for (size_t i = 0; i < batch.offers.size(); ++i) {
+      PublishedOffer offer = batch.Expand(i);
+      if (offer.campaign_id != campaign_id) continue;
+      auto published = offers_.GetOffer(offer.offer_id, store_id);
+      if (!published.ok()) return published.status();
+      nlohmann::json explain = ExplainHead(offer.offer_id, **store, product_id, offer.promotion_id,
+                                           quantity, *published, options_);
+      DescribeGroup(*plan, *group, offer.promotion_id, offer.offer_id, &explain);
+      out.push_back({std::move(offer), std::move(explain)});
     }
   }
-  if (out["price"].is_null() && mine.price) out["price"] = PriceJson(*mine.price);
-  if (mine.reference) out["reference_price"] = ReferenceJson(*mine.reference);
+  std::sort(out.begin(), out.end(), [](const PreviewOffer& a, const PreviewOffer& b) {
+    return a.offer.offer_id < b.offer.offer_id;
+  });
   return out;
 }
 

@@ -29,5 +29,27 @@ std::string FeedName(const FeedKey& key);
 nlohmann::json FeedsJson(const FeedSnapshots& feeds, const std::vector<FeedPull>& latest);
 // The format, template, creative and campaign render routes; services.creatives must be set.
 Status AddCreativeRoutes(HttpServer& server, const ApiServices& services);
+// The product facts and packshot a creative of `offer` prints (`product`: the offer's).
+CreativeContent CreativeContentFor(const PublishedOffer& offer,
+                                   const std::optional<Product>& product);
+// Template errors as problem errors[], each naming its JSON path ("body" for a syntax error,
+// with its line).
+std::vector<FieldProblem> TemplateProblems(const std::vector<TemplateError>& errors);
+// The template of a PUT (or preview) body for template `id`: parsed and validated, or a 400
+// in `*problem` naming the line of a syntax error or the path of each error.
+std::optional<CreativeTemplate> TemplateFromBody(const HttpRequest& request, const std::string& id,
+                                                 std::optional<HttpResponse>* problem);
+// The 422 of a template whose text cannot fit (Renderer::Check), each layer by path.
+HttpResponse TemplateCheckFailed(const std::vector<TemplateError>& check);
+// A creative that could not be drawn: 422 when the offer's own data cannot make it (a corrupt
+// packshot, text that does not fit, over the byte limit), else the status's problem.
+HttpResponse CreativeFailure(const Status& status);
+// One `Warning: 199 - "..."` header per sentence.
+void AddWarningHeaders(const std::vector<std::string>& warnings, HttpResponse* response);
+// Whether If-None-Match names the ETag `key` (quoted, weak or "*").
+bool IfNoneMatch(const HttpRequest& request, const std::string& key);
+// The previews of what is not published yet: a campaign's offers; with services.creatives,
+// its creatives and a template being edited.
+Status AddPreviewRoutes(HttpServer& server, const ApiServices& services);
 
 }  // namespace vitrine::api

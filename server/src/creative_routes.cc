@@ -13,14 +13,12 @@
 #include "templates/format.h"
 
 namespace vitrine::api {
-namespace {
 
-using nlohmann::json;
-
-// The product facts a creative prints, and its packshot: the demo retailer keeps the
-// packshot's path (relative to its image folder) in attributes.packshot; a product without
-// one falls back to its image URL, which an HTTP image source can fetch.
-CreativeContent ContentFor(const PublishedOffer& offer, const std::optional<Product>& product) {
+// The demo retailer keeps the packshot's path (relative to its image folder) in
+// attributes.packshot; a product without one falls back to its image URL, which an HTTP
+// image source can fetch.
+CreativeContent CreativeContentFor(const PublishedOffer& offer,
+                                   const std::optional<Product>& product) {
   CreativeContent content;
   content.offer = offer;
   if (product) {
@@ -37,7 +35,7 @@ CreativeContent ContentFor(const PublishedOffer& offer, const std::optional<Prod
   return content;
 }
 
-std::vector<FieldProblem> ProblemsOf(const std::vector<TemplateError>& errors) {
+std::vector<FieldProblem> TemplateProblems(const std::vector<TemplateError>& errors) {
   std::vector<FieldProblem> out;
   for (const TemplateError& e : errors) {
     out.push_back({e.path.empty() ? "body" : e.path, e.line, e.message});
@@ -45,14 +43,66 @@ std::vector<FieldProblem> ProblemsOf(const std::vector<TemplateError>& errors) {
   return out;
 }
 
-// The ETag of a creative is its key; If-None-Match may list several, quoted or weak.
-bool Matches(const HttpRequest& request, const std::string& key) {
+void AddWarningHeaders(const std::vector<std::string>& warnings, HttpResponse* response) {
+  for (const std::string& w : warnings) {
+    // A quoted-string: the sentence's own quotes are escaped.
+    std::string quoted;
+    for (char c : w) {
+      if (c == '"' || c == '\\') quoted += '\\';
+      quoted += c;
+    }
+    response->headers.Add("Warning", "199 - \"" + quoted + "\"");
+  }
+}
+
+std::optional<CreativeTemplate> TemplateFromBody(const HttpRequest& request, const std::string& id,
+                                                 std::optional<HttpResponse>* problem) {
+  ParsedTemplate parsed = ParseTemplate(request.body);
+  if (parsed.errors.size() == 1 && parsed.errors[0].line) {
+    *problem = HttpResponse::Problem(400, "Invalid JSON", parsed.errors[0].message,
+                                     TemplateProblems(parsed.errors));
+  } else if (parsed.value && parsed.value->id != id) {
+    *problem = HttpResponse::Problem(
+        400, "Invalid template",
+        "the body's id \"" + parsed.value->id + "\" is not the id of the URL \"" + id + "\"",
+        {{"id", std::nullopt, "must be \"" + id + "\""}});
+  } else if (!parsed.value) {
+    *problem = HttpResponse::Problem(
+        400, "Invalid template", std::to_string(parsed.errors.size()) + " error(s) in the template",
+        TemplateProblems(parsed.errors));
+  } else {
+    return std::move(parsed.value);
+  }
+  return std::nullopt;
+}
+
+HttpResponse TemplateCheckFailed(const std::vector<TemplateError>& check) {
+  return HttpResponse::Problem(422, "Template check failed",
+                               "some text does not fit its box even at its minimum size",
+                               TemplateProblems(check));
+}
+
+HttpResponse CreativeFailure(const Status& status) {
+  if (status.code() == StatusCode::kInvalidArgument ||
+      status.code() == StatusCode::kResourceExhausted) {
+    // The offer's own data cannot make this creative (a corrupt packshot, text that does not
+    // fit, over the byte limit): a 422 naming why, for this offer only.
+    return HttpResponse::Problem(422, "Creative cannot be rendered", status.message());
+  }
+  return HttpResponse::FromStatus(status);
+}
+
+bool IfNoneMatch(const HttpRequest& request, const std::string& key) {
   auto header = request.headers.Get("If-None-Match");
   if (!header) return false;
   std::string_view value = *header;
   if (value == "*") return true;
   return value.find("\"" + key + "\"") != std::string_view::npos;
 }
+
+namespace {
+
+using nlohmann::json;
 
 // One campaign render in the background: every offer of the campaign in every asked format.
 struct RenderJob {
@@ -166,34 +216,16 @@ class CreativeRoutes {
 
   HttpResponse PutTemplate(const HttpRequest& request) const {
     const std::string id(request.PathParam("id"));
-    ParsedTemplate parsed = ParseTemplate(request.body);
-    if (parsed.errors.size() == 1 && parsed.errors[0].line) {
-      return HttpResponse::Problem(400, "Invalid JSON", parsed.errors[0].message,
-                                   ProblemsOf(parsed.errors));
-    }
-    if (parsed.value && parsed.value->id != id) {
-      return HttpResponse::Problem(
-          400, "Invalid template",
-          "the body's id \"" + parsed.value->id + "\" is not the id of the URL \"" + id + "\"",
-          {{"id", std::nullopt, "must be \"" + id + "\""}});
-    }
-    if (!parsed.value) {
-      return HttpResponse::Problem(
-          400, "Invalid template",
-          std::to_string(parsed.errors.size()) + " error(s) in the template",
-          ProblemsOf(parsed.errors));
-    }
+    std::optional<HttpResponse> problem;
+    std::optional<CreativeTemplate> parsed = TemplateFromBody(request, id, &problem);
+    if (!parsed) return *problem;
     // Text that cannot fit its box even at the minimum size is refused here, once, rather
     // than failing creatives one offer at a time.
-    std::vector<TemplateError> check = studio().renderer().Check(*parsed.value, studio().kit());
-    if (!check.empty()) {
-      return HttpResponse::Problem(422, "Template check failed",
-                                   "some text does not fit its box even at its minimum size",
-                                   ProblemsOf(check));
-    }
+    std::vector<TemplateError> check = studio().renderer().Check(*parsed, studio().kit());
+    if (!check.empty()) return TemplateCheckFailed(check);
     auto before = studio().templates().GetTemplate(id);
     if (!before.ok()) return StoreFailure(before.status());
-    auto stored = studio().templates().PutTemplate(std::move(*parsed.value));
+    auto stored = studio().templates().PutTemplate(std::move(*parsed));
     if (!stored.ok()) return StoreFailure(stored.status());
     auto audited = s_.audit->Append(
         AuditFor(request, *s_.clock, "template.put", "template", id,
@@ -236,7 +268,7 @@ class CreativeRoutes {
     }
     auto product = s_.catalog->GetProduct((*offer)->product_id);
     if (!product.ok()) return StoreFailure(product.status());
-    const CreativeContent content = ContentFor(**offer, *product);
+    const CreativeContent content = CreativeContentFor(**offer, *product);
     // The campaign's theme draws its offers' creatives unless ?template= says otherwise.
     auto campaign = s_.campaigns->GetCampaign((*offer)->campaign_id);
     if (!campaign.ok()) return StoreFailure(campaign.status());
@@ -247,37 +279,21 @@ class CreativeRoutes {
     if (!look.ok()) return StoreFailure(look.status());
     auto key = studio().Key(content, *look, *format, *encoding);
     if (!key.ok()) return HttpResponse::FromStatus(key.status());
-    if (Matches(request, *key)) {
+    if (IfNoneMatch(request, *key)) {
       HttpResponse not_modified = HttpResponse::Text(304, "");
       not_modified.headers.Set("ETag", "\"" + *key + "\"");
       not_modified.headers.Set("Cache-Control", "public, max-age=300");
       return not_modified;
     }
     auto served = studio().Get(content, *look, *format, *encoding);
-    if (!served.ok()) {
-      const StatusCode code = served.status().code();
-      if (code == StatusCode::kInvalidArgument || code == StatusCode::kResourceExhausted) {
-        // The offer's own data cannot make this creative (a corrupt packshot, text that
-        // does not fit, over the byte limit): a 422 naming why, for this offer only.
-        return HttpResponse::Problem(422, "Creative cannot be rendered", served.status().message());
-      }
-      return HttpResponse::FromStatus(served.status());
-    }
+    if (!served.ok()) return CreativeFailure(served.status());
     HttpResponse response = HttpResponse::File(served->file.string(), served->media_type);
     response.headers.Set("ETag", "\"" + served->key + "\"");
     response.headers.Set("Cache-Control", "public, max-age=300");
     response.headers.Set("X-Creative-Cache", served->cache_hit ? "hit" : "miss");
     response.headers.Set("X-Creative-Template", look->template_id);
     for (const std::string& w : look_warnings) served->warnings.push_back(w);
-    for (const std::string& w : served->warnings) {
-      // A quoted-string: the sentence's own quotes are escaped.
-      std::string quoted;
-      for (char c : w) {
-        if (c == '"' || c == '\\') quoted += '\\';
-        quoted += c;
-      }
-      response.headers.Add("Warning", "199 - \"" + quoted + "\"");
-    }
+    AddWarningHeaders(served->warnings, &response);
     return response;
   }
 
@@ -420,7 +436,7 @@ class CreativeRoutes {
         auto product = s_.catalog->GetProduct(offer.product_id);
         it = products.emplace(offer.product_id, product.ok() ? *product : std::nullopt).first;
       }
-      const CreativeContent content = ContentFor(offer, it->second);
+      const CreativeContent content = CreativeContentFor(offer, it->second);
       for (const std::string& name : job.formats) {
         auto served = studio().Get(content, job.looks.at(name), *FindCreativeFormat(name),
                                    ImageEncoding::kPng);

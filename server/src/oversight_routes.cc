@@ -114,14 +114,16 @@ Status AddApiRoutes(HttpServer& server, const ApiServices& services) {
   VITRINE_RETURN_IF_ERROR(api::AddOversightRoutes(server, services, stores));
   if (services.campaigns || services.offers) {
     if (!services.campaigns || !services.offers || !services.changes || !services.workflow ||
-        !services.changes_written || !services.await_offers || !services.explain_offer) {
+        !services.changes_written || !services.await_offers || !services.explain_offer ||
+        !services.preview_campaign) {
       return Status::InvalidArgument(
           "the campaign and offer routes need both repositories, the change log, the "
-          "campaign workflow and the three offers hooks");
+          "campaign workflow and the four offers hooks");
     }
     VITRINE_RETURN_IF_ERROR(api::AddCampaignRoutes(server, services));
     VITRINE_RETURN_IF_ERROR(api::AddOfferRoutes(server, services, stores));
     VITRINE_RETURN_IF_ERROR(api::AddDashboardRoutes(server, services, stores));
+    VITRINE_RETURN_IF_ERROR(api::AddPreviewRoutes(server, services));
   }
   if (services.feeds) {
     if (!services.campaigns || !services.offers) {

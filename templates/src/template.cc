@@ -39,6 +39,12 @@ constexpr std::array<BindingInfo, 20> kBindings = {{
     {"store.id", "the store's id"},
 }};
 
+// Every template is drawn on request (a PUT's template check, a preview): these bound the
+// time one takes whatever its author wrote. The built-ins use fewer than twenty layers and
+// texts of a few bindings.
+constexpr size_t kMaxLayers = 64;
+constexpr size_t kMaxTextBytes = 1000;
+
 constexpr std::array<std::string_view, 3> kFontRoles = {"headline", "body", "price"};
 constexpr std::array<std::string_view, 9> kColorRoles = {"background", "surface", "primary",
                                                          "on_primary", "accent",  "on_accent",
@@ -434,6 +440,10 @@ std::vector<TemplateError> Validate(const CreativeTemplate& t) {
       continue;
     }
     if (!IsColor(layout.background)) error(base + ".background", "is not a colour or role");
+    if (layout.layers.size() > kMaxLayers) {
+      error(base + ".layers", "holds " + std::to_string(layout.layers.size()) +
+                                  " layers; a layout holds at most " + std::to_string(kMaxLayers));
+    }
     std::set<std::string> names;
     for (size_t i = 0; i < layout.layers.size(); ++i) {
       const Layer& layer = layout.layers[i];
@@ -484,6 +494,9 @@ std::vector<TemplateError> Validate(const CreativeTemplate& t) {
         }
         if (layer.kind == LayerKind::kText && layer.text.empty()) {
           error(path + ".text", "must not be empty");
+        }
+        if (layer.text.size() > kMaxTextBytes) {
+          error(path + ".text", "is longer than " + std::to_string(kMaxTextBytes) + " bytes");
         }
         CheckText(layer.text, path + ".text", &out);
       }

@@ -685,6 +685,93 @@ TEST_F(AssemblyTest, ExplainShowsTheCompetitionAndThePriceSteps) {
   EXPECT_EQ(assembler.Explain(winner.id + "~P1", "S9").status().code(), StatusCode::kNotFound);
 }
 
+// A draft's preview lists, store by store, exactly the offers assembly publishes once it is
+// approved (same ids, prices, texts, validity, stock and content hash) with the explanation
+// Explain gives of them then, and writes nothing.
+TEST_F(AssemblyTest, APreviewIsWhatApprovalPublishes) {
+  Promotion rival = AddPromotion(AddCampaign(), ProductList({"P1"}), PercentOff{10}, 5);
+  Campaign draft = AddCampaign({}, CampaignStatus::kDraft);
+  AddPromotion(draft, ProductList({"P1", "P2"}), PercentOff{30}, 1);
+  Promotion credit = AddPromotion(draft, ProductList({"P2", "P5"}), LoyaltyCredit{10});
+  AssembleAll();
+  const std::map<std::string, int64_t> before = LiveSeqs();
+
+  Assembler assembler(db_, db_, db_, Options());
+  auto promotions = db_.ListPromotions(draft.id);
+  ASSERT_TRUE(promotions.ok());
+  const CampaignRevision proposal{draft, *promotions};
+  std::map<std::string, std::vector<PreviewOffer>> previews;
+  for (const char* store : {"S1", "S2", "S3", "S4"}) {
+    auto preview = assembler.Preview(proposal, store);
+    ASSERT_TRUE(preview.ok()) << preview.status().ToString();
+    previews[store] = std::move(preview).value();
+  }
+  EXPECT_EQ(LiveSeqs(), before);  // nothing written
+  // P1 loses to the rival's priority; P2 gets 30 % with the card's credit stacked on it; P5
+  // has no price.
+  ASSERT_EQ(previews["S1"].size(), 1u);
+  const PreviewOffer& p2 = previews["S1"][0];
+  EXPECT_EQ(p2.offer.product_id, "P2");
+  EXPECT_EQ(p2.offer.shelf_price, E(210));
+  EXPECT_EQ(p2.offer.loyalty_credit, E(21));
+  EXPECT_EQ(p2.explain["outcome"], "published");
+  EXPECT_EQ(p2.explain["decision"]["loyalty"], credit.id);
+  EXPECT_TRUE(p2.explain["published"].is_null());
+
+  SetStatus(&draft, CampaignStatus::kApproved);
+  AssembleAll();
+  for (auto& [store, offers] : previews) {
+    OfferQuery query;
+    query.campaign_id = draft.id;
+    query.store_id = store;
+    auto published = db_.ListOffers(query);
+    ASSERT_TRUE(published.ok());
+    ASSERT_EQ(published->items.size(), offers.size()) << store;
+    for (size_t i = 0; i < offers.size(); ++i) {
+      PublishedOffer stored = published->items[i];
+      EXPECT_EQ(offers[i].offer.content_hash, stored.content_hash) << stored.offer_id;
+      stored.version = 0;
+      stored.seq = 0;
+      EXPECT_EQ(ToJson(offers[i].offer), ToJson(stored));
+      auto explained = assembler.Explain(stored.offer_id, store);
+      ASSERT_TRUE(explained.ok());
+      nlohmann::json expected = *explained;
+      expected["published"] = nullptr;
+      EXPECT_EQ(offers[i].explain, expected);
+    }
+  }
+  // The rival, now beaten nowhere else, is untouched by the preview's filter: only the
+  // previewed campaign's offers are listed.
+  EXPECT_TRUE(Offer(rival, "P1", "S1"));
+}
+
+// An approved campaign's pending revision is previewed in place of its live version; an
+// unknown store is NotFound; a campaign ended beyond retention would publish nothing.
+TEST_F(AssemblyTest, APreviewReplacesTheLiveVersion) {
+  Campaign live = AddCampaign();
+  Promotion promotion = AddPromotion(live, ProductList({"P2"}), PercentOff{10});
+  AssembleAll();
+  Assembler assembler(db_, db_, db_, Options());
+  CampaignRevision revision{live, {promotion}};
+  revision.promotions[0].mechanic = PercentOff{20};
+  auto preview = assembler.Preview(revision, "S1");
+  ASSERT_TRUE(preview.ok()) << preview.status().ToString();
+  ASSERT_EQ(preview->size(), 1u);
+  EXPECT_EQ((*preview)[0].offer.shelf_price, E(240));
+  EXPECT_EQ((*preview)[0].explain["candidates"].size(), 1u);  // not beside the live version
+  EXPECT_EQ((*preview)[0].explain["published"]["prices"]["shelf"], "2.70 EUR");
+
+  const std::vector<std::string> only_p1 = {"P1"};
+  auto none = assembler.Preview(revision, "S1", only_p1);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  EXPECT_EQ(assembler.Preview(revision, "S9").status().code(), StatusCode::kNotFound);
+  clock_.Set(At("2026-12-20T00:00:00Z"));
+  auto ended = assembler.Preview(revision, "S1");
+  ASSERT_TRUE(ended.ok());
+  EXPECT_TRUE(ended->empty());
+}
+
 }  // namespace
 }  // namespace vitrine
 

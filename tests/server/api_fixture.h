@@ -288,6 +288,12 @@ class ApiHarness {
       std::lock_guard<std::mutex> lock(*mu);
       return assembler->Explain(offer_id, store_id);
     };
+    services.preview_campaign = [db, options](const CampaignRevision& proposal,
+                                              const std::string& store_id,
+                                              std::span<const std::string> product_ids) {
+      Assembler previewer(*db, *db, *db, options);
+      return previewer.Preview(proposal, store_id, product_ids);
+    };
     // Transactions through `services.catalog`, which may wrap the database (as the routes
     // used to call it).
     services.workflow = workflows_

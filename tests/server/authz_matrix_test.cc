@@ -358,7 +358,7 @@ class AuthzMatrixTest : public ::testing::Test {
     const std::string name = parameter["name"];
     const std::string collection = CollectionBefore(op.path, name);
     const bool deletes_it = op.method == "DELETE" && op.path.ends_with("{" + name + "}");
-    const bool writes = op.method != "GET";
+    const bool writes = op.method != "GET" && op.method != "HEAD";  // HEAD reads as GET does
     if (name == "offer_id") return channel == "meta" ? offer_meta_ : offer_google_;
     if (name == "format") return format_;
     if (collection == "products") return deletes_it ? "PV" : writes ? "PW" : "P1";
@@ -384,6 +384,7 @@ class AuthzMatrixTest : public ::testing::Test {
   std::string QueryValue(const Operation& op, const json& parameter) {
     const std::string name = parameter["name"];
     if (name == "store") return "S1";
+    if (name == "offer") return offer_google_;
     if (parameter.contains("example")) return parameter["example"].dump();
     ADD_FAILURE() << op.id << ": no value for required query parameter " << name;
     return "x";
@@ -415,6 +416,7 @@ class AuthzMatrixTest : public ::testing::Test {
           {"mechanic", {{"type", "percent_off"}, {"percent", 10}}}}},
         {"patchPromotion", {{"mechanic", {{"type", "percent_off"}, {"percent", 15}}}}},
         {"putTemplate", template_},
+        {"previewTemplate", template_},
         {"renderCampaign", json::object()},
     };
     const json& content = op.request_body["content"];

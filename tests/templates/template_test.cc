@@ -179,6 +179,33 @@ TEST(ParseTemplate, RefusesAMinimumAboveTheMaximumAndDuplicateNames) {
   EXPECT_NE(std::find(paths.begin(), paths.end(), "layouts.square.layers[1].name"), paths.end());
 }
 
+// A template is drawn on request (the template check of a PUT draws every layout, a preview
+// draws one): a layout of thousands of text layers, or a text of megabytes, would hold a
+// request thread for seconds. Both are refused by path before anything is drawn.
+TEST(ParseTemplate, BoundsTheLayersOfALayoutAndTheLengthOfATextSoAnyTemplateDrawsQuickly) {
+  json doc = MinimalTemplate();
+  auto& layers = doc["layouts"]["square"]["layers"];
+  layers[0]["text"] = std::string(1001, 'a');
+  for (int i = 0; i < 63; ++i) {
+    layers.push_back({{"name", "dot" + std::to_string(i)},
+                      {"kind", "rect"},
+                      {"box", {i, i, 10, 10}},
+                      {"fill", "$primary"}});
+  }
+  ParsedTemplate parsed = ParseTemplateJson(doc);
+  ASSERT_FALSE(parsed.value);
+  const std::vector<std::string> paths = PathsOf(parsed);
+  EXPECT_NE(std::find(paths.begin(), paths.end(), "layouts.square.layers"), paths.end())
+      << Describe(parsed.errors);
+  EXPECT_NE(std::find(paths.begin(), paths.end(), "layouts.square.layers[0].text"), paths.end())
+      << Describe(parsed.errors);
+
+  layers.erase(layers.size() - 1);  // 64 layers, a text of 1,000 bytes: accepted
+  layers[0]["text"] = std::string(1000, 'a');
+  ParsedTemplate fits = ParseTemplateJson(doc);
+  EXPECT_TRUE(fits.value) << Describe(fits.errors);
+}
+
 TEST(BrandKit, DefaultKitIsValidAndItsFontsExist) {
   EXPECT_TRUE(Validate(DefaultBrandKit()).empty()) << Describe(Validate(DefaultBrandKit()));
   for (const BrandKit& kit : BuiltinBrandKits()) {

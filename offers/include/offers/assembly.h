@@ -110,6 +110,12 @@ struct AssemblyReport {
 
 nlohmann::json ToJson(const AssemblyReport& report);
 
+// An offer a campaign would publish (Assembler::Preview), with its explanation.
+struct PreviewOffer {
+  PublishedOffer offer;    // content_hash set; version and seq 0: it is not stored
+  nlohmann::json explain;  // as Assembler::Explain gives it once published
+};
+
 class Assembler {
  public:
   // The three repositories may be one object (MemoryDatabase, SqliteDatabase); when they are,
@@ -166,6 +172,18 @@ class Assembler {
   // NotFound when the promotion, product or store does not exist; InvalidArgument for a
   // malformed offer id.
   Result<nlohmann::json> Explain(std::string_view offer_id, std::string_view store_id);
+
+  // The offers `proposal` (a campaign and its promotions: a draft, a submitted or rejected
+  // campaign, an approved one's pending revision) would publish in `store_id` if it were
+  // approved now, in place of the stored campaign of its id, computed as assembly computes
+  // them against every other approved campaign and the catalogue as they are; each with the
+  // explanation Explain gives of it once published ("published": the offer stored under
+  // that id now, or null). Sorted by offer id. Writes nothing. With `product_ids`, only
+  // those products' offers. Empty when the campaign ended more than
+  // AssemblyOptions::ended_retention ago. NotFound when the store does not exist.
+  Result<std::vector<PreviewOffer>> Preview(const CampaignRevision& proposal,
+                                            std::string_view store_id,
+                                            std::span<const std::string> product_ids = {});
 
  private:
   CatalogRepository& catalog_;

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <functional>
+#include <span>
 #include <string_view>
 
 #include "catalog/accounts.h"
@@ -17,6 +18,7 @@
 #include "catalog/repository.h"
 #include "common/time.h"
 #include "feeds/snapshots.h"
+#include "offers/assembly.h"
 #include "offers/repository.h"
 #include "offers/workflow.h"
 #include "render/creative_studio.h"
@@ -60,6 +62,13 @@ struct ApiServices {
   // The decision and every price step behind one offer in one store.
   std::function<Result<nlohmann::json>(const std::string& offer_id, const std::string& store_id)>
       explain_offer;
+  // The offers a campaign (its pending revision, if any) would publish in a store if it were
+  // approved now, each with its explanation, writing nothing (Assembler::Preview); with
+  // `product_ids`, only those products' offers.
+  std::function<Result<std::vector<PreviewOffer>>(const CampaignRevision& proposal,
+                                                  const std::string& store_id,
+                                                  std::span<const std::string> product_ids)>
+      preview_campaign;
   // The feed snapshots; with them the feed routes (/feeds/...) are served and their pulls
   // appear in /metrics and /api/v1/stats. Optional; must outlive the server.
   FeedSnapshots* feeds = nullptr;
