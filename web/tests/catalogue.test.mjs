@@ -139,9 +139,9 @@ test('administration: an admin sees users, tokens and the audit log; a viewer is
   await signIn(viewer.page, hub.url, 'viewer@example.com');
   assert.equal(await viewer.page.getByRole('link', { name: 'Administration' }).count(), 0);
   assert.equal(await viewer.page.getByRole('link', { name: 'Imports' }).count(), 0);
-  // Typing the address does not open it either.
+  // Typing the address does not open it either: the home page (the dashboard) shows instead.
   await viewer.page.goto(hub.url + '/#/admin');
-  await viewer.page.getByRole('heading', { name: 'Campagnes', level: 1 }).waitFor();
+  await viewer.page.getByRole('heading', { name: 'Tableau de bord', level: 1 }).waitFor();
   expectNothingRan(viewer.events);
   await viewer.context.close();
 });

@@ -123,7 +123,7 @@ describe('session', () => {
 
     await page.getByLabel(/mot de passe/i).fill(PASSWORD);
     await page.getByRole('button', { name: 'Se connecter' }).click();
-    await page.getByRole('link', { name: 'Campagnes' }).waitFor();
+    await page.getByRole('link', { name: 'Campagnes', exact: true }).waitFor();
     await page.getByText('editor@example.com').waitFor();
 
     await page.getByRole('button', { name: 'Se déconnecter' }).click();
@@ -158,6 +158,7 @@ describe('campaigns', () => {
 
     const { context, page, events } = await watchedPage(browser, hub.url);
     await signIn(page, hub.url, 'editor@example.com');
+    await page.goto(hub.url + '/#/campaigns'); // the home page is the dashboard
     await page.getByRole('link', { name: HOSTILE }).waitFor();
     assert.equal(await page.locator('img[src="x"]').count(), 0);
     assert.equal(await page.locator('main script').count(), 0);
@@ -175,6 +176,7 @@ describe('campaigns', () => {
   test('a viewer is not offered what the role may not do, and the API refuses it', async () => {
     const { context, page, events } = await watchedPage(browser, hub.url);
     await signIn(page, hub.url, 'viewer@example.com');
+    await page.goto(hub.url + '/#/campaigns'); // the home page is the dashboard
     await page.getByRole('table').first().waitFor();
     assert.equal(await page.getByRole('button', { name: 'Créer la campagne' }).count(), 0);
     const status = await page.evaluate(async () => {
@@ -195,6 +197,7 @@ describe('keyboard', () => {
   test('every action of the campaigns page is reached with Tab, and focus is visible', async () => {
     const { context, page, events } = await watchedPage(browser, hub.url);
     await signIn(page, hub.url, 'editor@example.com');
+    await page.goto(hub.url + '/#/campaigns'); // the home page is the dashboard
     // From the top of a fresh load.
     await page.reload();
     await page.getByRole('button', { name: 'Créer la campagne' }).waitFor();
@@ -224,6 +227,7 @@ describe('a week\'s work', () => {
     const editor = await watchedPage(browser, hub.url);
     let page = editor.page;
     await signIn(page, hub.url, 'editor@example.com');
+    await page.goto(hub.url + '/#/campaigns'); // the home page is the dashboard
     await page.getByLabel('Nom').fill('Quinzaine du chocolat');
     await page.getByLabel('Début (heure magasin)').fill(start);
     await page.getByLabel('Fin (heure magasin)').fill(end);
