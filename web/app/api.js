@@ -24,6 +24,12 @@ export async function api(method, path, body, { lang } = {}) {
     credentials: 'same-origin',
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  return readAnswer(response, path !== '/api/v1/session');
+}
+
+// The JSON of an answer; an ApiError for a 4xx or 5xx (a 401 signs out, except where the
+// caller is signing in).
+async function readAnswer(response, signOutOn401) {
   const text = await response.text();
   let data = null;
   try {
@@ -32,7 +38,7 @@ export async function api(method, path, body, { lang } = {}) {
     data = null;
   }
   if (!response.ok) {
-    if (response.status === 401 && path !== '/api/v1/session') onSignedOut();
+    if (response.status === 401 && signOutOn401) onSignedOut();
     throw new ApiError(response.status, data);
   }
   return data;
@@ -46,16 +52,6 @@ export async function poll(path, etag) {
   // no-store: the browser's cache would turn a 304 into a 200 of its own copy.
   const response = await fetch(path, { headers, credentials: 'same-origin', cache: 'no-store' });
   if (response.status === 304) return null;
-  const text = await response.text();
-  let data = null;
-  try {
-    data = text ? JSON.parse(text) : null;
-  } catch {
-    data = null;
-  }
-  if (!response.ok) {
-    if (response.status === 401) onSignedOut();
-    throw new ApiError(response.status, data);
-  }
+  const data = await readAnswer(response, true);
   return { etag: response.headers.get('ETag'), data };
 }

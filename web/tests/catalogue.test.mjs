@@ -5,8 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
-import { Hub, launchBrowser, watchedPage, signIn } from './harness.mjs';
+import { Hub, launchBrowser, watchedPage, signIn, expectAccessible, expectNothingRan } from './harness.mjs';
 
 const HOSTILE = `<img src=x onerror="alert('img')">"><script>alert('script')</script>`;
 
@@ -27,23 +26,6 @@ after(async () => {
   await browser?.close();
   await hub?.stop();
 });
-
-async function expectAccessible(page, where) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(
-    bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-    [],
-    `axe-core on ${where}`,
-  );
-}
-
-function expectNothingRan(events) {
-  assert.deepEqual(events.dialogs, [], 'no script injected by data ran');
-  assert.deepEqual(events.violations, [], 'no Content-Security-Policy violation');
-  assert.deepEqual(events.errors, [], 'no uncaught error in the page');
-  assert.deepEqual(events.external, [], 'no request left the hub');
-}
 
 test('products: search with filters, a product page with its price chart and stock', async () => {
   const { context, page, events } = await watchedPage(browser, hub.url);

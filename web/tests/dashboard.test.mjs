@@ -4,9 +4,8 @@
 // log, axe-core (0 serious or critical), and the dashboard's screenshot for README.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import AxeBuilder from '@axe-core/playwright';
 import { fileURLToPath } from 'node:url';
-import { Hub, launchBrowser, watchedPage, signIn } from './harness.mjs';
+import { Hub, launchBrowser, watchedPage, signIn, expectAccessible, expectNothingRan } from './harness.mjs';
 
 let hub;
 let browser;
@@ -49,19 +48,6 @@ after(async () => {
   await browser?.close();
   await hub?.stop();
 });
-
-async function expectAccessible(page, where) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], `axe-core on ${where}`);
-}
-
-function expectNothingRan(events) {
-  assert.deepEqual(events.dialogs, [], 'no script injected by data ran');
-  assert.deepEqual(events.violations, [], 'no Content-Security-Policy violation');
-  assert.deepEqual(events.errors, [], 'no uncaught error in the page');
-  assert.deepEqual(events.external, [], 'no request left the hub');
-}
 
 const tile = (page, label) => page.locator('li.tile', { hasText: label }).locator('.figure');
 

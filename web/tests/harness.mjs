@@ -6,6 +6,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
+import AxeBuilder from '@axe-core/playwright';
 import { chromium } from 'playwright-core';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -157,4 +159,24 @@ export async function signIn(page, hubUrl, login) {
   await page.getByLabel(/mot de passe/i).fill(PASSWORD);
   await page.getByRole('button', { name: 'Se connecter' }).click();
   await page.getByRole('navigation').waitFor();
+}
+
+// axe-core on the page as it is: 0 serious or critical violations of WCAG 2.1 A and AA.
+export async function expectAccessible(page, where) {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(
+    bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+    [],
+    `axe-core on ${where}`,
+  );
+}
+
+// What watchedPage recorded must be empty: no injected script ran, no CSP violation, no
+// uncaught error, no request left the hub.
+export function expectNothingRan(events) {
+  assert.deepEqual(events.dialogs, [], 'no script injected by data ran');
+  assert.deepEqual(events.violations, [], 'no Content-Security-Policy violation');
+  assert.deepEqual(events.errors, [], 'no uncaught error in the page');
+  assert.deepEqual(events.external, [], 'no request left the hub');
 }

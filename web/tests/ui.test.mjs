@@ -3,9 +3,8 @@
 // axe-core on every page (0 serious or critical violations).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import AxeBuilder from '@axe-core/playwright';
 import { fileURLToPath } from 'node:url';
-import { Hub, launchBrowser, watchedPage, signIn, PASSWORD } from './harness.mjs';
+import { Hub, launchBrowser, watchedPage, signIn, PASSWORD, expectAccessible, expectNothingRan } from './harness.mjs';
 
 const HOSTILE = `<img src=x onerror="alert('img')">"><script>alert('script')</script>`;
 
@@ -43,25 +42,6 @@ after(async () => {
   await browser?.close();
   await hub?.stop();
 });
-
-async function expectAccessible(page, where) {
-  const results = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-    .analyze();
-  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(
-    bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-    [],
-    `axe-core on ${where}`,
-  );
-}
-
-function expectNothingRan(events) {
-  assert.deepEqual(events.dialogs, [], 'no script injected by data ran');
-  assert.deepEqual(events.violations, [], 'no Content-Security-Policy violation');
-  assert.deepEqual(events.errors, [], 'no uncaught error in the page');
-  assert.deepEqual(events.external, [], 'no request left the hub');
-}
 
 describe('serving', () => {
   test('index.html is revalidated and strict; assets are immutable and gzipped', async () => {
