@@ -46,8 +46,6 @@ HttpResponse TemplateCheckFailed(const std::vector<TemplateError>& check);
 HttpResponse CreativeFailure(const Status& status);
 // One `Warning: 199 - "..."` header per sentence.
 void AddWarningHeaders(const std::vector<std::string>& warnings, HttpResponse* response);
-// Whether If-None-Match names the ETag `key` (quoted, weak or "*").
-bool IfNoneMatch(const HttpRequest& request, const std::string& key);
 // The previews of what is not published yet: a campaign's offers; with services.creatives,
 // its creatives and a template being edited.
 Status AddPreviewRoutes(HttpServer& server, const ApiServices& services);

@@ -92,14 +92,6 @@ HttpResponse CreativeFailure(const Status& status) {
   return HttpResponse::FromStatus(status);
 }
 
-bool IfNoneMatch(const HttpRequest& request, const std::string& key) {
-  auto header = request.headers.Get("If-None-Match");
-  if (!header) return false;
-  std::string_view value = *header;
-  if (value == "*") return true;
-  return value.find("\"" + key + "\"") != std::string_view::npos;
-}
-
 namespace {
 
 using nlohmann::json;
@@ -279,7 +271,7 @@ class CreativeRoutes {
     if (!look.ok()) return StoreFailure(look.status());
     auto key = studio().Key(content, *look, *format, *encoding);
     if (!key.ok()) return HttpResponse::FromStatus(key.status());
-    if (IfNoneMatch(request, *key)) {
+    if (NoneMatchHits(request, "\"" + *key + "\"")) {
       HttpResponse not_modified = HttpResponse::Text(304, "");
       not_modified.headers.Set("ETag", "\"" + *key + "\"");
       not_modified.headers.Set("Cache-Control", "public, max-age=300");

@@ -81,7 +81,7 @@ class PreviewRoutes {
     if (!look.ok()) return StoreFailure(look.status());
     auto key = studio().Key(*content, *look, *format, ImageEncoding::kPng);
     if (!key.ok()) return HttpResponse::FromStatus(key.status());
-    if (IfNoneMatch(request, *key)) {
+    if (NoneMatchHits(request, "\"" + *key + "\"")) {
       HttpResponse not_modified = HttpResponse::Text(304, "");
       not_modified.headers.Set("ETag", "\"" + *key + "\"");
       not_modified.headers.Set("Cache-Control", "private, no-cache");

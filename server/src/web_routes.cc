@@ -38,20 +38,6 @@ std::string ContentTypeOf(const fs::path& file) {
   return it == kTypes.end() ? "application/octet-stream" : it->second;
 }
 
-// If-None-Match holds `etag` (weak comparison, as RFC 9110 asks for this header) or "*".
-bool NoneMatchHits(const HttpRequest& request, std::string_view etag) {
-  for (std::string_view header : request.headers.GetAll("If-None-Match")) {
-    while (!header.empty()) {
-      const size_t comma = header.find(',');
-      std::string_view tag = TrimAscii(header.substr(0, comma));
-      header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
-      if (tag.starts_with("W/")) tag.remove_prefix(2);
-      if (tag == "*" || tag == etag) return true;
-    }
-  }
-  return false;
-}
-
 class WebFiles {
  public:
   explicit WebFiles(std::string dir) : dir_(std::move(dir)) {}
@@ -88,7 +74,7 @@ class WebFiles {
               "`vitrine serve --web DIR` with a built UI)."));
     }
     HttpResponse response;
-    if (NoneMatchHits(request, index_->etag)) {
+    if (api::NoneMatchHits(request, index_->etag)) {
       response = HttpResponse::Text(304, "");
     } else {
       response = Send(request, *index_);
