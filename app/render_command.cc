@@ -63,7 +63,7 @@ std::optional<CreativeLook> LookFor(const CommandLine& command_line, Database& d
   std::optional<std::string> explicit_template = command_line.Value("template");
   if (explicit_template) {
     auto t = setup.templates->GetTemplate(*explicit_template);
-    if (!t.ok() || !t->has_value()) {
+    if (!t.ok() || *t == nullptr) {
       std::fprintf(stderr, "vitrine render: no template \"%s\"\n", explicit_template->c_str());
       return std::nullopt;
     }
@@ -125,7 +125,9 @@ int RenderOne(const CommandLine& command_line, const std::vector<std::string>& a
   const ImageEncoding encoding =
       ParseImageEncoding(path.extension().string().substr(path.has_extension() ? 1 : 0))
           .value_or(ImageEncoding::kPng);
-  auto creative = setup.studio->Render(ContentFor(**offer, *product), *look, *format, encoding);
+  auto prepared = setup.studio->Prepare(ContentFor(**offer, *product), *look, *format, encoding);
+  auto creative =
+      prepared.ok() ? setup.studio->Render(*prepared) : Result<Creative>(prepared.status());
   if (!creative.ok()) {
     std::fprintf(stderr, "vitrine render: %s\n", creative.status().message().c_str());
     return kExitBadInput;
@@ -222,8 +224,10 @@ int RenderCampaign(const CommandLine& command_line, Database& db, CreativeSetup&
     for (size_t i = next++; i < total; i = next++) {
       const CreativeContent& content = contents[i / formats.size()];
       const CreativeFormat& format = *formats[i % formats.size()];
-      auto creative = setup.studio->Render(content, looks.at(std::string(format.name)), format,
-                                           ImageEncoding::kPng);
+      auto prepared = setup.studio->Prepare(content, looks.at(std::string(format.name)), format,
+                                            ImageEncoding::kPng);
+      auto creative =
+          prepared.ok() ? setup.studio->Render(*prepared) : Result<Creative>(prepared.status());
       if (creative.ok()) {
         const fs::path path =
             fs::path(out) /

@@ -12,16 +12,16 @@ CreativeStudio::CreativeStudio(TemplateRepository* templates, BrandKit kit,
       renderer_(std::move(renderer)),
       cache_(std::move(cache)) {}
 
-Result<CreativeTemplate> CreativeStudio::LoadTemplate(const std::string& id,
-                                                      const CreativeFormat& format) {
+Result<std::shared_ptr<const CreativeTemplate>> CreativeStudio::LoadTemplate(
+    const std::string& id, const CreativeFormat& format) {
   auto found = templates_->GetTemplate(id);
   if (!found.ok()) return found.status();
-  if (!found->has_value()) return Status::NotFound("no template \"" + id + "\"");
+  if (*found == nullptr) return Status::NotFound("no template \"" + id + "\"");
   if (!(*found)->layouts.contains(format.name)) {
     return Status::NotFound("template \"" + id + "\" has no layout for format \"" +
                             std::string(format.name) + "\"");
   }
-  return std::move(**found);
+  return std::move(*found);
 }
 
 const BrandKit* CreativeStudio::FindKit(std::string_view id) const {
@@ -52,7 +52,7 @@ Result<CreativeLook> CreativeStudio::ResolveLook(
   if (themed == theme->template_by_format.end()) return look;
   auto found = templates_->GetTemplate(themed->second);
   if (!found.ok()) return found.status();
-  if (!found->has_value()) {
+  if (*found == nullptr) {
     warn("the campaign's theme names the unknown template \"" + themed->second +
          "\"; drawn with \"" + default_template + "\"");
   } else if (!(*found)->layouts.contains(format.name)) {
@@ -64,49 +64,40 @@ Result<CreativeLook> CreativeStudio::ResolveLook(
   return look;
 }
 
-Result<std::string> CreativeStudio::Key(const CreativeContent& content, const CreativeLook& look,
-                                        const CreativeFormat& format, ImageEncoding encoding) {
-  const BrandKit* kit = FindKit(look.brand_kit_id);
-  if (kit == nullptr) return Status::NotFound("no brand kit \"" + look.brand_kit_id + "\"");
+Result<PreparedCreative> CreativeStudio::Prepare(const CreativeContent& content,
+                                                 const CreativeLook& look,
+                                                 const CreativeFormat& format,
+                                                 ImageEncoding encoding) {
+  PreparedCreative prepared;
+  prepared.kit = FindKit(look.brand_kit_id);
+  if (prepared.kit == nullptr) {
+    return Status::NotFound("no brand kit \"" + look.brand_kit_id + "\"");
+  }
   auto t = LoadTemplate(look.template_id, format);
   if (!t.ok()) return t.status();
-  return renderer_->CacheKey(*t, *kit, format, content, encoding);
+  prepared.look_template = std::move(*t);
+  prepared.content = content;
+  prepared.format = &format;
+  prepared.encoding = encoding;
+  prepared.key =
+      renderer_->CacheKey(*prepared.look_template, *prepared.kit, format, content, encoding);
+  return prepared;
 }
 
-Result<Creative> CreativeStudio::Render(const CreativeContent& content, const CreativeLook& look,
-                                        const CreativeFormat& format, ImageEncoding encoding) {
-  const BrandKit* kit = FindKit(look.brand_kit_id);
-  if (kit == nullptr) return Status::NotFound("no brand kit \"" + look.brand_kit_id + "\"");
-  auto t = LoadTemplate(look.template_id, format);
-  if (!t.ok()) return t.status();
-  return renderer_->Render(*t, *kit, format, content, encoding);
+Result<Creative> CreativeStudio::Render(const PreparedCreative& prepared) {
+  return renderer_->Render(*prepared.look_template, *prepared.kit, *prepared.format,
+                           prepared.content, prepared.encoding);
 }
 
-Result<std::string> CreativeStudio::Key(const CreativeContent& content,
-                                        const std::string& template_id,
-                                        const CreativeFormat& format, ImageEncoding encoding) {
-  return Key(content, CreativeLook{template_id, ""}, format, encoding);
-}
-
-Result<ServedCreative> CreativeStudio::Get(const CreativeContent& content,
-                                           const std::string& template_id,
-                                           const CreativeFormat& format, ImageEncoding encoding) {
-  return Get(content, CreativeLook{template_id, ""}, format, encoding);
-}
-
-Result<ServedCreative> CreativeStudio::Get(const CreativeContent& content, const CreativeLook& look,
-                                           const CreativeFormat& format, ImageEncoding encoding) {
-  const BrandKit* kit = FindKit(look.brand_kit_id);
-  if (kit == nullptr) return Status::NotFound("no brand kit \"" + look.brand_kit_id + "\"");
-  auto t = LoadTemplate(look.template_id, format);
-  if (!t.ok()) return t.status();
-  ServedCreative served;
-  served.key = renderer_->CacheKey(*t, *kit, format, content, encoding);
+std::optional<ServedCreative> CreativeStudio::Cached(const std::string& key,
+                                                    ImageEncoding encoding) {
   // A PNG request may have been answered with a JPEG (over the limit as PNG): both names
   // are looked for, the key being the request's.
   for (ImageEncoding stored :
        {encoding, encoding == ImageEncoding::kPng ? ImageEncoding::kJpeg : ImageEncoding::kPng}) {
-    if (auto file = cache_->Find(served.key, ExtensionOf(stored))) {
+    if (auto file = cache_->Find(key, ExtensionOf(stored))) {
+      ServedCreative served;
+      served.key = key;
       served.file = *file;
       served.media_type = stored == ImageEncoding::kPng ? "image/png" : "image/jpeg";
       served.cache_hit = true;
@@ -114,7 +105,14 @@ Result<ServedCreative> CreativeStudio::Get(const CreativeContent& content, const
     }
     if (stored == encoding && encoding == ImageEncoding::kJpeg) break;
   }
-  auto creative = renderer_->Render(*t, *kit, format, content, encoding);
+  return std::nullopt;
+}
+
+Result<ServedCreative> CreativeStudio::Get(const PreparedCreative& prepared) {
+  if (auto cached = Cached(prepared.key, prepared.encoding)) return *std::move(cached);
+  ServedCreative served;
+  served.key = prepared.key;
+  auto creative = Render(prepared);
   if (!creative.ok()) return creative.status();
   auto file = cache_->Insert(served.key, ExtensionOf(creative->encoding), creative->bytes);
   if (!file.ok()) return file.status();

@@ -75,7 +75,10 @@ struct ThreadFonts {
   PangoContext* context = nullptr;
   int generation = -1;
 
-  ~ThreadFonts() { Reset(); }
+  ~ThreadFonts() {
+    std::lock_guard text(TextMutex());  // freeing the map frees its scaled fonts
+    Reset();
+  }
   void Reset() {
     if (context != nullptr) g_object_unref(context);
     if (map != nullptr) g_object_unref(map);
@@ -90,7 +93,13 @@ Result<const PangoFontDescription*> PinnedFont(const std::string& file) {
   return FontBook::Instance().Load(file);
 }
 
+std::recursive_mutex& TextMutex() {
+  static std::recursive_mutex* mutex = new std::recursive_mutex();  // used at thread exit
+  return *mutex;
+}
+
 PangoContext* ThreadPangoContext() {
+  std::lock_guard text(TextMutex());
   thread_local ThreadFonts fonts;
   FontBook& book = FontBook::Instance();
   const int generation = book.generation();

@@ -263,6 +263,22 @@ struct Renderer::Impl {
 
   Impl(ImageSource* i, RendererOptions o)
       : images(i), options(o), packshots(o.packshot_cache_bytes) {}
+
+  // The kit's part of a cache key, kept per kit value: a hub draws with a handful of kits,
+  // and writing one as JSON cost more than the rest of a cache hit.
+  std::string KitText(const BrandKit& kit) {
+    std::lock_guard lock(kit_texts_mu);
+    for (const auto& [known, text] : kit_texts) {
+      if (known == kit) return text;
+    }
+    std::string text = ToJson(kit).dump();
+    if (kit_texts.size() >= 16) kit_texts.erase(kit_texts.begin());
+    kit_texts.emplace_back(kit, text);
+    return text;
+  }
+
+  std::mutex kit_texts_mu;
+  std::vector<std::pair<BrandKit, std::string>> kit_texts;  // guarded by kit_texts_mu
 };
 
 namespace {
@@ -762,6 +778,12 @@ class Drawing {
     while (bucket < needed && bucket < 4096) bucket += bucket < 1024 ? 256 : 512;
     const std::string key = ref + "@" + *version + (layer.trim ? "|t" : "|-") +
                             (layer.white_to_transparent ? "w" : "-") + std::to_string(bucket);
+    // Decoding and scaling are most of a creative's time and touch no font: other threads
+    // draw text meanwhile. A Drawing runs with the text lock held once (DrawOn, Check).
+    ri::TextMutex().unlock();
+    struct Relock {
+      ~Relock() { ri::TextMutex().lock(); }
+    } relock;
     std::shared_ptr<const ri::PreparedPackshot> prepared = impl_.packshots.Find(key);
     if (!prepared) {
       auto bytes = impl_.images->Read(ref);
@@ -870,6 +892,7 @@ Status DrawOn(Renderer::Impl& impl, CairoCanvas& canvas, const CreativeTemplate&
     return Status::ResourceExhausted("cannot allocate a " + std::to_string(format.width) + "×" +
                                      std::to_string(format.height) + " canvas");
   }
+  std::lock_guard text(ri::TextMutex());  // before the drawing: its layouts die under it
   Drawing drawing(impl, kit, content, canvas.cr, false);
   Status status = drawing.DrawLayout(it->second, format);
   if (!status.ok()) {
@@ -1012,7 +1035,7 @@ std::string Renderer::CacheKey(const CreativeTemplate& t, const BrandKit& kit,
   std::string text;
   text += "renderer=" + std::string(kRendererVersion) + "\n";
   text += "template=" + t.id + "@" + std::to_string(t.version) + "\n";
-  text += "kit=" + ToJson(kit).dump() + "\n";
+  text += "kit=" + impl_->KitText(kit) + "\n";
   text += "format=" + std::string(format.name) + "." + std::string(ExtensionOf(encoding)) + "\n";
   std::set<std::string> used;
   bool packshot = false;
@@ -1034,12 +1057,7 @@ std::string Renderer::CacheKey(const CreativeTemplate& t, const BrandKit& kit,
     text += name + "=" + (it == fields.end() ? "" : it->second) + "\n";
   }
   if (packshot) {
-    std::string version = "none";
-    if (!content.packshot.empty() && impl_->images != nullptr) {
-      auto v = impl_->images->Version(content.packshot);
-      version = v.ok() ? *v : "missing";
-    }
-    text += "packshot=" + content.packshot + "@" + version + "\n";
+    text += "packshot=" + content.packshot + "@" + PackshotVersion(content.packshot) + "\n";
   }
   // The mention decides the legal band, even for a layout that binds no legal text.
   text += "mention=" +
@@ -1050,6 +1068,12 @@ std::string Renderer::CacheKey(const CreativeTemplate& t, const BrandKit& kit,
                 static_cast<unsigned long long>(Fnv1a(text, 0xcbf29ce484222325ULL)),
                 static_cast<unsigned long long>(Fnv1a(text, 0x84222325cbf29ce4ULL)));
   return hex;
+}
+
+std::string Renderer::PackshotVersion(const std::string& ref) {
+  if (ref.empty() || impl_->images == nullptr) return "none";
+  auto version = impl_->images->Version(ref);
+  return version.ok() ? *version : "missing";
 }
 
 std::vector<TemplateError> Renderer::Check(const CreativeTemplate& t, const BrandKit& kit) {
@@ -1066,6 +1090,7 @@ std::vector<TemplateError> Renderer::Check(const CreativeTemplate& t, const Bran
       const CreativeFormat* format = FindCreativeFormat(format_name);
       if (format == nullptr) continue;
       CairoCanvas canvas(format->width, format->height);
+      std::lock_guard text(ri::TextMutex());
       Drawing drawing(*impl_, kit, sample, canvas.cr, true);
       Status status = drawing.DrawLayout(layout, *format);
       std::vector<TemplateError> found;

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <deque>
 #include <thread>
+#include <unordered_map>
 
 #include "api_routes.h"
 #include "api_support.h"
@@ -147,6 +148,42 @@ struct RenderJob {
   }
 };
 
+// What a creative request resolved to: kept so that the same request again reads two
+// counters instead of its offer, product and campaign, and computes no key. It holds while
+// the data mark is the same (no write it depends on), the templates it was chosen from are
+// the ones stored, its packshot file is the same and the cache still holds its file.
+struct ResolvedCreative {
+  std::pair<int64_t, int64_t> mark;  // CreativeRoutes::ReadDataMark when read
+  std::vector<std::pair<std::string, std::shared_ptr<const CreativeTemplate>>> templates;
+  std::string packshot;
+  std::string packshot_version;
+  std::string key;
+  std::string template_id;
+  std::vector<std::string> look_warnings;
+};
+
+// ResolvedCreative by request, bounded: emptied when full (a hub serves a few thousand hot
+// creatives; an emptied memo costs one full lookup per request). Thread-safe.
+class ResolvedCreatives {
+ public:
+  std::optional<ResolvedCreative> Find(const std::string& request) const {
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(request);
+    if (it == entries_.end()) return std::nullopt;
+    return it->second;
+  }
+  void Put(const std::string& request, ResolvedCreative resolved) {
+    std::lock_guard lock(mu_);
+    if (entries_.size() >= kMaxEntries) entries_.clear();
+    entries_[request] = std::move(resolved);
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 20000;
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, ResolvedCreative> entries_;  // guarded by mu_
+};
+
 class CreativeRoutes {
  public:
   explicit CreativeRoutes(const ApiServices& services) : s_(services) {
@@ -198,7 +235,7 @@ class CreativeRoutes {
     const std::string id(request.PathParam("id"));
     auto found = studio().templates().GetTemplate(id);
     if (!found.ok()) return StoreFailure(found.status());
-    if (!found->has_value()) {
+    if (*found == nullptr) {
       return HttpResponse::Problem(404, "Not found", "no template \"" + id + "\"");
     }
     HttpResponse response = HttpResponse::Json(200, ToJson(**found));
@@ -221,10 +258,10 @@ class CreativeRoutes {
     if (!stored.ok()) return StoreFailure(stored.status());
     auto audited = s_.audit->Append(
         AuditFor(request, *s_.clock, "template.put", "template", id,
-                 before->has_value() ? json{{"version", (*before)->version}} : json(),
+                 *before != nullptr ? json{{"version", (*before)->version}} : json(),
                  json{{"version", stored->version}}));
     if (!audited.ok()) return StoreFailure(audited.status());
-    return HttpResponse::Json(before->has_value() ? 200 : 201, ToJson(*stored));
+    return HttpResponse::Json(*before != nullptr ? 200 : 201, ToJson(*stored));
   }
 
   HttpResponse GetCreative(const HttpRequest& request) const {
@@ -251,42 +288,129 @@ class CreativeRoutes {
     }
     std::optional<std::string> explicit_template;
     if (auto asked = request.Query("template")) explicit_template = std::string(*asked);
-    auto offer = s_.offers->GetOffer(offer_id, *store);
-    if (!offer.ok()) return StoreFailure(offer.status());
-    if (!offer->has_value() || !Visible(request, **offer)) {
+    // What the same request resolved to before, when nothing it was read from has changed.
+    const std::string memo_key = offer_id + '\n' + std::string(*store) + '\n' + format_name + '.' +
+                                 std::string(ExtensionOf(*encoding)) + '\n' +
+                                 (explicit_template ? "=" + *explicit_template : "") + '\n' +
+                                 VisibilityOf(request);
+    if (auto known = resolved_.Find(memo_key)) {
+      auto mark = ReadDataMark();
+      if (!mark.ok()) return StoreFailure(mark.status());
+      if (*mark == known->mark && StillCurrent(*known)) {
+        if (NoneMatchHits(request, "\"" + known->key + "\"")) return NotModified(known->key);
+        if (auto served = studio().Cached(known->key, *encoding)) {
+          return CreativeAnswer(*served, known->template_id, known->look_warnings);
+        }
+      }
+    }
+    // The offer, its product and its campaign (whose theme draws the offer's creatives unless
+    // ?template= says otherwise), read as one state at the cost of one read, with the mark
+    // of that state.
+    std::optional<PublishedOffer> offer;
+    std::optional<Product> product;
+    std::optional<Campaign> campaign;
+    ResolvedCreative resolved;
+    Status read = s_.catalog->ReadSnapshot([&]() -> Status {
+      auto mark = ReadDataMark();
+      if (!mark.ok()) return mark.status();
+      resolved.mark = *mark;
+      auto found = s_.offers->GetOffer(offer_id, *store);
+      if (!found.ok()) return found.status();
+      offer = std::move(*found);
+      if (!offer || !Visible(request, *offer)) return Status::Ok();
+      auto found_product = s_.catalog->GetProduct(offer->product_id);
+      if (!found_product.ok()) return found_product.status();
+      product = std::move(*found_product);
+      auto found_campaign = s_.campaigns->GetCampaign(offer->campaign_id);
+      if (!found_campaign.ok()) return found_campaign.status();
+      campaign = std::move(*found_campaign);
+      return Status::Ok();
+    });
+    if (!read.ok()) return StoreFailure(read);
+    if (!offer || !Visible(request, *offer)) {
       return HttpResponse::Problem(
           404, "Not found",
           "no published offer \"" + offer_id + "\" in store \"" + std::string(*store) + "\"");
     }
-    auto product = s_.catalog->GetProduct((*offer)->product_id);
-    if (!product.ok()) return StoreFailure(product.status());
-    const CreativeContent content = CreativeContentFor(**offer, *product);
-    // The campaign's theme draws its offers' creatives unless ?template= says otherwise.
-    auto campaign = s_.campaigns->GetCampaign((*offer)->campaign_id);
-    if (!campaign.ok()) return StoreFailure(campaign.status());
-    std::vector<std::string> look_warnings;
-    auto look = studio().ResolveLook(explicit_template,
-                                     campaign->has_value() ? &(*campaign)->theme : nullptr, *format,
-                                     default_template(), &look_warnings);
+    const CreativeContent content = CreativeContentFor(*offer, product);
+    auto look = studio().ResolveLook(explicit_template, campaign ? &campaign->theme : nullptr,
+                                     *format, default_template(), &resolved.look_warnings);
     if (!look.ok()) return StoreFailure(look.status());
-    auto key = studio().Key(content, *look, *format, *encoding);
-    if (!key.ok()) return HttpResponse::FromStatus(key.status());
-    if (NoneMatchHits(request, "\"" + *key + "\"")) {
-      HttpResponse not_modified = HttpResponse::Text(304, "");
-      not_modified.headers.Set("ETag", "\"" + *key + "\"");
-      not_modified.headers.Set("Cache-Control", "public, max-age=300");
-      return not_modified;
+    auto prepared = studio().Prepare(content, *look, *format, *encoding);
+    if (!prepared.ok()) return HttpResponse::FromStatus(prepared.status());
+    // Every template the look was chosen from, as read now: the theme's (even missing) and
+    // the one drawn with.
+    if (campaign) {
+      auto themed = campaign->theme.template_by_format.find(format_name);
+      if (themed != campaign->theme.template_by_format.end()) {
+        auto t = studio().templates().GetTemplate(themed->second);
+        if (!t.ok()) return StoreFailure(t.status());
+        resolved.templates.emplace_back(themed->second, *t);
+      }
     }
-    auto served = studio().Get(content, *look, *format, *encoding);
+    resolved.templates.emplace_back(look->template_id, prepared->look_template);
+    resolved.packshot = content.packshot;
+    resolved.packshot_version = studio().renderer().PackshotVersion(content.packshot);
+    resolved.key = prepared->key;
+    resolved.template_id = look->template_id;
+    if (NoneMatchHits(request, "\"" + prepared->key + "\"")) return NotModified(prepared->key);
+    auto served = studio().Get(*prepared);
     if (!served.ok()) return CreativeFailure(served.status());
-    HttpResponse response = HttpResponse::File(served->file.string(), served->media_type);
-    response.headers.Set("ETag", "\"" + served->key + "\"");
-    response.headers.Set("Cache-Control", "public, max-age=300");
-    response.headers.Set("X-Creative-Cache", served->cache_hit ? "hit" : "miss");
-    response.headers.Set("X-Creative-Template", look->template_id);
-    for (const std::string& w : look_warnings) served->warnings.push_back(w);
-    AddWarningHeaders(served->warnings, &response);
+    HttpResponse response = CreativeAnswer(*served, look->template_id, resolved.look_warnings);
+    resolved_.Put(memo_key, std::move(resolved));
     return response;
+  }
+
+  static HttpResponse NotModified(const std::string& key) {
+    HttpResponse not_modified = HttpResponse::Text(304, "");
+    not_modified.headers.Set("ETag", "\"" + key + "\"");
+    not_modified.headers.Set("Cache-Control", "public, max-age=300");
+    return not_modified;
+  }
+
+  static HttpResponse CreativeAnswer(const ServedCreative& served, const std::string& template_id,
+                                     const std::vector<std::string>& look_warnings) {
+    HttpResponse response = HttpResponse::File(served.file.string(), served.media_type);
+    response.headers.Set("ETag", "\"" + served.key + "\"");
+    response.headers.Set("Cache-Control", "public, max-age=300");
+    response.headers.Set("X-Creative-Cache", served.cache_hit ? "hit" : "miss");
+    response.headers.Set("X-Creative-Template", template_id);
+    std::vector<std::string> warnings = look_warnings;
+    for (const std::string& w : served.warnings) warnings.push_back(w);
+    AddWarningHeaders(warnings, &response);
+    return response;
+  }
+
+  // The last change-log id and the last offer seq: every write a creative depends on moves
+  // one of them (catalogue and campaign writes log a change, assembly bumps the offer seq),
+  // whichever process made it.
+  Result<std::pair<int64_t, int64_t>> ReadDataMark() const {
+    std::pair<int64_t, int64_t> mark;
+    Status read = s_.catalog->ReadSnapshot([&]() -> Status {
+      auto change = s_.changes->LastChangeId();
+      if (!change.ok()) return change.status();
+      auto seq = s_.offers->LastSeq();
+      if (!seq.ok()) return seq.status();
+      mark = {*change, *seq};
+      return Status::Ok();
+    });
+    if (!read.ok()) return read;
+    return mark;
+  }
+
+  // The templates are kept outside the database, and the packshot is a file.
+  bool StillCurrent(const ResolvedCreative& known) const {
+    for (const auto& [id, seen] : known.templates) {
+      auto now = studio().templates().GetTemplate(id);
+      if (!now.ok() || *now != seen) return false;
+    }
+    return studio().renderer().PackshotVersion(known.packshot) == known.packshot_version;
+  }
+
+  // Which offers the caller may see: a platform only those of its channel.
+  static std::string VisibilityOf(const HttpRequest& request) {
+    if (!request.principal || request.principal->role != Role::kPlatform) return "*";
+    return "channel:" + request.principal->channel.value_or("");
   }
 
   HttpResponse StartCampaignRender(const HttpRequest& request) {
@@ -325,7 +449,7 @@ class CreativeRoutes {
     if (job->template_id) {
       auto t = studio().templates().GetTemplate(*job->template_id);
       if (!t.ok()) return StoreFailure(t.status());
-      if (!t->has_value())
+      if (*t == nullptr)
         return BadParameter("template", "no template \"" + *job->template_id + "\"");
     }
     for (const std::string& name : job->formats) {
@@ -430,8 +554,10 @@ class CreativeRoutes {
       }
       const CreativeContent content = CreativeContentFor(offer, it->second);
       for (const std::string& name : job.formats) {
-        auto served = studio().Get(content, job.looks.at(name), *FindCreativeFormat(name),
-                                   ImageEncoding::kPng);
+        auto prepared = studio().Prepare(content, job.looks.at(name), *FindCreativeFormat(name),
+                                         ImageEncoding::kPng);
+        auto served =
+            prepared.ok() ? studio().Get(*prepared) : Result<ServedCreative>(prepared.status());
         if (served.ok()) {
           ++job.done;
           if (!served->warnings.empty()) ++job.warnings;
@@ -460,6 +586,7 @@ class CreativeRoutes {
   const ApiServices& s_;
   std::thread worker_;
 
+  mutable ResolvedCreatives resolved_;
   mutable std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;                                   // guarded by mu_

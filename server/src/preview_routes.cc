@@ -79,19 +79,20 @@ class PreviewRoutes {
     auto look = studio().ResolveLook(std::nullopt, &proposal->campaign.theme, *format,
                                      default_template(), &warnings);
     if (!look.ok()) return StoreFailure(look.status());
-    auto key = studio().Key(*content, *look, *format, ImageEncoding::kPng);
-    if (!key.ok()) return HttpResponse::FromStatus(key.status());
-    if (NoneMatchHits(request, "\"" + *key + "\"")) {
+    auto prepared = studio().Prepare(*content, *look, *format, ImageEncoding::kPng);
+    if (!prepared.ok()) return HttpResponse::FromStatus(prepared.status());
+    const std::string& key = prepared->key;
+    if (NoneMatchHits(request, "\"" + key + "\"")) {
       HttpResponse not_modified = HttpResponse::Text(304, "");
-      not_modified.headers.Set("ETag", "\"" + *key + "\"");
+      not_modified.headers.Set("ETag", "\"" + key + "\"");
       not_modified.headers.Set("Cache-Control", "private, no-cache");
       return not_modified;
     }
-    auto creative = studio().Render(*content, *look, *format, ImageEncoding::kPng);
+    auto creative = studio().Render(*prepared);
     if (!creative.ok()) return CreativeFailure(creative.status());
     HttpResponse response =
         HttpResponse::Text(200, std::move(creative->bytes), creative->media_type);
-    response.headers.Set("ETag", "\"" + *key + "\"");
+    response.headers.Set("ETag", "\"" + key + "\"");
     response.headers.Set("Cache-Control", "private, no-cache");
     response.headers.Set("X-Creative-Template", look->template_id);
     for (std::string& w : creative->warnings) warnings.push_back(std::move(w));

@@ -322,25 +322,56 @@ Status SqliteDatabase::Write(const std::function<Status(Connection&)>& write) {
   Connection& w = *writer_;
   if (InTransactionOnThisThread()) {
     // A savepoint keeps this call all-or-nothing inside the caller's transaction.
-    VITRINE_RETURN_IF_ERROR(w.Exec("SAVEPOINT put"));
+    VITRINE_RETURN_IF_ERROR(w.Run("SAVEPOINT put"));
     Status status = Guarded([&] { return write(w); });
-    if (!status.ok()) (void)w.Exec("ROLLBACK TO put");
-    Status released = w.Exec("RELEASE put");
+    if (!status.ok()) (void)w.Run("ROLLBACK TO put");
+    Status released = w.Run("RELEASE put");
     return status.ok() ? released : status;
   }
   std::lock_guard lock(writer_mu_);
-  VITRINE_RETURN_IF_ERROR(w.Exec("BEGIN IMMEDIATE"));
+  VITRINE_RETURN_IF_ERROR(w.Run("BEGIN IMMEDIATE"));
   Status status = Guarded([&] { return write(w); });
   if (status.ok()) {
-    status = w.Exec("COMMIT");
+    status = w.Run("COMMIT");
     if (status.ok()) return status;
   }
-  (void)w.Exec("ROLLBACK");
+  (void)w.Run("ROLLBACK");
+  return status;
+}
+
+namespace {
+// The reader of the ReadSnapshot() this thread is in, and whose database it reads.
+struct ThreadSnapshot {
+  const void* database = nullptr;
+  store_internal::SqliteConnection* reader = nullptr;
+};
+thread_local ThreadSnapshot this_thread_snapshot;
+}  // namespace
+
+Status SqliteDatabase::ReadSnapshot(const std::function<Status()>& body) {
+  if (InTransactionOnThisThread() || this_thread_snapshot.database == this) return Guarded(body);
+  // Another database's snapshot on this thread is set aside for the body's length.
+  const ThreadSnapshot outer = this_thread_snapshot;
+  Result<std::unique_ptr<Connection>> conn = readers_->Acquire();
+  if (!conn.ok()) return conn.status();
+  Status status = (*conn)->Run("BEGIN");
+  if (status.ok()) {
+    this_thread_snapshot = {this, conn->get()};
+    status = Guarded(body);
+    this_thread_snapshot = outer;
+    // A read transaction has nothing to keep: COMMIT only ends it.
+    Status ended = (*conn)->Run("COMMIT");
+    if (!ended.ok()) (void)(*conn)->Run("ROLLBACK");
+  }
+  readers_->Release(std::move(conn).value());
   return status;
 }
 
 Status SqliteDatabase::Read(const std::function<Status(Connection&)>& read) {
   if (InTransactionOnThisThread()) return Guarded([&] { return read(*writer_); });
+  if (this_thread_snapshot.database == this) {
+    return Guarded([&] { return read(*this_thread_snapshot.reader); });
+  }
   Result<std::unique_ptr<Connection>> conn = readers_->Acquire();
   if (!conn.ok()) return conn.status();
   Status status = Guarded([&] { return read(**conn); });
@@ -351,15 +382,15 @@ Status SqliteDatabase::Read(const std::function<Status(Connection&)>& read) {
 Status SqliteDatabase::Transaction(const std::function<Status()>& body) {
   if (InTransactionOnThisThread()) return Guarded(body);  // join the outer transaction
   std::lock_guard lock(writer_mu_);
-  VITRINE_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
+  VITRINE_RETURN_IF_ERROR(writer_->Run("BEGIN IMMEDIATE"));
   writer_owner_.store(std::this_thread::get_id());
   Status status = Guarded(body);
   writer_owner_.store(std::thread::id());
   if (status.ok()) {
-    status = writer_->Exec("COMMIT");
+    status = writer_->Run("COMMIT");
     if (status.ok()) return status;
   }
-  (void)writer_->Exec("ROLLBACK");
+  (void)writer_->Run("ROLLBACK");
   return status;
 }
 

@@ -150,6 +150,12 @@ Status SqliteConnection::Exec(const char* sql) {
   return Status::Ok();
 }
 
+Status SqliteConnection::Run(const std::string& sql) {
+  Result<Statement> statement = Prepare(sql);
+  if (!statement.ok()) return statement.status();
+  return statement->Run();
+}
+
 Result<Statement> SqliteConnection::Prepare(const std::string& sql) {
   auto it = statements_.find(sql);
   if (it != statements_.end()) return Statement(it->second);

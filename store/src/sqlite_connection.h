@@ -69,8 +69,11 @@ class SqliteConnection {
 
   sqlite3* db() const { return db_; }
 
-  // Runs one or more statements that return no rows (pragmas, DDL, BEGIN/COMMIT).
+  // Runs one or more statements that return no rows (pragmas, DDL).
   Status Exec(const char* sql);
+  // Runs one statement that returns no rows, prepared once per connection: BEGIN, COMMIT
+  // and savepoints, run on every write and read snapshot.
+  Status Run(const std::string& sql);
   // The cached statement for `sql`, prepared on first use.
   Result<Statement> Prepare(const std::string& sql);
   // The value of the first column of the first row of `sql`, as text ("" when no row).

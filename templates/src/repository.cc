@@ -12,7 +12,9 @@ namespace fs = std::filesystem;
 TemplateLibrary::TemplateLibrary() : TemplateLibrary(std::nullopt) {}
 
 TemplateLibrary::TemplateLibrary(std::optional<fs::path> folder) : folder_(std::move(folder)) {
-  for (const CreativeTemplate& t : BuiltinTemplates()) templates_[t.id] = t;
+  for (const CreativeTemplate& t : BuiltinTemplates()) {
+    templates_[t.id] = std::make_shared<const CreativeTemplate>(t);
+  }
 }
 
 Result<std::unique_ptr<TemplateLibrary>> TemplateLibrary::Open(const fs::path& folder) {
@@ -30,7 +32,8 @@ Result<std::unique_ptr<TemplateLibrary>> TemplateLibrary::Open(const fs::path& f
     if (!parsed.value) {
       return Status::InvalidArgument(entry.path().string() + ": " + Describe(parsed.errors));
     }
-    library->templates_[parsed.value->id] = std::move(*parsed.value);
+    const std::string id = parsed.value->id;
+    library->templates_[id] = std::make_shared<const CreativeTemplate>(std::move(*parsed.value));
   }
   if (ec) return Status::IoError("cannot list " + folder.string() + ": " + ec.message());
   return library;
@@ -40,21 +43,21 @@ Result<std::vector<CreativeTemplate>> TemplateLibrary::ListTemplates() {
   std::lock_guard lock(mu_);
   std::vector<CreativeTemplate> out;
   out.reserve(templates_.size());
-  for (const auto& [id, t] : templates_) out.push_back(t);
+  for (const auto& [id, t] : templates_) out.push_back(*t);
   return out;
 }
 
-Result<std::optional<CreativeTemplate>> TemplateLibrary::GetTemplate(std::string_view id) {
+Result<std::shared_ptr<const CreativeTemplate>> TemplateLibrary::GetTemplate(std::string_view id) {
   std::lock_guard lock(mu_);
   auto it = templates_.find(id);
-  if (it == templates_.end()) return std::optional<CreativeTemplate>();
-  return std::optional<CreativeTemplate>(it->second);
+  if (it == templates_.end()) return std::shared_ptr<const CreativeTemplate>();
+  return it->second;
 }
 
 Result<CreativeTemplate> TemplateLibrary::PutTemplate(CreativeTemplate t) {
   std::lock_guard lock(mu_);
   auto it = templates_.find(t.id);
-  if (it != templates_.end()) t.version = std::max(t.version, it->second.version + 1);
+  if (it != templates_.end()) t.version = std::max(t.version, it->second->version + 1);
   if (folder_) {
     // Write then rename, so a crash leaves the old file or the new one, never half of one.
     const fs::path target = *folder_ / (t.id + ".json");
@@ -68,7 +71,7 @@ Result<CreativeTemplate> TemplateLibrary::PutTemplate(CreativeTemplate t) {
     fs::rename(temporary, target, ec);
     if (ec) return Status::IoError("cannot replace " + target.string() + ": " + ec.message());
   }
-  templates_[t.id] = t;
+  templates_[t.id] = std::make_shared<const CreativeTemplate>(t);
   return t;
 }
 

@@ -220,6 +220,41 @@ TEST_F(CreativeRoutesTest, ServesACreativeFromTheCacheWithItsKeyAsETag) {
   EXPECT_EQ(after.Header("X-Creative-Cache"), "miss");
 }
 
+// A creative request answered before is answered from what it resolved to only while
+// nothing it was drawn from changed: a product edited shows in the next request.
+TEST_F(CreativeRoutesTest, AKeptCreativeFollowsTheProductItShows) {
+  SeedPublishedOffers();
+  const std::string url = "/creatives/" + offer_ + "/square.png?store=PARIS";
+  const std::string etag = Get(url, "").Header("ETag");
+  Reply kept = Get(url, "");
+  ASSERT_EQ(kept.status, 200);
+  EXPECT_EQ(kept.Header("ETag"), etag);
+  EXPECT_EQ(Get(url, "", {"If-None-Match: " + etag}).status, 304);
+
+  ASSERT_EQ(Send("PUT", "/api/v1/products/P1", "editor",
+                 json({{"title", "Chocolat noir 85 % cacao"},
+                       {"brand", "Vitrine Sélection"},
+                       {"category", "Épicerie sucrée > Chocolat"},
+                       {"net_quantity", "200 g"},
+                       {"attributes", {{"packshot", "packshot.png"}}}})
+                     .dump())
+                .status,
+            200);
+  Reply edited = Get(url, "", {"If-None-Match: " + etag});
+  ASSERT_EQ(edited.status, 200) << "the old creative was answered after the product changed";
+  EXPECT_NE(edited.Header("ETag"), etag);
+  EXPECT_EQ(edited.Header("X-Creative-Cache"), "miss");
+
+  // What was kept for one caller is not another's: a platform sees its channel's offers only.
+  EXPECT_EQ(Get(url, "platform").status, 200);
+  auto screens = IssueApiToken(h_.Writer(), TokenRequest{"screens", Role::kPlatform, "dooh"});
+  ASSERT_TRUE(screens.ok());
+  EXPECT_EQ(client_.Fetch(server_->port(), "GET", url,
+                          {"Authorization: Bearer " + screens->secret})
+                .status,
+            404);
+}
+
 TEST_F(CreativeRoutesTest, AMissingPackshotIsAPlaceholderWithAWarning) {
   SeedPublishedOffers();
   Reply r = Get("/creatives/" + offer_without_packshot_ + "/half_page.png?store=PARIS", "");

@@ -251,7 +251,7 @@ TEST(TemplateLibrary, ServesBuiltinsAndBumpsTheVersionOnEveryPut) {
   ASSERT_EQ(all->size(), 3u);
   EXPECT_EQ((*all)[0].id, "bold");
   auto classic = library.GetTemplate("classic");
-  ASSERT_TRUE(classic.ok() && classic->has_value());
+  ASSERT_TRUE(classic.ok() && *classic != nullptr);
   CreativeTemplate edited = **classic;
   edited.name = "Classique (Noël)";
   auto stored = library.PutTemplate(edited);
@@ -259,7 +259,7 @@ TEST(TemplateLibrary, ServesBuiltinsAndBumpsTheVersionOnEveryPut) {
   EXPECT_EQ(stored->version, 2);
   EXPECT_EQ(library.PutTemplate(edited)->version, 3);
   EXPECT_EQ((*library.GetTemplate("classic"))->name, "Classique (Noël)");
-  EXPECT_FALSE(library.GetTemplate("nope")->has_value());
+  EXPECT_EQ(*library.GetTemplate("nope"), nullptr);
 }
 
 TEST(TemplateLibrary, KeepsPutTemplatesInItsFolderAcrossRestarts) {
@@ -274,7 +274,7 @@ TEST(TemplateLibrary, KeepsPutTemplatesInItsFolderAcrossRestarts) {
   auto reopened = TemplateLibrary::Open(dir.path());
   ASSERT_TRUE(reopened.ok());
   auto t = (*reopened)->GetTemplate("promo-noel");
-  ASSERT_TRUE(t.ok() && t->has_value());
+  ASSERT_TRUE(t.ok() && *t != nullptr);
   EXPECT_EQ((*t)->version, 2);
   EXPECT_EQ((*reopened)->ListTemplates()->size(), 4u);
 }

@@ -97,6 +97,11 @@ class CatalogRepository {
   // Runs `body`; Put* calls it makes on this thread join one transaction that commits when
   // `body` returns OK and rolls back otherwise (the body's Status is returned).
   virtual Status Transaction(const std::function<Status()>& body) = 0;
+  // Runs `body`; the reads it makes on this thread, from any repository of this backend, see
+  // one state of the data and share one connection (a creative reads its offer, product and
+  // campaign at the cost of one). Backends whose every read is already consistent run
+  // `body` as is.
+  virtual Status ReadSnapshot(const std::function<Status()>& body) { return body(); }
 
   // Products. Put sets updated_at to `now` on inserted and updated items only.
   virtual Result<std::vector<WriteOutcome>> PutProducts(std::span<const Product> products,

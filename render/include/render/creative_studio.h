@@ -38,24 +38,25 @@ struct CreativeLook {
   friend bool operator==(const CreativeLook&, const CreativeLook&) = default;
 };
 
+// One creative resolved for drawing: what CreativeStudio::Prepare read, so that serving it
+// reads nothing twice.
+struct PreparedCreative {
+  CreativeContent content;
+  std::shared_ptr<const CreativeTemplate> look_template;  // never null
+  const BrandKit* kit = nullptr;  // the studio's or a built-in: lives as long as the studio
+  const CreativeFormat* format = nullptr;
+  ImageEncoding encoding = ImageEncoding::kPng;
+  std::string key;  // the content address: ETag
+};
+
 class CreativeStudio {
  public:
   // `templates` must outlive the studio.
   CreativeStudio(TemplateRepository* templates, BrandKit kit, std::unique_ptr<Renderer> renderer,
                  std::unique_ptr<CreativeCache> cache);
 
-  // The key of the creative without rendering it (for If-None-Match). NotFound for an
-  // unknown template or a format it has no layout for.
-  Result<std::string> Key(const CreativeContent& content, const std::string& template_id,
-                          const CreativeFormat& format, ImageEncoding encoding);
-
-  // The creative's file, rendered on a miss. Errors are Renderer::Render's, plus NotFound as
-  // above and IoError when the cache cannot be written.
-  Result<ServedCreative> Get(const CreativeContent& content, const std::string& template_id,
-                             const CreativeFormat& format, ImageEncoding encoding);
-
   // The look of a creative in `format` of an offer whose campaign has `theme` (nullptr: none):
-  // `explicit_template` when given (checked by Key and Get, as ever); else the theme's
+  // `explicit_template` when given (checked by Prepare); else the theme's
   // template for the format; else `default_template`. The brand kit is the theme's, else the
   // studio's. A theme naming a template that does not exist or has no layout for the format,
   // or an unknown brand kit, falls back to the default with a sentence in `*warnings`, so a
@@ -65,14 +66,18 @@ class CreativeStudio {
                                    const std::string& default_template,
                                    std::vector<std::string>* warnings = nullptr);
 
-  // As below, drawn with `look`. NotFound also for an unknown brand kit.
-  Result<std::string> Key(const CreativeContent& content, const CreativeLook& look,
-                          const CreativeFormat& format, ImageEncoding encoding);
-  Result<ServedCreative> Get(const CreativeContent& content, const CreativeLook& look,
-                             const CreativeFormat& format, ImageEncoding encoding);
-  // Renders without the cache (the CLI writes files of its own).
-  Result<Creative> Render(const CreativeContent& content, const CreativeLook& look,
-                          const CreativeFormat& format, ImageEncoding encoding);
+  // The creative drawn with `look`, its template read and its key computed once: the key
+  // answers If-None-Match without rendering, then Get serves the same creative. NotFound for
+  // an unknown template, a format it has no layout for, or an unknown brand kit.
+  Result<PreparedCreative> Prepare(const CreativeContent& content, const CreativeLook& look,
+                                   const CreativeFormat& format, ImageEncoding encoding);
+  // The creative's file, rendered on a miss. Errors are Renderer::Render's, plus IoError when
+  // the cache cannot be written.
+  Result<ServedCreative> Get(const PreparedCreative& creative);
+  // The creative of `key` when the cache holds it, without rendering.
+  std::optional<ServedCreative> Cached(const std::string& key, ImageEncoding encoding);
+  // Renders without the cache (previews, and the CLI that writes files of its own).
+  Result<Creative> Render(const PreparedCreative& creative);
 
   // The brand kit of `id`: the studio's own for "" or its id, else a built-in; nullptr when
   // unknown.
@@ -84,7 +89,8 @@ class CreativeStudio {
   const BrandKit& kit() const { return kit_; }
 
  private:
-  Result<CreativeTemplate> LoadTemplate(const std::string& id, const CreativeFormat& format);
+  Result<std::shared_ptr<const CreativeTemplate>> LoadTemplate(const std::string& id,
+                                                               const CreativeFormat& format);
 
   TemplateRepository* const templates_;
   const BrandKit kit_;

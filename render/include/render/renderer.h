@@ -128,6 +128,9 @@ class Renderer {
   std::string CacheKey(const CreativeTemplate& creative_template, const BrandKit& kit,
                        const CreativeFormat& format, const CreativeContent& content,
                        ImageEncoding encoding);
+  // The version of packshot `ref` that CacheKey uses: "none" for no reference or no image
+  // source, "missing" when it cannot be found, else the image source's.
+  std::string PackshotVersion(const std::string& ref);
 
   // Renders every layout of `creative_template` with a demanding sample offer (a long
   // title, a two-line badge, a reference price, every line present) and returns the

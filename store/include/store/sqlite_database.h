@@ -82,6 +82,7 @@ class SqliteDatabase final : public UnifiedDatabase {
   std::string local_base() const override;
 
   Status Transaction(const std::function<Status()>& body) override;
+  Status ReadSnapshot(const std::function<Status()>& body) override;
 
   Result<std::vector<WriteOutcome>> PutProducts(std::span<const Product> products,
                                                 Instant now) override;
@@ -190,7 +191,8 @@ class SqliteDatabase final : public UnifiedDatabase {
   // Runs `write` on the writer connection in a transaction of its own, or inside a savepoint
   // when this thread is in Transaction().
   Status Write(const std::function<Status(Connection&)>& write);
-  // Runs `read` on the writer when this thread is in Transaction(), else on a pooled reader.
+  // Runs `read` on the writer when this thread is in Transaction(), on the snapshot's reader
+  // when it is in ReadSnapshot(), else on a pooled reader.
   Status Read(const std::function<Status(Connection&)>& read);
   bool InTransactionOnThisThread() const {
     return writer_owner_.load() == std::this_thread::get_id();

@@ -27,8 +27,9 @@ class TemplateRepository {
   virtual ~TemplateRepository() = default;
   // Every template, sorted by id.
   virtual Result<std::vector<CreativeTemplate>> ListTemplates() = 0;
-  // nullopt when there is no template of that id.
-  virtual Result<std::optional<CreativeTemplate>> GetTemplate(std::string_view id) = 0;
+  // The template as stored, shared rather than copied (it is drawn with on every creative
+  // request); nullptr when there is no template of that id.
+  virtual Result<std::shared_ptr<const CreativeTemplate>> GetTemplate(std::string_view id) = 0;
   // Stores `creative_template` (already validated) with version = the stored one + 1 (or its
   // own version when higher), and returns what was stored.
   virtual Result<CreativeTemplate> PutTemplate(CreativeTemplate creative_template) = 0;
@@ -43,14 +44,15 @@ class TemplateLibrary final : public TemplateRepository {
   static Result<std::unique_ptr<TemplateLibrary>> Open(const std::filesystem::path& folder);
 
   Result<std::vector<CreativeTemplate>> ListTemplates() override;
-  Result<std::optional<CreativeTemplate>> GetTemplate(std::string_view id) override;
+  Result<std::shared_ptr<const CreativeTemplate>> GetTemplate(std::string_view id) override;
   Result<CreativeTemplate> PutTemplate(CreativeTemplate creative_template) override;
 
  private:
   const std::optional<std::filesystem::path> folder_;
 
   std::mutex mu_;
-  std::map<std::string, CreativeTemplate, std::less<>> templates_;  // guarded by mu_
+  // Each stored template is immutable: a PUT replaces the pointer. Guarded by mu_.
+  std::map<std::string, std::shared_ptr<const CreativeTemplate>, std::less<>> templates_;
 
   explicit TemplateLibrary(std::optional<std::filesystem::path> folder);
 };
