@@ -90,7 +90,7 @@ Result<Creative> CreativeStudio::Render(const PreparedCreative& prepared) {
 }
 
 std::optional<ServedCreative> CreativeStudio::Cached(const std::string& key,
-                                                    ImageEncoding encoding) {
+                                                     ImageEncoding encoding) {
   // A PNG request may have been answered with a JPEG (over the limit as PNG): both names
   // are looked for, the key being the request's.
   for (ImageEncoding stored :

@@ -1,8 +1,8 @@
 #include "dispatcher.h"
 
-#include <cstdio>
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <ctime>
 #include <exception>
 #include <iostream>

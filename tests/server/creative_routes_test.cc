@@ -249,8 +249,7 @@ TEST_F(CreativeRoutesTest, AKeptCreativeFollowsTheProductItShows) {
   EXPECT_EQ(Get(url, "platform").status, 200);
   auto screens = IssueApiToken(h_.Writer(), TokenRequest{"screens", Role::kPlatform, "dooh"});
   ASSERT_TRUE(screens.ok());
-  EXPECT_EQ(client_.Fetch(server_->port(), "GET", url,
-                          {"Authorization: Bearer " + screens->secret})
+  EXPECT_EQ(client_.Fetch(server_->port(), "GET", url, {"Authorization: Bearer " + screens->secret})
                 .status,
             404);
 }
