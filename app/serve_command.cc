@@ -147,7 +147,10 @@ int RunServe(const CommandLine& command_line) {
     f->ObserveEntries(std::move(observer));
   };
   services.feeds = feeds.get();
-  services.feed_pulls = &db->feed_pulls();
+  // Pulls are written once a second, not one write per download (BufferedFeedPullLog).
+  auto feed_pulls =
+      std::make_unique<BufferedFeedPullLog>(&db->feed_pulls(), std::chrono::seconds(1));
+  services.feed_pulls = feed_pulls.get();
   services.creatives = creatives->studio.get();
   services.default_template = command_line.ValueOr("template", "classic");
   services.explain_offer = [&explainer, &explainer_mu](const std::string& offer_id,

@@ -14,8 +14,8 @@
 //   good. Its raw-buffer path copies the whole unsent rest of a body on every partial
 //   write. We write responses ourselves: straight to the socket while it takes them, then
 //   in chunks of kChunkBytes through the queue (one chunk copied at a time) until it does
-//   again. Files are read into shared immutable buffers (FileBodies); no descriptor
-//   outlives the read.
+//   again. Small files are read into shared immutable buffers (FileBodies); a large one is
+//   sent with sendfile(2) from a descriptor its response owns and closes.
 // - The transport's timeouts hang on a parser we no longer feed, and its 408 queues behind
 //   a stalled write. ConnectionWatch enforces header, body, keep-alive and send timeouts
 //   instead; Pistache's own are set beyond reach.
@@ -37,6 +37,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -115,11 +116,14 @@ struct FileBody {
 };
 
 // Reads files to send and keeps the recent ones in shared immutable buffers, up to a budget
-// of bytes; a file over a quarter of the budget is left open and read in windows instead. A
+// of bytes; a file of kSendFileBytes or more (or over a quarter of the budget) is left open
+// for its response instead: sent with sendfile, read in windows when queued. A
 // file is known by path, size, modification time and inode, so a snapshot replaced under
 // the same name is read again. Thread-safe.
 class FileBodies {
  public:
+  static constexpr size_t kSendFileBytes = 512 * 1024;
+
   explicit FileBodies(size_t budget) : budget_(budget) {}
 
   // The file at `path`; NotFound when it is not there or not a regular file.
@@ -143,7 +147,9 @@ class FileBodies {
     }
     FileBody out;
     out.size = static_cast<size_t>(st.st_size);
-    if (out.size > budget_ / 4) {
+    // Large files (feeds) are sent from the descriptor with sendfile; small ones (creatives)
+    // from memory, where a response costs no open().
+    if (out.size > budget_ / 4 || out.size >= kSendFileBytes) {
       out.file = std::move(file);
       return out;
     }
@@ -457,7 +463,7 @@ std::optional<HttpResponse> ParseHead(std::string_view head, const ServerOptions
 }
 
 // Writes what the socket takes without blocking; the count written, or -1 with errno.
-ssize_t SendSome(int fd, std::string_view a, std::string_view b = {}) {
+ssize_t SendSome(int fd, std::string_view a, std::string_view b = {}, int flags = 0) {
   iovec iov[2];
   int n = 0;
   if (!a.empty()) iov[n++] = {const_cast<char*>(a.data()), a.size()};
@@ -466,7 +472,18 @@ ssize_t SendSome(int fd, std::string_view a, std::string_view b = {}) {
   msg.msg_iov = iov;
   msg.msg_iovlen = static_cast<size_t>(n);
   for (;;) {
-    ssize_t w = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    ssize_t w = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT | flags);
+    if (w < 0 && errno == EINTR) continue;
+    return w;
+  }
+}
+
+// Sends up to `count` bytes of `file` from `offset` without blocking (the socket is
+// non-blocking); the count sent, 0 when the file ends early, or -1 with errno.
+ssize_t SendFileSome(int socket, int file, size_t offset, size_t count) {
+  off_t at = static_cast<off_t>(offset);
+  for (;;) {
+    ssize_t w = ::sendfile(socket, file, &at, count);
     if (w < 0 && errno == EINTR) continue;
     return w;
   }
@@ -798,6 +815,24 @@ class VitrineHandler final : public P::Http::Handler {
     while (o.sent < o.total()) {
       std::string_view head_rest, body_rest;
       if (o.sent < o.head.size()) head_rest = std::string_view(o.head).substr(o.sent);
+      if (o.file.get() >= 0) {
+        // A file on disk goes from the page cache to the socket (sendfile): a large feed is
+        // not copied through this process.
+        const ssize_t w =
+            head_rest.empty()
+                ? SendFileSome(conn.fd, o.file.get(), o.sent - o.head.size(), o.total() - o.sent)
+                : SendSome(conn.fd, head_rest, {}, MSG_MORE);
+        if (w > 0) {
+          o.sent += static_cast<size_t>(w);
+          conn.since = SteadyClock::now();
+          continue;
+        }
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return QueueChunk(conn);
+        if (w == 0) {
+          dispatcher_->LogError("", "the file being sent shrank under the server");
+        }
+        return Abort(conn);
+      }
       if (o.body_size > 0 && o.sent + head_rest.size() < o.total()) {
         body_rest = o.BodyFrom(o.sent + head_rest.size() - o.head.size());
         if (body_rest.empty()) {

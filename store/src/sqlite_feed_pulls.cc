@@ -25,12 +25,9 @@ FeedPull ReadPull(const Statement& s) {
   return p;
 }
 
-}  // namespace
-
-Result<int64_t> SqliteDatabase::RecordPull(const FeedPull& pull) {
-  VITRINE_RETURN_IF_ERROR(CheckFeedPull(pull));
-  int64_t seq = 0;
-  VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
+// Appends `pull` and makes it the newest of its (feed, platform); sets `*seq`.
+Status InsertPull(store_internal::SqliteConnection& conn, const FeedPull& pull, int64_t* seq) {
+  {
     Result<Statement> s = conn.Prepare(
         "INSERT INTO feed_pulls(at, feed, platform, actor, status, bytes, etag, saw_latest) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq");
@@ -46,18 +43,35 @@ Result<int64_t> SqliteDatabase::RecordPull(const FeedPull& pull) {
     Result<bool> row = s->Step();
     if (!row.ok()) return row.status();
     if (!*row) return Status::Internal("feed pull insert returned no seq");
-    seq = s->Int(0);
+    *seq = s->Int(0);
     VITRINE_RETURN_IF_ERROR(s->Run());
-    Result<Statement> latest = conn.Prepare(
-        "INSERT INTO feed_pull_latest(feed, platform, seq) VALUES (?, ?, ?) "
-        "ON CONFLICT(feed, platform) DO UPDATE SET seq = excluded.seq");
-    if (!latest.ok()) return latest.status();
-    latest->BindStatic(1, pull.feed);
-    latest->BindStatic(2, pull.platform);
-    latest->Bind(3, seq);
-    return latest->Run();
-  }));
+  }
+  Result<Statement> latest = conn.Prepare(
+      "INSERT INTO feed_pull_latest(feed, platform, seq) VALUES (?, ?, ?) "
+      "ON CONFLICT(feed, platform) DO UPDATE SET seq = excluded.seq");
+  if (!latest.ok()) return latest.status();
+  latest->BindStatic(1, pull.feed);
+  latest->BindStatic(2, pull.platform);
+  latest->Bind(3, *seq);
+  return latest->Run();
+}
+
+}  // namespace
+
+Result<int64_t> SqliteDatabase::RecordPull(const FeedPull& pull) {
+  VITRINE_RETURN_IF_ERROR(CheckFeedPull(pull));
+  int64_t seq = 0;
+  VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) { return InsertPull(conn, pull, &seq); }));
   return seq;
+}
+
+Status SqliteDatabase::RecordPulls(std::span<const FeedPull> pulls) {
+  for (const FeedPull& pull : pulls) VITRINE_RETURN_IF_ERROR(CheckFeedPull(pull));
+  return Write([&](Connection& conn) -> Status {
+    int64_t seq = 0;
+    for (const FeedPull& pull : pulls) VITRINE_RETURN_IF_ERROR(InsertPull(conn, pull, &seq));
+    return Status::Ok();
+  });
 }
 
 Result<std::vector<FeedPull>> SqliteDatabase::ListPulls(const FeedPullQuery& query) {

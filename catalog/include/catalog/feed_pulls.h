@@ -7,8 +7,14 @@
 // Implementations are safe to call from several threads.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <mutex>
+#include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/status.h"
@@ -44,10 +50,50 @@ class FeedPullLog {
   // Appends `pull` (its seq is ignored) and makes it the newest of its (feed, platform).
   // Returns the seq it was given. InvalidArgument for an empty feed or platform.
   virtual Result<int64_t> RecordPull(const FeedPull& pull) = 0;
+  // Appends `pulls` in order, all or none (what BufferedFeedPullLog writes). The default
+  // records them one by one.
+  virtual Status RecordPulls(std::span<const FeedPull> pulls);
   // Newest first. InvalidArgument for a limit outside 1..1000 or a negative before_seq.
   virtual Result<std::vector<FeedPull>> ListPulls(const FeedPullQuery& query) = 0;
   // The newest pull of every (feed, platform), ordered by feed then platform.
   virtual Result<std::vector<FeedPull>> LatestPulls() = 0;
+};
+
+// A FeedPullLog that keeps pulls in memory and appends them to `log` in one write every
+// `interval`, so that serving a feed does not wait for the database's writer (a pull per
+// download made the writer the bottleneck of feed serving). Reads write what is pending
+// first, so this process reads its own pulls; other processes see them within `interval`.
+// Pulls not yet written are lost if the process dies (at most `interval` of them): the log
+// says who pulled, it is not a record anything else depends on. The destructor writes what
+// is pending. A failed write is retried at the next one; past kMaxPending pulls waiting, the
+// oldest are dropped and counted. Thread-safe.
+class BufferedFeedPullLog final : public FeedPullLog {
+ public:
+  static constexpr size_t kMaxPending = 100000;
+
+  // `log` must outlive this object.
+  BufferedFeedPullLog(FeedPullLog* log, std::chrono::milliseconds interval);
+  ~BufferedFeedPullLog() override;
+
+  // Checks `pull` and queues it; returns 0 (the seq is given when it is written).
+  Result<int64_t> RecordPull(const FeedPull& pull) override;
+  Result<std::vector<FeedPull>> ListPulls(const FeedPullQuery& query) override;
+  Result<std::vector<FeedPull>> LatestPulls() override;
+  // Writes what is pending now.
+  Status Flush();
+  // Pulls dropped because the log could not be written for too long.
+  int64_t dropped() const;
+
+ private:
+  FeedPullLog* const log_;
+  const std::chrono::milliseconds interval_;
+  std::mutex write_mu_;  // one Flush at a time, so pulls are written in order
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<FeedPull> pending_;  // guarded by mu_
+  int64_t dropped_ = 0;           // guarded by mu_
+  bool stopping_ = false;         // guarded by mu_
+  std::thread writer_;
 };
 
 // The checks both backends apply.

@@ -129,6 +129,7 @@ class SqliteDatabase final : public UnifiedDatabase {
 
   // FeedPullLog (sqlite_feed_pulls.cc).
   Result<int64_t> RecordPull(const FeedPull& pull) override;
+  Status RecordPulls(std::span<const FeedPull> pulls) override;
   Result<std::vector<FeedPull>> ListPulls(const FeedPullQuery& query) override;
   Result<std::vector<FeedPull>> LatestPulls() override;
 
