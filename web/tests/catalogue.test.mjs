@@ -47,6 +47,11 @@ test('products: search with filters, a product page with its price chart and sto
   await page.goto(hub.url + '/#/products/P3');
   await page.getByRole('heading', { name: HOSTILE, level: 1 }).waitFor();
   await page.locator('.chart canvas').waitFor();
+  // The moment under the cursor is written in French, not in uPlot's English.
+  await page.locator('.chart .u-over').hover();
+  const moment = await page.locator('.chart .u-legend .u-series').first().locator('.u-value').textContent();
+  assert.match(moment, /\d{4}/, moment);
+  assert.match(moment, /janv|févr|mars|avr|mai|juin|juil|août|sept|oct|nov|déc/, moment);
   await page.getByRole('cell', { name: '3,90 €' }).first().waitFor();
   await page.getByRole('cell', { name: 'Vitrine Nantes' }).first().waitFor();
   assert.equal(await page.locator('img[src="x"]').count(), 0);
