@@ -263,22 +263,6 @@ struct Renderer::Impl {
 
   Impl(ImageSource* i, RendererOptions o)
       : images(i), options(o), packshots(o.packshot_cache_bytes) {}
-
-  // The kit's part of a cache key, kept per kit value: a hub draws with a handful of kits,
-  // and writing one as JSON cost more than the rest of a cache hit.
-  std::string KitText(const BrandKit& kit) {
-    std::lock_guard lock(kit_texts_mu);
-    for (const auto& [known, text] : kit_texts) {
-      if (known == kit) return text;
-    }
-    std::string text = ToJson(kit).dump();
-    if (kit_texts.size() >= 16) kit_texts.erase(kit_texts.begin());
-    kit_texts.emplace_back(kit, text);
-    return text;
-  }
-
-  std::mutex kit_texts_mu;
-  std::vector<std::pair<BrandKit, std::string>> kit_texts;  // guarded by kit_texts_mu
 };
 
 namespace {
@@ -1035,7 +1019,7 @@ std::string Renderer::CacheKey(const CreativeTemplate& t, const BrandKit& kit,
   std::string text;
   text += "renderer=" + std::string(kRendererVersion) + "\n";
   text += "template=" + t.id + "@" + std::to_string(t.version) + "\n";
-  text += "kit=" + impl_->KitText(kit) + "\n";
+  text += "kit=" + ToJson(kit).dump() + "\n";
   text += "format=" + std::string(format.name) + "." + std::string(ExtensionOf(encoding)) + "\n";
   std::set<std::string> used;
   bool packshot = false;

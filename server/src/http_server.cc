@@ -815,33 +815,28 @@ class VitrineHandler final : public P::Http::Handler {
     while (o.sent < o.total()) {
       std::string_view head_rest, body_rest;
       if (o.sent < o.head.size()) head_rest = std::string_view(o.head).substr(o.sent);
+      ssize_t w;
       if (o.file.get() >= 0) {
         // A file on disk goes from the page cache to the socket (sendfile): a large feed is
         // not copied through this process.
-        const ssize_t w =
-            head_rest.empty()
+        w = head_rest.empty()
                 ? SendFileSome(conn.fd, o.file.get(), o.sent - o.head.size(), o.total() - o.sent)
                 : SendSome(conn.fd, head_rest, {}, MSG_MORE);
-        if (w > 0) {
-          o.sent += static_cast<size_t>(w);
-          conn.since = SteadyClock::now();
-          continue;
-        }
-        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return QueueChunk(conn);
         if (w == 0) {
           dispatcher_->LogError("", "the file being sent shrank under the server");
-        }
-        return Abort(conn);
-      }
-      if (o.body_size > 0 && o.sent + head_rest.size() < o.total()) {
-        body_rest = o.BodyFrom(o.sent + head_rest.size() - o.head.size());
-        if (body_rest.empty()) {
-          dispatcher_->LogError(
-              "", std::string("cannot read the file being sent: ") + std::strerror(errno));
           return Abort(conn);
         }
+      } else {
+        if (o.body_size > 0 && o.sent + head_rest.size() < o.total()) {
+          body_rest = o.BodyFrom(o.sent + head_rest.size() - o.head.size());
+          if (body_rest.empty()) {
+            dispatcher_->LogError(
+                "", std::string("cannot read the file being sent: ") + std::strerror(errno));
+            return Abort(conn);
+          }
+        }
+        w = SendSome(conn.fd, head_rest, body_rest);
       }
-      const ssize_t w = SendSome(conn.fd, head_rest, body_rest);
       if (w > 0) {
         o.sent += static_cast<size_t>(w);
         conn.since = SteadyClock::now();
