@@ -5,6 +5,7 @@
 #include "app/change_follower.h"
 #include "catalog/import.h"
 #include "commands.h"
+#include "common/bulk_memory.h"
 #include "import_output.h"
 #include "progress_bar.h"
 
@@ -93,6 +94,8 @@ int RunImport(const CommandLine& command_line) {
     options.column_aliases = std::move(aliases).value();
   }
 
+  // A file's rows are read and written by the next few hundred MiB of heap at most.
+  PrepareHeapForBulkWork(64 << 20);
   auto db = OpenDatabaseOrReport(command_line);
   if (!db) return kExitStore;
   const bool json = command_line.Has("json");
