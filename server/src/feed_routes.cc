@@ -14,6 +14,7 @@
 #include "api_support.h"
 #include "catalog/field_error.h"
 #include "common/text.h"
+#include "feeds/sample.h"
 
 namespace vitrine::api {
 namespace {
@@ -91,6 +92,48 @@ class FeedRoutes {
     auto latest = s_.feed_pulls->LatestPulls();
     if (!latest.ok()) return StoreFailure(latest.status());
     return HttpResponse::Json(200, {{"feeds", FeedsJson(*s_.feeds, *latest)}});
+  }
+
+  // GET /api/v1/feeds/{feed}/sample?limit=: the first items of the full feed's current
+  // snapshot, field by field. Reads the snapshot as it is (never generates one) and is not
+  // a pull: the log and the freshness figures are the platforms'.
+  HttpResponse Sample(const HttpRequest& request) const {
+    const std::string feed(request.PathParam("feed"));
+    const std::optional<FeedFormat> format = ParseFeedFormat(feed);
+    if (!format || feed.find('/') != std::string::npos) {
+      return HttpResponse::Problem(
+          404, "Not found", "no feed \"" + feed + "\" (GET /api/v1/feeds lists them by name)");
+    }
+    int limit = 10;
+    if (auto text = request.Query("limit")) {
+      auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
+      if (ec != std::errc() || end != text->data() + text->size() || limit < 1 || limit > 100) {
+        return BadParameter("limit", "must be a whole number from 1 to 100");
+      }
+    }
+    const FeedKey key{*format, "", "", ""};
+    // A newer snapshot may replace the file between Current() and the read: once more.
+    for (int attempt = 0;; ++attempt) {
+      const std::optional<FeedSnapshot> current = s_.feeds->Current(key);
+      if (!current) {
+        return HttpResponse::Problem(404, "Not found",
+                                     "the feed has no snapshot yet: it is being generated");
+      }
+      auto items = ReadFeedSample(*format, current->path, limit);
+      if (!items.ok() && items.status().code() == StatusCode::kNotFound && attempt == 0) continue;
+      if (!items.ok()) return StoreFailure(items.status());
+      nlohmann::json out = nlohmann::json::array();
+      for (const FeedSampleItem& item : *items) {
+        nlohmann::json fields = nlohmann::json::array();
+        for (const FeedSampleField& f : item) fields.push_back({{"name", f.name}, {"value", f.value}});
+        out.push_back({{"fields", std::move(fields)}});
+      }
+      return HttpResponse::Json(200, {{"feed", FeedName(key)},
+                                      {"generated_at", FormatUtc(current->generated_at)},
+                                      {"etag", current->etag},
+                                      {"items_in_feed", current->stats.items},
+                                      {"items", std::move(out)}});
+    }
   }
 
   // GET /api/v1/feeds/pulls: the log, newest first.
@@ -214,6 +257,7 @@ nlohmann::json FeedsJson(const FeedSnapshots& feeds, const std::vector<FeedPull>
     }
     out.push_back(
         {{"feed", name},
+         {"name", std::string(info.name)},
          {"path", std::string(info.url_path)},
          {"channel", info.channel.empty() ? nlohmann::json() : nlohmann::json(info.channel)},
          {"generated_at",
@@ -253,6 +297,14 @@ Status AddFeedRoutes(HttpServer& server, const ApiServices& services) {
                      Handler(routes, &FeedRoutes::Pulls),
                      {"feed", "platform", "limit", "cursor"}});
   }
+  table.push_back({"GET",
+                   "/api/v1/feeds/{feed}/sample",
+                   Role::kViewer,
+                   false,
+                   {},
+                   "",
+                   Handler(routes, &FeedRoutes::Sample),
+                   {"limit"}});
   return AddRoutes(server, std::move(table));
 }
 

@@ -357,6 +357,59 @@ TEST_F(FeedRoutesTest, TheFeedListShowsEachSnapshotAndWhetherEachPlatformSawTheL
   EXPECT_EQ(Get("/api/v1/feeds?x=1").status, 400);
 }
 
+TEST_F(FeedRoutesTest, ASampleShowsTheFirstItemsOfEachFeedAndIsNotAPull) {
+  // Nothing generated yet: a sample never generates one.
+  Reply none = Get("/api/v1/feeds/google-products/sample");
+  EXPECT_EQ(none.status, 404);
+  EXPECT_NE(none.body.find("no snapshot yet"), std::string::npos) << none.body;
+
+  json feeds = Get("/api/v1/feeds").Json()["feeds"];
+  for (const json& feed : feeds) {
+    const std::string name = feed["name"];
+    ASSERT_TRUE(ParseFeedFormat(name).has_value()) << name;
+    ASSERT_TRUE(h_.feeds().Get(FeedKey{*ParseFeedFormat(name), "", "", ""}).ok()) << name;
+    Reply sample = Get("/api/v1/feeds/" + name + "/sample?limit=3");
+    ASSERT_EQ(sample.status, 200) << name << ": " << sample.body;
+    json body = sample.Json();
+    EXPECT_EQ(body["feed"], feed["feed"]);
+    // Three items, or all of them (one promotion makes one item of the promotions feed).
+    const int in_feed = body["items_in_feed"];
+    ASSERT_GE(in_feed, 1) << name;
+    ASSERT_EQ(body["items"].size(), static_cast<size_t>(std::min(3, in_feed))) << name;
+    // Each item names its offer or product: the field platforms key it by.
+    const std::string key = name == "offers-csv"         ? "offer_id"
+                            : name == "leaflet-json"      ? "offer_id"
+                            : name == "leaflet-xml"       ? "@id"
+                            : name == "google-promotions" ? "g:promotion_id"
+                                                          : "g:id";
+    for (const json& item : body["items"]) {
+      bool found = false;
+      for (const json& field : item["fields"]) {
+        if (field["name"] == key && !field["value"].get<std::string>().empty()) found = true;
+      }
+      EXPECT_TRUE(found) << name << " item without " << key << ": " << item.dump();
+    }
+  }
+  // The first product of the Google feed is the first <item> of the file, field by field.
+  Reply file = Get("/feeds/google/products.xml");
+  json first = Get("/api/v1/feeds/google-products/sample?limit=1").Json()["items"][0]["fields"];
+  ASSERT_GE(first.size(), 5u);
+  EXPECT_EQ(first[0]["name"], "g:id");
+  EXPECT_NE(file.body.find("<item>\n<g:id>" + first[0]["value"].get<std::string>() + "</g:id>"),
+            std::string::npos);
+
+  // Samples are the back office reading, not a platform pulling: one pull in the log (the
+  // download above), none for the samples.
+  EXPECT_EQ(Get("/api/v1/feeds/pulls").Json()["pulls"].size(), 1u);
+
+  EXPECT_EQ(Get("/api/v1/feeds/google-products/sample?limit=0").status, 400);
+  EXPECT_EQ(Get("/api/v1/feeds/google-products/sample?limit=101").status, 400);
+  EXPECT_EQ(Get("/api/v1/feeds/google-products/sample?limit=2x").status, 400);
+  EXPECT_EQ(Get("/api/v1/feeds/google-products/sample?store=S1").status, 400);
+  EXPECT_EQ(Get("/api/v1/feeds/nope/sample").status, 404);
+  EXPECT_EQ(Get("/api/v1/feeds/google-products/sample", "").status, 401);
+}
+
 TEST_F(FeedRoutesTest, DownloadsDuringRegenerationAreNeverTorn) {
   ASSERT_EQ(Get("/feeds/google/local-inventory.xml").status, 200);
   std::atomic<bool> done{false};

@@ -27,6 +27,19 @@ export async function api(method, path, body, { lang } = {}) {
   return readAnswer(response, path !== '/api/v1/session');
 }
 
+// An image the API draws from a JSON body (a template being edited): a Blob, or an ApiError
+// carrying the problem+json of a refusal (a 422 names each error by its JSON path).
+export async function apiImage(path, body) {
+  const response = await fetch(path, {
+    method: 'POST',
+    headers: { Accept: 'image/png, application/problem+json', 'Content-Type': 'application/json' },
+    credentials: 'same-origin',
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) return readAnswer(response, true);  // throws
+  return response.blob();
+}
+
 // The JSON of an answer; an ApiError for a 4xx or 5xx (a 401 signs out, except where the
 // caller is signing in).
 async function readAnswer(response, signOutOn401) {

@@ -133,7 +133,7 @@ test('administration: an admin sees users, tokens and the audit log; a viewer is
   await viewer.context.close();
 });
 
-test('templates: an invalid edit names its path; a valid one saves and previews every format', async () => {
+test('templates: an invalid edit names its path; the live preview draws the unsaved text; a valid one saves and previews every format', async () => {
   // A published offer for the preview.
   const token = hub.token('admin');
   const c = await hub.api(token, 'POST', '/api/v1/campaigns', {
@@ -167,7 +167,27 @@ test('templates: an invalid edit names its path; a valid one saves and previews 
   await alert.getByRole('button', { name: /^layouts/ }).first().click();
   assert.equal(await page.evaluate(() => document.activeElement.id), 'template-json');
 
+  // The live preview draws the text being edited, unsaved: an impossible text size is named
+  // by its path, once (the template is refused whole), and nothing is drawn.
+  const live = page.locator('section[aria-labelledby="live-title"]');
   await area.fill(original);
+  await live.locator('img[src^="blob:"]').first().waitFor();
+  const square = JSON.parse(original);
+  square.layouts.square.layers.find((l) => l.kind === 'text').size = { min: 90, max: 53 };
+  await area.fill(JSON.stringify(square, null, 2));
+  await live.getByText(/layouts\.square\.layers\[\d+\]\.size/).waitFor();
+  assert.equal(await live.locator('img').count(), 0);
+
+  await area.fill(original);
+  await live.locator('.error').waitFor({ state: 'detached' });
+  await page.waitForFunction(
+    (n) => {
+      const shown = [...document.querySelectorAll('section[aria-labelledby="live-title"] img')];
+      return shown.length === n && shown.every((i) => i.src.startsWith('blob:') && i.complete && i.naturalWidth > 0);
+    },
+    Object.keys(square.layouts).length,
+    { timeout: 60000 },
+  );
   await page.getByRole('button', { name: 'Enregistrer le modèle' }).click();
   await alert.waitFor({ state: 'detached' });
   const images = page.locator('.gallery img');

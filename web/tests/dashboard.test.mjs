@@ -116,6 +116,17 @@ describe('feeds', () => {
     const log = page.locator('section', { hasText: 'Journal des lectures' });
     await log.getByRole('cell', { name: 'google/products.xml' }).first().waitFor();
     await log.getByText('version à jour').first().waitFor();
+    // A sample of the local inventory feed, field by field, as the file has it (the products
+    // feed is empty here: the seeded products have no image). Reading it is not a pull.
+    const sample = page.locator('section[aria-labelledby="feeds-sample"]');
+    await sample.locator('#sample-feed').selectOption('google-local-inventory');
+    await sample.getByRole('rowheader', { name: 'g:store_code' }).first().waitFor();
+    const pulls = await hub.api(hub.token('editor'), 'GET', '/api/v1/feeds/pulls');
+    assert.equal(pulls.body.pulls.length, 1, JSON.stringify(pulls.body));
+    const xml = await (await fetch(hub.url + '/feeds/google/local-inventory.xml', { headers: { Authorization: `Bearer ${platformToken}` } })).text();
+    const first = sample.locator('table.sample').first();
+    assert.equal(await first.locator('tr', { hasText: 'g:id' }).locator('td').textContent(), xml.match(/<g:id>([^<]+)<\/g:id>/)[1]);
+    assert.equal(await first.locator('tr', { hasText: 'g:store_code' }).locator('td').textContent(), xml.match(/<g:store_code>([^<]+)<\/g:store_code>/)[1]);
     // A viewer is not offered the platform tokens (admins only).
     assert.equal(await page.getByRole('button', { name: 'Créer le jeton' }).count(), 0);
     await expectAccessible(page, 'the feeds page');

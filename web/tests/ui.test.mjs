@@ -51,7 +51,7 @@ describe('serving', () => {
     assert.equal(index.headers.get('cache-control'), 'no-cache');
     assert.equal(
       index.headers.get('content-security-policy'),
-      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
         "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
     );
     assert.equal(index.headers.get('x-content-type-options'), 'nosniff');
@@ -242,6 +242,16 @@ describe('a week\'s work', () => {
     await page.getByRole('cell', { name: '3 pour 2', exact: true }).waitFor();
     await page.getByText('2 promotion(s)').waitFor();
     await page.getByText(/Approuvable\./).waitFor();
+    // Before approval: the offers it would publish in a store, explained, and their creatives.
+    await page.getByRole('heading', { name: 'Aperçu avant approbation : offres et visuels' }).waitFor();
+    await page.locator('#preview-store').selectOption('S001');
+    await page.getByRole('button', { name: 'Détail et visuels de P1' }).click();
+    await page.getByRole('heading', { name: /Pourquoi cette offre : P1 à S001/ }).waitFor();
+    const drafts = page.locator('.gallery img');
+    await drafts.first().waitFor();
+    assert.match(await drafts.first().getAttribute('src'), /\/api\/v1\/campaigns\/[^/]+\/preview\/creatives\/PR[^/]+~P1\//);
+    await drafts.last().scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => [...document.querySelectorAll('.gallery img')].every((i) => i.complete && i.naturalWidth > 0), null, { timeout: 60000 });
     await expectAccessible(page, 'the campaign editor');
     await page.screenshot({ path: screenshotDir() + 'web-campaign-editor.png', fullPage: true });
 

@@ -20,7 +20,7 @@ namespace vitrine {
 // The policy sent with every file of the UI: scripts, styles and fetches from this origin
 // only, no inline script, no framing.
 inline constexpr std::string_view kWebContentSecurityPolicy =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 struct WebOptions {

@@ -439,5 +439,7 @@ export function CampaignEditor({ id }) {
         <${History} campaign=${campaign} version=${version} />
       </div>
     </div>
-    ${['approved', 'live'].includes(campaign.effective_status) && html`<${CampaignOffers} campaign=${campaign} />`}`;
+    ${['approved', 'live'].includes(campaign.effective_status) && html`<${CampaignOffers} campaign=${campaign} loaded=${version} />`}
+    ${(['draft', 'submitted', 'rejected'].includes(campaign.status) || campaign.pending_revision) &&
+    html`<${CampaignOffers} campaign=${campaign} loaded=${version} preview />`}`;
 }

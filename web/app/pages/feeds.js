@@ -1,7 +1,8 @@
 // Feeds and platforms: each feed's URL, snapshot (size, items, generation) and last pull per
-// platform (GET /api/v1/feeds), the persistent pull log (GET /api/v1/feeds/pulls, filtered
-// and paged), and for admins a platform token for a channel, shown once with the URL to give
-// the platform.
+// platform (GET /api/v1/feeds), a sample of a feed's items as platforms find them (GET
+// /api/v1/feeds/{feed}/sample: not a pull), the persistent pull log (GET /api/v1/feeds/pulls,
+// filtered and paged), and for admins a platform token for a channel, shown once with the
+// URL to give the platform.
 import { html, useEffect, useState } from '../vendor.js';
 import { t } from '../i18n.js';
 import { api } from '../api.js';
@@ -52,6 +53,49 @@ function PlatformToken({ feeds }) {
       ${urls.length > 0 && html`<p>${t('feeds.token_urls')}</p>
         <ul>${urls.map((u) => html`<li key=${u}><code>${u}</code></li>`)}</ul>`}
     </div>`}
+  </section>`;
+}
+
+function Sample({ feeds }) {
+  const generated = feeds.filter((f) => f.generated_at);
+  const [name, setName] = useState(generated[0]?.name ?? '');
+  const [sample, setSample] = useState(null);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    if (!name) return;
+    setSample(null);
+    api('GET', `/api/v1/feeds/${encodeURIComponent(name)}/sample?limit=5`)
+      .then((s) => {
+        setSample(s);
+        setError(null);
+      })
+      .catch(setError);
+  }, [name]);
+  return html`<section aria-labelledby="feeds-sample">
+    <h2 id="feeds-sample">${t('feeds.sample')}</h2>
+    <label for="sample-feed">${t('feeds.feed')}</label>
+    <select id="sample-feed" value=${name} onChange=${(e) => setName(e.target.value)}>
+      ${feeds.map((f) => html`<option key=${f.name} value=${f.name} disabled=${!f.generated_at}>${f.feed}</option>`)}
+    </select>
+    <${Problem} error=${error} />
+    ${!name
+      ? html`<p>${t('feeds.sample_none')}</p>`
+      : sample === null
+        ? !error && html`<${Loading} />`
+        : sample.items.length === 0
+          ? html`<p>${t('feeds.sample_none')}</p>`
+          : html`<div class="samples">
+              ${sample.items.map(
+                (item, i) => html`<table class="list sample" key=${i}>
+                  <caption>${t('feeds.sample_item', { n: i + 1, total: sample.items_in_feed })}</caption>
+                  <tbody>
+                    ${item.fields.map(
+                      (f, j) => html`<tr key=${j}><th scope="row"><code>${f.name}</code></th><td>${f.value}</td></tr>`,
+                    )}
+                  </tbody>
+                </table>`,
+              )}
+            </div>`}
   </section>`;
 }
 
@@ -145,6 +189,7 @@ export function Feeds() {
               )}
             </tbody>
           </table>
+          <${Sample} feeds=${feeds} />
           ${can('admin') && html`<${PlatformToken} feeds=${feeds} />`}
           <${PullLog} feeds=${feeds} />`}`;
 }

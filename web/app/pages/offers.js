@@ -1,6 +1,9 @@
 // A campaign's published offers in one store (GET /api/v1/offers?campaign=&store=), the
 // explanation of any of them (…/explain: every candidate promotion and price step), and the
-// creatives of a chosen offer in every format (/creatives/{offer}/{format}.png).
+// creatives of a chosen offer in every format (/creatives/{offer}/{format}.png). With
+// `preview`, the offers the campaign would publish if it were approved now, before approval
+// (GET /api/v1/campaigns/{id}/preview?store=: each with its explanation) and their creatives
+// (…/preview/creatives/{offer}/{format}.png), which the public /creatives/ URLs do not serve.
 import { html, useEffect, useState } from '../vendor.js';
 import { t } from '../i18n.js';
 import { api } from '../api.js';
@@ -10,13 +13,14 @@ import { Problem, Loading } from './common.js';
 const money = (s) => (s ? euros(Number(String(s).replace(/\s*EUR$/, ''))) : '—');
 
 function Explanation({ offer }) {
-  const [explain, setExplain] = useState(null);
+  const [explain, setExplain] = useState(offer.explain ?? null);
   const [error, setError] = useState(null);
   useEffect(() => {
+    if (offer.explain) return setExplain(offer.explain);  // a preview carries its own
     api('GET', `/api/v1/offers/${encodeURIComponent(offer.offer_id)}/explain?store=${encodeURIComponent(offer.store_id)}`)
       .then(setExplain)
       .catch(setError);
-  }, [offer.offer_id, offer.store_id]);
+  }, [offer.offer_id, offer.store_id, offer.explain]);
   if (error) return html`<${Problem} error=${error} />`;
   if (!explain) return html`<${Loading} />`;
   return html`<div class="explain">
@@ -38,11 +42,12 @@ function Explanation({ offer }) {
   </div>`;
 }
 
-function Creatives({ offer, formats }) {
+// `base`: where the creatives of the offer are, /creatives or a campaign's preview.
+function Creatives({ offer, formats, base }) {
   return html`<div class="gallery">
     ${formats.map(
       (f) => html`<figure key=${f.name}>
-        <img src=${`/creatives/${encodeURIComponent(offer.offer_id)}/${encodeURIComponent(f.name)}.png?store=${encodeURIComponent(offer.store_id)}`} loading="lazy"
+        <img src=${`${base}/${encodeURIComponent(offer.offer_id)}/${encodeURIComponent(f.name)}.png?store=${encodeURIComponent(offer.store_id)}`} loading="lazy"
           width=${Math.min(f.width, 240)} height=${Math.round((Math.min(f.width, 240) * f.height) / f.width)}
           alt=${t('offers.creative_alt', { format: f.name, product: offer.product_id })} />
         <figcaption>${f.name} · ${f.width}×${f.height}</figcaption>
@@ -51,7 +56,9 @@ function Creatives({ offer, formats }) {
   </div>`;
 }
 
-export function CampaignOffers({ campaign }) {
+// `loaded` changes whenever the editor reloads the campaign (a promotion added changes what
+// it publishes, not the campaign's own version).
+export function CampaignOffers({ campaign, preview = false, loaded = 0 }) {
   const [stores, setStores] = useState([]);
   const [store, setStore] = useState('');
   const [offers, setOffers] = useState(null);
@@ -68,21 +75,29 @@ export function CampaignOffers({ campaign }) {
   useEffect(() => {
     if (!store) return;
     setChosen(null);
-    api('GET', `/api/v1/offers?campaign=${encodeURIComponent(campaign.id)}&store=${encodeURIComponent(store)}&limit=50`)
+    setOffers(null);
+    const campaignId = encodeURIComponent(campaign.id);
+    const storeId = encodeURIComponent(store);
+    api('GET', preview
+      ? `/api/v1/campaigns/${campaignId}/preview?store=${storeId}&limit=50`
+      : `/api/v1/offers?campaign=${campaignId}&store=${storeId}&limit=50`)
       .then((p) => setOffers(p.items))
       .catch(setError);
-  }, [campaign.id, store, campaign.version]);
-  return html`<section aria-labelledby="offers-title">
-    <h2 id="offers-title">${t('offers.title')}</h2>
-    <label for="offers-store">${t('product.store')}</label>
-    <select id="offers-store" value=${store} onChange=${(e) => setStore(e.target.value)}>
+  }, [campaign.id, store, campaign.version, preview, loaded]);
+  const kind = preview ? 'preview' : 'offers';
+  const base = preview ? `/api/v1/campaigns/${encodeURIComponent(campaign.id)}/preview/creatives` : '/creatives';
+  return html`<section aria-labelledby=${kind + '-title'}>
+    <h2 id=${kind + '-title'}>${t(preview ? 'offers.preview_title' : 'offers.title')}</h2>
+    ${preview && html`<p class="hint">${t('offers.preview_hint')}</p>`}
+    <label for=${kind + '-store'}>${t('product.store')}</label>
+    <select id=${kind + '-store'} value=${store} onChange=${(e) => setStore(e.target.value)}>
       ${stores.map((s) => html`<option key=${s.id} value=${s.id}>${s.name}</option>`)}
     </select>
     <${Problem} error=${error} />
     ${offers === null
       ? html`<${Loading} />`
       : offers.length === 0
-        ? html`<p>${t('offers.none')}</p>`
+        ? html`<p>${t(preview ? 'offers.preview_none' : 'offers.none')}</p>`
         : html`<table class="list">
             <caption>${t('offers.count', { n: offers.length })}</caption>
             <thead><tr>
@@ -105,7 +120,7 @@ export function CampaignOffers({ campaign }) {
               )}
             </tbody>
           </table>`}
-    ${chosen && html`<${Explanation} offer=${chosen} /><${Creatives} offer=${chosen} formats=${formats} />`}
+    ${chosen && html`<${Explanation} offer=${chosen} /><${Creatives} offer=${chosen} formats=${formats} base=${base} />`}
   </section>`;
 }
 
