@@ -33,8 +33,8 @@ std::string Joined(const std::vector<std::string>& path, std::string_view leaf =
 Result<std::vector<FeedSampleItem>> XmlSample(const std::string& path, std::string_view item_name,
                                               int limit) {
   std::unique_ptr<xmlTextReader, decltype(&xmlFreeTextReader)> reader(
-      xmlReaderForFile(path.c_str(), nullptr, XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                                  XML_PARSE_NOWARNING),
+      xmlReaderForFile(path.c_str(), nullptr,
+                       XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
       xmlFreeTextReader);
   if (!reader) return Gone(path);
   std::vector<FeedSampleItem> items;
@@ -70,8 +70,7 @@ Result<std::vector<FeedSampleItem>> XmlSample(const std::string& path, std::stri
         item = nullptr;
         if (static_cast<int>(items.size()) == limit) break;
       }
-    } else if (item != nullptr &&
-               (type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA)) {
+    } else if (item != nullptr && (type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA)) {
       item->push_back({Joined(inside), text(xmlTextReaderConstValue(reader.get()))});
     } else if (item != nullptr && type == XML_READER_TYPE_END_ELEMENT) {
       if (depth == item_depth) {
@@ -190,7 +189,8 @@ Result<std::vector<FeedSampleItem>> CsvSample(const std::string& path, int limit
   CsvReader reader(in, options);
   CsvRecord record;
   std::vector<std::string> header;
-  if (reader.Next(&record) && record.ok()) header.assign(record.fields.begin(), record.fields.end());
+  if (reader.Next(&record) && record.ok())
+    header.assign(record.fields.begin(), record.fields.end());
   std::vector<FeedSampleItem> items;
   while (static_cast<int>(items.size()) < limit && reader.Next(&record)) {
     if (!record.ok()) {

@@ -125,7 +125,8 @@ class FeedRoutes {
       nlohmann::json out = nlohmann::json::array();
       for (const FeedSampleItem& item : *items) {
         nlohmann::json fields = nlohmann::json::array();
-        for (const FeedSampleField& f : item) fields.push_back({{"name", f.name}, {"value", f.value}});
+        for (const FeedSampleField& f : item)
+          fields.push_back({{"name", f.name}, {"value", f.value}});
         out.push_back({{"fields", std::move(fields)}});
       }
       return HttpResponse::Json(200, {{"feed", FeedName(key)},

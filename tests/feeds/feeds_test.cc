@@ -1051,7 +1051,6 @@ TEST(ChangeFeedClientTest, FinalStateEqualsAFreshFullFeed) {
   EXPECT_EQ(client, fresh);
 }
 
-
 // --- Samples: the head of a snapshot, field by field -------------------------------------
 
 namespace sample_test {
@@ -1070,14 +1069,14 @@ std::vector<std::pair<std::string, std::string>> Fields(const FeedSampleItem& it
 
 TEST(FeedSampleTest, XmlItemsKeepTheirFieldsInOrderWithAttributesAndNesting) {
   testing::TempDir dir;
-  const std::string path = Write(
-      dir, "leaflet.xml",
-      "<?xml version=\"1.0\"?>\n<leaflets><leaflet id=\"C1\"><offers>"
-      "<offer id=\"PR1~P1\"><title>Caf&#233; &amp; th&#233;</title><prices><regular>2.00 EUR"
-      "</regular><shelf>1.50 EUR</shelf></prices><empty/></offer>"
-      "<offer id=\"PR1~P2\"><title><![CDATA[<b>]]></title></offer>"
-      "<offer id=\"PR1~P3\"><title>third</title></offer>"
-      "<broken");  // a limit of two never reads this far
+  const std::string path =
+      Write(dir, "leaflet.xml",
+            "<?xml version=\"1.0\"?>\n<leaflets><leaflet id=\"C1\"><offers>"
+            "<offer id=\"PR1~P1\"><title>Caf&#233; &amp; th&#233;</title><prices><regular>2.00 EUR"
+            "</regular><shelf>1.50 EUR</shelf></prices><empty/></offer>"
+            "<offer id=\"PR1~P2\"><title><![CDATA[<b>]]></title></offer>"
+            "<offer id=\"PR1~P3\"><title>third</title></offer>"
+            "<broken");  // a limit of two never reads this far
   auto items = ReadFeedSample(FeedFormat::kLeafletXml, path, 2);
   ASSERT_TRUE(items.ok()) << items.status().ToString();
   ASSERT_EQ(items->size(), 2u);
@@ -1097,12 +1096,12 @@ TEST(FeedSampleTest, XmlItemsKeepTheirFieldsInOrderWithAttributesAndNesting) {
 
 TEST(FeedSampleTest, JsonOffersFlattenNestedValuesAndJoinArrays) {
   testing::TempDir dir;
-  const std::string path = Write(
-      dir, "leaflet.json",
-      R"({"generated_at":"x","leaflets":[{"id":"C1","offers":[)"
-      R"({"offer_id":"PR1~P1","prices":{"regular":"2.00 EUR","reference":null},)"
-      R"("stores":["S1","S2"],"loyalty":false,"rank":1.5},)"
-      R"({"offer_id":"PR1~P2"},{"offer_id":"PR1~P3"} oops)");
+  const std::string path =
+      Write(dir, "leaflet.json",
+            R"({"generated_at":"x","leaflets":[{"id":"C1","offers":[)"
+            R"({"offer_id":"PR1~P1","prices":{"regular":"2.00 EUR","reference":null},)"
+            R"("stores":["S1","S2"],"loyalty":false,"rank":1.5},)"
+            R"({"offer_id":"PR1~P2"},{"offer_id":"PR1~P3"} oops)");
   auto items = ReadFeedSample(FeedFormat::kLeafletJson, path, 2);
   ASSERT_TRUE(items.ok()) << items.status().ToString();
   ASSERT_EQ(items->size(), 2u);
@@ -1130,10 +1129,9 @@ TEST(FeedSampleTest, CsvRowsAreNamedByTheHeaderAndBadInputIsRefused) {
 
   auto gone = ReadFeedSample(FeedFormat::kOffersCsv, dir.path() + "/replaced.csv", 5);
   EXPECT_EQ(gone.status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(ReadFeedSample(FeedFormat::kGoogleProducts, dir.path() + "/none.xml", 5)
-                .status()
-                .code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(
+      ReadFeedSample(FeedFormat::kGoogleProducts, dir.path() + "/none.xml", 5).status().code(),
+      StatusCode::kNotFound);
   EXPECT_EQ(ReadFeedSample(FeedFormat::kOffersCsv, path, 0).status().code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(ReadFeedSample(FeedFormat::kOffersCsv, path, 101).status().code(),

@@ -377,7 +377,7 @@ TEST_F(FeedRoutesTest, ASampleShowsTheFirstItemsOfEachFeedAndIsNotAPull) {
     ASSERT_GE(in_feed, 1) << name;
     ASSERT_EQ(body["items"].size(), static_cast<size_t>(std::min(3, in_feed))) << name;
     // Each item names its offer or product: the field platforms key it by.
-    const std::string key = name == "offers-csv"         ? "offer_id"
+    const std::string key = name == "offers-csv"          ? "offer_id"
                             : name == "leaflet-json"      ? "offer_id"
                             : name == "leaflet-xml"       ? "@id"
                             : name == "google-promotions" ? "g:promotion_id"
