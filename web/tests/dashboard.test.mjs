@@ -103,6 +103,48 @@ describe('dashboard', () => {
   });
 });
 
+describe('keyboard', () => {
+  test('every link and control of the dashboard is reached with Tab, with visible focus, and opens with Enter', async () => {
+    const { context, page, events } = await watchedPage(browser, hub.url);
+    await signIn(page, hub.url, 'viewer@example.com');
+    await page.getByRole('heading', { name: 'Tableau de bord', level: 1 }).waitFor();
+    await page.waitForFunction(() => document.querySelector('li.tile .figure')?.textContent);
+    await page.getByRole('row', { name: /S001/ }).getByRole('link').first().waitFor();
+    // Every element a person can act on, numbered, so that Tab's path can be checked against it.
+    const total = await page.evaluate(() => {
+      const focusable = [...document.querySelectorAll('a[href], button, select, input, textarea, [tabindex]')]
+        .filter((el) => !el.disabled && el.tabIndex >= 0 && el.getClientRects().length > 0);
+      focusable.forEach((el, i) => el.setAttribute('data-kb', String(i)));
+      return focusable.length;
+    });
+    assert.ok(total >= 10, `the dashboard has ${total} focusable elements`);
+    await page.evaluate(() => document.activeElement?.blur());
+    const reached = new Set();
+    for (let i = 0; i < total + 20 && reached.size < total; i++) {
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate(() => {
+        const el = document.activeElement;
+        return { kb: el?.getAttribute('data-kb'), outline: el ? getComputedStyle(el).outlineStyle : 'none', text: el?.textContent?.trim() };
+      });
+      if (focused.kb === null) continue;  // the page itself, between rounds
+      reached.add(focused.kb);
+      assert.notEqual(focused.outline, 'none', `focus is visible on ${focused.text}`);
+    }
+    const missed = await page.evaluate(
+      (seen) => [...document.querySelectorAll('[data-kb]')].filter((el) => !seen.includes(el.getAttribute('data-kb'))).map((el) => el.outerHTML.slice(0, 120)),
+      [...reached],
+    );
+    assert.deepEqual(missed, [], 'every focusable element of the dashboard is reached with Tab');
+
+    // A store's out-of-stock offers open with Enter.
+    await page.getByRole('row', { name: /S001/ }).getByRole('link').first().focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: /Offres promues en rupture au magasin S001/ }).waitFor();
+    expectNothingRan(events);
+    await context.close();
+  });
+});
+
 describe('feeds', () => {
   test('the feeds page lists each feed and logs a platform\'s pull', async () => {
     const pulled = await fetch(hub.url + '/feeds/google/products.xml', { headers: { Authorization: `Bearer ${platformToken}` } });
