@@ -73,6 +73,19 @@ Result<std::string> CheckUrl(std::string_view url) {
   return std::string(normalised.get());
 }
 
+// `url` for messages and logs, without the password or user it may carry.
+std::string RedactedUrl(std::string_view url) {
+  std::unique_ptr<CURLU, UrlDeleter> u(curl_url());
+  const std::string text(url);
+  if (curl_url_set(u.get(), CURLUPART_URL, text.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
+    return text;
+  }
+  curl_url_set(u.get(), CURLUPART_USER, nullptr, 0);
+  curl_url_set(u.get(), CURLUPART_PASSWORD, nullptr, 0);
+  CurlString redacted = UrlPart(u.get(), CURLUPART_URL);
+  return redacted ? std::string(redacted.get()) : text;
+}
+
 // What the callbacks of one transfer learn, read back after curl_easy_perform.
 struct Transfer {
   const FetchOptions* options = nullptr;
@@ -188,7 +201,7 @@ SafeFetcher::SafeFetcher(FetchOptions options) : options_(std::move(options)) { 
 Result<FetchedResponse> SafeFetcher::Get(std::string_view url,
                                          const CacheValidators& validators) const {
   Result<std::string> checked = CheckUrl(url);
-  if (!checked.ok()) return checked.status().WithContext("fetch " + std::string(url));
+  if (!checked.ok()) return checked.status().WithContext("fetch " + RedactedUrl(url));
   const std::string& target = *checked;
   if (HasLineBreak(validators.etag) || HasLineBreak(validators.last_modified)) {
     return Status::InvalidArgument("fetch " + target + ": cache validator contains a line break");

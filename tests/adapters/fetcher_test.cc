@@ -23,6 +23,7 @@ using testing::HttpExchange;
 using testing::HttpRequest;
 using testing::HttpResponse;
 using testing::LoopbackHttpServer;
+using ::testing::Not;
 
 constexpr int64_t kCap = 64 * 1024;
 
@@ -102,6 +103,7 @@ TEST(SafeFetcher, RefusesCredentialsInTheUrlBeforeConnecting) {
     ASSERT_FALSE(r.ok()) << url;
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
     EXPECT_THAT(r.status().message(), HasSubstr("credentials")) << url;
+    EXPECT_THAT(r.status().message(), Not(HasSubstr("secret"))) << "the message is logged";
   }
   EXPECT_EQ(server.connections(), 0);
 }
