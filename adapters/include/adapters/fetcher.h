@@ -35,7 +35,7 @@ struct FetchOptions {
   // Ask for gzip/deflate/br/zstd. Images are already compressed: image fetching should turn
   // this off, which removes the decompression-bomb path entirely.
   bool accept_compressed = true;
-  std::string user_agent = "Vitrine/0.1 (+https://github.com/vitrine)";
+  std::string user_agent = "Vitrine/0.1";
   // Lets loopback addresses (127/8, ::1, and their IPv4-in-IPv6 forms) through the guard,
   // and nothing else. For tests, whose servers listen on 127.0.0.1; never set in production.
   bool allow_loopback = false;
