@@ -103,6 +103,8 @@ Options:
                         (default http://localhost:PORT)
   --images DIR          where packshot paths are read from (default vitrine-data/demo
                         beside the database, where `vitrine demo` draws them)
+  --image-cache-dir DIR products' image_url pictures, as `vitrine images fetch` keeps
+                        them (default DB.images)
   --templates-dir DIR   templates stored by PUT /api/v1/templates (default DB.templates)
   --creative-cache-dir DIR  rendered creatives (default DB.creatives)
   --creative-cache-mb N     cache size, least recently used evicted (default 1024)
@@ -112,7 +114,8 @@ Options:
                         the build tree this binary belongs to: BUILD/web)
 )",
        {{"db", "address", "port", "threads", "max-body-mb", "rate-limit", "feeds-dir", "public-url",
-         "images", "templates-dir", "creative-cache-dir", "creative-cache-mb", "template", "web"},
+         "images", "templates-dir", "creative-cache-dir", "creative-cache-mb", "image-cache-dir",
+         "template", "web"},
         {}},
        RunServe},
       {"feed",
@@ -170,15 +173,42 @@ Options:
   --formats LIST    comma-separated formats for --campaign (default all ten)
   --jobs N          threads for --campaign (default: the number of cores)
   --images DIR      packshot folder (default vitrine-data/demo beside the database)
+  --image-cache-dir DIR  products' image_url pictures (default DB.images)
   --templates-dir DIR  stored templates (default DB.templates)
 
 Exit codes: 0 done, 1 some creatives of the campaign failed (the others were written),
 2 usage, 3 the offer is unknown or its creative cannot be made, 4 database error.
 )",
        {{"db", "store", "template", "out", "campaign", "formats", "jobs", "images", "templates-dir",
-         "creative-cache-dir", "creative-cache-mb"},
+         "creative-cache-dir", "creative-cache-mb", "image-cache-dir"},
         {}},
        RunRender},
+      {"images",
+       "fetch the products' pictures into the image cache the creatives draw from",
+       R"(Usage: vitrine images fetch [--db URL] [--force] [--workers N] [--json]
+
+Fetches the image_url of every product into the image cache (DB.images, or
+--image-cache-dir), where `vitrine serve` and `vitrine render` read the packshots of
+products that have no drawn one. Only http and https, and never an address of the hub's own
+network: a URL whose host is loopback, private, link-local (the cloud metadata address too)
+or otherwise internal is refused before any connection, on every redirect as well. Sizes
+(10 MiB), times and redirects are capped; only PNG, JPEG and WebP are kept. A cached image
+is revalidated with its ETag or Last-Modified once a day; a failed URL is tried again after
+an hour; --force asks every server now. Failures are listed with their reason, and a
+product whose image could not be had keeps its placeholder, with that reason as warning.
+
+Options:
+  --db URL               the database (default sqlite:vitrine.db)
+  --image-cache-dir DIR  the cache (default DB.images)
+  --workers N            images fetched at once (default 8)
+  --force                revalidate every image whatever its age
+  --json                 the report as JSON
+
+Exit codes: 0 every image is cached, 1 some could not be had (listed), 2 usage,
+4 database or cache folder error.
+)",
+       {{"db", "image-cache-dir", "workers"}, {"force", "json"}},
+       RunImages},
       {"token",
        "create, list or revoke API tokens",
        R"(Usage: vitrine token create --role ROLE [--channel C] [--name NAME] [--db sqlite:PATH]

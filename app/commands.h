@@ -29,6 +29,7 @@ int RunDemo(const CommandLine& command_line);
 int RunSummary(const CommandLine& command_line);
 int RunServe(const CommandLine& command_line);
 int RunRender(const CommandLine& command_line);
+int RunImages(const CommandLine& command_line);
 int RunFeed(const CommandLine& command_line);
 int RunToken(const CommandLine& command_line);
 int RunUser(const CommandLine& command_line);

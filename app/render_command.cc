@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "app/product_images.h"
 #include "commands.h"
 #include "progress_bar.h"
 #include "templates/builtin.h"
@@ -273,8 +274,15 @@ Result<CreativeSetup> OpenCreativeSetup(const CommandLine& command_line,
                                         const std::string& db_path) {
   CreativeSetup setup;
   const fs::path db(db_path);
-  setup.images = std::make_unique<DirectoryImageSource>(
-      command_line.ValueOr("images", (db.parent_path() / "vitrine-data" / "demo").string()));
+  setup.fetcher = std::make_unique<SafeFetcher>(ProductImageFetchOptions());
+  auto image_cache = ImageCache::Open(
+      command_line.ValueOr("image-cache-dir", DefaultImageCacheDir(db_path).string()),
+      *setup.fetcher, SystemClock::Instance());
+  if (!image_cache.ok()) return image_cache.status();
+  setup.image_cache = std::move(*image_cache);
+  setup.images = std::make_unique<ProductImageSource>(
+      command_line.ValueOr("images", (db.parent_path() / "vitrine-data" / "demo").string()),
+      *setup.image_cache);
   auto templates =
       TemplateLibrary::Open(command_line.ValueOr("templates-dir", db_path + ".templates"));
   if (!templates.ok()) return templates.status();

@@ -283,6 +283,8 @@ class AuthzMatrixTest : public ::testing::Test {
     ASSERT_EQ(classic.status, 200) << classic.body;
     template_ = classic.Json();
     ASSERT_TRUE(h_.feeds().RegenerateStale().ok());
+    // The sample route reads the full Google products snapshot: one exists.
+    ASSERT_TRUE(h_.feeds().Get(FeedKey{FeedFormat::kGoogleProducts, "", "", ""}).ok());
   }
 
   void MakeCallers() {

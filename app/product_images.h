@@ -1,0 +1,42 @@
+// Product pictures for creatives, and the verb that fetches them (`vitrine images fetch`).
+//
+// A packshot reference that is an http or https URL (a product's image_url) is read from the
+// image cache, which `vitrine images fetch` fills through the guarded fetcher: drawing never
+// waits on the network, and an image that could not be had is a placeholder whose warning
+// says why. Any other reference is a file under the packshot folder (the demo's drawn
+// packshots).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "adapters/fetcher.h"
+#include "adapters/image_cache.h"
+#include "render/image_source.h"
+
+namespace vitrine {
+
+class ProductImageSource final : public ImageSource {
+ public:
+  // `cache` must outlive this.
+  ProductImageSource(std::filesystem::path files_root, const ImageCache& cache)
+      : files_(std::move(files_root)), cache_(cache) {}
+  Result<std::string> Version(std::string_view ref) override;
+  Result<std::string> Read(std::string_view ref) override;
+
+ private:
+  DirectoryImageSource files_;
+  const ImageCache& cache_;
+};
+
+// How product images are fetched: the guard's defaults, without asking for compression (the
+// images are compressed already, which also closes the decompression-bomb path). Loopback
+// is allowed only when the environment sets VITRINE_FETCH_ALLOW_LOOPBACK=1: the switch the
+// tests and benchmarks use, whose servers listen on 127.0.0.1.
+FetchOptions ProductImageFetchOptions();
+
+// The image cache of the database at `db_path`: DB.images unless `dir` is given.
+std::filesystem::path DefaultImageCacheDir(const std::string& db_path);
+
+}  // namespace vitrine
