@@ -195,7 +195,7 @@ or otherwise internal is refused before any connection, on every redirect as wel
 (10 MiB), times and redirects are capped; only PNG, JPEG and WebP are kept. A cached image
 is revalidated with its ETag or Last-Modified once a day; a failed URL is tried again after
 an hour; --force asks every server now. Failures are listed with their reason, and a
-product whose image could not be had keeps its placeholder, with that reason as warning.
+product whose image could not be had is drawn without it, with that reason as warning.
 
 Options:
   --db URL               the database (default sqlite:vitrine.db)

@@ -2,9 +2,9 @@
 //
 // A packshot reference that is an http or https URL (a product's image_url) is read from the
 // image cache, which `vitrine images fetch` fills through the guarded fetcher: drawing never
-// waits on the network, and an image that could not be had is a placeholder whose warning
-// says why. Any other reference is a file under the packshot folder (the demo's drawn
-// packshots).
+// waits on the network, and a creative whose image could not be had is drawn without it
+// (the renderer's empty frame) with a warning that says why. Any other reference is a file
+// under the packshot folder (the demo's drawn packshots).
 #pragma once
 
 #include <filesystem>

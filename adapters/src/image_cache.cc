@@ -1,6 +1,7 @@
 #include "adapters/image_cache.h"
 
 #include <openssl/evp.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -216,23 +217,27 @@ Result<ImageRefresh> ImageCache::Refresh(std::string_view url, bool force) {
   return result;
 }
 
-Result<std::string> ImageCache::Version(std::string_view url) const {
+// Why no image is cached for `url`, from its record (read only on this path).
+Status ImageCache::Missing(std::string_view url) const {
   auto entry = LoadEntry(url);
   if (!entry.ok()) return entry.status();
-  if (entry->version.empty()) {
-    return Status::NotFound("image " + std::string(url) + " is not cached: " +
-                            (entry->error.empty() ? "not fetched yet" : entry->error));
-  }
-  return entry->version;
+  return Status::NotFound("image " + std::string(url) + " is not cached: " +
+                          (entry->error.empty() ? "not fetched yet" : entry->error));
+}
+
+// The image file is the truth: Refresh replaces it by a rename, so its inode, size and time
+// say which image it is, and a creative asking for the version per request costs one stat.
+Result<std::string> ImageCache::Version(std::string_view url) const {
+  struct stat file;
+  if (stat(PathOf(url, ".img").c_str(), &file) != 0) return Missing(url);
+  // Each replacement is a new file: a new inode, and a new time.
+  return std::to_string(file.st_ino) + "-" + std::to_string(file.st_size) + "-" +
+         std::to_string(file.st_mtim.tv_sec) + "." + std::to_string(file.st_mtim.tv_nsec);
 }
 
 Result<std::string> ImageCache::Read(std::string_view url) const {
-  auto version = Version(url);
-  if (!version.ok()) return version.status();
   auto bytes = ReadFile(PathOf(url, ".img"));
-  if (!bytes.ok() && bytes.status().code() == StatusCode::kNotFound) {
-    return Status::NotFound("image " + std::string(url) + " is not cached: its file is gone");
-  }
+  if (!bytes.ok() && bytes.status().code() == StatusCode::kNotFound) return Missing(url);
   return bytes;
 }
 

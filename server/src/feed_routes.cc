@@ -100,7 +100,7 @@ class FeedRoutes {
   HttpResponse Sample(const HttpRequest& request) const {
     const std::string feed(request.PathParam("feed"));
     const std::optional<FeedFormat> format = ParseFeedFormat(feed);
-    if (!format || feed.find('/') != std::string::npos) {
+    if (!format) {
       return HttpResponse::Problem(
           404, "Not found", "no feed \"" + feed + "\" (GET /api/v1/feeds lists them by name)");
     }

@@ -18,7 +18,7 @@ using testing::HttpRequest;
 using testing::LoopbackHttpServer;
 
 const std::string kPng = std::string("\x89PNG\r\n\x1a\n", 8) + "pretend-pixels-1";
-const std::string kPng2 = std::string("\x89PNG\r\n\x1a\n", 8) + "pretend-pixels-2";
+const std::string kPng2 = std::string("\x89PNG\r\n\x1a\n", 8) + "pretend-pixels-two";
 
 FetchOptions LoopbackOnly() {
   FetchOptions options;

@@ -57,8 +57,9 @@ class ImageCache {
   // server did is the outcome.
   Result<ImageRefresh> Refresh(std::string_view url, bool force = false);
 
-  // A token that changes when the cached image changes (a digest of its bytes). NotFound,
-  // saying why (never fetched, or the last failure), when no image is cached for `url`.
+  // A token that changes when the cached image changes (its file's inode, size and time: one stat,
+  // cheap enough per request). NotFound, saying why (never fetched, or the last failure),
+  // when no image is cached for `url`.
   Result<std::string> Version(std::string_view url) const;
   // The cached image's bytes; NotFound as Version.
   Result<std::string> Read(std::string_view url) const;
@@ -72,6 +73,7 @@ class ImageCache {
   std::filesystem::path PathOf(std::string_view url, std::string_view extension) const;
   Result<Entry> LoadEntry(std::string_view url) const;
   Status SaveEntry(const Entry& entry) const;
+  Status Missing(std::string_view url) const;
 
   const std::filesystem::path dir_;
   const SafeFetcher& fetcher_;
