@@ -8,6 +8,45 @@
 #include <vector>
 
 namespace vitrine {
+
+std::string FeedName(const FeedKey& key) {
+  std::string name(InfoOf(key.format).url_path.substr(std::string_view("/feeds/").size()));
+  char separator = '?';
+  for (const auto& [param, value] :
+       {std::pair<const char*, const std::string*>{"store", &key.store_id},
+        {"campaign", &key.campaign_id}}) {
+    if (value->empty()) continue;
+    name += separator;
+    name += param;
+    name += '=';
+    name += *value;
+    separator = '&';
+  }
+  return name;
+}
+
+Result<FeedKey> ParseFeedName(std::string_view name) {
+  const size_t question = name.find('?');
+  const std::string path = "/feeds/" + std::string(name.substr(0, question));
+  const std::optional<FeedFormat> format = ParseFeedFormat(path);
+  if (!format) return Status::InvalidArgument("no feed \"" + std::string(name) + "\"");
+  FeedKey key;
+  key.format = *format;
+  std::string_view query = question == std::string_view::npos ? "" : name.substr(question + 1);
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? "" : query.substr(amp + 1);
+    const size_t eq = pair.find('=');
+    const std::string_view param = pair.substr(0, eq);
+    const std::string_view value = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
+    std::string* slot = param == "store" ? &key.store_id : param == "campaign" ? &key.campaign_id : nullptr;
+    if (!slot) return Status::InvalidArgument("a feed takes store= and campaign=, not \"" + std::string(param) + "\"");
+    if (value.empty()) return Status::InvalidArgument(std::string(param) + "= needs a value");
+    *slot = std::string(value);
+  }
+  return key;
+}
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;

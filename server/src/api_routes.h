@@ -19,11 +19,10 @@ Status AddOfferRoutes(HttpServer& server, const ApiServices& services,
 // GET /api/v1/dashboard; services.campaigns and services.offers must be set.
 Status AddDashboardRoutes(HttpServer& server, const ApiServices& services,
                           std::shared_ptr<StoreDirectory> stores);
+// /api/v1/destinations and /api/v1/sources; services.outbound and its hooks must be set.
+Status AddOutboundRoutes(HttpServer& server, const ApiServices& services);
 // The feed routes; services.feeds must be set.
 Status AddFeedRoutes(HttpServer& server, const ApiServices& services);
-// The name a feed (or one of its store=/campaign= variants) has in the pull log and the feed
-// list: its URL under /feeds/, "google/products.xml?store=S001".
-std::string FeedName(const FeedKey& key);
 // The feed list of GET /api/v1/feeds (and the dashboard): every format's current full
 // snapshot, never generating one, with the newest pull of each platform from `latest`.
 nlohmann::json FeedsJson(const FeedSnapshots& feeds, const std::vector<FeedPull>& latest);

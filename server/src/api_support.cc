@@ -287,4 +287,29 @@ bool NoneMatchHits(const HttpRequest& request, std::string_view etag) {
   return false;
 }
 
+std::optional<HttpResponse> CheckPathId(const HttpRequest& request, std::string_view name) {
+  if (field_rules::IsValidId(request.PathParam(name))) return std::nullopt;
+  return BadParameter(std::string(name),
+                      "must be 1-50 characters of A-Z, a-z, 0-9, '.', '_' or '-'");
+}
+
+std::optional<int> IfMatchVersion(const HttpRequest& request, std::optional<HttpResponse>* bad) {
+  auto header = request.headers.Get("If-Match");
+  if (!header) return std::nullopt;
+  std::string_view v = *header;
+  if (v.starts_with("W/")) v.remove_prefix(2);
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  int version = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), version);
+  if (ec != std::errc() || end != v.data() + v.size() || version < 1) {
+    *bad = BadParameter("If-Match", "must be the entity's version as an ETag, e.g. \"3\"");
+  }
+  return version;
+}
+
+HttpResponse WithETag(HttpResponse response, int version) {
+  response.headers.Set("ETag", "\"" + std::to_string(version) + "\"");
+  return response;
+}
+
 }  // namespace vitrine::api

@@ -46,6 +46,14 @@ bool NoneMatchHits(const HttpRequest& request, std::string_view etag);
 // A 400 problem naming one parameter.
 HttpResponse BadParameter(std::string field, std::string message);
 
+// A path id that cannot be an entity's id (too long, "../", SQL) is a 400, never a lookup.
+std::optional<HttpResponse> CheckPathId(const HttpRequest& request, std::string_view name);
+// The version a write names: If-Match: "3" (or W/"3"); nullopt without the header. A
+// malformed one sets `*bad`.
+std::optional<int> IfMatchVersion(const HttpRequest& request, std::optional<HttpResponse>* bad);
+// `response` with ETag: "<version>".
+HttpResponse WithETag(HttpResponse response, int version);
+
 // Whether `offer_id` is PROMOTION~PRODUCT[~SEGMENT] with valid ids (ParseOfferId), within
 // 101 characters.
 bool IsOfferId(std::string_view offer_id);

@@ -19,26 +19,6 @@ HttpResponse Invalid(const std::string& what, const std::vector<FieldError>& err
   return HttpResponse::Problem(400, "Invalid " + what, std::move(detail), std::move(problems));
 }
 
-// The version a write names: If-Match: "3" (or W/"3"), else the one it read.
-std::optional<int> IfMatchVersion(const HttpRequest& request, std::optional<HttpResponse>* bad) {
-  auto header = request.headers.Get("If-Match");
-  if (!header) return std::nullopt;
-  std::string_view v = *header;
-  if (v.starts_with("W/")) v.remove_prefix(2);
-  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-  int version = 0;
-  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), version);
-  if (ec != std::errc() || end != v.data() + v.size() || version < 1) {
-    *bad = BadParameter("If-Match", "must be the entity's version as an ETag, e.g. \"3\"");
-  }
-  return version;
-}
-
-HttpResponse WithETag(HttpResponse response, int version) {
-  response.headers.Set("ETag", "\"" + std::to_string(version) + "\"");
-  return response;
-}
-
 HttpResponse Stale(const Status& status) {
   return HttpResponse::Problem(412, "Precondition Failed", status.message());
 }

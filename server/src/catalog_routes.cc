@@ -15,13 +15,6 @@ namespace {
 
 constexpr size_t kMaxFilterBytes = 200;
 
-// A path id that cannot be an entity's id (too long, "../", SQL) is a 400, never a lookup.
-std::optional<HttpResponse> CheckPathId(const HttpRequest& request, std::string_view name) {
-  if (field_rules::IsValidId(request.PathParam(name))) return std::nullopt;
-  return BadParameter(std::string(name),
-                      "must be 1-50 characters of A-Z, a-z, 0-9, '.', '_' or '-'");
-}
-
 std::optional<HttpResponse> CheckFilterLength(const HttpRequest& request,
                                               std::initializer_list<const char*> names) {
   for (const char* name : names) {

@@ -222,22 +222,6 @@ std::string RenderPulls(const FeedSnapshots& feeds) {
 
 }  // namespace
 
-std::string FeedName(const FeedKey& key) {
-  std::string name(InfoOf(key.format).url_path.substr(std::string_view("/feeds/").size()));
-  char separator = '?';
-  for (const auto& [param, value] :
-       {std::pair<const char*, const std::string*>{"store", &key.store_id},
-        {"campaign", &key.campaign_id}}) {
-    if (value->empty()) continue;
-    name += separator;
-    name += param;
-    name += '=';
-    name += *value;
-    separator = '&';
-  }
-  return name;
-}
-
 nlohmann::json FeedsJson(const FeedSnapshots& feeds, const std::vector<FeedPull>& latest) {
   nlohmann::json out = nlohmann::json::array();
   for (const FeedFormatInfo& info : AllFeedFormats()) {

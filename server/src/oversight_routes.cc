@@ -138,6 +138,14 @@ Status AddApiRoutes(HttpServer& server, const ApiServices& services) {
     }
     VITRINE_RETURN_IF_ERROR(api::AddCreativeRoutes(server, services));
   }
+  if (services.outbound) {
+    if (!services.offers || !services.check_outbound_url || !services.seal_secret ||
+        !services.new_webhook_secret || !services.outbound_written || !services.run_source) {
+      return Status::InvalidArgument(
+          "the destination and source routes need the offers and the five outbound hooks");
+    }
+    VITRINE_RETURN_IF_ERROR(api::AddOutboundRoutes(server, services));
+  }
   return Status::Ok();
 }
 

@@ -43,6 +43,13 @@ struct FeedKey {
   friend auto operator<=>(const FeedKey&, const FeedKey&) = default;
 };
 
+// The name a feed (or one of its store=/campaign= variants) has in the pull log, the feed
+// list and a push destination: its URL under /feeds/, "google/products.xml?store=S001".
+std::string FeedName(const FeedKey& key);
+// The inverse: InvalidArgument naming what is wrong (an unknown feed, an unknown or empty
+// parameter, a channel, which only the offers CSV's token-scoped pulls have).
+Result<FeedKey> ParseFeedName(std::string_view name);
+
 struct FeedSnapshot {
   std::string path;       // the feed, complete
   std::string gzip_path;  // the same bytes, gzip-compressed

@@ -15,6 +15,7 @@
 #include "catalog/audit.h"
 #include "catalog/change_log.h"
 #include "catalog/feed_pulls.h"
+#include "catalog/outbound.h"
 #include "catalog/repository.h"
 #include "common/time.h"
 #include "feeds/snapshots.h"
@@ -81,6 +82,22 @@ struct ApiServices {
   CreativeStudio* creatives = nullptr;
   // The template of a creative URL without ?template=. Default "classic".
   std::string default_template = "classic";
+  // Destinations and sources (/api/v1/destinations, /api/v1/sources): served when `outbound`
+  // is set, with every hook below. Same backend as `catalog` (writes are audited with it).
+  OutboundRepository* outbound = nullptr;
+  // Refuses a destination's or source's URL before it is stored: a scheme other than http,
+  // https or sftp, credentials in it, a literal address of the hub's own network.
+  // InvalidArgument saying why.
+  std::function<Status(std::string_view url)> check_outbound_url;
+  // Seals a credential (a webhook secret, a password, a private key) for storage.
+  std::function<Result<std::string>(std::string_view secret)> seal_secret;
+  // A new webhook signing secret: "whsec_" + base64.
+  std::function<std::string()> new_webhook_secret;
+  // Called after a destination, a source, a ping or a replay was written: work on it now.
+  std::function<void()> outbound_written;
+  // Fetches and imports a source now, returning its run (kept with its report).
+  // FailedPrecondition when a run of it is already under way.
+  std::function<Result<SourceRun>(const std::string& source_id)> run_source;
   // Called after a token is revoked or a session ends, so an authenticator that caches
   // credentials forgets them at once. Optional.
   std::function<void()> credentials_changed;
