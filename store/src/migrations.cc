@@ -621,6 +621,120 @@ CREATE TABLE assembly_runs (
 CREATE INDEX assembly_runs_by_time ON assembly_runs(at);
 )sql";
 
+// Version 14: the outbound side (catalog/outbound.h). Notes:
+// - A destination's string lists are JSON arrays, as stores.services; kinds and delivery
+//   states are stored by name, so reordering the enums cannot change a stored row.
+// - deliveries.destination_id has no foreign key: a deleted destination's deliveries stay,
+//   cancelled, so the log still shows them. AUTOINCREMENT so that ids keep increasing once
+//   old deliveries are pruned. `replay` marks the next attempt as made after a replay.
+// - deliveries_owed (partial: pending and in flight) finds each destination's oldest owed
+//   delivery in one seek however long its history; deliveries_due finds the due ones.
+// - Source runs go with their source (ON DELETE CASCADE).
+constexpr char kOutboundV14[] = R"sql(
+CREATE TABLE destinations (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  url TEXT NOT NULL,
+  events TEXT NOT NULL,
+  channels TEXT NOT NULL,
+  campaign_ids TEXT NOT NULL,
+  store_ids TEXT NOT NULL,
+  batch_seconds INTEGER NOT NULL,
+  feed TEXT NOT NULL,
+  method TEXT NOT NULL,
+  schedule_seconds INTEGER NOT NULL,
+  username TEXT NOT NULL,
+  secret_sealed TEXT NOT NULL,
+  credential_file TEXT NOT NULL,
+  host_key_sha256 TEXT NOT NULL,
+  disable_after_seconds INTEGER NOT NULL,
+  enabled INTEGER NOT NULL,
+  disabled_reason TEXT NOT NULL,
+  failing_since INTEGER,
+  offer_seq INTEGER NOT NULL,
+  audit_seq INTEGER NOT NULL,
+  feed_etag TEXT NOT NULL,
+  next_batch_at INTEGER NOT NULL,
+  last_delivered_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  version INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE deliveries (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  destination_id TEXT NOT NULL,
+  message_id TEXT NOT NULL UNIQUE,
+  event_type TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  seq_from INTEGER NOT NULL,
+  seq_to INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_at INTEGER NOT NULL,
+  lease_until INTEGER NOT NULL,
+  lease_owner TEXT NOT NULL,
+  last_status INTEGER NOT NULL,
+  last_error TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  delivered_at INTEGER,
+  replay INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX deliveries_due ON deliveries(state, next_at);
+CREATE INDEX deliveries_by_destination ON deliveries(destination_id, id);
+CREATE INDEX deliveries_owed ON deliveries(destination_id, id)
+  WHERE state IN ('pending', 'inflight');
+
+CREATE TABLE delivery_attempts (
+  delivery_id INTEGER NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+  attempt INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  http_status INTEGER NOT NULL,
+  error TEXT NOT NULL,
+  response_excerpt TEXT NOT NULL,
+  replay INTEGER NOT NULL,
+  PRIMARY KEY (delivery_id, attempt)
+) WITHOUT ROWID;
+
+CREATE TABLE sources (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  format TEXT NOT NULL,
+  url TEXT NOT NULL,
+  interval_seconds INTEGER NOT NULL,
+  username TEXT NOT NULL,
+  secret_sealed TEXT NOT NULL,
+  credential_file TEXT NOT NULL,
+  host_key_sha256 TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  etag TEXT NOT NULL,
+  last_modified TEXT NOT NULL,
+  remote_mtime INTEGER NOT NULL,
+  remote_size INTEGER NOT NULL,
+  next_run_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  version INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE source_runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+  trigger TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  http_status INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  error TEXT NOT NULL,
+  report TEXT NOT NULL
+);
+CREATE INDEX source_runs_by_source ON source_runs(source_id, id);
+)sql";
+
 constexpr SchemaMigration kMigrations[] = {
     {1, "catalog: products, stores, price zones, prices, stock", kCatalogV1},
     {2, "accounts: users, API tokens, sessions; audit log", kAccountsV2},
@@ -638,6 +752,8 @@ constexpr SchemaMigration kMigrations[] = {
     {13,
      "offers: live offers counted per store, campaign, channels and availability; assembly runs",
      kOfferCountsV13},
+    {14, "outbound: destinations, the delivery outbox and its attempts, sources and their runs",
+     kOutboundV14},
 };
 
 constexpr std::string_view kCreateMigrationsTable =

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <stdexcept>
@@ -26,6 +27,19 @@ bool HttpExchange::Send(std::string_view bytes) {
     bytes.remove_prefix(static_cast<size_t>(n));
   }
   return true;
+}
+
+std::string HttpExchange::ReadBody(size_t length) {
+  std::string body = received_.substr(0, length);
+  char buf[65536];
+  while (body.size() < length && !server_.stopping()) {
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, 20) <= 0) continue;
+    const ssize_t n = recv(fd_, buf, std::min(sizeof buf, length - body.size()), 0);
+    if (n <= 0) break;
+    body.append(buf, static_cast<size_t>(n));
+  }
+  return body;
 }
 
 bool HttpExchange::Pause(std::chrono::milliseconds d) {
@@ -127,7 +141,7 @@ void LoopbackHttpServer::Serve(int fd) {
       std::lock_guard lock(mu_);
       requests_.push_back(request);
     }
-    HttpExchange exchange(fd, *this);
+    HttpExchange exchange(fd, *this, head.substr(end + 4));
     handler_(request, exchange);
   }
   close(fd);

@@ -30,15 +30,20 @@ class LoopbackHttpServer;
 // The connection of one request, handed to the handler.
 class HttpExchange {
  public:
-  HttpExchange(int fd, const LoopbackHttpServer& server) : fd_(fd), server_(server) {}
+  HttpExchange(int fd, const LoopbackHttpServer& server, std::string received = {})
+      : fd_(fd), server_(server), received_(std::move(received)) {}
   // Writes all of `bytes`; false once the client has gone or the server is stopping.
   bool Send(std::string_view bytes);
+  // Reads the request body of `length` bytes (its Content-Length), fewer if the client stops
+  // sending or the server stops. The server reads no body unless the handler asks.
+  std::string ReadBody(size_t length);
   // Waits `d`, or less if the server stops; false when it stops.
   bool Pause(std::chrono::milliseconds d);
 
  private:
   int fd_;
   const LoopbackHttpServer& server_;
+  std::string received_;  // bytes read past the request head
 };
 
 using HttpHandler = std::function<void(const HttpRequest&, HttpExchange&)>;

@@ -15,6 +15,7 @@
 #include "catalog/audit.h"
 #include "catalog/change_log.h"
 #include "catalog/feed_pulls.h"
+#include "catalog/outbound.h"
 #include "catalog/repository.h"
 #include "common/status.h"
 #include "offers/repository.h"
@@ -32,6 +33,7 @@ class Database {
   virtual OfferRepository& offers() = 0;
   virtual ChangeLog& changes() = 0;
   virtual FeedPullLog& feed_pulls() = 0;
+  virtual OutboundRepository& outbound() = 0;
 
   // Runs `body`; every repository call it makes on this thread joins one transaction that
   // commits when `body` returns OK and rolls back otherwise (the body's Status is returned).

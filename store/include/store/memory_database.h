@@ -1,8 +1,9 @@
 // MemoryDatabase: a CatalogRepository, AccountRepository, AuditLog, FeedPullLog,
-// CampaignRepository and OfferRepository that keeps everything in ordered maps in memory.
+// CampaignRepository, OfferRepository and OutboundRepository that keeps everything in ordered
+// maps in memory.
 //
 // For tests and for domain modules that need a repository without a file. It follows every
-// rule of the five interfaces, so the conformance suites run against it and against SQLite.
+// rule of its interfaces, so the conformance suites run against it and against SQLite.
 // Safe for concurrent use: one mutex guards all state. A Transaction() holds that mutex for
 // the whole body, so other threads wait until it commits or rolls back; calls the body makes
 // on its own thread (including nested Transaction() calls) join it. Rollback restores a copy
@@ -23,6 +24,7 @@
 #include "catalog/accounts.h"
 #include "catalog/audit.h"
 #include "catalog/change_log.h"
+#include "catalog/outbound.h"
 #include "catalog/repository.h"
 #include "offers/repository.h"
 #include "store/unified_database.h"
@@ -88,6 +90,35 @@ class MemoryDatabase final : public UnifiedDatabase {
   Result<std::vector<FeedPull>> ListPulls(const FeedPullQuery& query) override;
   Result<std::vector<FeedPull>> LatestPulls() override;
 
+  // OutboundRepository (memory_outbound.cc).
+  Result<Destination> CreateDestination(Destination destination, Instant now) override;
+  Result<std::optional<Destination>> GetDestination(std::string_view id) override;
+  Result<std::vector<Destination>> ListDestinations() override;
+  Result<Destination> UpdateDestination(const Destination& destination, int expected_version,
+                                        Instant now) override;
+  Result<bool> DeleteDestination(std::string_view id) override;
+  Status SetDestinationProgress(std::string_view id, const DestinationProgress& progress) override;
+  Status SetDestinationHealth(std::string_view id, const DestinationHealth& health) override;
+  Result<int64_t> EnqueueDelivery(const Delivery& delivery, bool supersede) override;
+  Result<std::vector<Delivery>> ClaimDueDeliveries(Instant now, int limit, std::string_view owner,
+                                                   Instant lease_until) override;
+  Status CompleteDelivery(int64_t delivery_id, std::string_view owner,
+                          const DeliveryOutcome& outcome) override;
+  Result<std::optional<Delivery>> GetDelivery(int64_t id) override;
+  Result<std::vector<Delivery>> ListDeliveries(const DeliveryQuery& query) override;
+  Result<std::vector<DeliveryAttempt>> ListDeliveryAttempts(int64_t delivery_id) override;
+  Result<Delivery> ReplayDelivery(int64_t id, Instant now) override;
+  Result<int64_t> CountOwedDeliveries() override;
+  Result<Source> CreateSource(Source source, Instant now) override;
+  Result<std::optional<Source>> GetSource(std::string_view id) override;
+  Result<std::vector<Source>> ListSources() override;
+  Result<Source> UpdateSource(const Source& source, int expected_version, Instant now) override;
+  Result<bool> DeleteSource(std::string_view id) override;
+  Status SetSourceState(std::string_view id, const SourceState& state) override;
+  Result<int64_t> RecordSourceRun(const SourceRun& run) override;
+  Result<std::vector<SourceRun>> ListSourceRuns(std::string_view source_id, int64_t before_id,
+                                                int limit) override;
+
   // CampaignRepository (memory_offers.cc).
   Result<Campaign> CreateCampaign(Campaign campaign, Instant now) override;
   Result<std::optional<Campaign>> GetCampaign(std::string_view id) override;
@@ -151,6 +182,12 @@ class MemoryDatabase final : public UnifiedDatabase {
     bool deleted = false;
   };
 
+  // A delivery as kept: `replay` marks its next attempt as made after a replay.
+  struct StoredDelivery {
+    Delivery delivery;
+    bool replay = false;
+  };
+
   struct State {
     std::map<std::string, Product, std::less<>> products;
     std::map<std::string, Store, std::less<>> stores;
@@ -183,6 +220,15 @@ class MemoryDatabase final : public UnifiedDatabase {
     int64_t last_change_id = 0;
     std::map<std::string, int64_t, std::less<>> applied_change_ids;              // by consumer
     std::map<std::string, std::pair<std::string, Instant>, std::less<>> leases;  // holder, until
+
+    std::map<std::string, Destination, std::less<>> destinations;
+    std::map<int64_t, StoredDelivery> deliveries;  // by id, the outbox order
+    std::map<std::string, int64_t, std::less<>> delivery_ids_by_message;
+    std::map<int64_t, std::vector<DeliveryAttempt>> delivery_attempts;  // oldest first
+    int64_t last_delivery_id = 0;  // ids are never reused
+    std::map<std::string, Source, std::less<>> sources;
+    std::map<int64_t, SourceRun> source_runs;  // by id
+    int64_t last_source_run_id = 0;
   };
 
   // Locks mu_ unless this thread already holds it (inside Transaction()).

@@ -1,7 +1,8 @@
 // SqliteDatabase: the CatalogRepository kept in one SQLite database file (the embedded default),
-// which is also the AccountRepository, the AuditLog, the CampaignRepository and the
-// OfferRepository, so an audit entry and the write it records land in one transaction, and
-// so do a campaign change and the offers it republishes.
+// which is also the AccountRepository, the AuditLog, the CampaignRepository, the
+// OfferRepository and the OutboundRepository, so an audit entry and the write it records land
+// in one transaction, and so do a campaign change and the offers it republishes, and a
+// delivery and the planner's progress.
 //
 // The database runs in WAL mode with foreign keys on, and by default with synchronous=FULL:
 // a commit that returned has reached the disk, so it survives a power cut as well as a crash
@@ -132,6 +133,35 @@ class SqliteDatabase final : public UnifiedDatabase {
   Status RecordPulls(std::span<const FeedPull> pulls) override;
   Result<std::vector<FeedPull>> ListPulls(const FeedPullQuery& query) override;
   Result<std::vector<FeedPull>> LatestPulls() override;
+
+  // OutboundRepository (sqlite_outbound.cc).
+  Result<Destination> CreateDestination(Destination destination, Instant now) override;
+  Result<std::optional<Destination>> GetDestination(std::string_view id) override;
+  Result<std::vector<Destination>> ListDestinations() override;
+  Result<Destination> UpdateDestination(const Destination& destination, int expected_version,
+                                        Instant now) override;
+  Result<bool> DeleteDestination(std::string_view id) override;
+  Status SetDestinationProgress(std::string_view id, const DestinationProgress& progress) override;
+  Status SetDestinationHealth(std::string_view id, const DestinationHealth& health) override;
+  Result<int64_t> EnqueueDelivery(const Delivery& delivery, bool supersede) override;
+  Result<std::vector<Delivery>> ClaimDueDeliveries(Instant now, int limit, std::string_view owner,
+                                                   Instant lease_until) override;
+  Status CompleteDelivery(int64_t delivery_id, std::string_view owner,
+                          const DeliveryOutcome& outcome) override;
+  Result<std::optional<Delivery>> GetDelivery(int64_t id) override;
+  Result<std::vector<Delivery>> ListDeliveries(const DeliveryQuery& query) override;
+  Result<std::vector<DeliveryAttempt>> ListDeliveryAttempts(int64_t delivery_id) override;
+  Result<Delivery> ReplayDelivery(int64_t id, Instant now) override;
+  Result<int64_t> CountOwedDeliveries() override;
+  Result<Source> CreateSource(Source source, Instant now) override;
+  Result<std::optional<Source>> GetSource(std::string_view id) override;
+  Result<std::vector<Source>> ListSources() override;
+  Result<Source> UpdateSource(const Source& source, int expected_version, Instant now) override;
+  Result<bool> DeleteSource(std::string_view id) override;
+  Status SetSourceState(std::string_view id, const SourceState& state) override;
+  Result<int64_t> RecordSourceRun(const SourceRun& run) override;
+  Result<std::vector<SourceRun>> ListSourceRuns(std::string_view source_id, int64_t before_id,
+                                                int limit) override;
 
   // CampaignRepository (sqlite_offers.cc).
   Result<Campaign> CreateCampaign(Campaign campaign, Instant now) override;

@@ -8,6 +8,7 @@
 #include "catalog/audit.h"
 #include "catalog/change_log.h"
 #include "catalog/feed_pulls.h"
+#include "catalog/outbound.h"
 #include "catalog/repository.h"
 #include "offers/repository.h"
 #include "store/database.h"
@@ -21,7 +22,8 @@ class UnifiedDatabase : public Database,
                         public CampaignRepository,
                         public OfferRepository,
                         public ChangeLog,
-                        public FeedPullLog {
+                        public FeedPullLog,
+                        public OutboundRepository {
  public:
   CatalogRepository& catalog() final { return *this; }
   AccountRepository& accounts() final { return *this; }
@@ -30,6 +32,7 @@ class UnifiedDatabase : public Database,
   OfferRepository& offers() final { return *this; }
   ChangeLog& changes() final { return *this; }
   FeedPullLog& feed_pulls() final { return *this; }
+  OutboundRepository& outbound() final { return *this; }
 };
 
 }  // namespace vitrine
