@@ -352,7 +352,7 @@ SourceFetch MakeSourceFetch(const SecretBox& secrets, const OutboundConfig& conf
 }
 
 Result<std::unique_ptr<Outbound>> Outbound::Open(Database& db, OutboundConfig config) {
-  Result<SecretBox> secrets = SecretBox::LoadOrCreate(config.key_file);
+  Result<SecretBox> secrets = LoadOrCreateKeyFile(config.key_file.string());
   if (!secrets.ok()) return secrets.status();
   return std::unique_ptr<Outbound>(new Outbound(db, std::move(config), std::move(*secrets)));
 }

@@ -618,8 +618,17 @@ class OutboundRoutes {
         d.method.clear();
       }
     }
+    if (d.kind == DestinationKind::kWebhook) {
+      // A webhook's only credential is its signing secret, which the hub makes.
+      for (const char* field : {"username", "password", "private_key", "credential_file"}) {
+        if (body.contains(field)) {
+          return Invalid(field, "is for pushes: a webhook is authenticated by its signature");
+        }
+      }
+      return std::nullopt;
+    }
     return ApplyCredentials(body, d.username, d.secret_sealed, d.credential_file,
-                            d.kind == DestinationKind::kSftpPush);
+                            d.host_key_sha256, d.kind == DestinationKind::kSftpPush);
   }
 
   std::optional<HttpResponse> ApplySource(const nlohmann::json& body, Source& src,
@@ -654,14 +663,19 @@ class OutboundRoutes {
       return Invalid("interval_seconds", "must be 0 (by hand only) or at least 60");
     }
     if (src.name.empty()) src.name = src.kind + " from " + src.url;
+    if (!src.url.starts_with("sftp://") &&
+        (!src.username.empty() || body.contains("password") || body.contains("private_key"))) {
+      return Invalid("username",
+                     "is for sftp:// sources: an HTTP source is read with the token its URL holds");
+    }
     return ApplyCredentials(body, src.username, src.secret_sealed, src.credential_file,
-                            src.url.starts_with("sftp://"));
+                            src.host_key_sha256, src.url.starts_with("sftp://"));
   }
 
   // A password or private key given in clear is sealed at once; a file is only named.
   std::optional<HttpResponse> ApplyCredentials(const nlohmann::json& body, std::string& username,
                                                std::string& sealed, std::string& file,
-                                               bool sftp) const {
+                                               const std::string& pin, bool sftp) const {
     std::string password;
     std::string key;
     if (auto bad = Read(body, "password", password)) return bad;
@@ -683,6 +697,11 @@ class OutboundRoutes {
       sealed.clear();
     }
     if (sftp && username.empty()) return Invalid("username", "is required for sftp://");
+    if (sftp && pin.empty()) {
+      return Invalid("host_key_sha256",
+                     "is required for sftp://: the server's host key fingerprint, as "
+                     "`ssh-keyscan HOST | ssh-keygen -lf -` prints it");
+    }
     return std::nullopt;
   }
 
