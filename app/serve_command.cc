@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "app/change_follower.h"
+#include "app/outbound.h"
+#include "app/product_images.h"
 #include "commands.h"
 #include "feeds/snapshots.h"
 #include "log_writer.h"
@@ -110,6 +112,29 @@ int RunServe(const CommandLine& command_line) {
       if (e.kind != ChangeKind::kStock) return f->MarkStale();
     }
   });
+  // Deliveries to destinations and pulls of sources (docs/architecture.md, Threads): one
+  // planner and pool of senders per process; the outbound lease makes one process plan.
+  OutboundConfig outbound_config;
+  outbound_config.key_file = command_line.ValueOr("secrets-key", db->local_base() + ".key");
+  outbound_config.work_dir = db->local_base() + "-outbound";
+  outbound_config.hub_url = feed_options.settings.hub_url;
+  outbound_config.allow_loopback = ProductImageFetchOptions().allow_loopback;
+  auto delivery_workers = command_line.IntOr("delivery-workers", 16, 1, 256);
+  if (!delivery_workers.ok()) {
+    std::fprintf(stderr, "vitrine serve: %s\n", delivery_workers.status().message().c_str());
+    return kExitUsage;
+  }
+  outbound_config.workers = static_cast<int>(*delivery_workers);
+  outbound_config.feeds = feeds.get();
+  outbound_config.log = options.log_sink;
+  outbound_config.imported = [f = follower.get()] { f->Nudge(); };
+  auto outbound = Outbound::Open(*db, outbound_config);
+  if (!outbound.ok()) {
+    std::fprintf(stderr, "vitrine serve: %s\n", outbound.status().message().c_str());
+    return kExitStore;
+  }
+  follower->ObserveOffers([o = outbound->get()] { o->Wake(); });
+
   // Explain recomputes from the repositories with an assembler of its own, so it never waits
   // behind a running assembly.
   AssemblyOptions explain_options;
@@ -167,6 +192,7 @@ int RunServe(const CommandLine& command_line) {
     return previewer.Preview(proposal, store_id, product_ids);
   };
   auto authenticator = std::make_shared<AccountAuthenticator>(db->accounts(), clock);
+  (*outbound)->Wire(services);
   services.credentials_changed = [authenticator] { authenticator->ForgetCachedCredentials(); };
   if (Status st = AddApiRoutes(server, services); !st.ok()) {
     std::fprintf(stderr, "vitrine serve: %s\n", st.message().c_str());
@@ -194,6 +220,7 @@ int RunServe(const CommandLine& command_line) {
   });
   follower->Start();
   feeds->Start();
+  (*outbound)->Start();
   if (Status st = server.Start(options); !st.ok()) {
     std::fprintf(stderr, "vitrine serve: %s\n", st.message().c_str());
     return st.code() == StatusCode::kUnavailable ? kExitBadInput : kExitInternal;
@@ -210,6 +237,7 @@ int RunServe(const CommandLine& command_line) {
   }
   std::fprintf(stderr, "vitrine serve: signal %d, draining requests in flight\n", signal_number);
   server.Stop();
+  outbound->reset();  // attempts under way finish; claimed ones wait for their lease
   follower.reset();  // finishes the batch in progress while the database is still open
   feeds.reset();     // stops regenerating before the database closes
   db.reset();        // checkpoints the WAL and closes the database

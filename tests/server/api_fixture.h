@@ -294,6 +294,33 @@ class ApiHarness {
       Assembler previewer(*db, *db, *db, options);
       return previewer.Preview(proposal, store_id, product_ids);
     };
+    // Destinations and sources with stand-in hooks: the routes are what these tests are about
+    // (the real sealing, URL guard and runs are tested in tests/app and tests/adapters).
+    services.outbound = db;
+    services.check_outbound_url = [](std::string_view url) {
+      if (url.starts_with("https://") || url.starts_with("http://") || url.starts_with("sftp://")) {
+        return Status::Ok();
+      }
+      return Status::InvalidArgument("must be http://, https:// or sftp://");
+    };
+    services.seal_secret = [](std::string_view secret) -> Result<std::string> {
+      return "sealed:" + std::string(secret);
+    };
+    services.new_webhook_secret = [] {
+      return std::string("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+    };
+    services.outbound_written = [] {};
+    services.run_source = [db, clock](const std::string& id) -> Result<SourceRun> {
+      SourceRun run;
+      run.source_id = id;
+      run.trigger = "manual";
+      run.started_at = run.finished_at = clock->Now();
+      run.outcome = "not_modified";
+      auto recorded = db->RecordSourceRun(run);
+      if (!recorded.ok()) return recorded.status();
+      run.id = *recorded;
+      return run;
+    };
     // Transactions through `services.catalog`, which may wrap the database (as the routes
     // used to call it).
     services.workflow = workflows_

@@ -272,6 +272,17 @@ class AuthzMatrixTest : public ::testing::Test {
     ASSERT_TRUE(issued.ok());
     token_victim_ = issued->token.id;
 
+    // Outbound: a webhook with a queued ping, a victim, and two sources.
+    const json webhook = {{"kind", "webhook"}, {"url", "https://receiver.example/hook"}};
+    destination_ = Created("/api/v1/destinations", webhook, "admin");
+    destination_victim_ = Created("/api/v1/destinations", webhook, "admin");
+    Reply ping = Call("POST", "/api/v1/destinations/" + destination_ + "/ping", "admin");
+    ASSERT_EQ(ping.status, 202) << ping.body;
+    delivery_ = std::to_string(ping.Json().value("id", 0));
+    const json source = {{"kind", "stock"}, {"url", "https://erp.example/stock.csv"}};
+    source_ = Created("/api/v1/sources", source, "admin");
+    source_victim_ = Created("/api/v1/sources", source, "admin");
+
     Reply job =
         Call("POST", "/api/v1/campaigns/" + campaign_draft_ + "/render", "editor", json::object());
     ASSERT_EQ(job.status, 202) << job.body;
@@ -373,6 +384,9 @@ class AuthzMatrixTest : public ::testing::Test {
       return deletes_it ? promotion_victim_ : writes ? promotion_draft_ : promotion_google_;
     }
     if (collection == "tokens") return token_victim_;
+    if (collection == "destinations") return deletes_it ? destination_victim_ : destination_;
+    if (collection == "deliveries") return delivery_;
+    if (collection == "sources") return deletes_it ? source_victim_ : source_;
     if (collection == "templates") return "classic";
     if (collection == "jobs") return job_;
     const json& schema = parameter.value("schema", json::object());
@@ -520,6 +534,7 @@ class AuthzMatrixTest : public ::testing::Test {
   std::string promotion_google_, promotion_meta_, promotion_draft_, promotion_victim_;
   std::string offer_google_, offer_meta_;
   std::string token_victim_, job_, format_;
+  std::string destination_, destination_victim_, delivery_, source_, source_victim_;
   json template_;
 };
 
