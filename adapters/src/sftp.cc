@@ -125,12 +125,12 @@ Result<std::string> NormalisedPin(std::string_view pin) {
   if (pin.starts_with("SHA256:")) pin.remove_prefix(7);
   std::string padded(pin);
   while (padded.size() % 4 != 0) padded += '=';
-  std::optional<std::vector<unsigned char>> digest = DecodeBase64(padded);
   if (padded.empty()) {
     return Status::InvalidArgument(
         "the host key pin (host_key_sha256) is required: an SFTP server is never trusted "
         "unpinned");
   }
+  std::optional<std::vector<unsigned char>> digest = DecodeBase64(padded);
   if (!digest || digest->size() != 32) {
     return Status::InvalidArgument("the host key pin is not the base64 of a SHA-256 digest");
   }
