@@ -50,7 +50,8 @@ DeliveryOutcome Outcome(DeliveryState next_state, int http_status, int64_t start
   o.attempt.started_at = T(started_at);
   o.attempt.duration_ms = 2500;
   o.attempt.http_status = http_status;
-  if (next_state != DeliveryState::kDelivered) o.attempt.error = "HTTP " + std::to_string(http_status);
+  if (next_state != DeliveryState::kDelivered)
+    o.attempt.error = "HTTP " + std::to_string(http_status);
   o.attempt.response_excerpt = "body of " + std::to_string(http_status);
   return o;
 }
@@ -149,9 +150,9 @@ TEST(OutboundNamesTest, KindsAndStatesRoundTripByName) {
   EXPECT_EQ(DestinationKindName(DestinationKind::kHttpPush), "http_push");
   EXPECT_EQ(DestinationKindName(DestinationKind::kSftpPush), "sftp_push");
   EXPECT_EQ(ParseDestinationKind("ftp"), std::nullopt);
-  for (DeliveryState state : {DeliveryState::kPending, DeliveryState::kInflight,
-                              DeliveryState::kDelivered, DeliveryState::kFailed,
-                              DeliveryState::kCancelled}) {
+  for (DeliveryState state :
+       {DeliveryState::kPending, DeliveryState::kInflight, DeliveryState::kDelivered,
+        DeliveryState::kFailed, DeliveryState::kCancelled}) {
     EXPECT_EQ(ParseDeliveryState(DeliveryStateName(state)), state);
   }
   EXPECT_EQ(DeliveryStateName(DeliveryState::kInflight), "inflight");
@@ -348,9 +349,9 @@ TEST_P(OutboundConformanceTest, DeleteCancelsQueuedAndInFlightDeliveriesAndKeeps
   Create(Webhook("dst_b"));
   const int64_t delivered = Enqueue(Message("dst_a", "msg_1"));
   ASSERT_THAT(Ids(Claim(0)), ElementsAre(delivered));
-  ASSERT_TRUE(out_->CompleteDelivery(delivered, "worker-a",
-                                     Outcome(DeliveryState::kDelivered, 200, 0))
-                  .ok());
+  ASSERT_TRUE(
+      out_->CompleteDelivery(delivered, "worker-a", Outcome(DeliveryState::kDelivered, 200, 0))
+          .ok());
   const int64_t inflight = Enqueue(Message("dst_a", "msg_2"));
   const int64_t pending = Enqueue(Message("dst_a", "msg_3"));
   const int64_t other = Enqueue(Message("dst_b", "msg_4"));
@@ -526,13 +527,13 @@ TEST_P(OutboundConformanceTest, AnExpiredLeaseIsClaimedAgainAndTheFirstOwnerCanN
   EXPECT_EQ(again[0].attempts, 2);
   EXPECT_EQ(again[0].message_id, "msg_1");
 
-  EXPECT_EQ(out_->CompleteDelivery(id, "worker-a", Outcome(DeliveryState::kDelivered, 200, 1))
-                .code(),
-            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      out_->CompleteDelivery(id, "worker-a", Outcome(DeliveryState::kDelivered, 200, 1)).code(),
+      StatusCode::kFailedPrecondition);
   EXPECT_EQ(Get(id).state, DeliveryState::kInflight);
   EXPECT_TRUE(out_->ListDeliveryAttempts(id).value().empty());
-  ASSERT_TRUE(out_->CompleteDelivery(id, "worker-b", Outcome(DeliveryState::kDelivered, 204, 31))
-                  .ok());
+  ASSERT_TRUE(
+      out_->CompleteDelivery(id, "worker-b", Outcome(DeliveryState::kDelivered, 204, 31)).ok());
   const std::vector<DeliveryAttempt> attempts = out_->ListDeliveryAttempts(id).value();
   ASSERT_EQ(attempts.size(), 1u);
   EXPECT_EQ(attempts[0].attempt, 2);
@@ -601,9 +602,9 @@ TEST_P(OutboundConformanceTest, CompleteRefusesAnotherOwnerAnUnclaimedDeliveryAn
   EXPECT_EQ(out_->CompleteDelivery(id, "worker-a", ok).code(), StatusCode::kFailedPrecondition);
   ASSERT_THAT(Ids(Claim(0)), ElementsAre(id));
   EXPECT_EQ(out_->CompleteDelivery(id, "worker-b", ok).code(), StatusCode::kFailedPrecondition);
-  EXPECT_EQ(out_->CompleteDelivery(id, "worker-a", Outcome(DeliveryState::kCancelled, 200, 1))
-                .code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      out_->CompleteDelivery(id, "worker-a", Outcome(DeliveryState::kCancelled, 200, 1)).code(),
+      StatusCode::kInvalidArgument);
   EXPECT_EQ(out_->CompleteDelivery(id + 1000, "worker-a", ok).code(), StatusCode::kNotFound);
   EXPECT_TRUE(out_->ListDeliveryAttempts(id).value().empty());
   ASSERT_TRUE(out_->CompleteDelivery(id, "worker-a", ok).ok());

@@ -153,18 +153,18 @@ struct DeliveryOutcome {
 };
 
 struct DeliveryQuery {
-  std::string destination_id;         // required
+  std::string destination_id;          // required
   std::optional<DeliveryState> state;  // empty: all
-  int64_t before_id = 0;              // newest first; 0: from the newest
-  int limit = 100;                    // 1..1000
+  int64_t before_id = 0;               // newest first; 0: from the newest
+  int limit = 100;                     // 1..1000
 };
 
 struct Source {
-  std::string id;     // "src_" + random, given by the caller
-  std::string name;   // "ERP nightly prices"
-  std::string kind;   // "products", "stores", "prices", "stock"
-  std::string format;  // "csv", "json", "ndjson"
-  std::string url;     // https://…, http://…, sftp://host:port/path
+  std::string id;                // "src_" + random, given by the caller
+  std::string name;              // "ERP nightly prices"
+  std::string kind;              // "products", "stores", "prices", "stock"
+  std::string format;            // "csv", "json", "ndjson"
+  std::string url;               // https://…, http://…, sftp://host:port/path
   int64_t interval_seconds = 0;  // fetched every so often; 0: only when run by hand
   std::string username;
   std::string secret_sealed;
@@ -221,7 +221,8 @@ class OutboundRepository {
   // Deletes it and cancels its pending and in-flight deliveries, in one transaction. False
   // when there was none.
   virtual Result<bool> DeleteDestination(std::string_view id) = 0;
-  virtual Status SetDestinationProgress(std::string_view id, const DestinationProgress& progress) = 0;
+  virtual Status SetDestinationProgress(std::string_view id,
+                                        const DestinationProgress& progress) = 0;
   virtual Status SetDestinationHealth(std::string_view id, const DestinationHealth& health) = 0;
 
   // Deliveries. Appends `delivery` as pending (its id, state, attempts and lease are
@@ -256,8 +257,7 @@ class OutboundRepository {
   virtual Result<Source> CreateSource(Source source, Instant now) = 0;
   virtual Result<std::optional<Source>> GetSource(std::string_view id) = 0;
   virtual Result<std::vector<Source>> ListSources() = 0;
-  virtual Result<Source> UpdateSource(const Source& source, int expected_version,
-                                      Instant now) = 0;
+  virtual Result<Source> UpdateSource(const Source& source, int expected_version, Instant now) = 0;
   // Deletes it and its runs.
   virtual Result<bool> DeleteSource(std::string_view id) = 0;
   virtual Status SetSourceState(std::string_view id, const SourceState& state) = 0;
