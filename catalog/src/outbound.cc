@@ -39,9 +39,9 @@ std::string_view DeliveryStateName(DeliveryState state) {
 }
 
 std::optional<DeliveryState> ParseDeliveryState(std::string_view name) {
-  for (DeliveryState state : {DeliveryState::kPending, DeliveryState::kInflight,
-                              DeliveryState::kDelivered, DeliveryState::kFailed,
-                              DeliveryState::kCancelled}) {
+  for (DeliveryState state :
+       {DeliveryState::kPending, DeliveryState::kInflight, DeliveryState::kDelivered,
+        DeliveryState::kFailed, DeliveryState::kCancelled}) {
     if (DeliveryStateName(state) == name) return state;
   }
   return std::nullopt;

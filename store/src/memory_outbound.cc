@@ -166,7 +166,8 @@ Result<std::vector<Delivery>> MemoryDatabase::ClaimDueDeliveries(Instant now, in
     auto destination = state_.destinations.find(destination_id);
     if (destination == state_.destinations.end() || !destination->second.enabled) continue;
     if (busy.contains(destination_id)) continue;
-    const bool is_due = d.state == DeliveryState::kPending ? d.next_at <= now : d.lease_until <= now;
+    const bool is_due =
+        d.state == DeliveryState::kPending ? d.next_at <= now : d.lease_until <= now;
     if (is_due) due.push_back(stored);
   }
   std::sort(due.begin(), due.end(), [](const StoredDelivery* a, const StoredDelivery* b) {
@@ -305,7 +306,8 @@ Result<bool> MemoryDatabase::DeleteSource(std::string_view id) {
   auto it = state_.sources.find(id);
   if (it == state_.sources.end()) return false;
   state_.sources.erase(it);
-  std::erase_if(state_.source_runs, [&](const auto& entry) { return entry.second.source_id == id; });
+  std::erase_if(state_.source_runs,
+                [&](const auto& entry) { return entry.second.source_id == id; });
   return true;
 }
 

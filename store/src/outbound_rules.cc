@@ -77,7 +77,8 @@ Status CheckEnqueue(const Delivery& delivery) {
   if (delivery.destination_id.empty()) {
     return Status::InvalidArgument("a delivery needs its destination");
   }
-  if (delivery.message_id.empty()) return Status::InvalidArgument("a delivery needs its message id");
+  if (delivery.message_id.empty())
+    return Status::InvalidArgument("a delivery needs its message id");
   return Status::Ok();
 }
 
@@ -132,9 +133,8 @@ void ApplyOutcome(const DeliveryOutcome& outcome, Delivery& delivery) {
   if (outcome.next_state == DeliveryState::kPending) delivery.next_at = outcome.next_at;
   if (outcome.next_state == DeliveryState::kDelivered) {
     delivery.delivered_at =
-        outcome.attempt.started_at +
-        std::chrono::duration_cast<std::chrono::seconds>(
-            std::chrono::milliseconds(outcome.attempt.duration_ms));
+        outcome.attempt.started_at + std::chrono::duration_cast<std::chrono::seconds>(
+                                         std::chrono::milliseconds(outcome.attempt.duration_ms));
   }
 }
 

@@ -314,8 +314,8 @@ Result<Destination> SqliteDatabase::CreateDestination(Destination destination, I
     if (*taken) {
       return Status::AlreadyExists("destination \"" + destination.id + "\" already exists");
     }
-    static const std::string kSql = std::string("INSERT INTO destinations(") +
-                                    kDestinationColumns + ") VALUES (" + kDestinationValues + ")";
+    static const std::string kSql = std::string("INSERT INTO destinations(") + kDestinationColumns +
+                                    ") VALUES (" + kDestinationValues + ")";
     Result<Statement> s = conn.Prepare(kSql);
     if (!s.ok()) return s.status();
     BindDestination(*s, destination);
@@ -360,9 +360,8 @@ Result<Destination> SqliteDatabase::UpdateDestination(const Destination& destina
     store_internal::ApplyDestinationConfig(destination, stored);
     stored.version += 1;
     stored.updated_at = now;
-    static const std::string kSql = std::string("UPDATE destinations SET (") +
-                                    kDestinationColumns + ") = (" + kDestinationValues +
-                                    ") WHERE id = ?1";
+    static const std::string kSql = std::string("UPDATE destinations SET (") + kDestinationColumns +
+                                    ") = (" + kDestinationValues + ") WHERE id = ?1";
     Result<Statement> s = conn.Prepare(kSql);
     if (!s.ok()) return s.status();
     BindDestination(*s, stored);
@@ -639,8 +638,8 @@ Result<Delivery> SqliteDatabase::ReplayDelivery(int64_t id, Instant now) {
 Result<int64_t> SqliteDatabase::CountOwedDeliveries() {
   int64_t owed = 0;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
-    Result<Statement> s = conn.Prepare(
-        "SELECT count(*) FROM deliveries WHERE state IN ('pending', 'inflight')");
+    Result<Statement> s =
+        conn.Prepare("SELECT count(*) FROM deliveries WHERE state IN ('pending', 'inflight')");
     if (!s.ok()) return s.status();
     Result<bool> row = s->Step();
     if (!row.ok()) return row.status();
@@ -662,8 +661,8 @@ Result<Source> SqliteDatabase::CreateSource(Source source, Instant now) {
     Result<bool> taken = Exists(conn, "SELECT 1 FROM sources WHERE id = ?", source.id);
     if (!taken.ok()) return taken.status();
     if (*taken) return Status::AlreadyExists("source \"" + source.id + "\" already exists");
-    static const std::string kSql = std::string("INSERT INTO sources(") + kSourceColumns +
-                                    ") VALUES (" + kSourceValues + ")";
+    static const std::string kSql =
+        std::string("INSERT INTO sources(") + kSourceColumns + ") VALUES (" + kSourceValues + ")";
     Result<Statement> s = conn.Prepare(kSql);
     if (!s.ok()) return s.status();
     BindSource(*s, source);
@@ -705,8 +704,8 @@ Result<Source> SqliteDatabase::UpdateSource(const Source& source, int expected_v
     store_internal::ApplySourceConfig(source, stored);
     stored.version += 1;
     stored.updated_at = now;
-    static const std::string kSql = std::string("UPDATE sources SET (") + kSourceColumns +
-                                    ") = (" + kSourceValues + ") WHERE id = ?1";
+    static const std::string kSql = std::string("UPDATE sources SET (") + kSourceColumns + ") = (" +
+                                    kSourceValues + ") WHERE id = ?1";
     Result<Statement> s = conn.Prepare(kSql);
     if (!s.ok()) return s.status();
     BindSource(*s, stored);

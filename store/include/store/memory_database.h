@@ -221,13 +221,15 @@ class MemoryDatabase final : public UnifiedDatabase {
     std::map<std::string, int64_t, std::less<>> applied_change_ids;              // by consumer
     std::map<std::string, std::pair<std::string, Instant>, std::less<>> leases;  // holder, until
 
+    // Outbound. Deliveries and runs are kept by id (the outbox order), ids never reused;
+    // attempts oldest first.
     std::map<std::string, Destination, std::less<>> destinations;
-    std::map<int64_t, StoredDelivery> deliveries;  // by id, the outbox order
+    std::map<int64_t, StoredDelivery> deliveries;
     std::map<std::string, int64_t, std::less<>> delivery_ids_by_message;
-    std::map<int64_t, std::vector<DeliveryAttempt>> delivery_attempts;  // oldest first
-    int64_t last_delivery_id = 0;  // ids are never reused
+    std::map<int64_t, std::vector<DeliveryAttempt>> delivery_attempts;
+    int64_t last_delivery_id = 0;
     std::map<std::string, Source, std::less<>> sources;
-    std::map<int64_t, SourceRun> source_runs;  // by id
+    std::map<int64_t, SourceRun> source_runs;
     int64_t last_source_run_id = 0;
   };
 
