@@ -222,12 +222,9 @@ Status DeliveryPlanner::PlanCampaignTransitions(const Destination& d, Instant no
     const auto status_of = [](const nlohmann::json& j) {
       return j.is_object() && j.contains("status") ? j["status"] : nlohmann::json();
     };
-    nlohmann::json data = {{"campaign_id", e.entity_id},
-                           {"from", status_of(e.before)},
-                           {"to", status_of(e.after)},
-                           {"actor", e.actor},
-                           {"at", FormatUtc(e.at)},
-                           {"audit_seq", e.seq}};
+    nlohmann::json data = {{"campaign_id", e.entity_id}, {"from", status_of(e.before)},
+                           {"to", status_of(e.after)},   {"actor", e.actor},
+                           {"at", FormatUtc(e.at)},      {"audit_seq", e.seq}};
     Delivery delivery = NewDelivery(d, kCampaignTransitioned, now);
     delivery.seq_from = delivery.seq_to = e.seq;
     delivery.payload = Envelope(kCampaignTransitioned, now, std::move(data)).dump();
@@ -236,8 +233,7 @@ Status DeliveryPlanner::PlanCampaignTransitions(const Destination& d, Instant no
   return Status::Ok();
 }
 
-Status DeliveryPlanner::PlanFeedEvents(const Destination& d, Instant now,
-                                       DestinationProgress& next,
+Status DeliveryPlanner::PlanFeedEvents(const Destination& d, Instant now, DestinationProgress& next,
                                        std::vector<Delivery>& deliveries) {
   if (!options_.feed_version) return Status::Ok();
   // feed_etag holds {"feed name": etag} of the versions already announced.

@@ -29,12 +29,12 @@ std::string Describe(const TransportResult& r) {
 }  // namespace
 
 std::vector<seconds> StandardRetrySchedule() {
-  return {seconds(5), minutes(5), minutes(30), hours(2),  hours(5),
+  return {seconds(5), minutes(5), minutes(30), hours(2), hours(5),
           hours(10),  hours(14),  hours(20),   hours(24)};
 }
 
-DeliveryWorker::DeliveryWorker(Database& db, DeliveryPlanner* planner,
-                               DeliveryTransport transport, DeliveryWorkerOptions options)
+DeliveryWorker::DeliveryWorker(Database& db, DeliveryPlanner* planner, DeliveryTransport transport,
+                               DeliveryWorkerOptions options)
     : db_(db),
       planner_(planner),
       transport_(std::move(transport)),
@@ -229,9 +229,8 @@ void DeliveryWorker::Deliver(const Delivery& d) {
   }
   if (!written.ok()) {
     // Most often the lease ran out and another process claimed it: its attempt counts.
-    Log(nlohmann::json{{"type", "delivery_record"},
-                       {"delivery", d.id},
-                       {"error", written.ToString()}}
+    Log(nlohmann::json{
+        {"type", "delivery_record"}, {"delivery", d.id}, {"error", written.ToString()}}
             .dump());
     return;
   }

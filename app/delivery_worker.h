@@ -117,14 +117,14 @@ class DeliveryWorker {
   std::string holder_;
 
   mutable std::mutex mu_;
-  std::condition_variable wake_;       // the dispatcher: a wake, a stop, a worker freed
-  std::condition_variable work_;       // the workers: a delivery queued, a stop
-  std::deque<Delivery> queue_;         // guarded by mu_
-  int busy_ = 0;                       // queued or being delivered; guarded by mu_
-  bool woken_ = false;                 // guarded by mu_
-  bool stopping_ = false;              // guarded by mu_
-  Counts counts_;                      // guarded by mu_
-  std::mt19937_64 random_;             // guarded by mu_
+  std::condition_variable wake_;  // the dispatcher: a wake, a stop, a worker freed
+  std::condition_variable work_;  // the workers: a delivery queued, a stop
+  std::deque<Delivery> queue_;    // guarded by mu_
+  int busy_ = 0;                  // queued or being delivered; guarded by mu_
+  bool woken_ = false;            // guarded by mu_
+  bool stopping_ = false;         // guarded by mu_
+  Counts counts_;                 // guarded by mu_
+  std::mt19937_64 random_;        // guarded by mu_
   std::thread dispatcher_;
   std::vector<std::thread> workers_;
 };

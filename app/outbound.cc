@@ -280,7 +280,8 @@ DeliveryTransport MakeDeliveryTransport(const SecretBox& secrets, const Outbound
     const Status uploaded = SftpClient(*endpoint).Upload(snapshot->path, remote_path);
     if (!uploaded.ok()) return Failure(uploaded, IsPermanentSftp(uploaded));
     TransportResult ok;
-    ok.response_excerpt = "uploaded " + std::to_string(snapshot->bytes) + " bytes to " + remote_path;
+    ok.response_excerpt =
+        "uploaded " + std::to_string(snapshot->bytes) + " bytes to " + remote_path;
     return ok;
   };
 }
@@ -342,9 +343,11 @@ SourceFetch MakeSourceFetch(const SecretBox& secrets, const OutboundConfig& conf
       file.not_modified = true;
       return file;
     }
-    Result<RemoteFileInfo> got = client.Download(remote_path, into.string(), config.max_source_bytes);
+    Result<RemoteFileInfo> got =
+        client.Download(remote_path, into.string(), config.max_source_bytes);
     if (!got.ok()) return got.status();
-    file.bytes = got->size >= 0 ? got->size : static_cast<int64_t>(std::filesystem::file_size(into));
+    file.bytes =
+        got->size >= 0 ? got->size : static_cast<int64_t>(std::filesystem::file_size(into));
     file.remote_mtime = info->mtime;
     file.remote_size = info->size;
     return file;
@@ -363,8 +366,8 @@ Outbound::Outbound(Database& db, OutboundConfig config, SecretBox secrets)
   planner_options.clock = config_.clock;
   planner_options.hub_url = config_.hub_url;
   if (config_.feeds) {
-    planner_options.feed_version = [feeds = config_.feeds](
-                                       const std::string& name) -> Result<FeedVersion> {
+    planner_options.feed_version =
+        [feeds = config_.feeds](const std::string& name) -> Result<FeedVersion> {
       Result<FeedKey> key = ParseFeedName(name);
       if (!key.ok()) return key.status();
       Result<FeedSnapshot> snapshot = feeds->Get(*key);
@@ -378,16 +381,15 @@ Outbound::Outbound(Database& db, OutboundConfig config, SecretBox secrets)
   worker_options.workers = config_.workers;
   worker_options.poll = config_.poll;
   worker_options.log = config_.log;
-  worker_ = std::make_unique<DeliveryWorker>(db_, planner_.get(),
-                                             MakeDeliveryTransport(secrets_, config_),
-                                             worker_options);
+  worker_ = std::make_unique<DeliveryWorker>(
+      db_, planner_.get(), MakeDeliveryTransport(secrets_, config_), worker_options);
   SourceRunnerOptions source_options;
   source_options.clock = config_.clock;
   source_options.work_dir = config_.work_dir;
   source_options.imported = config_.imported;
   source_options.log = config_.log;
-  sources_ = std::make_unique<SourceRunner>(db_, MakeSourceFetch(secrets_, config_),
-                                            source_options);
+  sources_ =
+      std::make_unique<SourceRunner>(db_, MakeSourceFetch(secrets_, config_), source_options);
 }
 
 Outbound::~Outbound() { Stop(); }

@@ -43,7 +43,7 @@ struct OutboundConfig {
   int workers = 16;
   std::chrono::milliseconds poll{200};
   int64_t max_source_bytes = int64_t{2} << 30;
-  const Clock* clock = nullptr;  // nullptr: the system clock
+  const Clock* clock = nullptr;    // nullptr: the system clock
   FeedSnapshots* feeds = nullptr;  // pushes and feed events need it
   std::function<void(const std::string&)> log;
   std::function<void()> imported;  // a source landed rows

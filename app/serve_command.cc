@@ -238,9 +238,9 @@ int RunServe(const CommandLine& command_line) {
   std::fprintf(stderr, "vitrine serve: signal %d, draining requests in flight\n", signal_number);
   server.Stop();
   outbound->reset();  // attempts under way finish; claimed ones wait for their lease
-  follower.reset();  // finishes the batch in progress while the database is still open
-  feeds.reset();     // stops regenerating before the database closes
-  db.reset();        // checkpoints the WAL and closes the database
+  follower.reset();   // finishes the batch in progress while the database is still open
+  feeds.reset();      // stops regenerating before the database closes
+  db.reset();         // checkpoints the WAL and closes the database
   std::fprintf(stderr, "vitrine serve: stopped cleanly\n");
   return kExitOk;
 }

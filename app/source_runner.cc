@@ -170,13 +170,14 @@ Result<SourceRun> SourceRunner::RunLocked(const Source& source, const std::strin
   }));
   run.id = *id;
   if (options_.log) {
-    options_.log(nlohmann::json{{"type", "source_run"},
-                                {"source", source.id},
-                                {"trigger", trigger},
-                                {"outcome", run.outcome},
-                                {"bytes", run.bytes},
-                                {"error", run.error}}
-                     .dump());
+    options_.log(nlohmann::json{
+        {"type", "source_run"},
+        {"source", source.id},
+        {"trigger", trigger},
+        {"outcome", run.outcome},
+        {"bytes", run.bytes},
+        {"error",
+         run.error}}.dump());
   }
   if (run.outcome == "imported" && options_.imported) options_.imported();
   return run;

@@ -40,8 +40,12 @@ Result<FeedKey> ParseFeedName(std::string_view name) {
     const size_t eq = pair.find('=');
     const std::string_view param = pair.substr(0, eq);
     const std::string_view value = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
-    std::string* slot = param == "store" ? &key.store_id : param == "campaign" ? &key.campaign_id : nullptr;
-    if (!slot) return Status::InvalidArgument("a feed takes store= and campaign=, not \"" + std::string(param) + "\"");
+    std::string* slot = param == "store"      ? &key.store_id
+                        : param == "campaign" ? &key.campaign_id
+                                              : nullptr;
+    if (!slot)
+      return Status::InvalidArgument("a feed takes store= and campaign=, not \"" +
+                                     std::string(param) + "\"");
     if (value.empty()) return Status::InvalidArgument(std::string(param) + "= needs a value");
     *slot = std::string(value);
   }

@@ -13,8 +13,8 @@
 namespace vitrine::api {
 namespace {
 
-const std::set<std::string, std::less<>> kWebhookEvents = {
-    "offer.changed", "campaign.transitioned", "feed.regenerated"};
+const std::set<std::string, std::less<>> kWebhookEvents = {"offer.changed", "campaign.transitioned",
+                                                           "feed.regenerated"};
 const std::set<std::string, std::less<>> kSourceKinds = {"products", "stores", "prices", "stock"};
 const std::set<std::string, std::less<>> kSourceFormats = {"csv", "json", "ndjson"};
 constexpr int64_t kMaxSeconds = 366LL * 24 * 3600;
@@ -46,25 +46,26 @@ nlohmann::json CredentialsJson(const std::string& username, const std::string& s
 }
 
 nlohmann::json DestinationJson(const Destination& d) {
-  nlohmann::json j = {{"id", d.id},
-                      {"kind", DestinationKindName(d.kind)},
-                      {"name", d.name},
-                      {"url", d.url},
-                      {"enabled", d.enabled},
-                      {"disabled_reason", d.disabled_reason.empty()
-                                              ? nlohmann::json()
-                                              : nlohmann::json(d.disabled_reason)},
-                      {"failing_since", OptionalTime(d.failing_since)},
-                      {"last_delivered_at", TimeOrNull(d.last_delivered_at)},
-                      {"disable_after_seconds", d.disable_after_seconds},
-                      {"credentials", CredentialsJson(d.username, d.secret_sealed,
-                                                      d.credential_file, d.host_key_sha256)},
-                      {"created_at", FormatUtc(d.created_at)},
-                      {"updated_at", FormatUtc(d.updated_at)},
-                      {"version", d.version}};
+  nlohmann::json j = {
+      {"id", d.id},
+      {"kind", DestinationKindName(d.kind)},
+      {"name", d.name},
+      {"url", d.url},
+      {"enabled", d.enabled},
+      {"disabled_reason",
+       d.disabled_reason.empty() ? nlohmann::json() : nlohmann::json(d.disabled_reason)},
+      {"failing_since", OptionalTime(d.failing_since)},
+      {"last_delivered_at", TimeOrNull(d.last_delivered_at)},
+      {"disable_after_seconds", d.disable_after_seconds},
+      {"credentials",
+       CredentialsJson(d.username, d.secret_sealed, d.credential_file, d.host_key_sha256)},
+      {"created_at", FormatUtc(d.created_at)},
+      {"updated_at", FormatUtc(d.updated_at)},
+      {"version", d.version}};
   if (d.kind == DestinationKind::kWebhook) {
     j["events"] = d.events;
-    j["filters"] = {{"channels", d.channels}, {"campaigns", d.campaign_ids}, {"stores", d.store_ids}};
+    j["filters"] = {
+        {"channels", d.channels}, {"campaigns", d.campaign_ids}, {"stores", d.store_ids}};
     j["batch_seconds"] = d.batch_seconds;
     j["offer_seq"] = d.offer_seq;
   } else {
@@ -162,7 +163,8 @@ std::optional<HttpResponse> Read(const nlohmann::json& body, const char* field, 
   } else {
     if (!it->is_number_integer()) return Invalid(field, "must be an integer");
     const int64_t v = it->template get<int64_t>();
-    if (v < 0 || v > kMaxSeconds) return Invalid(field, "must be between 0 and one year of seconds");
+    if (v < 0 || v > kMaxSeconds)
+      return Invalid(field, "must be between 0 and one year of seconds");
     out = static_cast<T>(v);
   }
   return std::nullopt;
@@ -288,8 +290,8 @@ class OutboundRoutes {
       auto removed = s_.outbound->DeleteDestination(id);
       if (!removed.ok()) return removed.status();
       return s_.audit
-          ->Append(AuditFor(request, *s_.clock, "delete", "destination", id,
-                            DestinationJson(**d), nlohmann::json()))
+          ->Append(AuditFor(request, *s_.clock, "delete", "destination", id, DestinationJson(**d),
+                            nlohmann::json()))
           .status();
     });
     if (!found) return NotFound("destination", id);
@@ -567,8 +569,11 @@ class OutboundRoutes {
                    "host_key_sha256", "disable_after_seconds", "enabled"})) {
       return bad;
     }
-    for (auto [field, out] : {std::pair{"name", &d.name}, {"url", &d.url}, {"feed", &d.feed},
-                              {"method", &d.method}, {"username", &d.username},
+    for (auto [field, out] : {std::pair{"name", &d.name},
+                              {"url", &d.url},
+                              {"feed", &d.feed},
+                              {"method", &d.method},
+                              {"username", &d.username},
                               {"credential_file", &d.credential_file},
                               {"host_key_sha256", &d.host_key_sha256}}) {
       if (auto bad = Read(body, field, *out)) return bad;
@@ -591,14 +596,14 @@ class OutboundRoutes {
                                  : "must be http:// or https://");
     }
     if (Status url = s_.check_outbound_url(d.url); !url.ok()) return Invalid("url", url.message());
-    if (d.disable_after_seconds < 60) return Invalid("disable_after_seconds", "must be at least 60");
+    if (d.disable_after_seconds < 60)
+      return Invalid("disable_after_seconds", "must be at least 60");
     if (d.kind == DestinationKind::kWebhook) {
       for (const std::string& e : d.events) {
         if (!kWebhookEvents.contains(e)) {
-          return Invalid("events",
-                         "holds \"" + e +
-                             "\": events are offer.changed, campaign.transitioned, "
-                             "feed.regenerated");
+          return Invalid("events", "holds \"" + e +
+                                       "\": events are offer.changed, campaign.transitioned, "
+                                       "feed.regenerated");
         }
       }
       if (d.batch_seconds > 3600) return Invalid("batch_seconds", "must be at most 3600");
@@ -609,11 +614,14 @@ class OutboundRoutes {
         d.secret_sealed = *sealed;
       }
     } else {
-      if (d.feed.empty()) return Invalid("feed", "is required: e.g. google/products.xml?store=S001");
-      if (auto key = ParseFeedName(d.feed); !key.ok()) return Invalid("feed", key.status().message());
+      if (d.feed.empty())
+        return Invalid("feed", "is required: e.g. google/products.xml?store=S001");
+      if (auto key = ParseFeedName(d.feed); !key.ok())
+        return Invalid("feed", key.status().message());
       if (d.kind == DestinationKind::kHttpPush) {
         if (d.method.empty()) d.method = "PUT";
-        if (d.method != "PUT" && d.method != "POST") return Invalid("method", "must be PUT or POST");
+        if (d.method != "PUT" && d.method != "POST")
+          return Invalid("method", "must be PUT or POST");
       } else {
         d.method.clear();
       }
@@ -627,8 +635,8 @@ class OutboundRoutes {
       }
       return std::nullopt;
     }
-    return ApplyCredentials(body, d.username, d.secret_sealed, d.credential_file,
-                            d.host_key_sha256, d.kind == DestinationKind::kSftpPush);
+    return ApplyCredentials(body, d.username, d.secret_sealed, d.credential_file, d.host_key_sha256,
+                            d.kind == DestinationKind::kSftpPush);
   }
 
   std::optional<HttpResponse> ApplySource(const nlohmann::json& body, Source& src,
@@ -639,10 +647,13 @@ class OutboundRoutes {
       return bad;
     }
     const std::string kind_before = src.kind;
-    for (auto [field, out] :
-         {std::pair{"name", &src.name}, {"kind", &src.kind}, {"format", &src.format},
-          {"url", &src.url}, {"username", &src.username},
-          {"credential_file", &src.credential_file}, {"host_key_sha256", &src.host_key_sha256}}) {
+    for (auto [field, out] : {std::pair{"name", &src.name},
+                              {"kind", &src.kind},
+                              {"format", &src.format},
+                              {"url", &src.url},
+                              {"username", &src.username},
+                              {"credential_file", &src.credential_file},
+                              {"host_key_sha256", &src.host_key_sha256}}) {
       if (auto bad = Read(body, field, *out)) return bad;
     }
     if (auto bad = Read(body, "interval_seconds", src.interval_seconds)) return bad;
@@ -654,7 +665,8 @@ class OutboundRoutes {
       return Invalid("kind", "must be products, stores, prices or stock");
     }
     if (src.format.empty()) src.format = "csv";
-    if (!kSourceFormats.contains(src.format)) return Invalid("format", "must be csv, json or ndjson");
+    if (!kSourceFormats.contains(src.format))
+      return Invalid("format", "must be csv, json or ndjson");
     if (src.url.empty()) return Invalid("url", "is required");
     if (Status url = s_.check_outbound_url(src.url); !url.ok()) {
       return Invalid("url", url.message());
@@ -726,7 +738,8 @@ class OutboundRoutes {
                                                 : "must be a delivery id, a positive integer");
     }
     if (status.code() == StatusCode::kNotFound) {
-      return NotFound("delivery", std::string(request.PathParam("delivery")) + "\" of destination \"" +
+      return NotFound("delivery", std::string(request.PathParam("delivery")) +
+                                      "\" of destination \"" +
                                       std::string(request.PathParam("id")));
     }
     return StoreFailure(status);
@@ -757,40 +770,107 @@ Status AddOutboundRoutes(HttpServer& server, const ApiServices& services) {
   const std::vector<std::string> json_body = {"application/json"};
   const std::vector<std::string> paging = {"cursor", "limit"};
   std::vector<Route> table = {
-      {"GET", "/api/v1/destinations", Role::kApprover, false, {}, "",
+      {"GET",
+       "/api/v1/destinations",
+       Role::kApprover,
+       false,
+       {},
+       "",
        bind(&OutboundRoutes::ListDestinations)},
       {"POST", "/api/v1/destinations", Role::kAdmin, false, json_body, "",
        bind(&OutboundRoutes::CreateDestination)},
-      {"GET", "/api/v1/destinations/{id}", Role::kApprover, false, {}, "",
+      {"GET",
+       "/api/v1/destinations/{id}",
+       Role::kApprover,
+       false,
+       {},
+       "",
        bind(&OutboundRoutes::GetDestination)},
       {"PATCH", "/api/v1/destinations/{id}", Role::kAdmin, false, json_body, "",
        bind(&OutboundRoutes::PatchDestination)},
-      {"DELETE", "/api/v1/destinations/{id}", Role::kAdmin, false, {}, "",
+      {"DELETE",
+       "/api/v1/destinations/{id}",
+       Role::kAdmin,
+       false,
+       {},
+       "",
        bind(&OutboundRoutes::DeleteDestination)},
-      {"POST", "/api/v1/destinations/{id}/secret", Role::kAdmin, false, {}, "",
+      {"POST",
+       "/api/v1/destinations/{id}/secret",
+       Role::kAdmin,
+       false,
+       {},
+       "",
        bind(&OutboundRoutes::RotateSecret)},
-      {"POST", "/api/v1/destinations/{id}/ping", Role::kAdmin, false, {}, "",
+      {"POST",
+       "/api/v1/destinations/{id}/ping",
+       Role::kAdmin,
+       false,
+       {},
+       "",
        bind(&OutboundRoutes::Ping)},
-      {"GET", "/api/v1/destinations/{id}/deliveries", Role::kApprover, false, {}, "",
-       bind(&OutboundRoutes::ListDeliveries), {"state", "cursor", "limit"}},
-      {"GET", "/api/v1/destinations/{id}/deliveries/{delivery}", Role::kApprover, false, {}, "",
+      {"GET",
+       "/api/v1/destinations/{id}/deliveries",
+       Role::kApprover,
+       false,
+       {},
+       "",
+       bind(&OutboundRoutes::ListDeliveries),
+       {"state", "cursor", "limit"}},
+      {"GET",
+       "/api/v1/destinations/{id}/deliveries/{delivery}",
+       Role::kApprover,
+       false,
+       {},
+       "",
        bind(&OutboundRoutes::GetDelivery)},
-      {"POST", "/api/v1/destinations/{id}/deliveries/{delivery}/replay", Role::kAdmin, false, {},
-       "", bind(&OutboundRoutes::Replay)},
-      {"GET", "/api/v1/sources", Role::kApprover, false, {}, "",
+      {"POST",
+       "/api/v1/destinations/{id}/deliveries/{delivery}/replay",
+       Role::kAdmin,
+       false,
+       {},
+       "",
+       bind(&OutboundRoutes::Replay)},
+      {"GET",
+       "/api/v1/sources",
+       Role::kApprover,
+       false,
+       {},
+       "",
        bind(&OutboundRoutes::ListSources)},
       {"POST", "/api/v1/sources", Role::kAdmin, false, json_body, "",
        bind(&OutboundRoutes::CreateSource)},
-      {"GET", "/api/v1/sources/{id}", Role::kApprover, false, {}, "",
+      {"GET",
+       "/api/v1/sources/{id}",
+       Role::kApprover,
+       false,
+       {},
+       "",
        bind(&OutboundRoutes::GetSource)},
       {"PATCH", "/api/v1/sources/{id}", Role::kAdmin, false, json_body, "",
        bind(&OutboundRoutes::PatchSource)},
-      {"DELETE", "/api/v1/sources/{id}", Role::kAdmin, false, {}, "",
+      {"DELETE",
+       "/api/v1/sources/{id}",
+       Role::kAdmin,
+       false,
+       {},
+       "",
        bind(&OutboundRoutes::DeleteSource)},
-      {"POST", "/api/v1/sources/{id}/run", Role::kAdmin, false, {}, "",
+      {"POST",
+       "/api/v1/sources/{id}/run",
+       Role::kAdmin,
+       false,
+       {},
+       "",
        bind(&OutboundRoutes::RunSource)},
-      {"GET", "/api/v1/sources/{id}/runs", Role::kApprover, false, {}, "",
-       bind(&OutboundRoutes::ListRuns), paging},
+      {"GET",
+       "/api/v1/sources/{id}/runs",
+       Role::kApprover,
+       false,
+       {},
+       "",
+       bind(&OutboundRoutes::ListRuns),
+       paging},
   };
   return AddRoutes(server, std::move(table));
 }

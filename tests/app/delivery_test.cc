@@ -411,8 +411,8 @@ TEST_P(DeliveryTest, ADeliveryStrandedByADeadProcessIsSentAgainWithItsMessageId)
   Publish({MakeOffer("P1", "S1")});
   ASSERT_EQ(*Planner().PlanAll(), 1);
   // A process claims it and dies before recording anything.
-  auto claimed = db_->outbound().ClaimDueDeliveries(clock_.Now(), 10, "dead-node",
-                                                    clock_.Now() + 150s);
+  auto claimed =
+      db_->outbound().ClaimDueDeliveries(clock_.Now(), 10, "dead-node", clock_.Now() + 150s);
   ASSERT_TRUE(claimed.ok());
   ASSERT_EQ(claimed->size(), 1u);
   FakeTransport transport;
