@@ -68,8 +68,13 @@ Options:
   --stores N       number of stores (default 50)
   --now ISO        the demo's present (default: now)
   --no-packshots   skip drawing product images
+  --fetch-images   fetch the products' real pictures (their image_url, on the network)
+                   into the image cache; those fetched replace the drawn packshot, the
+                   others keep it. Without it the demo never touches the network.
+  --image-cache-dir DIR  where fetched pictures go (default DB.images)
 )",
-       {{"db", "data", "out", "stores", "now"}, {"no-packshots"}},
+       {{"db", "data", "out", "stores", "now", "image-cache-dir"},
+        {"no-packshots", "fetch-images"}},
        RunDemo},
       {"summary",
        "print what the database holds",
@@ -112,10 +117,18 @@ Options:
                         theme names none for the format (default classic)
   --web DIR             the built web UI served at / (default the `web` folder of
                         the build tree this binary belongs to: BUILD/web)
+  --secrets-key FILE    the key that seals stored webhook secrets and push and source
+                        credentials (default DB.key, created with mode 0600; back it up
+                        with the database)
+  --delivery-workers N  deliveries sent at once, one per destination (default 16)
+
+Webhooks, feed pushes and source pulls run in the background (/api/v1/destinations,
+/api/v1/sources). They connect to public addresses only; VITRINE_FETCH_ALLOW_LOOPBACK=1
+lets loopback through too, for tests and benchmarks.
 )",
        {{"db", "address", "port", "threads", "max-body-mb", "rate-limit", "feeds-dir", "public-url",
          "images", "templates-dir", "creative-cache-dir", "creative-cache-mb", "image-cache-dir",
-         "template", "web"},
+         "template", "web", "secrets-key", "delivery-workers"},
         {}},
        RunServe},
       {"feed",
@@ -209,6 +222,33 @@ Exit codes: 0 every image is cached, 1 some could not be had (listed), 2 usage,
 )",
        {{"db", "image-cache-dir", "workers"}, {"force", "json"}},
        RunImages},
+      {"destinations",
+       "look at webhook and push destinations, their delivery log; replay, remove",
+       R"(Usage: vitrine destinations list [--db sqlite:PATH]
+       vitrine destinations deliveries ID [--state S] [--limit N]
+       vitrine destinations replay ID DELIVERY
+       vitrine destinations remove ID
+
+Destinations are created with POST /api/v1/destinations (its answer shows a webhook's
+secret, once). deliveries lists the newest first with their state and last error (S is
+pending, inflight, delivered, failed or cancelled); replay makes one due again with its
+message id, for the running server to send; remove deletes a destination and cancels what
+it still had queued.
+)",
+       {{"db", "state", "limit"}, {}},
+       RunDestinations},
+      {"sources",
+       "list sources, their runs, or run one now",
+       R"(Usage: vitrine sources list [--db sqlite:PATH]
+       vitrine sources runs ID [--limit N]
+       vitrine sources run ID [--secrets-key FILE]
+
+Sources are created with POST /api/v1/sources. run fetches the source now (conditionally:
+an unchanged file is not imported again), imports it like `vitrine import`, keeps the run
+with its report, and publishes what changed, unless a running server does.
+)",
+       {{"db", "limit", "secrets-key"}, {}},
+       RunSources},
       {"token",
        "create, list or revoke API tokens",
        R"(Usage: vitrine token create --role ROLE [--channel C] [--name NAME] [--db sqlite:PATH]

@@ -30,6 +30,8 @@ int RunSummary(const CommandLine& command_line);
 int RunServe(const CommandLine& command_line);
 int RunRender(const CommandLine& command_line);
 int RunImages(const CommandLine& command_line);
+int RunDestinations(const CommandLine& command_line);
+int RunSources(const CommandLine& command_line);
 int RunFeed(const CommandLine& command_line);
 int RunToken(const CommandLine& command_line);
 int RunUser(const CommandLine& command_line);

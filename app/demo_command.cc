@@ -5,6 +5,7 @@
 #include <map>
 
 #include "app/demo_retailer.h"
+#include "app/product_images.h"
 #include "catalog/import.h"
 #include "commands.h"
 #include "demo_campaigns.h"
@@ -57,6 +58,49 @@ int CreateDemoAdmin(Database& db, const std::filesystem::path& credentials_path)
 }
 
 }  // namespace
+
+// --fetch-images: the products' real pictures (their Open Food Facts image_url) fetched into
+// the image cache through the guarded fetcher; a product whose picture came keeps it and
+// loses its drawn packshot, the others keep the drawn one. Only asked for: the demo is
+// offline otherwise.
+int UseFetchedPictures(const CommandLine& command_line, Database& db) {
+  std::printf("Fetching product pictures (--fetch-images) ...\n");
+  std::fflush(stdout);
+  SafeFetcher fetcher(ProductImageFetchOptions());
+  auto cache = ImageCache::Open(
+      command_line.ValueOr("image-cache-dir", DefaultImageCacheDir(db.local_base()).string()),
+      fetcher, SystemClock::Instance());
+  if (!cache.ok()) {
+    std::fprintf(stderr, "vitrine demo: %s\n", cache.status().message().c_str());
+    return kExitStore;
+  }
+  auto report = FetchProductImages(db.catalog(), **cache, 8, /*force=*/false);
+  if (!report.ok()) {
+    std::fprintf(stderr, "vitrine demo: %s\n", report.status().message().c_str());
+    return kExitStore;
+  }
+  std::vector<Product> pictured;
+  for (const std::string& id : report->cached) {
+    auto product = db.catalog().GetProduct(id);
+    if (!product.ok()) return kExitStore;
+    if (!*product || !(*product)->attributes.contains("packshot")) continue;
+    (*product)->attributes.erase("packshot");
+    pictured.push_back(std::move(**product));
+  }
+  if (auto put = db.catalog().PutProducts(pictured, SystemClock::Instance().Now()); !put.ok()) {
+    std::fprintf(stderr, "vitrine demo: %s\n", put.status().message().c_str());
+    return kExitStore;
+  }
+  std::printf("  %zu of %lld products show their real picture; %zu keep a drawn packshot",
+              pictured.size(), static_cast<long long>(report->products_with_image),
+              report->failures.size());
+  if (!report->failures.empty()) {
+    std::printf(" (first failure: %s: %s)", report->failures.front().url.c_str(),
+                report->failures.front().reason.c_str());
+  }
+  std::printf("\n");
+  return kExitOk;
+}
 
 int RunDemo(const CommandLine& command_line) {
   if (!command_line.positional().empty()) {
@@ -116,6 +160,9 @@ int RunDemo(const CommandLine& command_line) {
     if (code > worst) worst = code;
   }
   if (worst != kExitOk) return worst;
+  if (command_line.Has("fetch-images")) {
+    if (int code = UseFetchedPictures(command_line, *catalog); code != kExitOk) return code;
+  }
   std::printf("Campaigns:\n");
   if (Status st = SeedDemoCampaigns(*catalog, options.now, stdout); !st.ok()) {
     std::fprintf(stderr, "vitrine demo: campaigns: %s\n", st.message().c_str());

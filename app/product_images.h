@@ -8,11 +8,15 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "adapters/fetcher.h"
 #include "adapters/image_cache.h"
+#include "catalog/repository.h"
 #include "render/image_source.h"
 
 namespace vitrine {
@@ -35,6 +39,27 @@ class ProductImageSource final : public ImageSource {
 // is allowed only when the environment sets VITRINE_FETCH_ALLOW_LOOPBACK=1: the switch the
 // tests and benchmarks use, whose servers listen on 127.0.0.1.
 FetchOptions ProductImageFetchOptions();
+
+// What FetchProductImages did.
+struct ProductImagesReport {
+  int64_t products_with_image = 0;
+  std::map<ImageRefreshOutcome, int64_t> counts;
+  int64_t bytes = 0;  // cached for the products seen
+  struct Failure {
+    std::string product_id;
+    std::string url;
+    std::string reason;
+  };
+  std::vector<Failure> failures;  // ordered by product id
+  std::set<std::string> cached;   // products whose picture the cache now holds
+  double seconds = 0;
+};
+
+// Brings the picture of every product with an image_url into `cache`, on `workers` threads (a
+// slow server holds one of them, not the run). Fails only when the catalogue or the cache
+// cannot be read or written; a picture that cannot be had is a Failure in the report.
+Result<ProductImagesReport> FetchProductImages(CatalogRepository& catalog, ImageCache& cache,
+                                               int workers, bool force);
 
 // The image cache of the database at `db_path`: DB.images unless `dir` is given.
 std::filesystem::path DefaultImageCacheDir(const std::string& db_path);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "../adapters/loopback_http_server.h"
+#include "store/database.h"
 
 namespace vitrine {
 namespace {
@@ -446,6 +447,62 @@ TEST(ImagesCliTest, FetchesPicturesExplainsFailuresAndTheGuardHoldsWithoutTheSwi
   EXPECT_EQ(server.connections(), connections);
 
   EXPECT_EQ(Vitrine({"images", "pull", "--db", db}, root).exit_code, 2);
+}
+
+// `vitrine sources run`: an ERP export on a (loopback) server fetched, imported and recorded,
+// then not fetched again while its ETag holds; `vitrine destinations` lists and removes.
+TEST(OutboundCliTest, RunsASourceConditionallyAndManagesDestinations) {
+  const std::string csv = "id,title\nP1,Chocolat noir\nP2,Biscuits\n";
+  testing::LoopbackHttpServer server(
+      [&](const testing::HttpRequest& request, testing::HttpExchange& exchange) {
+        if (request.Header("if-none-match") == "\"v1\"") {
+          exchange.Send(testing::HttpResponse(304, "", {{"ETag", "\"v1\""}}));
+        } else {
+          exchange.Send(
+              testing::HttpResponse(200, csv, {{"ETag", "\"v1\""}, {"Content-Type", "text/csv"}}));
+        }
+      });
+  TempDir dir;
+  const fs::path root(dir.path());
+  const std::string db_url = "sqlite:" + (root / "v.db").string();
+  {
+    auto db = OpenDatabase(db_url);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    Source source;
+    source.id = "src_erp";
+    source.kind = "products";
+    source.format = "csv";
+    source.url = server.Url("/exports/products.csv");
+    ASSERT_TRUE((*db)->outbound().CreateSource(source, SystemClock::Instance().Now()).ok());
+    Destination hook;
+    hook.id = "dst_hook";
+    hook.url = "https://hooks.example/vitrine";
+    ASSERT_TRUE((*db)->outbound().CreateDestination(hook, SystemClock::Instance().Now()).ok());
+  }
+  // Without the loopback switch the guard refuses the address: a failed run, nothing fetched.
+  RunResult guarded = Vitrine({"sources", "run", "src_erp", "--db", db_url}, root);
+  EXPECT_EQ(guarded.exit_code, 3) << guarded.out;
+  EXPECT_NE(guarded.out.find("failed"), std::string::npos) << guarded.out;
+  EXPECT_EQ(server.connections(), 0);
+
+  const char* env = "VITRINE_FETCH_ALLOW_LOOPBACK=1 ";
+  RunResult first = Vitrine({"sources", "run", "src_erp", "--db", db_url}, root, env);
+  EXPECT_EQ(first.exit_code, 0) << first.out;
+  EXPECT_NE(first.out.find("imported"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("\"inserted\": 2"), std::string::npos) << first.out;
+  RunResult second = Vitrine({"sources", "run", "src_erp", "--db", db_url}, root, env);
+  EXPECT_EQ(second.exit_code, 0) << second.out;
+  EXPECT_NE(second.out.find("not_modified"), std::string::npos) << second.out;
+  RunResult runs = Vitrine({"sources", "runs", "src_erp", "--db", db_url}, root);
+  EXPECT_EQ(runs.exit_code, 0);
+  EXPECT_NE(runs.out.find("imported"), std::string::npos) << runs.out;
+  EXPECT_NE(runs.out.find("not_modified"), std::string::npos) << runs.out;
+
+  RunResult list = Vitrine({"destinations", "list", "--db", db_url}, root);
+  EXPECT_NE(list.out.find("dst_hook"), std::string::npos) << list.out;
+  EXPECT_EQ(Vitrine({"destinations", "remove", "dst_hook", "--db", db_url}, root).exit_code, 0);
+  EXPECT_EQ(Vitrine({"destinations", "remove", "dst_hook", "--db", db_url}, root).exit_code, 3);
+  EXPECT_EQ(Vitrine({"destinations", "list", "--db", db_url}, root).out, "");
 }
 
 }  // namespace
