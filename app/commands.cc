@@ -121,6 +121,9 @@ Options:
                         credentials (default DB.key, created with mode 0600; back it up
                         with the database)
   --delivery-workers N  deliveries sent at once, one per destination (default 16)
+  --delivery-lease-seconds N  how long an attempt may take before the delivery is
+                        another process's (or this one's after a restart) to send again,
+                        with the same webhook-id (default 360: a push may take 5 minutes)
 
 Webhooks, feed pushes and source pulls run in the background (/api/v1/destinations,
 /api/v1/sources). They connect to public addresses only; VITRINE_FETCH_ALLOW_LOOPBACK=1
@@ -128,7 +131,7 @@ lets loopback through too, for tests and benchmarks.
 )",
        {{"db", "address", "port", "threads", "max-body-mb", "rate-limit", "feeds-dir", "public-url",
          "images", "templates-dir", "creative-cache-dir", "creative-cache-mb", "image-cache-dir",
-         "template", "web", "secrets-key", "delivery-workers"},
+         "template", "web", "secrets-key", "delivery-workers", "delivery-lease-seconds"},
         {}},
        RunServe},
       {"feed",

@@ -64,8 +64,10 @@ struct DeliveryWorkerOptions {
   const Clock* clock = nullptr;  // nullptr: the system clock
   int workers = 16;
   std::chrono::milliseconds poll{200};
-  // How long a claimed delivery is this process's: longer than the transport's timeout.
-  std::chrono::seconds lease{150};
+  // How long a claimed delivery is this process's: longer than the longest attempt (a feed
+  // push may take 5 minutes). A delivery stranded by a process that died is sent again by
+  // another (or the restarted one) once this has passed.
+  std::chrono::seconds lease{360};
   // Who this process is in the lease table and the claims. Default: "host:pid:random".
   std::string holder;
   std::vector<std::chrono::seconds> retry_schedule = StandardRetrySchedule();

@@ -380,6 +380,7 @@ Outbound::Outbound(Database& db, OutboundConfig config, SecretBox secrets)
   worker_options.clock = config_.clock;
   worker_options.workers = config_.workers;
   worker_options.poll = config_.poll;
+  worker_options.lease = config_.lease;
   worker_options.log = config_.log;
   worker_ = std::make_unique<DeliveryWorker>(
       db_, planner_.get(), MakeDeliveryTransport(secrets_, config_), worker_options);

@@ -42,6 +42,7 @@ struct OutboundConfig {
   bool allow_loopback = false;
   int workers = 16;
   std::chrono::milliseconds poll{200};
+  std::chrono::seconds lease{360};  // DeliveryWorkerOptions::lease
   int64_t max_source_bytes = int64_t{2} << 30;
   const Clock* clock = nullptr;    // nullptr: the system clock
   FeedSnapshots* feeds = nullptr;  // pushes and feed events need it

@@ -125,6 +125,12 @@ int RunServe(const CommandLine& command_line) {
     return kExitUsage;
   }
   outbound_config.workers = static_cast<int>(*delivery_workers);
+  auto lease = command_line.IntOr("delivery-lease-seconds", 360, 1, 86400);
+  if (!lease.ok()) {
+    std::fprintf(stderr, "vitrine serve: %s\n", lease.status().message().c_str());
+    return kExitUsage;
+  }
+  outbound_config.lease = std::chrono::seconds(*lease);
   outbound_config.feeds = feeds.get();
   outbound_config.log = options.log_sink;
   outbound_config.imported = [f = follower.get()] { f->Nudge(); };

@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -503,6 +505,108 @@ TEST(OutboundCliTest, RunsASourceConditionallyAndManagesDestinations) {
   EXPECT_EQ(Vitrine({"destinations", "remove", "dst_hook", "--db", db_url}, root).exit_code, 0);
   EXPECT_EQ(Vitrine({"destinations", "remove", "dst_hook", "--db", db_url}, root).exit_code, 3);
   EXPECT_EQ(Vitrine({"destinations", "list", "--db", db_url}, root).out, "");
+}
+
+// `vitrine serve` killed (SIGKILL) while a webhook is in flight: the restarted hub sends it
+// again once the dead process's lease has passed, with the same webhook-id, and it is
+// delivered; nothing is lost.
+TEST(OutboundCliTest, AWebhookInFlightWhenTheHubIsKilledIsSentAgainWithItsId) {
+  std::mutex mu;
+  std::vector<std::string> ids;
+  std::atomic<bool> hang{true};
+  testing::LoopbackHttpServer receiver(
+      [&](const testing::HttpRequest& request, testing::HttpExchange& exchange) {
+        {
+          std::lock_guard lock(mu);
+          ids.push_back(request.Header("webhook-id"));
+        }
+        if (hang) {
+          exchange.Pause(std::chrono::seconds(30));  // until the hub dies
+          return;
+        }
+        exchange.Send(testing::HttpResponse(204, ""));
+      });
+  TempDir dir;
+  const fs::path root(dir.path());
+  const std::string db = "sqlite:" + (root / "v.db").string();
+  RunResult token = Vitrine({"token", "create", "--role", "admin", "--db", db}, root);
+  ASSERT_EQ(token.exit_code, 0);
+  const std::string secret = token.out.substr(0, token.out.find('\n'));
+
+  auto start = [&](const std::string& name) -> std::pair<pid_t, std::string> {
+    const fs::path out = root / (name + ".out");
+    const pid_t child = fork();
+    if (child == 0) {
+      freopen(out.c_str(), "w", stdout);
+      freopen((root / (name + ".err")).c_str(), "w", stderr);
+      setenv("VITRINE_FETCH_ALLOW_LOOPBACK", "1", 1);
+      execl(VITRINE_BINARY, VITRINE_BINARY, "serve", "--db", db.c_str(), "--address", "127.0.0.1",
+            "--port", "0", "--delivery-lease-seconds", "2", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    for (int i = 0; i < 500; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      const std::string text = ReadFile(out);
+      const size_t at = text.find("http://127.0.0.1:");
+      if (at == std::string::npos) continue;
+      const size_t begin = at + std::string("http://127.0.0.1:").size();
+      const size_t end = text.find_first_not_of("0123456789", begin);
+      if (end != std::string::npos) return {child, text.substr(begin, end - begin)};
+    }
+    return {child, ""};
+  };
+  auto curl = [&](const std::string& port, const std::string& method, const std::string& path,
+                  const std::string& body) {
+    std::string command = "curl -s -X " + method + " -H 'Authorization: Bearer " + secret +
+                          "' -H 'Content-Type: application/json' http://127.0.0.1:" + port + path;
+    if (!body.empty()) command += " -d '" + body + "'";
+    RunResult r;
+    FILE* pipe = popen(command.c_str(), "r");
+    char buf[4096];
+    size_t n;
+    while (pipe && (n = fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
+    r.exit_code = pipe ? pclose(pipe) : -1;
+    return r;
+  };
+
+  auto [first, port] = start("first");
+  ASSERT_FALSE(port.empty()) << ReadFile(root / "first.err");
+  RunResult created = curl(port, "POST", "/api/v1/destinations",
+                           "{\"kind\":\"webhook\",\"url\":\"" + receiver.Url("/hook") + "\"}");
+  const nlohmann::json destination = nlohmann::json::parse(created.out, nullptr, false);
+  ASSERT_TRUE(destination.contains("id")) << created.out;
+  const std::string id = destination["id"];
+  ASSERT_NE(curl(port, "POST", "/api/v1/destinations/" + id + "/ping", "").out.find("msg_"),
+            std::string::npos);
+  for (int i = 0; i < 500; ++i) {
+    std::lock_guard lock(mu);
+    if (!ids.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  {
+    std::lock_guard lock(mu);
+    ASSERT_EQ(ids.size(), 1u) << ReadFile(root / "first.err");
+  }
+  kill(first, SIGKILL);  // the attempt never finishes, nothing is recorded
+  waitpid(first, nullptr, 0);
+  hang = false;
+
+  auto [second, port2] = start("second");
+  ASSERT_FALSE(port2.empty()) << ReadFile(root / "second.err");
+  std::string state;
+  for (int i = 0; i < 500 && state != "delivered"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const nlohmann::json page = nlohmann::json::parse(
+        curl(port2, "GET", "/api/v1/destinations/" + id + "/deliveries", "").out, nullptr, false);
+    if (page.contains("items") && !page["items"].empty()) state = page["items"][0]["state"];
+  }
+  kill(second, SIGTERM);
+  waitpid(second, nullptr, 0);
+  EXPECT_EQ(state, "delivered") << ReadFile(root / "second.err");
+  std::lock_guard lock(mu);
+  ASSERT_EQ(ids.size(), 2u);
+  EXPECT_TRUE(ids[0].starts_with("msg_"));
+  EXPECT_EQ(ids[1], ids[0]);
 }
 
 }  // namespace
