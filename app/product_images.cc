@@ -89,4 +89,44 @@ Result<ProductImagesReport> FetchProductImages(CatalogRepository& catalog, Image
   return report;
 }
 
+ProductImageRefresher::ProductImageRefresher(CatalogRepository& catalog, ImageCache& cache)
+    : catalog_(catalog), cache_(cache), thread_([this] { Loop(); }) {}
+
+ProductImageRefresher::~ProductImageRefresher() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void ProductImageRefresher::Refresh(const std::vector<std::string>& product_ids) {
+  {
+    std::lock_guard lock(mu_);
+    for (const std::string& id : product_ids) {
+      if (queue_.size() >= 100000) break;
+      queue_.push_back(id);
+    }
+  }
+  wake_.notify_all();
+}
+
+void ProductImageRefresher::Loop() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (stopping_) return;
+    const std::string id = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    auto product = catalog_.GetProduct(id);
+    // A failure is remembered by the cache with its reason, which the creative shows.
+    if (product.ok() && *product && !(*product)->image_url.empty()) {
+      (void)cache_.Refresh((*product)->image_url, /*force=*/false);
+    }
+    lock.lock();
+  }
+}
+
 }  // namespace vitrine

@@ -7,11 +7,15 @@
 // under the packshot folder (the demo's drawn packshots).
 #pragma once
 
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "adapters/fetcher.h"
@@ -60,6 +64,29 @@ struct ProductImagesReport {
 // cannot be read or written; a picture that cannot be had is a Failure in the report.
 Result<ProductImagesReport> FetchProductImages(CatalogRepository& catalog, ImageCache& cache,
                                                int workers, bool force);
+
+// Keeps the image cache up with product changes while serving: a product written with an
+// image_url (by the API, an import, a source) has its picture fetched, or revalidated, on
+// this object's thread, so its creatives show it without waiting for the next
+// `vitrine images fetch`. Thread-safe; the destructor finishes the fetch under way.
+class ProductImageRefresher {
+ public:
+  // `catalog` and `cache` must outlive it.
+  ProductImageRefresher(CatalogRepository& catalog, ImageCache& cache);
+  ~ProductImageRefresher();
+  // Queues these products (ids); at most 100,000 wait, the rest wait for `images fetch`.
+  void Refresh(const std::vector<std::string>& product_ids);
+
+ private:
+  void Loop();
+  CatalogRepository& catalog_;
+  ImageCache& cache_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<std::string> queue_;  // guarded by mu_
+  bool stopping_ = false;          // guarded by mu_
+  std::thread thread_;
+};
 
 // The image cache of the database at `db_path`: DB.images unless `dir` is given.
 std::filesystem::path DefaultImageCacheDir(const std::string& db_path);

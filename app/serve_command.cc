@@ -156,6 +156,13 @@ int RunServe(const CommandLine& command_line) {
     std::fprintf(stderr, "vitrine serve: %s\n", creatives.status().message().c_str());
     return kExitStore;
   }
+  // Pictures of products written while serving are fetched as they come.
+  ProductImageRefresher image_refresher(db->catalog(), *creatives->image_cache);
+  follower->ObserveEntries([r = &image_refresher](const std::vector<ChangeEntry>& entries) {
+    for (const ChangeEntry& e : entries) {
+      if (e.kind == ChangeKind::kProducts) r->Refresh(e.keys);
+    }
+  });
   CampaignWorkflow workflow(db->catalog(), db->campaigns(), db->offers(), db->audit(),
                             db->changes(), clock, ComplianceRules{});
   HttpServer server;
