@@ -277,28 +277,14 @@ class OutboundRoutes {
   }
 
   HttpResponse DeleteDestination(const HttpRequest& request) const {
-    if (auto bad = CheckPathId(request, "id")) return *bad;
-    const std::string id(request.PathParam("id"));
-    bool found = true;
-    const Status status = s_.catalog->Transaction([&]() -> Status {
-      auto d = s_.outbound->GetDestination(id);
-      if (!d.ok()) return d.status();
-      if (!*d) {
-        found = false;
-        return Status::NotFound(id);
-      }
-      auto removed = s_.outbound->DeleteDestination(id);
-      if (!removed.ok()) return removed.status();
-      return s_.audit
-          ->Append(AuditFor(request, *s_.clock, "delete", "destination", id, DestinationJson(**d),
-                            nlohmann::json()))
-          .status();
-    });
-    if (!found) return NotFound("destination", id);
-    if (!status.ok()) return StoreFailure(status);
-    HttpResponse response;
-    response.status = 204;
-    return response;
+    return DeleteAudited(
+        request, "destination",
+        [this](const std::string& id) -> Result<nlohmann::json> {
+          auto d = s_.outbound->GetDestination(id);
+          if (!d.ok()) return d.status();
+          return *d ? DestinationJson(**d) : nlohmann::json();
+        },
+        [this](const std::string& id) { return s_.outbound->DeleteDestination(id); });
   }
 
   // A new secret for a webhook, shown once; the old one stops signing at once.
@@ -490,28 +476,14 @@ class OutboundRoutes {
   }
 
   HttpResponse DeleteSource(const HttpRequest& request) const {
-    if (auto bad = CheckPathId(request, "id")) return *bad;
-    const std::string id(request.PathParam("id"));
-    bool found = true;
-    const Status status = s_.catalog->Transaction([&]() -> Status {
-      auto src = s_.outbound->GetSource(id);
-      if (!src.ok()) return src.status();
-      if (!*src) {
-        found = false;
-        return Status::NotFound(id);
-      }
-      auto removed = s_.outbound->DeleteSource(id);
-      if (!removed.ok()) return removed.status();
-      return s_.audit
-          ->Append(AuditFor(request, *s_.clock, "delete", "source", id, SourceJson(**src),
-                            nlohmann::json()))
-          .status();
-    });
-    if (!found) return NotFound("source", id);
-    if (!status.ok()) return StoreFailure(status);
-    HttpResponse response;
-    response.status = 204;
-    return response;
+    return DeleteAudited(
+        request, "source",
+        [this](const std::string& id) -> Result<nlohmann::json> {
+          auto src = s_.outbound->GetSource(id);
+          if (!src.ok()) return src.status();
+          return *src ? SourceJson(**src) : nlohmann::json();
+        },
+        [this](const std::string& id) { return s_.outbound->DeleteSource(id); });
   }
 
   // Fetches and imports now, and answers with the run (kept in the source's runs).
@@ -559,6 +531,34 @@ class OutboundRoutes {
   }
 
  private:
+  // Deletes `entity` {id} with its audit entry (the JSON `load` gives; null when missing) in
+  // one transaction: 204, or 404.
+  HttpResponse DeleteAudited(const HttpRequest& request, const char* entity,
+                             const std::function<Result<nlohmann::json>(const std::string&)>& load,
+                             const std::function<Result<bool>(const std::string&)>& remove) const {
+    if (auto bad = CheckPathId(request, "id")) return *bad;
+    const std::string id(request.PathParam("id"));
+    bool found = true;
+    const Status status = s_.catalog->Transaction([&]() -> Status {
+      auto before = load(id);
+      if (!before.ok()) return before.status();
+      if (before->is_null()) {
+        found = false;
+        return Status::NotFound(id);
+      }
+      auto removed = remove(id);
+      if (!removed.ok()) return removed.status();
+      return s_.audit
+          ->Append(AuditFor(request, *s_.clock, "delete", entity, id, *before, nlohmann::json()))
+          .status();
+    });
+    if (!found) return NotFound(entity, id);
+    if (!status.ok()) return StoreFailure(status);
+    HttpResponse response;
+    response.status = 204;
+    return response;
+  }
+
   // Reads a destination's fields from `body` into `d`. When creating, a webhook's secret is
   // generated and returned in `*secret`.
   std::optional<HttpResponse> ApplyDestination(const nlohmann::json& body, Destination& d,
