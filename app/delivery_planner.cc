@@ -69,6 +69,7 @@ Result<int> DeliveryPlanner::PlanAll() {
   if (!destinations.ok()) return destinations.status();
   int planned = 0;
   Status first_error;
+  change_pages_.clear();
   for (const Destination& d : *destinations) {
     if (!d.enabled) continue;
     Result<int> n = PlanOne(d, now);
@@ -78,6 +79,7 @@ Result<int> DeliveryPlanner::PlanAll() {
       first_error = Status(n.status().code(), "destination " + d.id + ": " + n.status().message());
     }
   }
+  change_pages_.clear();
   if (!first_error.ok()) return first_error;
   return planned;
 }
@@ -144,13 +146,26 @@ Status DeliveryPlanner::PlanOfferChanges(const Destination& d, Instant now,
   int64_t count = 0;
   int64_t first_seq = 0;
   int64_t seq = d.offer_seq;
-  while (seq < *last) {
-    Result<std::vector<OfferChange>> page = offers.ListChanges(seq, 1000, channel);
-    if (!page.ok()) return page.status();
-    if (page->empty()) break;
-    for (const OfferChange& change : *page) {
+  // Changes committed after `last` was read may follow on a page: they are left for the next
+  // round (the cursor stops at `last`), not skipped.
+  bool past_last = false;
+  while (seq < *last && !past_last) {
+    // A page another destination read in this round is reused. An offer changed again
+    // since then is listed under its old seq too: a receiver may see it twice (at least
+    // once), never miss it, since the cursor still reaches `last` through fresh pages.
+    auto cached = change_pages_.find({seq, channel});
+    if (cached == change_pages_.end()) {
+      Result<std::vector<OfferChange>> read = offers.ListChanges(seq, 1000, channel);
+      if (!read.ok()) return read.status();
+      if (read->empty()) break;
+      cached = change_pages_.emplace(std::pair{seq, channel}, std::move(*read)).first;
+    }
+    for (const OfferChange& change : cached->second) {
+      if (change.seq > *last) {
+        past_last = true;
+        break;
+      }
       seq = change.seq;
-      if (change.seq > *last) break;
       if (!PassesFilters(d, change)) continue;
       if (first_seq == 0) first_seq = change.seq;
       ++count;

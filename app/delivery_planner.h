@@ -26,8 +26,11 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "catalog/outbound.h"
 #include "common/status.h"
@@ -78,6 +81,10 @@ class DeliveryPlanner {
 
   Database& db_;
   const DeliveryPlannerOptions options_;
+  // The change feed's pages read during one PlanAll, by (since, channel): destinations whose
+  // cursors are equal (every webhook after a burst) share them rather than each reading and
+  // decoding the same offers again. Emptied when PlanAll returns.
+  std::map<std::pair<int64_t, std::string>, std::vector<OfferChange>> change_pages_;
 };
 
 // Whether `destination` subscribes to `event_type` (an empty list subscribes to all).
