@@ -69,11 +69,15 @@ Result<UrlParts> SplitUrl(std::string_view url) {
 }
 
 // A literal IPv4 or IPv6 host judged by the guard now (a name is judged at connection).
+// IPv4 is read as inet_aton and libcurl read it, in every spelling ("2130706433", "127.1",
+// "0x7f.0.0.1", "0177.0.0.1"), not only the dotted quad inet_pton knows: those are
+// addresses too, and a URL naming one of the hub's own network is refused here rather than
+// accepted and then refused at every connection.
 Status CheckLiteralHost(const std::string& host, bool allow_loopback) {
   sockaddr_storage storage{};
   auto* v4 = reinterpret_cast<sockaddr_in*>(&storage);
   auto* v6 = reinterpret_cast<sockaddr_in6*>(&storage);
-  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+  if (inet_aton(host.c_str(), &v4->sin_addr) != 0) {
     v4->sin_family = AF_INET;
   } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
     v6->sin6_family = AF_INET6;
@@ -83,7 +87,9 @@ Status CheckLiteralHost(const std::string& host, bool allow_loopback) {
   const AddressClass c = ClassifyAddress(reinterpret_cast<const sockaddr*>(&storage));
   if (c == AddressClass::kPublic) return Status::Ok();
   if (allow_loopback && c == AddressClass::kLoopback) return Status::Ok();
-  return Status::InvalidArgument("names " + host + ", a " + std::string(AddressClassName(c)) +
+  const std::string text = AddressText(reinterpret_cast<const sockaddr*>(&storage));
+  return Status::InvalidArgument("names " + host + (text == host ? "" : " (" + text + ")") +
+                                 ", a " + std::string(AddressClassName(c)) +
                                  " address: the hub connects to public addresses only");
 }
 
