@@ -911,6 +911,19 @@ TEST(CheckOutboundUrlTest, LoopbackOnlyWhenAllowedAndNeverTheMetadataAddress) {
   EXPECT_FALSE(CheckOutboundUrl("http://[::ffff:127.0.0.1]/hook", false).ok());
   EXPECT_FALSE(CheckOutboundUrl("http://[::ffff:7f00:1]:8080/hook", false).ok());
   EXPECT_TRUE(CheckOutboundUrl("http://[::ffff:127.0.0.1]/hook", true).ok());
+  // Other spellings of a numeric IPv4 host, which libcurl (and inet_aton) read as addresses.
+  for (const char* url : {"http://2130706433/hook", "http://127.1/hook", "http://0x7f.0.0.1/hook",
+                          "http://0177.0.0.1/hook", "http://0xa9fea9fe/latest/meta-data/",
+                          "http://169.254.43518/latest/meta-data/"}) {
+    Status refused = CheckOutboundUrl(url, false);
+    EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument) << url;
+  }
+  EXPECT_TRUE(Contains(CheckOutboundUrl("http://2130706433/hook", false).message(), "127.0.0.1"));
+  EXPECT_FALSE(CheckOutboundUrl("http://0xa9fea9fe/latest/meta-data/", true).ok());
+  // Names that merely start with digits are names, judged at connection.
+  EXPECT_TRUE(CheckOutboundUrl("https://1e100.net/hook", false).ok());
+  EXPECT_TRUE(CheckOutboundUrl("https://1password.example/hook", false).ok());
+  EXPECT_TRUE(CheckOutboundUrl("http://127.1:8080/hook", true).ok());
   EXPECT_FALSE(CheckOutboundUrl("http://[::ffff:169.254.169.254]/hook", true).ok());
 }
 
