@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <charconv>
 #include <fstream>
 
@@ -155,6 +156,29 @@ class KeyFile {
   std::string path_;
 };
 
+// An sftp:// URL's path as the file name it stands for: RFC 3986 percent-encodes a path, and
+// CheckOutboundUrl refuses a raw space, so "/offer%20feeds/x.xml" is how a URL names the
+// folder "offer feeds" (SftpClient encodes the name again for libcurl).
+Result<std::string> DecodePath(std::string_view path) {
+  std::string out;
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (path[i] != '%') {
+      out += path[i];
+      continue;
+    }
+    int value = 0;
+    const char* begin = path.data() + i + 1;
+    if (i + 2 >= path.size() || !std::isxdigit(static_cast<unsigned char>(begin[0])) ||
+        !std::isxdigit(static_cast<unsigned char>(begin[1])) ||
+        std::from_chars(begin, begin + 2, value, 16).ptr != begin + 2 || value == 0) {
+      return Status::InvalidArgument("has a bad percent-encoding in its path");
+    }
+    out += static_cast<char>(value);
+    i += 2;
+  }
+  return out;
+}
+
 Result<SftpEndpoint> SftpEndpointFor(const std::string& url, const std::string& user,
                                      const Credential& credential, const std::string& pin,
                                      const OutboundConfig& config, std::string* remote_path) {
@@ -167,7 +191,9 @@ Result<SftpEndpoint> SftpEndpointFor(const std::string& url, const std::string& 
   endpoint.password = credential.password;
   endpoint.host_key_sha256 = pin;
   endpoint.allow_loopback = config.allow_loopback;
-  *remote_path = parts->path.empty() ? "/" : parts->path;
+  Result<std::string> path = DecodePath(parts->path);
+  if (!path.ok()) return Status::InvalidArgument("the URL " + path.status().message());
+  *remote_path = path->empty() ? "/" : *std::move(path);
   return endpoint;
 }
 
