@@ -695,6 +695,21 @@ TEST_F(OutboundSftpTest, AnSftpPushLandsTheSnapshotAtTheRemotePath) {
   EXPECT_FALSE(WorkDirHoldsAKey());  // the key file lived for the connection only
 }
 
+// A URL's path is percent-encoded (CheckOutboundUrl refuses a raw space): %20 names a space.
+TEST_F(OutboundSftpTest, AnSftpPushDecodesThePercentEncodedPath) {
+  Create(SftpPush("dst_sftp", "offer%20feeds/products%2Bstock.xml"));
+  ASSERT_TRUE(CheckOutboundUrl(SftpUrl("offer%20feeds/products%2Bstock.xml"), true).ok());
+  ASSERT_EQ(*Worker(/*with_planner=*/true)->RunOnce(), 1);
+
+  std::vector<Delivery> deliveries = Deliveries("dst_sftp");
+  ASSERT_EQ(deliveries.size(), 1u);
+  EXPECT_EQ(deliveries[0].state, DeliveryState::kDelivered) << deliveries[0].last_error;
+  Result<FeedSnapshot> snapshot = feeds_->Get(GoogleProducts());
+  ASSERT_TRUE(snapshot.ok());
+  EXPECT_EQ(ReadFile(sshd_->root() + "/offer feeds/products+stock.xml"), ReadFile(snapshot->path));
+  EXPECT_FALSE(std::filesystem::exists(sshd_->root() + "/offer%20feeds"));
+}
+
 TEST_F(OutboundSftpTest, AWrongHostKeyPinFailsForGoodAfterOneAttempt) {
   Destination d = SftpPush("dst_sftp", "products.xml");
   d.host_key_sha256 = "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU";  // sha256("")
