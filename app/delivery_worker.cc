@@ -17,8 +17,10 @@ constexpr char kOutboundLease[] = "outbound";
 constexpr seconds kOutboundLeaseTtl{10};
 constexpr seconds kMaxRetryAfter = hours(24);
 
+// An empty error is a success unless an HTTP status says otherwise: an SFTP upload has no
+// status at all (http_status stays 0), and the transports set `error` on every failure.
 bool Succeeded(const TransportResult& r) {
-  return r.error.empty() && r.http_status >= 200 && r.http_status < 300;
+  return r.error.empty() && (r.http_status == 0 || (r.http_status >= 200 && r.http_status < 300));
 }
 
 std::string Describe(const TransportResult& r) {

@@ -42,8 +42,9 @@ namespace vitrine {
 
 // What one attempt came to.
 struct TransportResult {
-  int http_status = 0;  // 0 when nothing answered
-  std::string error;    // empty on success
+  int http_status = 0;  // 0 when nothing answered, or not HTTP (an SFTP upload)
+  // Empty on success, and only then: with no HTTP status, an empty error is a success.
+  std::string error;
   // Not worth retrying (a refused credential, a pinned host key that differs, a push
   // answered 400, 401, 403, 404 or 413).
   bool permanent = false;

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <charconv>
 #include <fstream>
 
@@ -69,11 +70,15 @@ Result<UrlParts> SplitUrl(std::string_view url) {
 }
 
 // A literal IPv4 or IPv6 host judged by the guard now (a name is judged at connection).
+// IPv4 is read as inet_aton and libcurl read it, in every spelling ("2130706433", "127.1",
+// "0x7f.0.0.1", "0177.0.0.1"), not only the dotted quad inet_pton knows: those are
+// addresses too, and a URL naming one of the hub's own network is refused here rather than
+// accepted and then refused at every connection.
 Status CheckLiteralHost(const std::string& host, bool allow_loopback) {
   sockaddr_storage storage{};
   auto* v4 = reinterpret_cast<sockaddr_in*>(&storage);
   auto* v6 = reinterpret_cast<sockaddr_in6*>(&storage);
-  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+  if (inet_aton(host.c_str(), &v4->sin_addr) != 0) {
     v4->sin_family = AF_INET;
   } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
     v6->sin6_family = AF_INET6;
@@ -83,7 +88,9 @@ Status CheckLiteralHost(const std::string& host, bool allow_loopback) {
   const AddressClass c = ClassifyAddress(reinterpret_cast<const sockaddr*>(&storage));
   if (c == AddressClass::kPublic) return Status::Ok();
   if (allow_loopback && c == AddressClass::kLoopback) return Status::Ok();
-  return Status::InvalidArgument("names " + host + ", a " + std::string(AddressClassName(c)) +
+  const std::string text = AddressText(reinterpret_cast<const sockaddr*>(&storage));
+  return Status::InvalidArgument("names " + host + (text == host ? "" : " (" + text + ")") +
+                                 ", a " + std::string(AddressClassName(c)) +
                                  " address: the hub connects to public addresses only");
 }
 
@@ -149,6 +156,29 @@ class KeyFile {
   std::string path_;
 };
 
+// An sftp:// URL's path as the file name it stands for: RFC 3986 percent-encodes a path, and
+// CheckOutboundUrl refuses a raw space, so "/offer%20feeds/x.xml" is how a URL names the
+// folder "offer feeds" (SftpClient encodes the name again for libcurl).
+Result<std::string> DecodePath(std::string_view path) {
+  std::string out;
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (path[i] != '%') {
+      out += path[i];
+      continue;
+    }
+    int value = 0;
+    const char* begin = path.data() + i + 1;
+    if (i + 2 >= path.size() || !std::isxdigit(static_cast<unsigned char>(begin[0])) ||
+        !std::isxdigit(static_cast<unsigned char>(begin[1])) ||
+        std::from_chars(begin, begin + 2, value, 16).ptr != begin + 2 || value == 0) {
+      return Status::InvalidArgument("has a bad percent-encoding in its path");
+    }
+    out += static_cast<char>(value);
+    i += 2;
+  }
+  return out;
+}
+
 Result<SftpEndpoint> SftpEndpointFor(const std::string& url, const std::string& user,
                                      const Credential& credential, const std::string& pin,
                                      const OutboundConfig& config, std::string* remote_path) {
@@ -161,7 +191,9 @@ Result<SftpEndpoint> SftpEndpointFor(const std::string& url, const std::string& 
   endpoint.password = credential.password;
   endpoint.host_key_sha256 = pin;
   endpoint.allow_loopback = config.allow_loopback;
-  *remote_path = parts->path.empty() ? "/" : parts->path;
+  Result<std::string> path = DecodePath(parts->path);
+  if (!path.ok()) return Status::InvalidArgument("the URL " + path.status().message());
+  *remote_path = path->empty() ? "/" : *std::move(path);
   return endpoint;
 }
 
