@@ -231,49 +231,34 @@ class OutboundRoutes {
   }
 
   HttpResponse PatchDestination(const HttpRequest& request) const {
-    if (auto bad = CheckPathId(request, "id")) return *bad;
-    std::optional<HttpResponse> bad_version;
-    const std::optional<int> if_match = IfMatchVersion(request, &bad_version);
-    if (bad_version) return *bad_version;
-    auto body = ParseJsonBody(request);
-    if (!body.ok()) return HttpResponse::FromStatus(body.status());
-    auto found = s_.outbound->GetDestination(request.PathParam("id"));
-    if (!found.ok()) return StoreFailure(found.status());
-    if (!*found) return NotFound("destination", request.PathParam("id"));
-    Destination d = **found;
-    const nlohmann::json before = DestinationJson(d);
-    if (body->contains("kind") && (*body)["kind"] != DestinationKindName(d.kind)) {
-      return Invalid("kind", "cannot change: create another destination");
-    }
-    bool enable = false;
-    if (auto bad = Read(*body, "enabled", enable)) return *bad;
-    const bool re_enable = body->contains("enabled") && enable && !d.enabled;
-    const bool disable = body->contains("enabled") && !enable && d.enabled;
-    if (auto bad = ApplyDestination(*body, d, nullptr, /*creating=*/false)) return *bad;
-    Result<Destination> updated = Status::Internal("not updated");
-    const Status status = s_.catalog->Transaction([&]() -> Status {
-      updated = s_.outbound->UpdateDestination(d, if_match.value_or(d.version), s_.clock->Now());
-      if (!updated.ok()) return updated.status();
-      if (re_enable || disable) {
-        DestinationHealth health{enable, disable ? "disabled by " + Actor(request) : "",
-                                 std::nullopt, updated->last_delivered_at};
-        VITRINE_RETURN_IF_ERROR(s_.outbound->SetDestinationHealth(d.id, health));
-        updated->enabled = health.enabled;
-        updated->disabled_reason = health.disabled_reason;
-        updated->failing_since.reset();
-      }
-      return s_.audit
-          ->Append(AuditFor(request, *s_.clock, "update", "destination", d.id, before,
-                            DestinationJson(*updated)))
-          .status();
-    });
-    if (status.code() == StatusCode::kFailedPrecondition) {
-      return HttpResponse::Problem(412, "Precondition Failed", status.message());
-    }
-    if (status.code() == StatusCode::kNotFound) return NotFound("destination", d.id);
-    if (!status.ok()) return StoreFailure(status);
-    s_.outbound_written();
-    return WithETag(HttpResponse::Json(200, DestinationJson(*updated)), updated->version);
+    bool re_enable = false;
+    bool disable = false;
+    return PatchAudited<Destination>(
+        request, "destination",
+        [this](std::string_view id) { return s_.outbound->GetDestination(id); },
+        [&](const nlohmann::json& body, Destination& d) -> std::optional<HttpResponse> {
+          if (body.contains("kind") && body["kind"] != DestinationKindName(d.kind)) {
+            return Invalid("kind", "cannot change: create another destination");
+          }
+          bool enable = false;
+          if (auto bad = Read(body, "enabled", enable)) return bad;
+          re_enable = body.contains("enabled") && enable && !d.enabled;
+          disable = body.contains("enabled") && !enable && d.enabled;
+          return ApplyDestination(body, d, nullptr, /*creating=*/false);
+        },
+        [&](const Destination& d, int version) -> Result<Destination> {
+          auto updated = s_.outbound->UpdateDestination(d, version, s_.clock->Now());
+          if (!updated.ok() || !(re_enable || disable)) return updated;
+          // Health is the worker's, but a person may end a disabling or cause one.
+          DestinationHealth health{re_enable, disable ? "disabled by " + Actor(request) : "",
+                                   std::nullopt, updated->last_delivered_at};
+          VITRINE_RETURN_IF_ERROR(s_.outbound->SetDestinationHealth(d.id, health));
+          updated->enabled = health.enabled;
+          updated->disabled_reason = health.disabled_reason;
+          updated->failing_since.reset();
+          return updated;
+        },
+        DestinationJson);
   }
 
   HttpResponse DeleteDestination(const HttpRequest& request) const {
@@ -445,34 +430,15 @@ class OutboundRoutes {
   }
 
   HttpResponse PatchSource(const HttpRequest& request) const {
-    if (auto bad = CheckPathId(request, "id")) return *bad;
-    std::optional<HttpResponse> bad_version;
-    const std::optional<int> if_match = IfMatchVersion(request, &bad_version);
-    if (bad_version) return *bad_version;
-    auto body = ParseJsonBody(request);
-    if (!body.ok()) return HttpResponse::FromStatus(body.status());
-    auto found = s_.outbound->GetSource(request.PathParam("id"));
-    if (!found.ok()) return StoreFailure(found.status());
-    if (!*found) return NotFound("source", request.PathParam("id"));
-    Source src = **found;
-    const nlohmann::json before = SourceJson(src);
-    if (auto bad = ApplySource(*body, src, /*creating=*/false)) return *bad;
-    Result<Source> updated = Status::Internal("not updated");
-    const Status status = s_.catalog->Transaction([&]() -> Status {
-      updated = s_.outbound->UpdateSource(src, if_match.value_or(src.version), s_.clock->Now());
-      if (!updated.ok()) return updated.status();
-      return s_.audit
-          ->Append(AuditFor(request, *s_.clock, "update", "source", src.id, before,
-                            SourceJson(*updated)))
-          .status();
-    });
-    if (status.code() == StatusCode::kFailedPrecondition) {
-      return HttpResponse::Problem(412, "Precondition Failed", status.message());
-    }
-    if (status.code() == StatusCode::kNotFound) return NotFound("source", src.id);
-    if (!status.ok()) return StoreFailure(status);
-    s_.outbound_written();
-    return WithETag(HttpResponse::Json(200, SourceJson(*updated)), updated->version);
+    return PatchAudited<Source>(
+        request, "source", [this](std::string_view id) { return s_.outbound->GetSource(id); },
+        [this](const nlohmann::json& body, Source& src) {
+          return ApplySource(body, src, /*creating=*/false);
+        },
+        [this](const Source& src, int version) {
+          return s_.outbound->UpdateSource(src, version, s_.clock->Now());
+        },
+        SourceJson);
   }
 
   HttpResponse DeleteSource(const HttpRequest& request) const {
@@ -531,6 +497,46 @@ class OutboundRoutes {
   }
 
  private:
+  // PATCH of `entity` {id}: `apply` reads the body into the stored item, `update` writes it
+  // at the version If-Match names (else the one read), with its audit entry, in one
+  // transaction: 200 with the new ETag, 400, 404, or 412 for a stale version.
+  template <typename T>
+  HttpResponse PatchAudited(
+      const HttpRequest& request, const char* entity,
+      const std::function<Result<std::optional<T>>(std::string_view)>& get,
+      const std::function<std::optional<HttpResponse>(const nlohmann::json&, T&)>& apply,
+      const std::function<Result<T>(const T&, int)>& update,
+      nlohmann::json (*to_json)(const T&)) const {
+    if (auto bad = CheckPathId(request, "id")) return *bad;
+    std::optional<HttpResponse> bad_version;
+    const std::optional<int> if_match = IfMatchVersion(request, &bad_version);
+    if (bad_version) return *bad_version;
+    auto body = ParseJsonBody(request);
+    if (!body.ok()) return HttpResponse::FromStatus(body.status());
+    auto found = get(request.PathParam("id"));
+    if (!found.ok()) return StoreFailure(found.status());
+    if (!*found) return NotFound(entity, request.PathParam("id"));
+    T item = **found;
+    const nlohmann::json before = to_json(item);
+    if (auto bad = apply(*body, item)) return *bad;
+    Result<T> updated = Status::Internal("not updated");
+    const Status status = s_.catalog->Transaction([&]() -> Status {
+      updated = update(item, if_match.value_or(item.version));
+      if (!updated.ok()) return updated.status();
+      return s_.audit
+          ->Append(
+              AuditFor(request, *s_.clock, "update", entity, item.id, before, to_json(*updated)))
+          .status();
+    });
+    if (status.code() == StatusCode::kFailedPrecondition) {
+      return HttpResponse::Problem(412, "Precondition Failed", status.message());
+    }
+    if (status.code() == StatusCode::kNotFound) return NotFound(entity, item.id);
+    if (!status.ok()) return StoreFailure(status);
+    s_.outbound_written();
+    return WithETag(HttpResponse::Json(200, to_json(*updated)), updated->version);
+  }
+
   // Deletes `entity` {id} with its audit entry (the JSON `load` gives; null when missing) in
   // one transaction: 204, or 404.
   HttpResponse DeleteAudited(const HttpRequest& request, const char* entity,
