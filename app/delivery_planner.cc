@@ -153,14 +153,24 @@ Status DeliveryPlanner::PlanOfferChanges(const Destination& d, Instant now,
     // A page another destination read in this round is reused. An offer changed again
     // since then is listed under its old seq too: a receiver may see it twice (at least
     // once), never miss it, since the cursor still reaches `last` through fresh pages.
-    auto cached = change_pages_.find({seq, channel});
-    if (cached == change_pages_.end()) {
+    // Only the first pages of a round are kept: a destination far behind (re-enabled after
+    // a full re-assembly) streams through its backlog without holding it in memory.
+    std::vector<OfferChange> uncached;
+    const std::vector<OfferChange>* page = nullptr;
+    if (auto cached = change_pages_.find({seq, channel}); cached != change_pages_.end()) {
+      page = &cached->second;
+    } else {
       Result<std::vector<OfferChange>> read = offers.ListChanges(seq, 1000, channel);
       if (!read.ok()) return read.status();
       if (read->empty()) break;
-      cached = change_pages_.emplace(std::pair{seq, channel}, std::move(*read)).first;
+      if (change_pages_.size() < kMaxKeptPages) {
+        page = &change_pages_.emplace(std::pair{seq, channel}, std::move(*read)).first->second;
+      } else {
+        uncached = std::move(*read);
+        page = &uncached;
+      }
     }
-    for (const OfferChange& change : cached->second) {
+    for (const OfferChange& change : *page) {
       if (change.seq > *last) {
         past_last = true;
         break;

@@ -83,7 +83,8 @@ class DeliveryPlanner {
   const DeliveryPlannerOptions options_;
   // The change feed's pages read during one PlanAll, by (since, channel): destinations whose
   // cursors are equal (every webhook after a burst) share them rather than each reading and
-  // decoding the same offers again. Emptied when PlanAll returns.
+  // decoding the same offers again. At most kMaxKeptPages; emptied when PlanAll returns.
+  static constexpr size_t kMaxKeptPages = 32;
   std::map<std::pair<int64_t, std::string>, std::vector<OfferChange>> change_pages_;
 };
 
