@@ -3,19 +3,24 @@
 
 #include "store/memory_database.h"
 #include "store/migrations.h"
+#include "store/postgres_database.h"
 #include "store/sqlite_database.h"
 
 namespace vitrine {
 
 Result<DatabaseUrl> ParseDatabaseUrl(const std::string& url) {
   if (url == "memory:") return DatabaseUrl{DatabaseUrl::Scheme::kMemory, ""};
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+    return DatabaseUrl{DatabaseUrl::Scheme::kPostgres, url};
+  }
   std::string path = url;
   if (url.starts_with("sqlite:")) {
     path = url.substr(7);
     if (path.starts_with("//")) path = path.substr(2);  // sqlite://path as well
   } else if (url.find("://") != std::string::npos) {
-    return Status::InvalidArgument("unsupported database URL \"" + url +
-                                   "\"; use sqlite:PATH (e.g. sqlite:vitrine.db)");
+    return Status::InvalidArgument(
+        "unsupported database URL \"" + url +
+        "\"; use sqlite:PATH (e.g. sqlite:vitrine.db) or postgresql://...");
   }
   if (path.empty()) return Status::InvalidArgument("the database URL names no file");
   return DatabaseUrl{DatabaseUrl::Scheme::kSqlite, path};
@@ -26,6 +31,11 @@ Result<std::unique_ptr<Database>> OpenDatabase(const std::string& url, DatabaseO
   if (!parsed.ok()) return parsed.status();
   if (parsed->scheme == DatabaseUrl::Scheme::kMemory) {
     return std::unique_ptr<Database>(std::make_unique<MemoryDatabase>());
+  }
+  if (parsed->scheme == DatabaseUrl::Scheme::kPostgres) {
+    auto db = PostgresDatabase::Open(parsed->path, {.migrate = options.migrate});
+    if (!db.ok()) return db.status();
+    return std::unique_ptr<Database>(std::move(db).value());
   }
   SqliteOptions sqlite;
   sqlite.migrate = options.migrate;
@@ -38,6 +48,7 @@ Result<int> MigrateDatabase(const std::string& url) {
   Result<DatabaseUrl> parsed = ParseDatabaseUrl(url);
   if (!parsed.ok()) return parsed.status();
   if (parsed->scheme == DatabaseUrl::Scheme::kMemory) return 0;
+  if (parsed->scheme == DatabaseUrl::Scheme::kPostgres) return MigratePostgres(parsed->path);
   return Migrate(parsed->path);
 }
 

@@ -65,55 +65,46 @@ Status SqliteError(sqlite3* db, std::string_view context) {
   }
 }
 
-Statement::~Statement() {
-  if (stmt_ != nullptr) Reset();
-}
+// A statement prepared on one connection, reset after each use.
+class SqliteStatement final : public StatementImpl {
+ public:
+  explicit SqliteStatement(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  ~SqliteStatement() override { sqlite3_finalize(stmt_); }
 
-void Statement::Bind(int index, std::string_view text) {
-  // A null pointer would bind SQL NULL; an empty string must stay an empty string.
-  sqlite3_bind_text(stmt_, index, text.empty() ? "" : text.data(), static_cast<int>(text.size()),
-                    SQLITE_TRANSIENT);
-}
-
-void Statement::BindStatic(int index, std::string_view text) {
-  sqlite3_bind_text(stmt_, index, text.empty() ? "" : text.data(), static_cast<int>(text.size()),
-                    SQLITE_STATIC);
-}
-
-void Statement::Bind(int index, int64_t value) { sqlite3_bind_int64(stmt_, index, value); }
-void Statement::Bind(int index, double value) { sqlite3_bind_double(stmt_, index, value); }
-void Statement::BindNull(int index) { sqlite3_bind_null(stmt_, index); }
-
-Result<bool> Statement::Step() {
-  const int rc = sqlite3_step(stmt_);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  return SqliteError(sqlite3_db_handle(stmt_), sqlite3_sql(stmt_));
-}
-
-Status Statement::Run() {
-  for (;;) {
-    Result<bool> row = Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return Status::Ok();
+  void BindText(int index, std::string_view text, bool copy) override {
+    // A null pointer would bind SQL NULL; an empty string must stay an empty string.
+    sqlite3_bind_text(stmt_, index, text.empty() ? "" : text.data(), static_cast<int>(text.size()),
+                      copy ? SQLITE_TRANSIENT : SQLITE_STATIC);
   }
-}
+  void BindInt(int index, int64_t value) override { sqlite3_bind_int64(stmt_, index, value); }
+  void BindDouble(int index, double value) override { sqlite3_bind_double(stmt_, index, value); }
+  void BindNull(int index) override { sqlite3_bind_null(stmt_, index); }
 
-void Statement::Reset() {
-  sqlite3_reset(stmt_);
-  sqlite3_clear_bindings(stmt_);
-}
+  Result<bool> Step() override {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return SqliteError(sqlite3_db_handle(stmt_), sqlite3_sql(stmt_));
+  }
+  void Reset() override {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
 
-bool Statement::IsNull(int column) const {
-  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
-}
-int64_t Statement::Int(int column) const { return sqlite3_column_int64(stmt_, column); }
-double Statement::Double(int column) const { return sqlite3_column_double(stmt_, column); }
-std::string Statement::Text(int column) const {
-  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
-  if (text == nullptr) return std::string();
-  return std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
-}
+  bool IsNull(int column) const override {
+    return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+  }
+  int64_t Int(int column) const override { return sqlite3_column_int64(stmt_, column); }
+  double Double(int column) const override { return sqlite3_column_double(stmt_, column); }
+  std::string Text(int column) const override {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    if (text == nullptr) return std::string();
+    return std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
+  }
+
+ private:
+  sqlite3_stmt* const stmt_;
+};
 
 Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path, int flags,
                                                                  int busy_timeout_ms) {
@@ -136,7 +127,7 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::stri
 }
 
 SqliteConnection::~SqliteConnection() {
-  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  statements_.clear();  // finalized before the handle closes
   sqlite3_close_v2(db_);
 }
 
@@ -150,38 +141,32 @@ Status SqliteConnection::Exec(const char* sql) {
   return Status::Ok();
 }
 
-Status SqliteConnection::Run(const std::string& sql) {
-  Result<Statement> statement = Prepare(sql);
-  if (!statement.ok()) return statement.status();
-  return statement->Run();
-}
-
 Result<Statement> SqliteConnection::Prepare(const std::string& sql) {
   auto it = statements_.find(sql);
-  if (it != statements_.end()) return Statement(it->second);
+  if (it != statements_.end()) return Statement(it->second.get());
   sqlite3_stmt* stmt = nullptr;
   if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
                          &stmt, nullptr) != SQLITE_OK) {
     return SqliteError(db_, "prepare " + sql);
   }
-  statements_.emplace(sql, stmt);
-  return Statement(stmt);
+  auto [added, _] = statements_.emplace(sql, std::make_unique<SqliteStatement>(stmt));
+  return Statement(added->second.get());
 }
 
-Result<std::string> SqliteConnection::QueryText(const std::string& sql) {
-  Result<Statement> stmt = Prepare(sql);
-  if (!stmt.ok()) return stmt.status();
-  Result<bool> row = stmt->Step();
-  if (!row.ok()) return row.status();
-  return *row ? stmt->Text(0) : std::string();
-}
+int64_t SqliteConnection::Changes() const { return sqlite3_changes64(db_); }
 
-Result<bool> DeleteByKey(SqliteConnection& conn, const std::string& sql, std::string_view key) {
-  Result<Statement> s = conn.Prepare(sql);
-  if (!s.ok()) return s.status();
-  s->Bind(1, key);
-  VITRINE_RETURN_IF_ERROR(s->Run());
-  return sqlite3_changes(conn.db()) > 0;
+SqlConstraint SqliteConnection::LastConstraint() const {
+  switch (sqlite3_extended_errcode(db_)) {
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+      return SqlConstraint::kPrimaryKey;
+    case SQLITE_CONSTRAINT_UNIQUE:
+      return SqlConstraint::kUnique;
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+      return SqlConstraint::kForeignKey;
+    default:
+      return (sqlite3_extended_errcode(db_) & 0xFF) == SQLITE_CONSTRAINT ? SqlConstraint::kOther
+                                                                         : SqlConstraint::kNone;
+  }
 }
 
 }  // namespace vitrine::store_internal

@@ -52,6 +52,7 @@ std::vector<int64_t> Seqs(const std::vector<FeedPull>& pulls) {
 class FeedPullsConformanceTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
+    if (!GetParam().available()) GTEST_SKIP() << GetParam().name << " is not available here";
     db_ = GetParam().make(dir_.path());
     ASSERT_NE(db_, nullptr);
     log_ = &db_->feed_pulls();

@@ -87,6 +87,7 @@ using vitrine::testing::Backend;
 class OffersConformanceTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
+    if (!GetParam().available()) GTEST_SKIP() << GetParam().name << " is not available here";
     db_ = GetParam().make(dir_.path());
     ASSERT_NE(db_, nullptr);
     repo_ = &db_->catalog();

@@ -95,6 +95,7 @@ std::vector<int64_t> RunIds(const std::vector<SourceRun>& runs) {
 class OutboundConformanceTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
+    if (!GetParam().available()) GTEST_SKIP() << GetParam().name << " is not available here";
     db_ = GetParam().make(dir_.path());
     ASSERT_NE(db_, nullptr);
     out_ = &db_->outbound();

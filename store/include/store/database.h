@@ -39,7 +39,8 @@ class Database {
   // commits when `body` returns OK and rolls back otherwise (the body's Status is returned).
   virtual Status Transaction(const std::function<Status()>& body) = 0;
 
-  // The URL the database was opened with ("sqlite:vitrine.db", "memory:").
+  // The URL the database was opened with ("sqlite:vitrine.db", "memory:", a PostgreSQL URL
+  // with its password masked).
   virtual std::string url() const = 0;
   // What this node names the files it keeps beside the database and can rebuild from it
   // (feed snapshots "vitrine.db-feeds", creative templates "vitrine.db.templates"): the
@@ -48,11 +49,12 @@ class Database {
 };
 
 // A parsed `--db` URL. "sqlite:PATH", "sqlite://PATH" or a bare PATH name a SQLite file;
-// "memory:" an in-memory database (tests, dry runs) that is gone when closed.
+// "memory:" an in-memory database (tests, dry runs) that is gone when closed;
+// "postgresql://..." (or "postgres://...") a PostgreSQL database shared by several nodes.
 struct DatabaseUrl {
-  enum class Scheme { kSqlite, kMemory };
+  enum class Scheme { kSqlite, kMemory, kPostgres };
   Scheme scheme = Scheme::kSqlite;
-  std::string path;  // the SQLite file; empty for memory:
+  std::string path;  // the SQLite file; the whole URL for PostgreSQL; empty for memory:
 };
 
 // InvalidArgument for an unknown scheme or an empty path.
@@ -65,7 +67,8 @@ struct DatabaseOptions {
 };
 
 // Opens the database named by `url`: "sqlite:PATH" (or "sqlite://PATH", or a bare path),
-// created when missing. InvalidArgument for an unknown scheme or an empty path;
+// created when missing, or "postgresql://..." (Unavailable when the server cannot be
+// reached). InvalidArgument for an unknown scheme or an empty path;
 // FailedPrecondition for a schema newer than the binary, or behind it without `migrate`;
 // IoError when the file cannot be opened.
 Result<std::unique_ptr<Database>> OpenDatabase(const std::string& url,

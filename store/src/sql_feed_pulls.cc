@@ -1,7 +1,7 @@
-// SqliteDatabase as FeedPullLog: the tables of schema version 12. A pull is one insert into
+// SqlDatabase as FeedPullLog: the tables of schema version 12. A pull is one insert into
 // the log and one upsert of its (feed, platform) row, in one write.
-#include "sqlite_connection.h"
-#include "store/sqlite_database.h"
+#include "sql_connection.h"
+#include "store/sql_database.h"
 
 namespace vitrine {
 namespace {
@@ -26,7 +26,7 @@ FeedPull ReadPull(const Statement& s) {
 }
 
 // Appends `pull` and makes it the newest of its (feed, platform); sets `*seq`.
-Status InsertPull(store_internal::SqliteConnection& conn, const FeedPull& pull, int64_t* seq) {
+Status InsertPull(store_internal::SqlConnection& conn, const FeedPull& pull, int64_t* seq) {
   {
     Result<Statement> s = conn.Prepare(
         "INSERT INTO feed_pulls(at, feed, platform, actor, status, bytes, etag, saw_latest) "
@@ -58,14 +58,14 @@ Status InsertPull(store_internal::SqliteConnection& conn, const FeedPull& pull, 
 
 }  // namespace
 
-Result<int64_t> SqliteDatabase::RecordPull(const FeedPull& pull) {
+Result<int64_t> SqlDatabase::RecordPull(const FeedPull& pull) {
   VITRINE_RETURN_IF_ERROR(CheckFeedPull(pull));
   int64_t seq = 0;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) { return InsertPull(conn, pull, &seq); }));
   return seq;
 }
 
-Status SqliteDatabase::RecordPulls(std::span<const FeedPull> pulls) {
+Status SqlDatabase::RecordPulls(std::span<const FeedPull> pulls) {
   for (const FeedPull& pull : pulls) VITRINE_RETURN_IF_ERROR(CheckFeedPull(pull));
   return Write([&](Connection& conn) -> Status {
     int64_t seq = 0;
@@ -74,9 +74,9 @@ Status SqliteDatabase::RecordPulls(std::span<const FeedPull> pulls) {
   });
 }
 
-Result<std::vector<FeedPull>> SqliteDatabase::ListPulls(const FeedPullQuery& query) {
+Result<std::vector<FeedPull>> SqlDatabase::ListPulls(const FeedPullQuery& query) {
   VITRINE_RETURN_IF_ERROR(CheckFeedPullQuery(query));
-  std::string sql = std::string("SELECT ") + kPullColumns + " FROM feed_pulls p WHERE 1";
+  std::string sql = std::string("SELECT ") + kPullColumns + " FROM feed_pulls p WHERE true";
   if (!query.feed.empty()) sql += " AND p.feed = ?";
   if (!query.platform.empty()) sql += " AND p.platform = ?";
   if (query.before_seq > 0) sql += " AND p.seq < ?";
@@ -96,7 +96,7 @@ Result<std::vector<FeedPull>> SqliteDatabase::ListPulls(const FeedPullQuery& que
   return pulls;
 }
 
-Result<std::vector<FeedPull>> SqliteDatabase::LatestPulls() {
+Result<std::vector<FeedPull>> SqlDatabase::LatestPulls() {
   std::vector<FeedPull> pulls;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     Result<Statement> s = conn.Prepare(std::string("SELECT ") + kPullColumns +

@@ -1,15 +1,14 @@
-// SqliteDatabase as AccountRepository and AuditLog: the tables of schema version 2, written
+// SqlDatabase as AccountRepository and AuditLog: the tables of schema version 2, written
 // through the same writer connection as the catalogue so that they join Transaction().
-#include <sqlite3.h>
 
 #include "account_rules.h"
-#include "sqlite_connection.h"
-#include "store/sqlite_database.h"
+#include "sql_connection.h"
+#include "store/sql_database.h"
 
 namespace vitrine {
 namespace {
 
-using store_internal::SqliteConnection;
+using store_internal::SqlConnection;
 using store_internal::Statement;
 
 constexpr char kUserColumns[] = "id, display_name, role, password_hash, disabled, created_at";
@@ -94,7 +93,7 @@ AuditEntry ReadAuditEntry(const Statement& s) {
 // ---------------------------------------------------------------------------------------------
 // Users
 
-Status SqliteDatabase::PutUser(const User& user) {
+Status SqlDatabase::PutUser(const User& user) {
   return Write([&](Connection& conn) -> Status {
     Result<Statement> s = conn.Prepare(
         "INSERT INTO users(id, display_name, role, password_hash, disabled, created_at) "
@@ -113,7 +112,7 @@ Status SqliteDatabase::PutUser(const User& user) {
   });
 }
 
-Result<std::optional<User>> SqliteDatabase::GetUser(std::string_view id) {
+Result<std::optional<User>> SqlDatabase::GetUser(std::string_view id) {
   std::optional<User> user;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) {
     static const std::string kSql =
@@ -123,7 +122,7 @@ Result<std::optional<User>> SqliteDatabase::GetUser(std::string_view id) {
   return user;
 }
 
-Result<std::vector<User>> SqliteDatabase::ListUsers() {
+Result<std::vector<User>> SqlDatabase::ListUsers() {
   std::vector<User> users;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     static const std::string kSql =
@@ -138,7 +137,7 @@ Result<std::vector<User>> SqliteDatabase::ListUsers() {
 // ---------------------------------------------------------------------------------------------
 // API tokens
 
-Status SqliteDatabase::CreateToken(const ApiToken& token) {
+Status SqlDatabase::CreateToken(const ApiToken& token) {
   return Write([&](Connection& conn) -> Status {
     static const std::string kSql = std::string("INSERT INTO api_tokens(") + kTokenColumns +
                                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
@@ -156,10 +155,10 @@ Status SqliteDatabase::CreateToken(const ApiToken& token) {
     Status run = s->Run();
     if (run.ok()) return run;
     // The primary key and the unique index on secret_hash tell which key was taken.
-    switch (sqlite3_extended_errcode(conn.db())) {
-      case SQLITE_CONSTRAINT_PRIMARYKEY:
+    switch (conn.LastConstraint()) {
+      case store_internal::SqlConstraint::kPrimaryKey:
         return Status::AlreadyExists("token \"" + token.id + "\" already exists");
-      case SQLITE_CONSTRAINT_UNIQUE:
+      case store_internal::SqlConstraint::kUnique:
         return Status::AlreadyExists("another token has the secret hash of token \"" + token.id +
                                      "\"");
       default:
@@ -168,7 +167,7 @@ Status SqliteDatabase::CreateToken(const ApiToken& token) {
   });
 }
 
-Result<std::optional<ApiToken>> SqliteDatabase::FindTokenBySecretHash(std::string_view hash) {
+Result<std::optional<ApiToken>> SqlDatabase::FindTokenBySecretHash(std::string_view hash) {
   std::optional<ApiToken> token;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) {
     static const std::string kSql =
@@ -178,7 +177,7 @@ Result<std::optional<ApiToken>> SqliteDatabase::FindTokenBySecretHash(std::strin
   return token;
 }
 
-Result<std::optional<ApiToken>> SqliteDatabase::GetToken(std::string_view id) {
+Result<std::optional<ApiToken>> SqlDatabase::GetToken(std::string_view id) {
   std::optional<ApiToken> token;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) {
     static const std::string kSql =
@@ -188,7 +187,7 @@ Result<std::optional<ApiToken>> SqliteDatabase::GetToken(std::string_view id) {
   return token;
 }
 
-Result<std::vector<ApiToken>> SqliteDatabase::ListTokens() {
+Result<std::vector<ApiToken>> SqlDatabase::ListTokens() {
   std::vector<ApiToken> tokens;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     static const std::string kSql =
@@ -200,7 +199,7 @@ Result<std::vector<ApiToken>> SqliteDatabase::ListTokens() {
   return tokens;
 }
 
-Result<bool> SqliteDatabase::RevokeToken(std::string_view id, Instant at) {
+Result<bool> SqlDatabase::RevokeToken(std::string_view id, Instant at) {
   bool revoked = false;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     Result<Statement> s =
@@ -209,13 +208,13 @@ Result<bool> SqliteDatabase::RevokeToken(std::string_view id, Instant at) {
     s->Bind(1, ToUnixSeconds(at));
     s->Bind(2, id);
     VITRINE_RETURN_IF_ERROR(s->Run());
-    revoked = sqlite3_changes(conn.db()) > 0;
+    revoked = conn.Changes() > 0;
     return Status::Ok();
   }));
   return revoked;
 }
 
-Status SqliteDatabase::TouchToken(std::string_view id, Instant at) {
+Status SqlDatabase::TouchToken(std::string_view id, Instant at) {
   // Most calls fall within the throttle interval: a pooled read settles them without taking
   // the writer lock that every other write of the hub waits on.
   bool found = false;
@@ -249,7 +248,7 @@ Status SqliteDatabase::TouchToken(std::string_view id, Instant at) {
 // ---------------------------------------------------------------------------------------------
 // Sessions
 
-Status SqliteDatabase::CreateSession(const Session& session) {
+Status SqlDatabase::CreateSession(const Session& session) {
   return Write([&](Connection& conn) -> Status {
     // Logins are rare next to reads, so they are where expired sessions are swept away
     // (sessions_by_expiry makes it a range delete). This also clears an expired session
@@ -267,14 +266,14 @@ Status SqliteDatabase::CreateSession(const Session& session) {
     s->Bind(3, ToUnixSeconds(session.created_at));
     s->Bind(4, ToUnixSeconds(session.expires_at));
     Status run = s->Run();
-    if (!run.ok() && sqlite3_extended_errcode(conn.db()) == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    if (!run.ok() && conn.LastConstraint() == store_internal::SqlConstraint::kPrimaryKey) {
       return Status::AlreadyExists("a session with this id hash already exists");
     }
     return run;
   });
 }
 
-Result<std::optional<Session>> SqliteDatabase::FindSession(std::string_view id_hash, Instant now) {
+Result<std::optional<Session>> SqlDatabase::FindSession(std::string_view id_hash, Instant now) {
   std::optional<Session> session;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     Result<Statement> s = conn.Prepare(
@@ -294,7 +293,7 @@ Result<std::optional<Session>> SqliteDatabase::FindSession(std::string_view id_h
   return session;
 }
 
-Status SqliteDatabase::DeleteSession(std::string_view id_hash) {
+Status SqlDatabase::DeleteSession(std::string_view id_hash) {
   return Write([&](Connection& conn) -> Status {
     Result<Statement> s = conn.Prepare("DELETE FROM sessions WHERE id_hash = ?");
     if (!s.ok()) return s.status();
@@ -306,7 +305,7 @@ Status SqliteDatabase::DeleteSession(std::string_view id_hash) {
 // ---------------------------------------------------------------------------------------------
 // Audit log
 
-Result<int64_t> SqliteDatabase::Append(const AuditEntry& entry) {
+Result<int64_t> SqlDatabase::Append(const AuditEntry& entry) {
   Result<std::optional<std::string>> before = store_internal::AuditJsonText(entry.before);
   if (!before.ok()) return before.status();
   Result<std::optional<std::string>> after = store_internal::AuditJsonText(entry.after);
@@ -343,9 +342,9 @@ Result<int64_t> SqliteDatabase::Append(const AuditEntry& entry) {
   return seq;
 }
 
-Result<std::vector<AuditEntry>> SqliteDatabase::ListAudit(const AuditQuery& query) {
+Result<std::vector<AuditEntry>> SqlDatabase::ListAudit(const AuditQuery& query) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckAuditQuery(query));
-  std::string sql = std::string("SELECT ") + kAuditColumns + " FROM audit_log WHERE 1";
+  std::string sql = std::string("SELECT ") + kAuditColumns + " FROM audit_log WHERE true";
   if (!query.entity.empty()) sql += " AND entity = ?";
   if (!query.entity_id.empty()) sql += " AND entity_id = ?";
   if (query.before_seq > 0) sql += " AND seq < ?";

@@ -1,16 +1,16 @@
-// SqliteDatabase's change log, its consumers' positions and its leases.
-#include "sqlite_change_log.h"
+// SqlDatabase's change log, its consumers' positions and its leases.
+#include "sql_change_log.h"
 
 #include <optional>
 
 #include "change_keys.h"
-#include "store/sqlite_database.h"
+#include "store/sql_database.h"
 
 namespace vitrine {
 
 namespace store_internal {
 
-Result<int64_t> InsertChange(SqliteConnection& conn, ChangeKind kind,
+Result<int64_t> InsertChange(SqlConnection& conn, ChangeKind kind,
                              const std::vector<std::string>& keys) {
   if (keys.empty() && kind != ChangeKind::kAll) return int64_t{0};
   size_t size = 0;
@@ -21,14 +21,23 @@ Result<int64_t> InsertChange(SqliteConnection& conn, ChangeKind kind,
     if (!joined.empty()) joined += '\n';
     joined += key;
   }
-  Result<Statement> insert = conn.Prepare("INSERT INTO change_log(kind, keys) VALUES (?, ?)");
+  Result<Statement> insert =
+      conn.Prepare("INSERT INTO change_log(kind, keys) VALUES (?, ?) RETURNING id");
   if (!insert.ok()) return insert.status();
   insert->Bind(1, static_cast<int64_t>(kind));
   insert->BindStatic(2, joined);
-  Status run = insert->Run();
+  Result<bool> row = insert->Step();
+  if (!row.ok()) return row.status().WithContext("change log");
+  const int64_t id = *row ? insert->Int(0) : 0;
+  VITRINE_RETURN_IF_ERROR(insert->Run().WithContext("change log"));
   insert->Reset();
-  if (!run.ok()) return run.WithContext("change log");
-  return static_cast<int64_t>(sqlite3_last_insert_rowid(conn.db()));
+  VITRINE_RETURN_IF_ERROR(NotifyNodes(conn));
+  return id;
+}
+
+Status NotifyNodes(SqlConnection& conn) {
+  if (conn.dialect() != SqlDialect::kPostgres) return Status::Ok();
+  return conn.Run("SELECT pg_notify('vitrine_changes', '')");
 }
 
 }  // namespace store_internal
@@ -48,7 +57,7 @@ std::vector<std::string> SplitKeys(const std::string& joined) {
 }
 
 // The integer of the first row of `sql` (bound to `key` when given) into *out; 0 without a row.
-Status ReadInteger(store_internal::SqliteConnection& conn, const std::string& sql,
+Status ReadInteger(store_internal::SqlConnection& conn, const std::string& sql,
                    std::optional<std::string_view> key, int64_t* out) {
   Result<store_internal::Statement> s = conn.Prepare(sql);
   if (!s.ok()) return s.status();
@@ -66,11 +75,7 @@ constexpr int64_t kKeptAppliedEntries = 10'000;
 
 }  // namespace
 
-std::string SqliteDatabase::url() const { return "sqlite:" + path_; }
-
-std::string SqliteDatabase::local_base() const { return path_; }
-
-Result<int64_t> SqliteDatabase::AppendChange(ChangeKind kind, std::span<const std::string> keys) {
+Result<int64_t> SqlDatabase::AppendChange(ChangeKind kind, std::span<const std::string> keys) {
   Result<int64_t> id = int64_t{0};
   const std::vector<std::string> sorted =
       kind == ChangeKind::kAll ? std::vector<std::string>() : store_internal::NormalizedKeys(keys);
@@ -82,7 +87,7 @@ Result<int64_t> SqliteDatabase::AppendChange(ChangeKind kind, std::span<const st
   return id;
 }
 
-Result<std::vector<ChangeEntry>> SqliteDatabase::ListChangesSince(int64_t after, int limit) {
+Result<std::vector<ChangeEntry>> SqlDatabase::ListChangesSince(int64_t after, int limit) {
   if (limit < 1 || limit > 10000) {
     return Status::InvalidArgument("limit must be between 1 and 10000");
   }
@@ -108,7 +113,7 @@ Result<std::vector<ChangeEntry>> SqliteDatabase::ListChangesSince(int64_t after,
   return entries;
 }
 
-Result<int64_t> SqliteDatabase::LastChangeId() {
+Result<int64_t> SqlDatabase::LastChangeId() {
   int64_t id = 0;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) {
     return ReadInteger(conn, "SELECT coalesce(max(id), 0) FROM change_log", std::nullopt, &id);
@@ -116,7 +121,7 @@ Result<int64_t> SqliteDatabase::LastChangeId() {
   return id;
 }
 
-Result<int64_t> SqliteDatabase::AppliedChangeId(std::string_view consumer) {
+Result<int64_t> SqlDatabase::AppliedChangeId(std::string_view consumer) {
   int64_t id = 0;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) {
     return ReadInteger(conn, "SELECT applied_id FROM change_consumers WHERE name = ?", consumer,
@@ -125,7 +130,7 @@ Result<int64_t> SqliteDatabase::AppliedChangeId(std::string_view consumer) {
   return id;
 }
 
-Status SqliteDatabase::SetAppliedChangeId(std::string_view consumer, int64_t id) {
+Status SqlDatabase::SetAppliedChangeId(std::string_view consumer, int64_t id) {
   return Write([&](Connection& conn) -> Status {
     Result<store_internal::Statement> s = conn.Prepare(
         "INSERT INTO change_consumers(name, applied_id) VALUES (?, ?) "
@@ -145,8 +150,8 @@ Status SqliteDatabase::SetAppliedChangeId(std::string_view consumer, int64_t id)
   });
 }
 
-Result<bool> SqliteDatabase::TryLease(std::string_view name, std::string_view holder, Instant now,
-                                      std::chrono::seconds ttl) {
+Result<bool> SqlDatabase::TryLease(std::string_view name, std::string_view holder, Instant now,
+                                   std::chrono::seconds ttl) {
   bool held = false;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     Result<store_internal::Statement> take = conn.Prepare(
@@ -161,13 +166,13 @@ Result<bool> SqliteDatabase::TryLease(std::string_view name, std::string_view ho
     take->Bind(4, ToUnixSeconds(now));
     VITRINE_RETURN_IF_ERROR(take->Run());
     take->Reset();
-    held = sqlite3_changes(conn.db()) > 0;
+    held = conn.Changes() > 0;
     return Status::Ok();
   }));
   return held;
 }
 
-Status SqliteDatabase::ReleaseLease(std::string_view name, std::string_view holder) {
+Status SqlDatabase::ReleaseLease(std::string_view name, std::string_view holder) {
   return Write([&](Connection& conn) -> Status {
     Result<store_internal::Statement> s =
         conn.Prepare("DELETE FROM leases WHERE name = ? AND holder = ?");
@@ -180,7 +185,7 @@ Status SqliteDatabase::ReleaseLease(std::string_view name, std::string_view hold
   });
 }
 
-Result<std::string> SqliteDatabase::LeaseHolder(std::string_view name, Instant now) {
+Result<std::string> SqlDatabase::LeaseHolder(std::string_view name, Instant now) {
   std::string holder;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     Result<store_internal::Statement> s =

@@ -1,4 +1,4 @@
-// SqliteDatabase as OutboundRepository: the tables of schema version 14. Every write runs in
+// SqlDatabase as OutboundRepository: the tables of schema version 14. Every write runs in
 // Write() (its own transaction, or a savepoint of the caller's), so a claim, a completion or
 // a delete with its cancellations is all or nothing; reads go through Read().
 #include <algorithm>
@@ -7,14 +7,14 @@
 
 #include "offer_rules.h"
 #include "outbound_rules.h"
-#include "sqlite_connection.h"
-#include "store/sqlite_database.h"
+#include "sql_connection.h"
+#include "store/sql_database.h"
 
 namespace vitrine {
 namespace {
 
 using store_internal::IsOwed;
-using store_internal::SqliteConnection;
+using store_internal::SqlConnection;
 using store_internal::Statement;
 
 Status MissingDestination(std::string_view id) {
@@ -29,7 +29,7 @@ Status MissingDelivery(int64_t id) {
   return Status::NotFound("delivery " + std::to_string(id) + " does not exist");
 }
 
-Result<bool> Exists(SqliteConnection& conn, const std::string& sql, std::string_view key) {
+Result<bool> Exists(SqlConnection& conn, const std::string& sql, std::string_view key) {
   Result<Statement> s = conn.Prepare(sql);
   if (!s.ok()) return s.status();
   s->Bind(1, key);
@@ -136,7 +136,7 @@ Result<Destination> DestinationFromRow(const Statement& s) {
   return d;
 }
 
-Status LookUpDestination(SqliteConnection& conn, std::string_view id,
+Status LookUpDestination(SqlConnection& conn, std::string_view id,
                          std::optional<Destination>& out) {
   static const std::string kSql =
       std::string("SELECT ") + kDestinationColumns + " FROM destinations WHERE id = ?";
@@ -146,7 +146,7 @@ Status LookUpDestination(SqliteConnection& conn, std::string_view id,
 // Runs the one-row UPDATE `sql` (RETURNING a row), its parameters bound by `bind`; NotFound
 // naming the destination when it changed nothing.
 template <typename BindFn>
-Status UpdateOne(SqliteConnection& conn, const std::string& sql, BindFn bind,
+Status UpdateOne(SqlConnection& conn, const std::string& sql, BindFn bind,
                  const std::function<Status()>& missing) {
   Result<Statement> s = conn.Prepare(sql);
   if (!s.ok()) return s.status();
@@ -201,7 +201,7 @@ Result<Delivery> DeliveryFromRow(const Statement& s) {
   return std::move(row->delivery);
 }
 
-Status LookUpDelivery(SqliteConnection& conn, int64_t id, std::optional<DeliveryRow>& out) {
+Status LookUpDelivery(SqlConnection& conn, int64_t id, std::optional<DeliveryRow>& out) {
   static const std::string kSql =
       std::string("SELECT ") + kDeliveryColumns + " FROM deliveries WHERE id = ?";
   Result<Statement> s = conn.Prepare(kSql);
@@ -273,7 +273,7 @@ Result<Source> SourceFromRow(const Statement& s) {
   return src;
 }
 
-Status LookUpSource(SqliteConnection& conn, std::string_view id, std::optional<Source>& out) {
+Status LookUpSource(SqlConnection& conn, std::string_view id, std::optional<Source>& out) {
   static const std::string kSql =
       std::string("SELECT ") + kSourceColumns + " FROM sources WHERE id = ?";
   return store_internal::LookUp<Source>(conn, kSql, id, SourceFromRow, out);
@@ -303,7 +303,7 @@ Result<SourceRun> RunFromRow(const Statement& s) {
 // ---------------------------------------------------------------------------------------------
 // Destinations
 
-Result<Destination> SqliteDatabase::CreateDestination(Destination destination, Instant now) {
+Result<Destination> SqlDatabase::CreateDestination(Destination destination, Instant now) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckDestination(destination));
   destination.created_at = now;
   destination.updated_at = now;
@@ -324,14 +324,14 @@ Result<Destination> SqliteDatabase::CreateDestination(Destination destination, I
   return destination;
 }
 
-Result<std::optional<Destination>> SqliteDatabase::GetDestination(std::string_view id) {
+Result<std::optional<Destination>> SqlDatabase::GetDestination(std::string_view id) {
   std::optional<Destination> destination;
   VITRINE_RETURN_IF_ERROR(
       Read([&](Connection& conn) { return LookUpDestination(conn, id, destination); }));
   return destination;
 }
 
-Result<std::vector<Destination>> SqliteDatabase::ListDestinations() {
+Result<std::vector<Destination>> SqlDatabase::ListDestinations() {
   std::vector<Destination> destinations;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     static const std::string kSql =
@@ -343,8 +343,8 @@ Result<std::vector<Destination>> SqliteDatabase::ListDestinations() {
   return destinations;
 }
 
-Result<Destination> SqliteDatabase::UpdateDestination(const Destination& destination,
-                                                      int expected_version, Instant now) {
+Result<Destination> SqlDatabase::UpdateDestination(const Destination& destination,
+                                                   int expected_version, Instant now) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckDestination(destination));
   Destination stored;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
@@ -370,7 +370,7 @@ Result<Destination> SqliteDatabase::UpdateDestination(const Destination& destina
   return stored;
 }
 
-Result<bool> SqliteDatabase::DeleteDestination(std::string_view id) {
+Result<bool> SqlDatabase::DeleteDestination(std::string_view id) {
   Result<bool> deleted = false;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     deleted = store_internal::DeleteByKey(conn, "DELETE FROM destinations WHERE id = ?", id);
@@ -386,8 +386,8 @@ Result<bool> SqliteDatabase::DeleteDestination(std::string_view id) {
   return deleted;
 }
 
-Status SqliteDatabase::SetDestinationProgress(std::string_view id,
-                                              const DestinationProgress& progress) {
+Status SqlDatabase::SetDestinationProgress(std::string_view id,
+                                           const DestinationProgress& progress) {
   return Write([&](Connection& conn) {
     return UpdateOne(
         conn,
@@ -404,7 +404,7 @@ Status SqliteDatabase::SetDestinationProgress(std::string_view id,
   });
 }
 
-Status SqliteDatabase::SetDestinationHealth(std::string_view id, const DestinationHealth& health) {
+Status SqlDatabase::SetDestinationHealth(std::string_view id, const DestinationHealth& health) {
   return Write([&](Connection& conn) {
     return UpdateOne(
         conn,
@@ -424,7 +424,7 @@ Status SqliteDatabase::SetDestinationHealth(std::string_view id, const Destinati
 // ---------------------------------------------------------------------------------------------
 // Deliveries
 
-Result<int64_t> SqliteDatabase::EnqueueDelivery(const Delivery& delivery, bool supersede) {
+Result<int64_t> SqlDatabase::EnqueueDelivery(const Delivery& delivery, bool supersede) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckEnqueue(delivery));
   int64_t id = 0;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
@@ -470,9 +470,9 @@ Result<int64_t> SqliteDatabase::EnqueueDelivery(const Delivery& delivery, bool s
   return id;
 }
 
-Result<std::vector<Delivery>> SqliteDatabase::ClaimDueDeliveries(Instant now, int limit,
-                                                                 std::string_view owner,
-                                                                 Instant lease_until) {
+Result<std::vector<Delivery>> SqlDatabase::ClaimDueDeliveries(Instant now, int limit,
+                                                              std::string_view owner,
+                                                              Instant lease_until) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckClaim(limit, owner));
   std::vector<Delivery> claimed;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
@@ -513,8 +513,8 @@ Result<std::vector<Delivery>> SqliteDatabase::ClaimDueDeliveries(Instant now, in
   return claimed;
 }
 
-Status SqliteDatabase::CompleteDelivery(int64_t delivery_id, std::string_view owner,
-                                        const DeliveryOutcome& outcome) {
+Status SqlDatabase::CompleteDelivery(int64_t delivery_id, std::string_view owner,
+                                     const DeliveryOutcome& outcome) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckOutcome(outcome));
   return Write([&](Connection& conn) -> Status {
     std::optional<DeliveryRow> row;
@@ -556,14 +556,14 @@ Status SqliteDatabase::CompleteDelivery(int64_t delivery_id, std::string_view ow
   });
 }
 
-Result<std::optional<Delivery>> SqliteDatabase::GetDelivery(int64_t id) {
+Result<std::optional<Delivery>> SqlDatabase::GetDelivery(int64_t id) {
   std::optional<DeliveryRow> row;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) { return LookUpDelivery(conn, id, row); }));
   if (!row) return std::optional<Delivery>();
   return std::optional<Delivery>(std::move(row->delivery));
 }
 
-Result<std::vector<Delivery>> SqliteDatabase::ListDeliveries(const DeliveryQuery& query) {
+Result<std::vector<Delivery>> SqlDatabase::ListDeliveries(const DeliveryQuery& query) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckDeliveryQuery(query));
   std::string sql =
       std::string("SELECT ") + kDeliveryColumns + " FROM deliveries WHERE destination_id = ?";
@@ -584,7 +584,7 @@ Result<std::vector<Delivery>> SqliteDatabase::ListDeliveries(const DeliveryQuery
   return deliveries;
 }
 
-Result<std::vector<DeliveryAttempt>> SqliteDatabase::ListDeliveryAttempts(int64_t delivery_id) {
+Result<std::vector<DeliveryAttempt>> SqlDatabase::ListDeliveryAttempts(int64_t delivery_id) {
   std::vector<DeliveryAttempt> attempts;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     Result<Statement> s = conn.Prepare(
@@ -611,7 +611,7 @@ Result<std::vector<DeliveryAttempt>> SqliteDatabase::ListDeliveryAttempts(int64_
   return attempts;
 }
 
-Result<Delivery> SqliteDatabase::ReplayDelivery(int64_t id, Instant now) {
+Result<Delivery> SqlDatabase::ReplayDelivery(int64_t id, Instant now) {
   Delivery replayed;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     std::optional<DeliveryRow> row;
@@ -635,7 +635,7 @@ Result<Delivery> SqliteDatabase::ReplayDelivery(int64_t id, Instant now) {
   return replayed;
 }
 
-Result<int64_t> SqliteDatabase::CountOwedDeliveries() {
+Result<int64_t> SqlDatabase::CountOwedDeliveries() {
   int64_t owed = 0;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     Result<Statement> s =
@@ -652,7 +652,7 @@ Result<int64_t> SqliteDatabase::CountOwedDeliveries() {
 // ---------------------------------------------------------------------------------------------
 // Sources
 
-Result<Source> SqliteDatabase::CreateSource(Source source, Instant now) {
+Result<Source> SqlDatabase::CreateSource(Source source, Instant now) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckSource(source));
   source.created_at = now;
   source.updated_at = now;
@@ -671,13 +671,13 @@ Result<Source> SqliteDatabase::CreateSource(Source source, Instant now) {
   return source;
 }
 
-Result<std::optional<Source>> SqliteDatabase::GetSource(std::string_view id) {
+Result<std::optional<Source>> SqlDatabase::GetSource(std::string_view id) {
   std::optional<Source> source;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) { return LookUpSource(conn, id, source); }));
   return source;
 }
 
-Result<std::vector<Source>> SqliteDatabase::ListSources() {
+Result<std::vector<Source>> SqlDatabase::ListSources() {
   std::vector<Source> sources;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     static const std::string kSql =
@@ -689,8 +689,7 @@ Result<std::vector<Source>> SqliteDatabase::ListSources() {
   return sources;
 }
 
-Result<Source> SqliteDatabase::UpdateSource(const Source& source, int expected_version,
-                                            Instant now) {
+Result<Source> SqlDatabase::UpdateSource(const Source& source, int expected_version, Instant now) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckSource(source));
   Source stored;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
@@ -714,7 +713,7 @@ Result<Source> SqliteDatabase::UpdateSource(const Source& source, int expected_v
   return stored;
 }
 
-Result<bool> SqliteDatabase::DeleteSource(std::string_view id) {
+Result<bool> SqlDatabase::DeleteSource(std::string_view id) {
   Result<bool> deleted = false;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     // Its runs go with it through ON DELETE CASCADE.
@@ -724,7 +723,7 @@ Result<bool> SqliteDatabase::DeleteSource(std::string_view id) {
   return deleted;
 }
 
-Status SqliteDatabase::SetSourceState(std::string_view id, const SourceState& state) {
+Status SqlDatabase::SetSourceState(std::string_view id, const SourceState& state) {
   return Write([&](Connection& conn) {
     return UpdateOne(
         conn,
@@ -742,7 +741,7 @@ Status SqliteDatabase::SetSourceState(std::string_view id, const SourceState& st
   });
 }
 
-Result<int64_t> SqliteDatabase::RecordSourceRun(const SourceRun& run) {
+Result<int64_t> SqlDatabase::RecordSourceRun(const SourceRun& run) {
   int64_t id = 0;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     Result<bool> source = Exists(conn, "SELECT 1 FROM sources WHERE id = ?", run.source_id);
@@ -770,8 +769,8 @@ Result<int64_t> SqliteDatabase::RecordSourceRun(const SourceRun& run) {
   return id;
 }
 
-Result<std::vector<SourceRun>> SqliteDatabase::ListSourceRuns(std::string_view source_id,
-                                                              int64_t before_id, int limit) {
+Result<std::vector<SourceRun>> SqlDatabase::ListSourceRuns(std::string_view source_id,
+                                                           int64_t before_id, int limit) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckIdPage(before_id, limit));
   std::string sql = std::string("SELECT ") + kRunColumns + " FROM source_runs WHERE source_id = ?";
   if (before_id > 0) sql += " AND id < ?";

@@ -1,7 +1,6 @@
-// SqliteDatabase as CampaignRepository and OfferRepository: the tables of schema version 3,
+// SqlDatabase as CampaignRepository and OfferRepository: the tables of schema version 3,
 // written through the same writer connection as the catalogue so that they join
 // Transaction().
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <map>
@@ -11,14 +10,15 @@
 #include "offer_rules.h"
 #include "offers/campaign_json.h"
 #include "query_keys.h"
-#include "sqlite_connection.h"
-#include "store/sqlite_database.h"
+#include "sql_change_log.h"
+#include "sql_connection.h"
+#include "store/sql_database.h"
 
 namespace vitrine {
 namespace {
 
 using nlohmann::json;
-using store_internal::SqliteConnection;
+using store_internal::SqlConnection;
 using store_internal::Statement;
 
 // ---------------------------------------------------------------------------------------------
@@ -141,7 +141,7 @@ std::optional<int64_t> MinorUnits(const std::optional<Money>& money) {
 }
 
 // Hands out the next number of the counter `name` ("campaign", "promotion").
-Result<int64_t> NextNumber(SqliteConnection& conn, std::string_view name) {
+Result<int64_t> NextNumber(SqlConnection& conn, std::string_view name) {
   Result<Statement> s =
       conn.Prepare("UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value");
   if (!s.ok()) return s.status();
@@ -154,7 +154,7 @@ Result<int64_t> NextNumber(SqliteConnection& conn, std::string_view name) {
   return value;
 }
 
-Result<bool> Exists(SqliteConnection& conn, const std::string& sql, std::string_view key) {
+Result<bool> Exists(SqlConnection& conn, const std::string& sql, std::string_view key) {
   Result<Statement> s = conn.Prepare(sql);
   if (!s.ok()) return s.status();
   s->Bind(1, key);
@@ -438,7 +438,7 @@ Result<PublishedOffer> ReadOffer(const Statement& s) {
 // kept from one write to the next: a rolled-back transaction may have added them.
 class OfferTextIds {
  public:
-  explicit OfferTextIds(SqliteConnection& conn) : conn_(conn) {}
+  explicit OfferTextIds(SqlConnection& conn) : conn_(conn) {}
 
   Result<int64_t> Of(std::string_view text) {
     if (auto it = ids_.find(text); it != ids_.end()) return it->second;
@@ -468,7 +468,7 @@ class OfferTextIds {
     using is_transparent = void;
     size_t operator()(std::string_view text) const { return std::hash<std::string_view>()(text); }
   };
-  SqliteConnection& conn_;
+  SqlConnection& conn_;
   std::unordered_map<std::string, int64_t, Hash, std::equal_to<>> ids_;
 };
 
@@ -538,7 +538,7 @@ void BindVariant(Statement& s, const PublishedOffer& o, std::string_view hash,
 // first use; variants of one hash share a row.
 class VariantIds {
  public:
-  VariantIds(SqliteConnection& conn, const OfferBatch& batch)
+  VariantIds(SqlConnection& conn, const OfferBatch& batch)
       : conn_(conn),
         batch_(batch),
         hashes_(batch.variants.size()),
@@ -594,7 +594,7 @@ class VariantIds {
   int64_t added() const { return added_; }
 
  private:
-  SqliteConnection& conn_;
+  SqlConnection& conn_;
   const OfferBatch& batch_;
   std::vector<std::string> hashes_;
   std::vector<int64_t> ids_;                               // 0: not resolved yet
@@ -628,7 +628,7 @@ Availability StoredAvailability(std::string_view name) {
 // deltas is found again without a lookup.
 class OfferCountDeltas {
  public:
-  explicit OfferCountDeltas(SqliteConnection& conn) : conn_(conn) {}
+  explicit OfferCountDeltas(SqlConnection& conn) : conn_(conn) {}
 
   // The (campaign, channels) group of a batch variant's content.
   int GroupOf(const std::string& campaign_id, const std::vector<std::string>& channels) {
@@ -671,7 +671,8 @@ class OfferCountDeltas {
   Status Flush() {
     Result<Statement> upsert = conn_.Prepare(
         "INSERT INTO offer_counts(store_id, campaign_id, channels, availability, offers) "
-        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET offers = offers + ?5");
+        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (store_id, campaign_id, channels, availability) "
+        "DO UPDATE SET offers = offer_counts.offers + ?5");
     if (!upsert.ok()) return upsert.status();
     Result<Statement> drop = conn_.Prepare(
         "DELETE FROM offer_counts WHERE store_id = ? AND campaign_id = ? AND channels = ? "
@@ -717,7 +718,7 @@ class OfferCountDeltas {
     return it->second;
   }
 
-  SqliteConnection& conn_;
+  SqlConnection& conn_;
   std::optional<Statement> read_variant_;
   std::map<std::pair<std::string, std::string>, int> group_ids_;
   std::vector<std::pair<std::string, std::string>> groups_;
@@ -741,7 +742,7 @@ bool KeyLess(const StoredOfferState& a, std::string_view offer_id, std::string_v
 // ---------------------------------------------------------------------------------------------
 // Campaigns
 
-Result<Campaign> SqliteDatabase::CreateCampaign(Campaign campaign, Instant now) {
+Result<Campaign> SqlDatabase::CreateCampaign(Campaign campaign, Instant now) {
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     Result<int64_t> number = NextNumber(conn, "campaign");
     if (!number.ok()) return number.status();
@@ -760,7 +761,7 @@ Result<Campaign> SqliteDatabase::CreateCampaign(Campaign campaign, Instant now) 
   return campaign;
 }
 
-Result<std::optional<Campaign>> SqliteDatabase::GetCampaign(std::string_view id) {
+Result<std::optional<Campaign>> SqlDatabase::GetCampaign(std::string_view id) {
   std::optional<Campaign> campaign;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) {
     static const std::string kSql =
@@ -770,8 +771,8 @@ Result<std::optional<Campaign>> SqliteDatabase::GetCampaign(std::string_view id)
   return campaign;
 }
 
-Result<Campaign> SqliteDatabase::UpdateCampaign(const Campaign& campaign, int expected_version,
-                                                Instant now) {
+Result<Campaign> SqlDatabase::UpdateCampaign(const Campaign& campaign, int expected_version,
+                                             Instant now) {
   Campaign stored = campaign;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     Result<Statement> current =
@@ -801,7 +802,7 @@ Result<Campaign> SqliteDatabase::UpdateCampaign(const Campaign& campaign, int ex
   return stored;
 }
 
-Result<bool> SqliteDatabase::DeleteCampaign(std::string_view id) {
+Result<bool> SqlDatabase::DeleteCampaign(std::string_view id) {
   Result<bool> deleted = false;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     // The promotions go with it through ON DELETE CASCADE.
@@ -811,7 +812,7 @@ Result<bool> SqliteDatabase::DeleteCampaign(std::string_view id) {
   return deleted;
 }
 
-Result<Page<Campaign>> SqliteDatabase::ListCampaigns(const CampaignQuery& query) {
+Result<Page<Campaign>> SqlDatabase::ListCampaigns(const CampaignQuery& query) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckCampaignQuery(query));
   const std::string status =
       query.status ? std::string(CampaignStatusName(*query.status)) : std::string();
@@ -835,7 +836,7 @@ Result<Page<Campaign>> SqliteDatabase::ListCampaigns(const CampaignQuery& query)
 // ---------------------------------------------------------------------------------------------
 // Promotions
 
-Result<Promotion> SqliteDatabase::CreatePromotion(Promotion promotion) {
+Result<Promotion> SqlDatabase::CreatePromotion(Promotion promotion) {
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     Result<bool> campaign =
         Exists(conn, "SELECT 1 FROM campaigns WHERE id = ?", promotion.campaign_id);
@@ -864,7 +865,7 @@ Result<Promotion> SqliteDatabase::CreatePromotion(Promotion promotion) {
   return promotion;
 }
 
-Result<std::optional<Promotion>> SqliteDatabase::GetPromotion(std::string_view id) {
+Result<std::optional<Promotion>> SqlDatabase::GetPromotion(std::string_view id) {
   std::optional<Promotion> promotion;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) {
     static const std::string kSql =
@@ -874,8 +875,7 @@ Result<std::optional<Promotion>> SqliteDatabase::GetPromotion(std::string_view i
   return promotion;
 }
 
-Result<Promotion> SqliteDatabase::UpdatePromotion(const Promotion& promotion,
-                                                  int expected_version) {
+Result<Promotion> SqlDatabase::UpdatePromotion(const Promotion& promotion, int expected_version) {
   Promotion stored = promotion;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     Result<Statement> current = conn.Prepare("SELECT version FROM promotions WHERE id = ?");
@@ -910,7 +910,7 @@ Result<Promotion> SqliteDatabase::UpdatePromotion(const Promotion& promotion,
   return stored;
 }
 
-Result<bool> SqliteDatabase::DeletePromotion(std::string_view id) {
+Result<bool> SqlDatabase::DeletePromotion(std::string_view id) {
   Result<bool> deleted = false;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     deleted = store_internal::DeleteByKey(conn, "DELETE FROM promotions WHERE id = ?", id);
@@ -919,7 +919,7 @@ Result<bool> SqliteDatabase::DeletePromotion(std::string_view id) {
   return deleted;
 }
 
-Result<std::vector<Promotion>> SqliteDatabase::ListPromotions(std::string_view campaign_id) {
+Result<std::vector<Promotion>> SqlDatabase::ListPromotions(std::string_view campaign_id) {
   std::vector<Promotion> promotions;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     static const std::string kSql = std::string("SELECT ") + kPromotionColumns +
@@ -932,7 +932,7 @@ Result<std::vector<Promotion>> SqliteDatabase::ListPromotions(std::string_view c
   return promotions;
 }
 
-Result<std::string> SqliteDatabase::NewPromotionId() {
+Result<std::string> SqlDatabase::NewPromotionId() {
   std::string id;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     Result<int64_t> number = NextNumber(conn, "promotion");
@@ -946,7 +946,7 @@ Result<std::string> SqliteDatabase::NewPromotionId() {
 // ---------------------------------------------------------------------------------------------
 // Revisions (schema version 7)
 
-Result<std::optional<CampaignRevision>> SqliteDatabase::GetRevision(std::string_view campaign_id) {
+Result<std::optional<CampaignRevision>> SqlDatabase::GetRevision(std::string_view campaign_id) {
   std::optional<CampaignRevision> revision;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     Result<Statement> s =
@@ -968,8 +968,8 @@ Result<std::optional<CampaignRevision>> SqliteDatabase::GetRevision(std::string_
   return revision;
 }
 
-Status SqliteDatabase::PutRevision(const CampaignRevision& revision,
-                                   std::optional<int> expected_version) {
+Status SqlDatabase::PutRevision(const CampaignRevision& revision,
+                                std::optional<int> expected_version) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckRevisionPromotions(revision));
   const std::string& id = revision.campaign.id;
   const std::string text = ToJson(revision).dump();
@@ -1027,7 +1027,7 @@ Status SqliteDatabase::PutRevision(const CampaignRevision& revision,
   });
 }
 
-Result<bool> SqliteDatabase::DeleteRevision(std::string_view campaign_id) {
+Result<bool> SqlDatabase::DeleteRevision(std::string_view campaign_id) {
   Result<bool> deleted = false;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     deleted = store_internal::DeleteByKey(
@@ -1037,7 +1037,7 @@ Result<bool> SqliteDatabase::DeleteRevision(std::string_view campaign_id) {
   return deleted;
 }
 
-Result<std::optional<std::string>> SqliteDatabase::FindRevisionOfPromotion(
+Result<std::optional<std::string>> SqlDatabase::FindRevisionOfPromotion(
     std::string_view promotion_id) {
   std::optional<std::string> campaign_id;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
@@ -1057,8 +1057,8 @@ Result<std::optional<std::string>> SqliteDatabase::FindRevisionOfPromotion(
 // ---------------------------------------------------------------------------------------------
 // Offers
 
-Result<OfferWriteCounts> SqliteDatabase::ReplaceOfferBatch(const Scope& scope,
-                                                           const OfferBatch& batch) {
+Result<OfferWriteCounts> SqlDatabase::ReplaceOfferBatch(const Scope& scope,
+                                                        const OfferBatch& batch) {
   Result<std::vector<uint32_t>> order = store_internal::CheckReplaceOffers(scope, batch);
   if (!order.ok()) return order.status();
   const std::unordered_set<std::string_view> promotions(scope.promotion_ids.begin(),
@@ -1249,13 +1249,13 @@ Result<OfferWriteCounts> SqliteDatabase::ReplaceOfferBatch(const Scope& scope,
         conn.Prepare("UPDATE counters SET value = ? WHERE name = 'offer_seq'");
     if (!advance.ok()) return advance.status();
     advance->Bind(1, next_seq - 1);
-    return advance->Run();
+    VITRINE_RETURN_IF_ERROR(advance->Run());
+    return store_internal::NotifyNodes(conn);
   }));
   return counts;
 }
 
-Result<OfferWriteCounts> SqliteDatabase::UpdateOfferStock(
-    std::span<const OfferStockUpdate> updates) {
+Result<OfferWriteCounts> SqlDatabase::UpdateOfferStock(std::span<const OfferStockUpdate> updates) {
   OfferWriteCounts counts;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     counts = {};
@@ -1265,7 +1265,7 @@ Result<OfferWriteCounts> SqliteDatabase::UpdateOfferStock(
     Result<Statement> read = conn.Prepare(
         "SELECT o.seq, o.stock_quantity, o.availability, v.variant_hash, o.offer_id, o.variant "
         "FROM offer_records o JOIN offer_variants v ON v.id = o.variant "
-        "WHERE o.store_id = ?2 AND o.offer_id >= ?1 AND o.offer_id < ?1 || '~' || char(127) "
+        "WHERE o.store_id = ?2 AND o.offer_id >= ?1 AND o.offer_id < ?3 "
         "AND o.deleted = 0");
     if (!read.ok()) return read.status();
     Result<Statement> write = conn.Prepare(
@@ -1287,8 +1287,10 @@ Result<OfferWriteCounts> SqliteDatabase::UpdateOfferStock(
     std::vector<Live> live;
     for (const OfferStockUpdate& u : updates) {
       const std::string_view availability = AvailabilityName(u.availability);
+      const std::string stretches_end = u.offer_id + "~\x7f";
       read->BindStatic(1, u.offer_id);
       read->BindStatic(2, u.store_id);
+      read->BindStatic(3, stretches_end);
       live.clear();
       for (;;) {
         Result<bool> row = read->Step();
@@ -1332,13 +1334,14 @@ Result<OfferWriteCounts> SqliteDatabase::UpdateOfferStock(
         conn.Prepare("UPDATE counters SET value = ? WHERE name = 'offer_seq'");
     if (!advance.ok()) return advance.status();
     advance->Bind(1, seq);
-    return advance->Run();
+    VITRINE_RETURN_IF_ERROR(advance->Run());
+    return store_internal::NotifyNodes(conn);
   }));
   return counts;
 }
 
-Result<std::optional<PublishedOffer>> SqliteDatabase::GetOffer(std::string_view offer_id,
-                                                               std::string_view store_id) {
+Result<std::optional<PublishedOffer>> SqlDatabase::GetOffer(std::string_view offer_id,
+                                                            std::string_view store_id) {
   std::optional<PublishedOffer> offer;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     static const std::string kSql = "SELECT " + OfferColumns() +
@@ -1359,7 +1362,7 @@ Result<std::optional<PublishedOffer>> SqliteDatabase::GetOffer(std::string_view 
   return offer;
 }
 
-Result<Page<PublishedOffer>> SqliteDatabase::ListOffers(const OfferQuery& query) {
+Result<Page<PublishedOffer>> SqlDatabase::ListOffers(const OfferQuery& query) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckOfferQuery(query));
   std::optional<store_internal::OfferCursor> after;
   if (!query.after.empty()) after = *store_internal::ParseOfferCursor(query.after);
@@ -1421,8 +1424,8 @@ Result<Page<PublishedOffer>> SqliteDatabase::ListOffers(const OfferQuery& query)
   return page;
 }
 
-Result<std::vector<OfferChange>> SqliteDatabase::ListChanges(int64_t since, int limit,
-                                                             std::string_view channel) {
+Result<std::vector<OfferChange>> SqlDatabase::ListChanges(int64_t since, int limit,
+                                                          std::string_view channel) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckLimit(limit));
   const std::string needle = "," + std::string(channel) + ",";
   std::string sql = "SELECT " + OfferColumns() + " FROM offers WHERE seq > ?";
@@ -1456,7 +1459,7 @@ Result<std::vector<OfferChange>> SqliteDatabase::ListChanges(int64_t since, int 
   return changes;
 }
 
-Status SqliteDatabase::RecordAssemblyRun(const AssemblyRun& run) {
+Status SqlDatabase::RecordAssemblyRun(const AssemblyRun& run) {
   return Write([&](Connection& conn) -> Status {
     Result<Statement> add =
         conn.Prepare("INSERT INTO assembly_runs(at, duration_ms, offers_written) VALUES (?, ?, ?)");
@@ -1473,11 +1476,10 @@ Status SqliteDatabase::RecordAssemblyRun(const AssemblyRun& run) {
   });
 }
 
-Result<int64_t> SqliteDatabase::AssemblyRunCount() {
+Result<int64_t> SqlDatabase::AssemblyRunCount() {
   int64_t runs = 0;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
-    Result<std::string> value = conn.QueryText(
-        "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'assembly_runs'), 0)");
+    Result<std::string> value = conn.QueryText("SELECT coalesce(max(id), 0) FROM assembly_runs");
     if (!value.ok()) return value.status();
     runs = std::stoll(*value);
     return Status::Ok();
@@ -1485,7 +1487,7 @@ Result<int64_t> SqliteDatabase::AssemblyRunCount() {
   return runs;
 }
 
-Result<OfferFigures> SqliteDatabase::ReadOfferFigures(Instant since) {
+Result<OfferFigures> SqlDatabase::ReadOfferFigures(Instant since) {
   OfferFigures figures;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     figures = {};
@@ -1519,10 +1521,9 @@ Result<OfferFigures> SqliteDatabase::ReadOfferFigures(Instant since) {
       figures.written_per_minute.emplace_back(FromUnixSeconds(minutes->Int(0) * 60),
                                               minutes->Int(1));
     }
+    // Ids are never reused and the newest run is never pruned: its id counts the runs.
     Result<Statement> last = conn.Prepare(
-        "SELECT at, duration_ms, offers_written, "
-        "(SELECT seq FROM sqlite_sequence WHERE name = 'assembly_runs') "
-        "FROM assembly_runs ORDER BY id DESC LIMIT 1");
+        "SELECT at, duration_ms, offers_written, id FROM assembly_runs ORDER BY id DESC LIMIT 1");
     if (!last.ok()) return last.status();
     Result<bool> row = last->Step();
     if (!row.ok()) return row.status();
@@ -1530,19 +1531,13 @@ Result<OfferFigures> SqliteDatabase::ReadOfferFigures(Instant since) {
       figures.last_run = AssemblyRun{FromUnixSeconds(last->Int(0)),
                                      std::chrono::milliseconds(last->Int(1)), last->Int(2)};
       figures.runs = last->Int(3);
-    } else {
-      last->Reset();
-      Result<std::string> runs = conn.QueryText(
-          "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'assembly_runs'), 0)");
-      if (!runs.ok()) return runs.status();
-      figures.runs = std::stoll(*runs);
     }
     return Status::Ok();
   }));
   return figures;
 }
 
-Result<int64_t> SqliteDatabase::LastSeq() {
+Result<int64_t> SqlDatabase::LastSeq() {
   int64_t seq = 0;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     Result<std::string> value =
@@ -1578,10 +1573,11 @@ OfferScanSql ScanWhere(const OfferScan& scan) {
 
 // A scan reads every page once, so it runs through a small page cache: it neither grows the
 // connection by its whole cache size nor evicts the pages other reads keep hot. The
-// connection's own size is restored afterwards.
+// connection's own size is restored afterwards. (PostgreSQL's buffers are the server's.)
 class SmallScanCache {
  public:
-  explicit SmallScanCache(SqliteConnection& conn) : conn_(conn) {
+  explicit SmallScanCache(SqlConnection& conn) : conn_(conn) {
+    if (conn_.dialect() != store_internal::SqlDialect::kSqlite) return;
     Result<std::string> size = conn_.QueryText("PRAGMA cache_size");
     if (size.ok() && conn_.Exec("PRAGMA cache_size=-1024").ok()) before_ = *size;
   }
@@ -1592,7 +1588,7 @@ class SmallScanCache {
   SmallScanCache& operator=(const SmallScanCache&) = delete;
 
  private:
-  SqliteConnection& conn_;
+  SqlConnection& conn_;
   std::string before_;
 };
 
@@ -1606,8 +1602,8 @@ void BindScan(Statement& s, const OfferScan& scan, const OfferScanSql& q) {
 
 }  // namespace
 
-Status SqliteDatabase::ScanOffers(const OfferScan& scan,
-                                  const std::function<Status(const PublishedOffer&)>& visit) {
+Status SqlDatabase::ScanOffers(const OfferScan& scan,
+                               const std::function<Status(const PublishedOffer&)>& visit) {
   const OfferScanSql q = ScanWhere(scan);
   const std::string sql = "SELECT " + OfferColumns() + " FROM offers" + q.where +
                           (scan.by_key ? " ORDER BY offer_id, store_id" : " ORDER BY seq");
@@ -1627,8 +1623,8 @@ Status SqliteDatabase::ScanOffers(const OfferScan& scan,
   });
 }
 
-Status SqliteDatabase::ScanInventory(const OfferScan& scan,
-                                     const std::function<Status(const OfferInventoryRow&)>& visit) {
+Status SqlDatabase::ScanInventory(const OfferScan& scan,
+                                  const std::function<Status(const OfferInventoryRow&)>& visit) {
   const OfferScanSql q = ScanWhere(scan);
   const std::string sql =
       "SELECT product_id, store_id, timezone, valid_from, valid_until, currency, regular_minor, "

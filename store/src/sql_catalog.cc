@@ -1,92 +1,25 @@
-#include "store/sqlite_database.h"
+#include "store/sql_database.h"
 
 #include <algorithm>
 #include <bit>
-#include <condition_variable>
-#include <exception>
 #include <unordered_set>
 #include <vector>
 
 #include "change_keys.h"
 #include "query_keys.h"
-#include "sqlite_change_log.h"
-#include "sqlite_connection.h"
-#include "sqlite_migrations.h"
+#include "sql_change_log.h"
+#include "sql_connection.h"
 #include "store/migrations.h"
 #include "text_folding.h"
-#include "wal_checkpointer.h"
 
 namespace vitrine {
-
-namespace store_internal {
-
-// Reader connections, opened on first demand and reused. Thread-safe.
-class ReaderPool {
- public:
-  ReaderPool(std::string path, int max_open, int busy_timeout_ms, int cache_kib)
-      : path_(std::move(path)),
-        max_open_(max_open),
-        busy_timeout_ms_(busy_timeout_ms),
-        cache_kib_(cache_kib) {}
-
-  // A connection for this thread's exclusive use until Release(); waits while all are lent.
-  Result<std::unique_ptr<SqliteConnection>> Acquire() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return !idle_.empty() || open_ < max_open_; });
-    if (!idle_.empty()) {
-      std::unique_ptr<SqliteConnection> conn = std::move(idle_.back());
-      idle_.pop_back();
-      return conn;
-    }
-    ++open_;
-    lock.unlock();
-    Result<std::unique_ptr<SqliteConnection>> conn = OpenReader();
-    if (!conn.ok()) {
-      lock.lock();
-      --open_;
-      cv_.notify_one();
-    }
-    return conn;
-  }
-
-  void Release(std::unique_ptr<SqliteConnection> conn) {
-    {
-      std::lock_guard lock(mu_);
-      idle_.push_back(std::move(conn));
-    }
-    cv_.notify_one();
-  }
-
- private:
-  Result<std::unique_ptr<SqliteConnection>> OpenReader() {
-    Result<std::unique_ptr<SqliteConnection>> conn =
-        SqliteConnection::Open(path_, SQLITE_OPEN_READWRITE, busy_timeout_ms_);
-    if (!conn.ok()) return conn;
-    // Read-write so the connection can map the WAL index; query_only keeps it a reader.
-    const std::string pragmas =
-        "PRAGMA query_only=ON; PRAGMA cache_size=-" + std::to_string(cache_kib_);
-    VITRINE_RETURN_IF_ERROR((*conn)->Exec(pragmas.c_str()));
-    return conn;
-  }
-
-  const std::string path_;
-  const int max_open_;
-  const int busy_timeout_ms_;
-  const int cache_kib_;
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::unique_ptr<SqliteConnection>> idle_;  // guarded by mu_
-  int open_ = 0;                                         // guarded by mu_
-};
-
-}  // namespace store_internal
 
 namespace {
 
 using store_internal::ChangedKeys;
 using store_internal::LogChange;
-using store_internal::SqliteConnection;
+using store_internal::SqlConnection;
+using store_internal::SqlDialect;
 using store_internal::Statement;
 
 constexpr char kProductColumns[] =
@@ -101,18 +34,6 @@ constexpr char kStoreColumns[] =
 
 constexpr char kPriceColumns[] =
     "product_id, level, level_id, amount_minor, currency, effective_from";
-
-// Runs `fn`, turning an escaping exception into a Status: nothing throws across the
-// repository boundary.
-Status Guarded(const std::function<Status()>& fn) {
-  try {
-    return fn();
-  } catch (const std::exception& e) {
-    return Status::Internal(std::string("catalog store: ") + e.what());
-  } catch (...) {
-    return Status::Internal("catalog store: unknown exception");
-  }
-}
 
 Result<Unit> UnitFromSymbol(std::string_view symbol) {
   for (Unit u : {Unit::kMilligram, Unit::kGram, Unit::kKilogram, Unit::kMillilitre,
@@ -226,7 +147,7 @@ class Binder {
   int index_ = 0;
 };
 
-Result<bool> Exists(SqliteConnection& conn, const std::string& sql, std::string_view key) {
+Result<bool> Exists(SqlConnection& conn, const std::string& sql, std::string_view key) {
   Result<Statement> s = conn.Prepare(sql);
   if (!s.ok()) return s.status();
   s->Bind(1, key);
@@ -240,178 +161,28 @@ std::string AttributesText(const Product& p) {
 
 }  // namespace
 
-SqliteDatabase::SqliteDatabase(std::string path, std::unique_ptr<Connection> writer,
-                               std::unique_ptr<store_internal::ReaderPool> readers,
-                               std::unique_ptr<store_internal::WalCheckpointer> checkpointer)
-    : path_(std::move(path)),
-      readers_(std::move(readers)),
-      writer_(std::move(writer)),
-      checkpointer_(std::move(checkpointer)) {}
-
-SqliteDatabase::~SqliteDatabase() = default;
-
-Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& path,
-                                                             SqliteOptions options) {
-  if (options.reader_connections < 1) {
-    return Status::InvalidArgument("SqliteOptions.reader_connections must be at least 1");
-  }
-  const int busy_ms = static_cast<int>(options.busy_timeout.count());
-  Result<std::unique_ptr<Connection>> writer =
-      SqliteConnection::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, busy_ms);
-  if (!writer.ok()) return writer.status();
-  Connection& w = **writer;
-
-  Result<std::string> mode = w.QueryText("PRAGMA journal_mode=WAL");
-  if (!mode.ok()) return mode.status().WithContext("open " + path);
-  if (*mode != "wal") {
-    return Status::IoError("open " + path + ": cannot switch to WAL mode (journal mode is \"" +
-                           *mode + "\")");
-  }
-  // temp_store=MEMORY keeps statement journals in memory. With the default (a file), the
-  // journal of a transaction spills to a temporary file once one statement outgrows 64 KiB
-  // (a search-index flush does) and every later statement of the transaction then pays a
-  // write system call per page it touches: 14 per product in a bulk import.
-  // journal_size_limit: a bulk write leaves a log of hundreds of megabytes (see
-  // WalCheckpointer); it is cut back to 64 MiB when the log restarts.
-  // synchronous=FULL syncs the log at every commit; NORMAL only before a checkpoint, so a
-  // power cut could take back commits already acknowledged (see Durability).
-  const char* synchronous = options.durability == Durability::kPowerLoss ? "FULL" : "NORMAL";
-  const std::string pragmas = std::string("PRAGMA synchronous=") + synchronous +
-                              "; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; "
-                              "PRAGMA journal_size_limit=67108864; PRAGMA cache_size=-" +
-                              std::to_string(options.cache_kib);
-  VITRINE_RETURN_IF_ERROR(w.Exec(pragmas.c_str()));
-
-  Result<int> version = CurrentSchemaVersion(w.db());
-  if (!version.ok()) return version.status().WithContext("open " + path);
-  if (*version > LatestSchemaVersion()) {
-    return Status::FailedPrecondition(
-        "open " + path + ": the database schema is at version " + std::to_string(*version) +
-        ", newer than this binary knows (" + std::to_string(LatestSchemaVersion()) +
-        "); use a newer vitrine");
-  }
-  if (*version < LatestSchemaVersion()) {
-    if (!options.migrate) {
-      return Status::FailedPrecondition("open " + path + ": the database schema is at version " +
-                                        std::to_string(*version) + ", behind this binary's " +
-                                        std::to_string(LatestSchemaVersion()) +
-                                        "; run `vitrine migrate`");
-    }
-    Result<int> applied = Migrate(w.db());
-    if (!applied.ok()) return applied.status().WithContext("open " + path);
-  }
-  auto readers = std::make_unique<store_internal::ReaderPool>(path, options.reader_connections,
-                                                              busy_ms, options.cache_kib);
-  Result<std::unique_ptr<store_internal::WalCheckpointer>> checkpointer =
-      store_internal::WalCheckpointer::Attach(path, w.db());
-  if (!checkpointer.ok()) return checkpointer.status().WithContext("open " + path);
-  return std::unique_ptr<SqliteDatabase>(new SqliteDatabase(
-      path, std::move(writer).value(), std::move(readers), std::move(checkpointer).value()));
-}
-
-Result<int> SqliteDatabase::SchemaVersion() {
-  Result<int> version = 0;
-  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) {
-    version = CurrentSchemaVersion(conn.db());
-    return version.status();
-  }));
-  return version;
-}
-
-Status SqliteDatabase::Write(const std::function<Status(Connection&)>& write) {
-  Connection& w = *writer_;
-  if (InTransactionOnThisThread()) {
-    // A savepoint keeps this call all-or-nothing inside the caller's transaction.
-    VITRINE_RETURN_IF_ERROR(w.Run("SAVEPOINT put"));
-    Status status = Guarded([&] { return write(w); });
-    if (!status.ok()) (void)w.Run("ROLLBACK TO put");
-    Status released = w.Run("RELEASE put");
-    return status.ok() ? released : status;
-  }
-  std::lock_guard lock(writer_mu_);
-  VITRINE_RETURN_IF_ERROR(w.Run("BEGIN IMMEDIATE"));
-  Status status = Guarded([&] { return write(w); });
-  if (status.ok()) {
-    status = w.Run("COMMIT");
-    if (status.ok()) return status;
-  }
-  (void)w.Run("ROLLBACK");
-  return status;
-}
-
-namespace {
-// The reader of the ReadSnapshot() this thread is in, and whose database it reads.
-struct ThreadSnapshot {
-  const void* database = nullptr;
-  store_internal::SqliteConnection* reader = nullptr;
-};
-thread_local ThreadSnapshot this_thread_snapshot;
-}  // namespace
-
-Status SqliteDatabase::ReadSnapshot(const std::function<Status()>& body) {
-  if (InTransactionOnThisThread() || this_thread_snapshot.database == this) return Guarded(body);
-  // Another database's snapshot on this thread is set aside for the body's length.
-  const ThreadSnapshot outer = this_thread_snapshot;
-  Result<std::unique_ptr<Connection>> conn = readers_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Status status = (*conn)->Run("BEGIN");
-  if (status.ok()) {
-    this_thread_snapshot = {this, conn->get()};
-    status = Guarded(body);
-    this_thread_snapshot = outer;
-    // A read transaction has nothing to keep: COMMIT only ends it.
-    Status ended = (*conn)->Run("COMMIT");
-    if (!ended.ok()) (void)(*conn)->Run("ROLLBACK");
-  }
-  readers_->Release(std::move(conn).value());
-  return status;
-}
-
-Status SqliteDatabase::Read(const std::function<Status(Connection&)>& read) {
-  if (InTransactionOnThisThread()) return Guarded([&] { return read(*writer_); });
-  if (this_thread_snapshot.database == this) {
-    return Guarded([&] { return read(*this_thread_snapshot.reader); });
-  }
-  Result<std::unique_ptr<Connection>> conn = readers_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Status status = Guarded([&] { return read(**conn); });
-  readers_->Release(std::move(conn).value());
-  return status;
-}
-
-Status SqliteDatabase::Transaction(const std::function<Status()>& body) {
-  if (InTransactionOnThisThread()) return Guarded(body);  // join the outer transaction
-  std::lock_guard lock(writer_mu_);
-  VITRINE_RETURN_IF_ERROR(writer_->Run("BEGIN IMMEDIATE"));
-  writer_owner_.store(std::this_thread::get_id());
-  Status status = Guarded(body);
-  writer_owner_.store(std::thread::id());
-  if (status.ok()) {
-    status = writer_->Run("COMMIT");
-    if (status.ok()) return status;
-  }
-  (void)writer_->Run("ROLLBACK");
-  return status;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Products
 
 namespace {
 
 // The product upsert, for `rows` products at once: one statement per chunk of rows rather
-// than per row, which binds and steps far less for the six B-trees of a product. The search
-// index is not touched here (see IndexProductTexts).
-std::string ProductUpsertSql(int rows) {
+// than per row, which binds and steps far less for the six B-trees of a product. On SQLite
+// the search index is not touched here (see IndexProductTexts); on PostgreSQL the row's
+// search_words are its 19th parameter.
+std::string ProductUpsertSql(int rows, SqlDialect dialect) {
+  const bool words = dialect == SqlDialect::kPostgres;
   std::string sql =
       "INSERT INTO products(id, gtin, title, brand, brand_key, description, category, "
       "google_category, net_quantity_per_item_milli_base, net_quantity_pack_count, "
       "net_quantity_unit, unit_pricing_base_per_item_milli_base, "
       "unit_pricing_base_pack_count, unit_pricing_base_unit, image_url, perishable, "
-      "attributes, updated_at) VALUES ";
+      "attributes, updated_at";
+  sql += words ? ", search_words) VALUES " : ") VALUES ";
   for (int i = 0; i < rows; ++i) {
     sql += i == 0 ? "" : ",";
-    sql += "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    sql +=
+        words ? "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
   }
   sql +=
       " ON CONFLICT(id) DO UPDATE SET gtin = excluded.gtin, title = excluded.title, "
@@ -427,9 +198,23 @@ std::string ProductUpsertSql(int rows) {
       "unit_pricing_base_unit = excluded.unit_pricing_base_unit, "
       "image_url = excluded.image_url, perishable = excluded.perishable, "
       "attributes = excluded.attributes, updated_at = excluded.updated_at";
+  if (words) sql += ", search_words = excluded.search_words";
   return sql;
 }
 constexpr int kProductParams = 18;
+
+// The search tokens of a product's title, brand and description, each after a space, so
+// that `LIKE '% tok%'` finds the products with a token starting with "tok" (PostgreSQL).
+std::string SearchWords(const Product& p) {
+  std::string words;
+  for (const std::string* text : {&p.title, &p.brand, &p.description}) {
+    for (const std::string& token : store_internal::SearchTokens(*text)) {
+      words += ' ';
+      words += token;
+    }
+  }
+  return words;
+}
 // Rows per upsert statement: 256 x 18 parameters stays far below SQLite's limit of 32766.
 // Shorter runs use the powers of two below it, so at most 9 statement shapes are cached.
 constexpr size_t kProductsPerStatement = 256;
@@ -440,6 +225,7 @@ struct PendingProduct {
   const Product* product;
   std::string brand_key;
   std::string attributes;
+  std::string search_words;  // PostgreSQL only
 };
 
 // The texts of a product as the search index holds them, to take them out of it again.
@@ -457,7 +243,7 @@ struct IndexedTexts {
 // segment at every statement savepoint, so the per-row triggers this replaces cost more than
 // the rest of the row (one segment, then merges, per 256-row upsert statement); here an
 // import batch leaves one segment.
-Status IndexProductTexts(SqliteConnection& conn, int64_t doc_id_before,
+Status IndexProductTexts(SqlConnection& conn, int64_t doc_id_before,
                          const std::vector<IndexedTexts>& stale) {
   nlohmann::json stale_ids = nlohmann::json::array();
   if (!stale.empty()) {
@@ -486,7 +272,8 @@ Status IndexProductTexts(SqliteConnection& conn, int64_t doc_id_before,
   return add->Run().WithContext("add products to the search");
 }
 
-void BindProduct(Statement& u, int base, const PendingProduct& row, int64_t now) {
+void BindProduct(Statement& u, int base, const PendingProduct& row, int64_t now,
+                 SqlDialect dialect) {
   const Product& p = *row.product;
   u.BindStatic(base + 1, p.id);
   if (p.gtin) {
@@ -506,12 +293,13 @@ void BindProduct(Statement& u, int base, const PendingProduct& row, int64_t now)
   u.Bind(base + 16, static_cast<int64_t>(p.perishable ? 1 : 0));
   u.BindStatic(base + 17, row.attributes);
   u.Bind(base + 18, now);
+  if (dialect == SqlDialect::kPostgres) u.BindStatic(base + 19, row.search_words);
 }
 
 }  // namespace
 
-Result<std::vector<WriteOutcome>> SqliteDatabase::PutProducts(std::span<const Product> products,
-                                                              Instant now) {
+Result<std::vector<WriteOutcome>> SqlDatabase::PutProducts(std::span<const Product> products,
+                                                           Instant now) {
   std::vector<WriteOutcome> outcomes;
   outcomes.reserve(products.size());
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
@@ -543,11 +331,13 @@ Result<std::vector<WriteOutcome>> SqliteDatabase::PutProducts(std::span<const Pr
       size_t done = 0;
       while (done < pending.size()) {
         const size_t rows = std::bit_floor(pending.size() - done);
-        Result<Statement> upsert = conn.Prepare(ProductUpsertSql(static_cast<int>(rows)));
+        Result<Statement> upsert =
+            conn.Prepare(ProductUpsertSql(static_cast<int>(rows), conn.dialect()));
         if (!upsert.ok()) return upsert.status();
+        const int params = kProductParams + (conn.dialect() == SqlDialect::kPostgres ? 1 : 0);
         for (size_t i = 0; i < rows; ++i) {
-          BindProduct(*upsert, static_cast<int>(i) * kProductParams, pending[done + i],
-                      now_seconds);
+          BindProduct(*upsert, static_cast<int>(i) * params, pending[done + i], now_seconds,
+                      conn.dialect());
         }
         Status run = upsert->Run();
         if (!run.ok()) {
@@ -605,13 +395,16 @@ Result<std::vector<WriteOutcome>> SqliteDatabase::PutProducts(std::span<const Pr
       } catch (const nlohmann::json::exception& e) {
         return Status::InvalidArgument("product \"" + p.id + "\": attributes: " + e.what());
       }
-      pending.push_back({&p, store_internal::FoldCase(p.brand), std::move(attributes)});
+      pending.push_back({&p, store_internal::FoldCase(p.brand), std::move(attributes),
+                         conn.dialect() == SqlDialect::kPostgres ? SearchWords(p) : ""});
       pending_ids.insert(p.id);
       outcomes.push_back(*found ? WriteOutcome::kUpdated : WriteOutcome::kInserted);
       if (pending.size() == kProductsPerStatement) VITRINE_RETURN_IF_ERROR(flush());
     }
     VITRINE_RETURN_IF_ERROR(flush());
-    if (any_written) VITRINE_RETURN_IF_ERROR(IndexProductTexts(conn, doc_id_before, stale));
+    if (any_written && conn.dialect() == SqlDialect::kSqlite) {
+      VITRINE_RETURN_IF_ERROR(IndexProductTexts(conn, doc_id_before, stale));
+    }
     return LogChange(
         conn, ChangeKind::kProducts,
         ChangedKeys(products, std::span(outcomes), [](const Product& p) { return p.id; }));
@@ -619,7 +412,7 @@ Result<std::vector<WriteOutcome>> SqliteDatabase::PutProducts(std::span<const Pr
   return outcomes;
 }
 
-Result<std::optional<Product>> SqliteDatabase::GetProduct(std::string_view id) {
+Result<std::optional<Product>> SqlDatabase::GetProduct(std::string_view id) {
   std::optional<Product> product;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) {
     static const std::string kSql =
@@ -629,7 +422,7 @@ Result<std::optional<Product>> SqliteDatabase::GetProduct(std::string_view id) {
   return product;
 }
 
-Result<bool> SqliteDatabase::DeleteProduct(std::string_view id) {
+Result<bool> SqlDatabase::DeleteProduct(std::string_view id) {
   Result<bool> deleted = false;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     // Prices and stock go with it: ON DELETE CASCADE.
@@ -640,11 +433,11 @@ Result<bool> SqliteDatabase::DeleteProduct(std::string_view id) {
   return deleted;
 }
 
-Result<Page<Product>> SqliteDatabase::ListProducts(const ProductQuery& query) {
+Result<Page<Product>> SqlDatabase::ListProducts(const ProductQuery& query) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckLimit(query.limit));
   // The SQL depends only on which filters are present (and the number of words), so the
   // statement cache holds a handful of shapes.
-  std::string sql = std::string("SELECT ") + kProductColumns + " FROM products WHERE 1";
+  std::string sql = std::string("SELECT ") + kProductColumns + " FROM products WHERE true";
   if (!query.after.empty()) sql += " AND id > ?";
   if (!query.category.empty()) {
     // The category itself, or one below it: "X > ..." is the byte range ["X > ", "X >!").
@@ -652,26 +445,48 @@ Result<Page<Product>> SqliteDatabase::ListProducts(const ProductQuery& query) {
   }
   if (!query.brand.empty()) sql += " AND brand_key = ?";
   if (!query.gtin.empty()) sql += " AND gtin = ?";
+  // A word matches a product by its id (any case), its GTIN, or when each of its tokens
+  // starts a token of the product's texts.
   struct Word {
     std::string text;
-    std::string match;  // FTS5 query: every token as a prefix; empty when it has no token
+    std::vector<std::string> tokens;
   };
   std::vector<Word> words;
   for (std::string_view w : store_internal::QueryWords(query.text)) {
-    Word word{std::string(w), ""};
-    for (const std::string& token : store_internal::SearchTokens(w)) {
-      if (!word.match.empty()) word.match += " AND ";
-      word.match += "\"" + token + "\"*";  // tokens never hold '"': it separates tokens
-    }
-    sql += word.match.empty() ? " AND (id = ? COLLATE NOCASE OR gtin = ?)"
-                              : " AND (id = ? COLLATE NOCASE OR gtin = ? OR doc_id IN "
-                                "(SELECT rowid FROM products_fts WHERE products_fts MATCH ?))";
-    words.push_back(std::move(word));
+    words.push_back({std::string(w), store_internal::SearchTokens(w)});
   }
-  sql += " ORDER BY id LIMIT ?";
 
   Page<Product> page;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    const bool postgres = conn.dialect() == SqlDialect::kPostgres;
+    std::vector<std::string> matches;  // one bound text per word with tokens
+    for (const Word& word : words) {
+      if (word.tokens.empty()) {
+        sql += postgres ? " AND (lower(id) = lower(?) OR gtin = ?)"
+                        : " AND (id = ? COLLATE NOCASE OR gtin = ?)";
+        continue;
+      }
+      std::string match;
+      if (postgres) {
+        // Tokens hold only letters and digits, never LIKE's '%' or '_'.
+        sql += " AND (lower(id) = lower(?) OR gtin = ? OR (";
+        for (size_t i = 0; i < word.tokens.size(); ++i) {
+          sql += i == 0 ? "search_words LIKE ?" : " AND search_words LIKE ?";
+        }
+        sql += "))";
+      } else {
+        sql +=
+            " AND (id = ? COLLATE NOCASE OR gtin = ? OR doc_id IN "
+            "(SELECT rowid FROM products_fts WHERE products_fts MATCH ?))";
+        // FTS5 query: every token as a prefix; tokens never hold '"': it separates them.
+        for (const std::string& token : word.tokens) {
+          if (!match.empty()) match += " AND ";
+          match += "\"" + token + "\"*";
+        }
+      }
+      matches.push_back(std::move(match));
+    }
+    sql += " ORDER BY id LIMIT ?";
     Result<Statement> s = conn.Prepare(sql);
     if (!s.ok()) return s.status();
     Binder bind(*s);
@@ -681,9 +496,16 @@ Result<Page<Product>> SqliteDatabase::ListProducts(const ProductQuery& query) {
     }
     if (!query.brand.empty()) bind(store_internal::FoldCase(query.brand));
     if (!query.gtin.empty()) bind(std::string_view(query.gtin));
+    size_t next_match = 0;
     for (const Word& w : words) {
       bind(std::string_view(w.text))(std::string_view(w.text));
-      if (!w.match.empty()) bind(std::string_view(w.match));
+      if (w.tokens.empty()) continue;
+      const std::string& match = matches[next_match++];
+      if (!postgres) {
+        bind(std::string_view(match));
+        continue;
+      }
+      for (const std::string& token : w.tokens) bind("% " + token + "%");
     }
     bind(static_cast<int64_t>(query.limit) + 1);
     return CollectPage<Product>(
@@ -692,7 +514,7 @@ Result<Page<Product>> SqliteDatabase::ListProducts(const ProductQuery& query) {
   return page;
 }
 
-Result<std::vector<std::string>> SqliteDatabase::ListProductIds() {
+Result<std::vector<std::string>> SqlDatabase::ListProductIds() {
   std::vector<std::string> ids;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     Result<Statement> s = conn.Prepare("SELECT id FROM products ORDER BY id");
@@ -710,8 +532,8 @@ Result<std::vector<std::string>> SqliteDatabase::ListProductIds() {
 // ---------------------------------------------------------------------------------------------
 // Stores and price zones
 
-Result<std::vector<WriteOutcome>> SqliteDatabase::PutStores(std::span<const Store> stores,
-                                                            Instant now) {
+Result<std::vector<WriteOutcome>> SqlDatabase::PutStores(std::span<const Store> stores,
+                                                         Instant now) {
   std::vector<WriteOutcome> outcomes;
   outcomes.reserve(stores.size());
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
@@ -725,9 +547,8 @@ Result<std::vector<WriteOutcome>> SqliteDatabase::PutStores(std::span<const Stor
         "city = excluded.city, country = excluded.country, lat = excluded.lat, "
         "lon = excluded.lon, timezone = excluded.timezone, price_zone = excluded.price_zone, "
         "services = excluded.services, updated_at = excluded.updated_at";
-    Result<Statement> zone = conn.Prepare(
-        "INSERT OR IGNORE INTO price_zones(id, name) "
-        "VALUES (?1, ?1)");
+    Result<Statement> zone =
+        conn.Prepare("INSERT INTO price_zones(id, name) VALUES (?1, ?1) ON CONFLICT DO NOTHING");
     if (!zone.ok()) return zone.status();
     Result<Statement> select = conn.Prepare(kSelect);
     if (!select.ok()) return select.status();
@@ -783,7 +604,7 @@ Result<std::vector<WriteOutcome>> SqliteDatabase::PutStores(std::span<const Stor
   return outcomes;
 }
 
-Result<std::optional<Store>> SqliteDatabase::GetStore(std::string_view id) {
+Result<std::optional<Store>> SqlDatabase::GetStore(std::string_view id) {
   std::optional<Store> store;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) {
     static const std::string kSql =
@@ -793,7 +614,7 @@ Result<std::optional<Store>> SqliteDatabase::GetStore(std::string_view id) {
   return store;
 }
 
-Result<bool> SqliteDatabase::DeleteStore(std::string_view id) {
+Result<bool> SqlDatabase::DeleteStore(std::string_view id) {
   Result<bool> deleted = false;
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
     // Store-level prices and stock go with it: ON DELETE CASCADE.
@@ -804,9 +625,9 @@ Result<bool> SqliteDatabase::DeleteStore(std::string_view id) {
   return deleted;
 }
 
-Result<Page<Store>> SqliteDatabase::ListStores(const StoreQuery& query) {
+Result<Page<Store>> SqlDatabase::ListStores(const StoreQuery& query) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckLimit(query.limit));
-  std::string sql = std::string("SELECT ") + kStoreColumns + " FROM stores WHERE 1";
+  std::string sql = std::string("SELECT ") + kStoreColumns + " FROM stores WHERE true";
   if (!query.zone.empty()) sql += " AND price_zone = ?";
   if (!query.after.empty()) sql += " AND id > ?";
   sql += " ORDER BY id LIMIT ?";
@@ -824,7 +645,7 @@ Result<Page<Store>> SqliteDatabase::ListStores(const StoreQuery& query) {
   return page;
 }
 
-Result<std::vector<Store>> SqliteDatabase::ListAllStores() {
+Result<std::vector<Store>> SqlDatabase::ListAllStores() {
   std::vector<Store> stores;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     static const std::string kSql =
@@ -843,7 +664,7 @@ Result<std::vector<Store>> SqliteDatabase::ListAllStores() {
   return stores;
 }
 
-Result<std::vector<PriceZone>> SqliteDatabase::ListPriceZones() {
+Result<std::vector<PriceZone>> SqlDatabase::ListPriceZones() {
   std::vector<PriceZone> zones;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     Result<Statement> s = conn.Prepare("SELECT id, name FROM price_zones ORDER BY id");
@@ -861,7 +682,7 @@ Result<std::vector<PriceZone>> SqliteDatabase::ListPriceZones() {
 // ---------------------------------------------------------------------------------------------
 // Prices
 
-Result<std::vector<WriteOutcome>> SqliteDatabase::PutPrices(std::span<const Price> prices) {
+Result<std::vector<WriteOutcome>> SqlDatabase::PutPrices(std::span<const Price> prices) {
   std::vector<WriteOutcome> outcomes;
   outcomes.reserve(prices.size());
   VITRINE_RETURN_IF_ERROR(Write([&](Connection& conn) -> Status {
@@ -960,7 +781,7 @@ Result<std::vector<WriteOutcome>> SqliteDatabase::PutPrices(std::span<const Pric
   return outcomes;
 }
 
-Result<std::vector<Price>> SqliteDatabase::ListPriceHistory(std::string_view product_id) {
+Result<std::vector<Price>> SqlDatabase::ListPriceHistory(std::string_view product_id) {
   std::vector<Price> history;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     static const std::string kSql = std::string("SELECT ") + kPriceColumns +
@@ -981,7 +802,7 @@ Result<std::vector<Price>> SqliteDatabase::ListPriceHistory(std::string_view pro
   return history;
 }
 
-Result<Page<Price>> SqliteDatabase::ListPrices(const PriceQuery& query) {
+Result<Page<Price>> SqlDatabase::ListPrices(const PriceQuery& query) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckLimit(query.limit));
   std::optional<store_internal::PriceCursor> after;
   if (!query.after.empty()) {
@@ -991,18 +812,27 @@ Result<Page<Price>> SqliteDatabase::ListPrices(const PriceQuery& query) {
   }
   VITRINE_RETURN_IF_ERROR(store_internal::CheckPriceInstant(query.at));
   const Instant at = query.at;
-  // With a single max() aggregate, SQLite takes the other columns from the row holding the
-  // maximum: the entry in force at `at` for each series.
-  std::string sql = std::string("SELECT product_id, level, level_id, amount_minor, currency, ") +
-                    "max(effective_from) FROM prices WHERE effective_from <= ?";
-  if (!query.product_id.empty()) sql += " AND product_id = ?";
-  if (query.level) sql += " AND level = ?";
-  if (!query.level_id.empty()) sql += " AND level_id = ?";
-  if (after) sql += " AND (product_id, level, level_id) > (?, ?, ?)";
-  sql += " GROUP BY product_id, level, level_id ORDER BY product_id, level, level_id LIMIT ?";
+  std::string filters;
+  if (!query.product_id.empty()) filters += " AND product_id = ?";
+  if (query.level) filters += " AND level = ?";
+  if (!query.level_id.empty()) filters += " AND level_id = ?";
+  if (after) filters += " AND (product_id, level, level_id) > (?, ?, ?)";
 
   Page<Price> page;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    // The entry in force at `at` for each series: with a single max() aggregate, SQLite takes
+    // the other columns from the row holding the maximum; PostgreSQL says it with DISTINCT ON.
+    const std::string sql =
+        conn.dialect() == SqlDialect::kSqlite
+            ? std::string(
+                  "SELECT product_id, level, level_id, amount_minor, currency, "
+                  "max(effective_from) FROM prices WHERE effective_from <= ?") +
+                  filters +
+                  " GROUP BY product_id, level, level_id ORDER BY product_id, level, level_id "
+                  "LIMIT ?"
+            : std::string("SELECT DISTINCT ON (product_id, level, level_id) ") + kPriceColumns +
+                  " FROM prices WHERE effective_from <= ?" + filters +
+                  " ORDER BY product_id, level, level_id, effective_from DESC LIMIT ?";
     Result<Statement> s = conn.Prepare(sql);
     if (!s.ok()) return s.status();
     Binder bind(*s);
@@ -1027,7 +857,7 @@ namespace {
 
 // After a foreign key stopped a stock write: the error for the first of `levels`, in input
 // order (the write went in key order), that names an unknown product or store.
-Status MissingStockReference(SqliteConnection& conn, std::span<const StockLevel> levels) {
+Status MissingStockReference(SqlConnection& conn, std::span<const StockLevel> levels) {
   for (const StockLevel& s : levels) {
     Result<bool> product = Exists(conn, "SELECT 1 FROM products WHERE id = ?", s.product_id);
     if (!product.ok()) return product.status();
@@ -1047,7 +877,7 @@ Status MissingStockReference(SqliteConnection& conn, std::span<const StockLevel>
 
 }  // namespace
 
-Result<std::vector<WriteOutcome>> SqliteDatabase::PutStock(std::span<const StockLevel> levels) {
+Result<std::vector<WriteOutcome>> SqlDatabase::PutStock(std::span<const StockLevel> levels) {
   // Levels are applied in key order, not input order: a stock file lists a store's products
   // while the table is keyed by product first, so in input order every row lands on another
   // page of the B-tree, and each page is read, copied to the WAL and checkpointed again for
@@ -1101,9 +931,10 @@ Result<std::vector<WriteOutcome>> SqliteDatabase::PutStock(std::span<const Stock
       }
       Status run = w.Run();
       if (!run.ok()) {
-        const int code = sqlite3_extended_errcode(conn.db());
+        const store_internal::SqlConstraint broken = conn.LastConstraint();
         w.Reset();
-        if (code != SQLITE_CONSTRAINT_FOREIGNKEY) return run;
+        if (broken != store_internal::SqlConstraint::kForeignKey) return run;
+        VITRINE_RETURN_IF_ERROR(conn.RecoverFromFailedStatement());
         return MissingStockReference(conn, levels);
       }
       w.Reset();
@@ -1117,8 +948,8 @@ Result<std::vector<WriteOutcome>> SqliteDatabase::PutStock(std::span<const Stock
   return outcomes;
 }
 
-Result<std::optional<StockLevel>> SqliteDatabase::GetStock(std::string_view product_id,
-                                                           std::string_view store_id) {
+Result<std::optional<StockLevel>> SqlDatabase::GetStock(std::string_view product_id,
+                                                        std::string_view store_id) {
   std::optional<StockLevel> level;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     Result<Statement> s = conn.Prepare(
@@ -1135,7 +966,7 @@ Result<std::optional<StockLevel>> SqliteDatabase::GetStock(std::string_view prod
   return level;
 }
 
-Result<Page<StockLevel>> SqliteDatabase::ListStock(const StockQuery& query) {
+Result<Page<StockLevel>> SqlDatabase::ListStock(const StockQuery& query) {
   VITRINE_RETURN_IF_ERROR(store_internal::CheckLimit(query.limit));
   std::optional<store_internal::StockCursor> after;
   if (!query.after.empty()) {
@@ -1143,7 +974,7 @@ Result<Page<StockLevel>> SqliteDatabase::ListStock(const StockQuery& query) {
     if (!cursor.ok()) return cursor.status();
     after = std::move(cursor).value();
   }
-  std::string sql = "SELECT product_id, store_id, quantity, measured_at FROM stock WHERE 1";
+  std::string sql = "SELECT product_id, store_id, quantity, measured_at FROM stock WHERE true";
   if (!query.product_id.empty()) sql += " AND product_id = ?";
   if (!query.store_id.empty()) sql += " AND store_id = ?";
   if (after) sql += " AND (product_id, store_id) > (?, ?)";
@@ -1164,7 +995,7 @@ Result<Page<StockLevel>> SqliteDatabase::ListStock(const StockQuery& query) {
   return page;
 }
 
-Result<CatalogCounts> SqliteDatabase::Counts() {
+Result<CatalogCounts> SqlDatabase::Counts() {
   CatalogCounts counts;
   VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
     // One statement, so the five counts come from one snapshot.
