@@ -1,9 +1,11 @@
 #include "commands.h"
 
+#include <chrono>
 #include <cstdio>
 
 #include "store/database.h"
 #include "store/migrations.h"
+#include "store/postgres_database.h"
 
 namespace vitrine {
 
@@ -11,17 +13,33 @@ const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
       {"migrate",
        "bring the database schema up to date",
-       R"(Usage: vitrine migrate [--db sqlite:PATH]
+       R"(Usage: vitrine migrate [--db URL]
 
-Applies the schema migrations this binary knows and the database lacks, in order, each in
-its own transaction, and records them. Running it again does nothing. A database written by
-a newer Vitrine is refused.
+Applies the schema migrations this binary knows and the database lacks, in order, and
+records them. Running it again does nothing. A database written by a newer Vitrine is
+refused. On PostgreSQL, nodes migrating at once wait for one another.
 
 Options:
-  --db URL   the database (default sqlite:vitrine.db)
+  --db URL   the database: sqlite:PATH (default sqlite:vitrine.db) or postgresql://...
 )",
        {{"db"}, {}},
        RunMigrate},
+      {"copy",
+       "copy a SQLite database into an empty PostgreSQL database",
+       R"(Usage: vitrine copy --to postgresql://... [--db sqlite:PATH]
+
+Copies everything the SQLite database holds (catalogue, price history, campaigns, published
+offers and their change seqs, accounts, audit log, destinations, sources, feed pulls) into
+the PostgreSQL database named by --to, whose schema is created first and which must hold no
+data yet. One transaction: on any error nothing lands. Stop the hub first; afterwards start
+every node with --db set to the PostgreSQL URL.
+
+Options:
+  --db URL   the SQLite database to copy (default sqlite:vitrine.db)
+  --to URL   the PostgreSQL database
+)",
+       {{"db", "to"}, {}},
+       RunCopy},
       {"import",
        "import products, stores, prices or stock from CSV, JSON or NDJSON",
        R"(Usage: vitrine import KIND FILE [--strict] [--json] [OPTIONS]
@@ -304,8 +322,43 @@ int RunMigrate(const CommandLine& command_line) {
     std::fprintf(stderr, "vitrine migrate: %s\n", applied.status().message().c_str());
     return kExitStore;
   }
-  std::printf("%s: %d migration%s applied, schema at version %d\n", url.c_str(), *applied,
-              *applied == 1 ? "" : "s", LatestSchemaVersion());
+  const bool postgres = ParseDatabaseUrl(url)->scheme == DatabaseUrl::Scheme::kPostgres;
+  std::printf("%s: %d migration%s applied, schema at version %d\n", DisplayDatabaseUrl(url).c_str(),
+              *applied, *applied == 1 ? "" : "s",
+              postgres ? PostgresSchemaVersion() : LatestSchemaVersion());
+  return kExitOk;
+}
+
+int RunCopy(const CommandLine& command_line) {
+  const std::string from = command_line.ValueOr("db", "sqlite:vitrine.db");
+  const std::string to = command_line.ValueOr("to", "");
+  auto source = ParseDatabaseUrl(from);
+  auto target = ParseDatabaseUrl(to);
+  if (!command_line.positional().empty() || !source.ok() ||
+      source->scheme != DatabaseUrl::Scheme::kSqlite || !target.ok() ||
+      target->scheme != DatabaseUrl::Scheme::kPostgres) {
+    std::fprintf(stderr,
+                 "vitrine copy: copies a SQLite database (--db sqlite:PATH) into PostgreSQL "
+                 "(--to postgresql://...)\n");
+    return kExitUsage;
+  }
+  const auto started = std::chrono::steady_clock::now();
+  auto copied = CopySqliteToPostgres(source->path, to);
+  if (!copied.ok()) {
+    std::fprintf(stderr, "vitrine copy: %s\n", copied.status().message().c_str());
+    return kExitStore;
+  }
+  int64_t total = 0;
+  for (const auto& [table, rows] : *copied) {
+    if (rows > 0) std::printf("  %-30s %10lld rows\n", table.c_str(), static_cast<long long>(rows));
+    total += rows;
+  }
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+  std::printf("%s copied into %s: %lld rows in %lld ms\n", source->path.c_str(),
+              DisplayDatabaseUrl(to).c_str(), static_cast<long long>(total),
+              static_cast<long long>(ms));
   return kExitOk;
 }
 

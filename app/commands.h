@@ -24,6 +24,7 @@ struct Command {
 const std::vector<Command>& Commands();
 
 int RunMigrate(const CommandLine& command_line);
+int RunCopy(const CommandLine& command_line);
 int RunImport(const CommandLine& command_line);
 int RunDemo(const CommandLine& command_line);
 int RunSummary(const CommandLine& command_line);

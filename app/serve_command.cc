@@ -6,6 +6,8 @@
 
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include "app/change_follower.h"
 #include "app/outbound.h"
 #include "app/product_images.h"
@@ -19,6 +21,7 @@
 #include "server/http_server.h"
 #include "server/rate_limiter.h"
 #include "server/web.h"
+#include "store/postgres_database.h"
 
 namespace vitrine {
 namespace {
@@ -229,8 +232,22 @@ int RunServe(const CommandLine& command_line) {
   server.SetReadinessCheck([d = db.get(), f = follower.get()]() -> Status {
     if (!f->Ready()) return Status::Unavailable("catching up with the change log");
     auto zones = d->catalog().ListPriceZones();
-    return zones.ok() ? Status::Ok() : Status::Unavailable("the database cannot be read");
+    return zones.ok()
+               ? Status::Ok()
+               : Status::Unavailable("the database cannot be read: " + zones.status().message());
   });
+  // On PostgreSQL, another node's commit wakes the follower at once (LISTEN/NOTIFY); the
+  // poll above stays the fallback for notifications lost while the connection was down.
+  std::unique_ptr<ChangeListener> listener;
+  const std::string db_url = command_line.ValueOr("db", "sqlite:vitrine.db");
+  if (auto parsed = ParseDatabaseUrl(db_url);
+      parsed.ok() && parsed->scheme == DatabaseUrl::Scheme::kPostgres) {
+    listener = std::make_unique<ChangeListener>(
+        parsed->path, [f = follower.get()] { f->Nudge(); },
+        [sink = options.log_sink](const std::string& message) {
+          sink(nlohmann::json{{"event", "database"}, {"message", message}}.dump());
+        });
+  }
   follower->Start();
   feeds->Start();
   (*outbound)->Start();
@@ -250,6 +267,7 @@ int RunServe(const CommandLine& command_line) {
   }
   std::fprintf(stderr, "vitrine serve: signal %d, draining requests in flight\n", signal_number);
   server.Stop();
+  listener.reset();
   outbound->reset();  // attempts under way finish; claimed ones wait for their lease
   follower.reset();   // finishes the batch in progress while the database is still open
   feeds.reset();      // stops regenerating before the database closes

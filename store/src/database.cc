@@ -1,6 +1,8 @@
 // The one place that maps a `--db` URL to a backend.
 #include "store/database.h"
 
+#include "pg_connection.h"
+
 #include "store/memory_database.h"
 #include "store/migrations.h"
 #include "store/postgres_database.h"
@@ -24,6 +26,10 @@ Result<DatabaseUrl> ParseDatabaseUrl(const std::string& url) {
   }
   if (path.empty()) return Status::InvalidArgument("the database URL names no file");
   return DatabaseUrl{DatabaseUrl::Scheme::kSqlite, path};
+}
+
+std::string DisplayDatabaseUrl(const std::string& url) {
+  return store_internal::RedactConninfo(url);
 }
 
 Result<std::unique_ptr<Database>> OpenDatabase(const std::string& url, DatabaseOptions options) {

@@ -39,7 +39,8 @@ std::string TranslateForPostgres(std::string_view sql) {
     if (c == '?') {
       size_t j = i + 1;
       int number = 0;
-      while (j < sql.size() && sql[j] >= '0' && sql[j] <= '9') number = number * 10 + (sql[j++] - '0');
+      while (j < sql.size() && sql[j] >= '0' && sql[j] <= '9')
+        number = number * 10 + (sql[j++] - '0');
       if (j == i + 1) number = next;
       next = std::max(next, number + 1);
       out += '$';
@@ -178,14 +179,29 @@ class PgStatement final : public StatementImpl {
     for (size_t i = 0; i < slots_.size(); ++i) {
       oids[i] = slots_[i].type;
       values[i] = slots_[i].null ? nullptr : slots_[i].value.c_str();
-      types += slots_[i].type == kTextOid ? 't' : slots_[i].type == kInt8Oid ? 'i'
-                                              : slots_[i].type == kFloat8Oid ? 'd'
-                                                                             : 'n';
+      types += slots_[i].type == kTextOid     ? 't'
+               : slots_[i].type == kInt8Oid   ? 'i'
+               : slots_[i].type == kFloat8Oid ? 'd'
+                                              : 'n';
     }
     Result<std::string> name = conn_->PreparedName(translated_, types, n, oids.data());
     if (!name.ok()) return name.status();
     PQclear(result_);
+    const bool outside_transaction = PQtransactionStatus(conn_->raw()) == PQTRANS_IDLE;
     result_ = PQexecPrepared(conn_->raw(), name->c_str(), n, values.data(), nullptr, nullptr, 0);
+    if (PQstatus(conn_->raw()) == CONNECTION_BAD && outside_transaction) {
+      // The server restarted since this connection's last statement: a statement of no
+      // transaction is tried once more on a new connection (a transaction's is not: the
+      // ones before it are gone).
+      Result<bool> reconnected = conn_->EnsureConnected();
+      if (reconnected.ok()) {
+        name = conn_->PreparedName(translated_, types, n, oids.data());
+        if (!name.ok()) return name.status();
+        PQclear(result_);
+        result_ =
+            PQexecPrepared(conn_->raw(), name->c_str(), n, values.data(), nullptr, nullptr, 0);
+      }
+    }
     const ExecStatusType status = PQresultStatus(result_);
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
       Status error = conn_->ResultError(result_, sql_);
@@ -224,7 +240,8 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& conn
     return status;
   }
   // NOTICEs ("relation already exists, skipping") are not errors: keep them off stderr.
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   auto connection = std::unique_ptr<PgConnection>(new PgConnection(conn));
   // Text compares and sorts by bytes, as std::string and SQLite do, whatever the database's
   // locale; times are integers, so the session's time zone does not matter.
@@ -244,18 +261,23 @@ Result<bool> PgConnection::EnsureConnected() {
   if (PQstatus(conn_) != CONNECTION_OK) {
     return Status::Unavailable("reconnect to PostgreSQL: " + Trimmed(PQerrorMessage(conn_)));
   }
-  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);
   return true;
 }
 
 Status PgConnection::Exec(const char* sql) {
   Result<bool> reconnected = EnsureConnected();
   if (!reconnected.ok()) return reconnected.status();
+  const bool outside_transaction = PQtransactionStatus(conn_) == PQTRANS_IDLE;
   PGresult* result = PQexec(conn_, sql);
+  if (PQstatus(conn_) == CONNECTION_BAD && outside_transaction && EnsureConnected().ok()) {
+    PQclear(result);  // tried once more on a new connection, as in PgStatement::Execute
+    result = PQexec(conn_, sql);
+  }
   const ExecStatusType status = PQresultStatus(result);
-  Status out = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK
-                   ? Status::Ok()
-                   : ResultError(result, sql);
+  Status out = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK ? Status::Ok()
+                                                                       : ResultError(result, sql);
   PQclear(result);
   return out;
 }
@@ -306,8 +328,8 @@ Status PgConnection::ResultError(const PGresult* result, std::string_view contex
     const char* constraint = PQresultErrorField(result, PG_DIAG_CONSTRAINT_NAME);
     const std::string name = constraint != nullptr ? constraint : "";
     if (sqlstate == "23505") {
-      last_constraint_ = name.ends_with("_pkey") ? SqlConstraint::kPrimaryKey
-                                                 : SqlConstraint::kUnique;
+      last_constraint_ =
+          name.ends_with("_pkey") ? SqlConstraint::kPrimaryKey : SqlConstraint::kUnique;
     } else if (sqlstate == "23503") {
       last_constraint_ = SqlConstraint::kForeignKey;
     } else {

@@ -23,7 +23,6 @@
 
 namespace vitrine::store_internal {
 
-
 class PgConnection final : public SqlConnection {
  public:
   // Connects with `conninfo` (a postgresql:// URL or "key=value" words). Unavailable when

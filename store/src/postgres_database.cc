@@ -25,7 +25,8 @@ namespace {
 constexpr char kMigrationLock[] = "SELECT pg_advisory_xact_lock(33329996108492390)";
 
 Result<int> CurrentVersion(PgConnection& conn) {
-  Result<std::string> exists = conn.QueryText("SELECT to_regclass('schema_migrations') IS NOT NULL");
+  Result<std::string> exists =
+      conn.QueryText("SELECT to_regclass('schema_migrations') IS NOT NULL");
   if (!exists.ok()) return exists.status();
   if (*exists != "t") return 0;
   Result<std::string> version =
@@ -35,10 +36,10 @@ Result<int> CurrentVersion(PgConnection& conn) {
 }
 
 Status NewerSchema(const std::string& url, int version) {
-  return Status::FailedPrecondition(
-      "PostgreSQL database " + url + ": the schema is at version " + std::to_string(version) +
-      ", newer than this binary knows (" + std::to_string(PostgresSchemaVersion()) +
-      "); use a newer vitrine");
+  return Status::FailedPrecondition("PostgreSQL database " + url + ": the schema is at version " +
+                                    std::to_string(version) + ", newer than this binary knows (" +
+                                    std::to_string(PostgresSchemaVersion()) +
+                                    "); use a newer vitrine");
 }
 
 Result<int> Migrate(PgConnection& conn, const std::string& url) {
@@ -160,7 +161,8 @@ struct ChangeListener::State {
   PGconn* Connect() {
     PGconn* conn = PQconnectdb(url.c_str());
     if (PQstatus(conn) == CONNECTION_OK) {
-      PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+      PQsetNoticeProcessor(
+          conn, [](void*, const char*) {}, nullptr);
       PGresult* listen = PQexec(conn, "LISTEN vitrine_changes");
       const bool ok = PQresultStatus(listen) == PGRES_COMMAND_OK;
       PQclear(listen);

@@ -60,6 +60,9 @@ struct DatabaseUrl {
 // InvalidArgument for an unknown scheme or an empty path.
 Result<DatabaseUrl> ParseDatabaseUrl(const std::string& url);
 
+// `url` with its password (if any) masked, for messages and logs.
+std::string DisplayDatabaseUrl(const std::string& url);
+
 struct DatabaseOptions {
   // Apply pending schema migrations when opening. When false, a database whose schema is
   // behind the binary's is refused with FailedPrecondition asking to run `vitrine migrate`.

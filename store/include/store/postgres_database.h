@@ -16,6 +16,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "store/sql_database.h"
 
@@ -52,9 +54,8 @@ class PostgresDatabase final : public SqlDatabase {
   std::string local_base() const override;
 
  private:
-  PostgresDatabase(std::string url, std::string database_name,
-                   std::unique_ptr<Connection> writer, ReaderOpener open_reader,
-                   int max_readers);
+  PostgresDatabase(std::string url, std::string database_name, std::unique_ptr<Connection> writer,
+                   ReaderOpener open_reader, int max_readers);
 
   const std::string url_;
   const std::string database_name_;
@@ -64,6 +65,13 @@ class PostgresDatabase final : public SqlDatabase {
 // migrations were applied. Several nodes may call it at once: one applies, the others wait
 // and find nothing left to do.
 Result<int> MigratePostgres(const std::string& url);
+
+// Copies every table of the SQLite database at `sqlite_path` (which must be at this binary's
+// schema version) into the PostgreSQL database at `url` (migrated first, and which must hold
+// no products, stores, campaigns, offers or audit entries yet), with COPY, in one
+// transaction: the hub's move from one node to several. Returns the rows copied per table.
+Result<std::vector<std::pair<std::string, int64_t>>> CopySqliteToPostgres(
+    const std::string& sqlite_path, const std::string& url);
 
 // Waits for notifications of new changes on the `vitrine_changes` channel of `url`, on a
 // connection of its own, and calls `on_change` for each (and once after every reconnection,
