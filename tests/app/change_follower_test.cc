@@ -1,7 +1,8 @@
 // The change follower of `vitrine serve` over one database opened twice, as two processes
-// would (a SQLite file; and the in-memory backend, shared): writes of the other handle reach the
-// offers, a late start catches up, one handle applies while the other follows, a dead applier's
-// work is taken over and finished, and the change feed never lets a reader skip an offer.
+// (or two hub nodes) would (a SQLite file; PostgreSQL; and the in-memory backend, shared): writes
+// of the other handle reach the offers, a late start catches up, one handle applies while the other
+// follows, a dead applier's work is taken over and finished, and the change feed never lets a
+// reader skip an offer.
 #include "app/change_follower.h"
 
 #include <sys/wait.h>
@@ -16,6 +17,7 @@
 #include <set>
 #include <thread>
 
+#include "../store/backends.h"
 #include "../store/temp_dir.h"
 #include "store/database.h"
 #include "store/memory_database.h"
@@ -58,12 +60,23 @@ class ChangeFollowerTest : public ::testing::TestWithParam<std::string> {
       if (!memory_) memory_ = std::make_shared<MemoryDatabase>();
       return memory_;
     }
+    if (GetParam() == "Postgres") {
+      if (postgres_url_.empty()) {
+        postgres_url_ = testing::FreshPostgresSchema(testing::TestPostgresUrl());
+      }
+      auto db = OpenDatabase(postgres_url_);
+      EXPECT_TRUE(db.ok()) << db.status().ToString();
+      return db.ok() ? std::shared_ptr<Database>(std::move(db).value()) : nullptr;
+    }
     auto db = OpenDatabase("sqlite:" + path_);
     EXPECT_TRUE(db.ok()) << db.status().ToString();
     return db.ok() ? std::shared_ptr<Database>(std::move(db).value()) : nullptr;
   }
 
   void SetUp() override {
+    if (GetParam() == "Postgres" && testing::TestPostgresUrl().empty()) {
+      GTEST_SKIP() << "no PostgreSQL cluster (run through ctest)";
+    }
     path_ = dir_.File("vitrine.db");
     writer_ = Open();
     ASSERT_NE(writer_, nullptr);
@@ -131,6 +144,7 @@ class ChangeFollowerTest : public ::testing::TestWithParam<std::string> {
   std::string path_;
   ManualClock clock_{kNow};
   std::shared_ptr<Database> memory_;
+  std::string postgres_url_;          // one fresh schema per test, opened by every "process"
   std::shared_ptr<Database> writer_;  // the other process: `vitrine import`, another node
   std::string promotion_id_;
   std::mutex log_mu_;
@@ -409,7 +423,8 @@ TEST_P(ChangeFollowerTest, TheChangeFeedNeverLetsAReaderSkipAnOfferCommittedBehi
   EXPECT_EQ(seen["S2"], 60);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ChangeFollowerTest, ::testing::Values("Sqlite", "Memory"),
+INSTANTIATE_TEST_SUITE_P(Backends, ChangeFollowerTest,
+                         ::testing::Values("Sqlite", "Postgres", "Memory"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../store/backends.h"
 #include "../store/temp_dir.h"
 #include "app/delivery_planner.h"
 #include "app/delivery_worker.h"
@@ -81,7 +82,12 @@ class DeliveryTest : public ::testing::TestWithParam<std::string> {
     if (GetParam() == "Memory") {
       db_ = std::make_unique<MemoryDatabase>();
     } else {
-      auto opened = OpenDatabase("sqlite:" + dir_.File("vitrine.db"));
+      if (GetParam() == "Postgres" && testing::TestPostgresUrl().empty()) {
+        GTEST_SKIP() << "no PostgreSQL cluster (run through ctest)";
+      }
+      auto opened = OpenDatabase(GetParam() == "Postgres"
+                                     ? testing::FreshPostgresSchema(testing::TestPostgresUrl())
+                                     : "sqlite:" + dir_.File("vitrine.db"));
       ASSERT_TRUE(opened.ok()) << opened.status().ToString();
       db_ = std::move(opened).value();
     }
@@ -478,7 +484,7 @@ TEST_P(DeliveryTest, DeletingADestinationCancelsWhatIsQueuedForIt) {
   EXPECT_TRUE(transport.Sent().empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, DeliveryTest, ::testing::Values("Memory", "Sqlite"),
+INSTANTIATE_TEST_SUITE_P(Backends, DeliveryTest, ::testing::Values("Memory", "Sqlite", "Postgres"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -164,7 +164,8 @@ TEST_F(PostgresTest, AnotherNodesCommitIsNotifiedAndAReconnectionCatchesUp) {
   auto writer = Node();
   ASSERT_TRUE(writer);
   std::atomic<int> calls{0};
-  ChangeListener listener(url_, [&] { ++calls; }, nullptr);
+  ChangeListener listener(
+      url_, [&] { ++calls; }, nullptr);
   auto wait_for = [&](int at_least) {
     for (int i = 0; i < 100 && calls.load() < at_least; ++i) std::this_thread::sleep_for(50ms);
     return calls.load() >= at_least;
@@ -209,8 +210,7 @@ TEST_F(PostgresTest, ASchemaBehindIsMigratedOrRefusedWithoutMigrate) {
 TEST_F(PostgresTest, AWrongUrlSaysWhatIsWrongAndHidesThePassword) {
   // A database that does not exist on the test cluster: the server answers, and refuses.
   const std::string host = base_.substr(base_.find("host="));
-  auto missing =
-      OpenDatabase("postgresql://vitrine:s3cret@/no_such_database?" + host);
+  auto missing = OpenDatabase("postgresql://vitrine:s3cret@/no_such_database?" + host);
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(missing.status().message().find("no_such_database"), std::string::npos)
