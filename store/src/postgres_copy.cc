@@ -18,18 +18,40 @@ using store_internal::SqliteConnection;
 
 // Tables in an order that satisfies their foreign keys. Leases are not copied: they belong
 // to the processes that held them.
-constexpr const char* kTables[] = {
-    "price_zones", "products", "stores", "prices", "stock", "users", "api_tokens", "sessions",
-    "audit_log", "campaigns", "promotions", "counters", "offer_texts", "offer_variants",
-    "offer_records", "change_log", "change_consumers", "campaign_revisions",
-    "campaign_revision_promotions", "feed_pulls", "feed_pull_latest", "offer_counts",
-    "assembly_runs", "destinations", "deliveries", "delivery_attempts", "sources", "source_runs"};
+constexpr const char* kTables[] = {"price_zones",
+                                   "products",
+                                   "stores",
+                                   "prices",
+                                   "stock",
+                                   "users",
+                                   "api_tokens",
+                                   "sessions",
+                                   "audit_log",
+                                   "campaigns",
+                                   "promotions",
+                                   "counters",
+                                   "offer_texts",
+                                   "offer_variants",
+                                   "offer_records",
+                                   "change_log",
+                                   "change_consumers",
+                                   "campaign_revisions",
+                                   "campaign_revision_promotions",
+                                   "feed_pulls",
+                                   "feed_pull_latest",
+                                   "offer_counts",
+                                   "assembly_runs",
+                                   "destinations",
+                                   "deliveries",
+                                   "delivery_attempts",
+                                   "sources",
+                                   "source_runs"};
 
 // Identity columns, whose sequences must continue after the copied ids.
 constexpr std::pair<const char*, const char*> kIdentities[] = {
-    {"products", "doc_id"}, {"audit_log", "seq"},     {"offer_texts", "id"},
-    {"offer_variants", "id"}, {"change_log", "id"},   {"feed_pulls", "seq"},
-    {"assembly_runs", "id"},  {"deliveries", "id"},   {"source_runs", "id"}};
+    {"products", "doc_id"},   {"audit_log", "seq"}, {"offer_texts", "id"},
+    {"offer_variants", "id"}, {"change_log", "id"}, {"feed_pulls", "seq"},
+    {"assembly_runs", "id"},  {"deliveries", "id"}, {"source_runs", "id"}};
 
 // `text` escaped for COPY's text format.
 void AppendCopyField(std::string& out, const char* text, int size) {
@@ -163,8 +185,7 @@ Result<std::vector<std::pair<std::string, int64_t>>> CopySqliteToPostgres(
 
   // One read snapshot of the file, one transaction on the server: all or nothing.
   VITRINE_RETURN_IF_ERROR((*lite)->Exec("BEGIN"));
-  VITRINE_RETURN_IF_ERROR(
-      conn.Exec("BEGIN; SELECT pg_advisory_xact_lock(33329996108492389)"));
+  VITRINE_RETURN_IF_ERROR(conn.Exec("BEGIN; SELECT pg_advisory_xact_lock(33329996108492389)"));
   auto fail = [&](Status status) -> Result<std::vector<std::pair<std::string, int64_t>>> {
     (void)conn.Exec("ROLLBACK");
     return status.WithContext("copy " + sqlite_path + " to " + store_internal::RedactConninfo(url));
@@ -186,9 +207,9 @@ Result<std::vector<std::pair<std::string, int64_t>>> CopySqliteToPostgres(
     copied.emplace_back(table, *rows);
   }
   for (const auto& [table, column] : kIdentities) {
-    const std::string sql = std::string("SELECT setval(pg_get_serial_sequence('") + table +
-                            "', '" + column + "'), coalesce(max(" + column + "), 0) + 1, false) " +
-                            "FROM " + table;
+    const std::string sql = std::string("SELECT setval(pg_get_serial_sequence('") + table + "', '" +
+                            column + "'), coalesce(max(" + column + "), 0) + 1, false) " + "FROM " +
+                            table;
     if (Status s = conn.Exec(sql.c_str()); !s.ok()) return fail(s);
   }
   if (Status s = conn.Exec("ANALYZE"); !s.ok()) return fail(s);
