@@ -20,6 +20,9 @@ std::string Trimmed(const char* message) {
   return text;
 }
 
+// ROLLBACK and ROLLBACK TO: they must run whatever failed before them.
+bool IsRollback(std::string_view sql) { return sql.starts_with("ROLLBACK"); }
+
 }  // namespace
 
 std::string TranslateForPostgres(std::string_view sql) {
@@ -127,6 +130,15 @@ class PgStatement final : public StatementImpl {
     return row_ < PQntuples(result_);
   }
 
+  Status RunDeferred() override {
+    std::string types;
+    std::vector<Oid> oids;
+    std::vector<const char*> values;
+    Parameters(types, oids, values);
+    return conn_->Defer(translated_, types, static_cast<int>(slots_.size()), oids.data(),
+                        values.data());
+  }
+
   void Reset() override {
     PQclear(result_);
     result_ = nullptr;
@@ -171,11 +183,11 @@ class PgStatement final : public StatementImpl {
     return slots_[static_cast<size_t>(index) - 1];
   }
 
-  Status Execute() {
-    const int n = static_cast<int>(slots_.size());
-    std::string types;
-    std::vector<Oid> oids(slots_.size());
-    std::vector<const char*> values(slots_.size());
+  // The bound parameters as libpq takes them, and their types as one letter each.
+  void Parameters(std::string& types, std::vector<Oid>& oids,
+                  std::vector<const char*>& values) const {
+    oids.resize(slots_.size());
+    values.resize(slots_.size());
     for (size_t i = 0; i < slots_.size(); ++i) {
       oids[i] = slots_[i].type;
       values[i] = slots_[i].null ? nullptr : slots_[i].value.c_str();
@@ -184,6 +196,16 @@ class PgStatement final : public StatementImpl {
                : slots_[i].type == kFloat8Oid ? 'd'
                                               : 'n';
     }
+  }
+
+  Status Execute() {
+    // The failure of a statement sent earlier is this one's, unless this one rolls back.
+    if (Status sent = conn_->FlushDeferred(); !sent.ok() && !IsRollback(sql_)) return sent;
+    const int n = static_cast<int>(slots_.size());
+    std::string types;
+    std::vector<Oid> oids;
+    std::vector<const char*> values;
+    Parameters(types, oids, values);
     Result<std::string> name = conn_->PreparedName(translated_, types, n, oids.data());
     if (!name.ok()) return name.status();
     PQclear(result_);
@@ -267,6 +289,7 @@ Result<bool> PgConnection::EnsureConnected() {
 }
 
 Status PgConnection::Exec(const char* sql) {
+  if (Status sent = FlushDeferred(); !sent.ok() && !IsRollback(sql)) return sent;
   Result<bool> reconnected = EnsureConnected();
   if (!reconnected.ok()) return reconnected.status();
   const bool outside_transaction = PQtransactionStatus(conn_) == PQTRANS_IDLE;
@@ -346,7 +369,68 @@ Status PgConnection::ResultError(const PGresult* result, std::string_view contex
   return Status::IoError(std::move(message));
 }
 
+Status PgConnection::Defer(const std::string& sql, const std::string& types, int params,
+                           const Oid* oids, const char* const* values) {
+  // Statements are prepared outside pipeline mode (once per connection and shape).
+  std::string key = sql;
+  key += '\x1f';
+  key += types;
+  if (pipelined_ && !prepared_.contains(key)) VITRINE_RETURN_IF_ERROR(FlushDeferred());
+  Result<std::string> name = PreparedName(sql, types, params, oids);
+  if (!name.ok()) return name.status();
+  if (!pipelined_) {
+    if (PQenterPipelineMode(conn_) != 1) return ResultError(nullptr, "pipeline " + sql);
+    pipelined_ = true;
+  }
+  if (PQsendQueryPrepared(conn_, name->c_str(), params, values, nullptr, nullptr, 0) != 1) {
+    Status error = ResultError(nullptr, sql);
+    (void)FlushDeferred();
+    return error;
+  }
+  deferred_.push_back(&sql);
+  // A few hundred small results stay well inside the sockets' buffers.
+  if (deferred_.size() >= 256) return FlushDeferred();
+  return Status::Ok();
+}
+
+Status PgConnection::FlushDeferred() {
+  if (!pipelined_) return Status::Ok();
+  pipelined_ = false;
+  size_t next = 0;  // the statement whose results come next
+  Status first = Status::Ok();
+  SqlConstraint broken = SqlConstraint::kNone;
+  if (PQpipelineSync(conn_) != 1) first = ResultError(nullptr, "pipeline sync");
+  // Each statement's results end with a null; the sync point ends the queue.
+  while (first.ok() || PQstatus(conn_) == CONNECTION_OK) {
+    PGresult* result = PQgetResult(conn_);
+    if (result == nullptr) {
+      if (PQstatus(conn_) != CONNECTION_OK) break;
+      ++next;
+      continue;
+    }
+    const ExecStatusType status = PQresultStatus(result);
+    if (status == PGRES_PIPELINE_SYNC) {
+      PQclear(result);
+      break;
+    }
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK &&
+        status != PGRES_PIPELINE_ABORTED && first.ok()) {
+      first = ResultError(result, next < deferred_.size() ? *deferred_[next] : "pipeline");
+      broken = last_constraint_;
+    }
+    PQclear(result);
+  }
+  PQexitPipelineMode(conn_);
+  deferred_.clear();
+  last_constraint_ = broken;
+  if (first.ok() && PQstatus(conn_) != CONNECTION_OK) {
+    first = ResultError(nullptr, "pipeline");
+  }
+  return first;
+}
+
 Status PgConnection::RecoverFromFailedStatement() {
+  (void)FlushDeferred();
   if (PQtransactionStatus(conn_) != PQTRANS_INERROR) return Status::Ok();
   return Exec("ROLLBACK TO put");
 }

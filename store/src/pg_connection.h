@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "common/status.h"
 #include "sql_connection.h"
@@ -40,6 +41,12 @@ class PgConnection final : public SqlConnection {
   int64_t Changes() const override { return changes_; }
   SqlConstraint LastConstraint() const override { return last_constraint_; }
   Status RecoverFromFailedStatement() override;
+  Status FlushDeferred() override;
+
+  // Queues the prepared statement `sql` in pipeline mode (RunDeferred); sends the queue when
+  // it is long, so neither side's socket buffer fills.
+  Status Defer(const std::string& sql, const std::string& types, int params, const Oid* oids,
+               const char* const* values);
 
   // Reconnects when the connection broke; true when it had to.
   Result<bool> EnsureConnected();
@@ -57,6 +64,9 @@ class PgConnection final : public SqlConnection {
   PGconn* conn_;
   std::unordered_map<std::string, std::unique_ptr<StatementImpl>> statements_;
   std::unordered_map<std::string, std::string> prepared_;  // sql + types -> server name
+  bool pipelined_ = false;  // in pipeline mode, with deferred statements queued
+  // The statements queued since the last flush (their PgStatements own the text).
+  std::vector<const std::string*> deferred_;
   int64_t changes_ = 0;
   SqlConstraint last_constraint_ = SqlConstraint::kNone;
 };

@@ -875,6 +875,66 @@ Status MissingStockReference(SqlConnection& conn, std::span<const StockLevel> le
   return Status::Internal("a stock write broke a foreign key, yet every product and store exists");
 }
 
+// A stock write that failed: a level naming an unknown product or store is reported by
+// name; any other failure as it is.
+Status StockWriteFailed(SqlConnection& conn, std::span<const StockLevel> levels, Status failed) {
+  if (conn.LastConstraint() != store_internal::SqlConstraint::kForeignKey) return failed;
+  VITRINE_RETURN_IF_ERROR(conn.RecoverFromFailedStatement());
+  return MissingStockReference(conn, levels);
+}
+
+// The stored levels of a PutStock call's keys, read for 256 keys per statement.
+class StoredStockLevels {
+ public:
+  // Reads the levels of the keys order[from, from + 256) (fewer at the end); returns the
+  // position after the last key read.
+  Result<size_t> Read(SqlConnection& conn, std::span<const StockLevel> levels,
+                      const std::vector<uint32_t>& order, size_t from) {
+    const size_t keys = std::min<size_t>(kKeysPerRead, order.size() - from);
+    const size_t rows = std::bit_floor(keys);  // a handful of statement shapes
+    std::string sql =
+        "SELECT product_id, store_id, quantity, measured_at FROM stock "
+        "WHERE (product_id, store_id) IN (VALUES ";
+    for (size_t i = 0; i < rows; ++i) sql += i == 0 ? "(?, ?)" : ", (?, ?)";
+    sql += ")";
+    Result<Statement> s = conn.Prepare(sql);
+    if (!s.ok()) return s.status();
+    for (size_t i = 0; i < rows; ++i) {
+      const StockLevel& level = levels[order[from + i]];
+      s->BindStatic(static_cast<int>(2 * i + 1), level.product_id);
+      s->BindStatic(static_cast<int>(2 * i + 2), level.store_id);
+    }
+    for (;;) {
+      Result<bool> row = s->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      levels_[Key(s->Text(0), s->Text(1))] = {s->Int(2), s->Int(3)};
+    }
+    return from + rows;
+  }
+
+  std::optional<std::pair<int64_t, int64_t>> Find(const StockLevel& s) const {
+    auto it = levels_.find(Key(s.product_id, s.store_id));
+    if (it == levels_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  // A level this call writes: a later repeat of its key compares with it.
+  void Remember(const StockLevel& s, int64_t measured_at) {
+    levels_[Key(s.product_id, s.store_id)] = {s.quantity, measured_at};
+  }
+
+ private:
+  static constexpr size_t kKeysPerRead = 256;
+  static std::string Key(std::string_view product, std::string_view store) {
+    std::string key(product);
+    key += '\0';
+    key += store;
+    return key;
+  }
+  std::unordered_map<std::string, std::pair<int64_t, int64_t>> levels_;
+};
+
 }  // namespace
 
 Result<std::vector<WriteOutcome>> SqlDatabase::PutStock(std::span<const StockLevel> levels) {
@@ -905,20 +965,42 @@ Result<std::vector<WriteOutcome>> SqlDatabase::PutStock(std::span<const StockLev
         "UPDATE stock SET quantity = ?, measured_at = ?, revision = revision + 1 "
         "WHERE product_id = ? AND store_id = ?");
     if (!update.ok()) return update.status();
-    for (const uint32_t index : order) {
+    // On PostgreSQL, where each statement is a round trip, the stored levels are read a
+    // chunk of keys at a time and the writes are sent in pipeline mode; SQLite reads each
+    // level where it writes it, which is what its page cache is fastest at.
+    const bool postgres = conn.dialect() == SqlDialect::kPostgres;
+    StoredStockLevels stored;
+    size_t prefetched = 0;  // levels of order[0, prefetched) are in `stored`
+    for (size_t position = 0; position < order.size(); ++position) {
+      const uint32_t index = order[position];
       const StockLevel& s = levels[index];
       const int64_t measured_at = ToUnixSeconds(s.measured_at);
-      Statement& f = *select;
-      f.BindStatic(1, s.product_id);
-      f.BindStatic(2, s.store_id);
-      Result<bool> found = f.Step();
-      if (!found.ok()) return found.status();
+      std::optional<std::pair<int64_t, int64_t>> current;  // quantity, measured_at
+      if (postgres) {
+        if (position == prefetched) {
+          // (A write sent before this read may fail here.)
+          Result<size_t> read = stored.Read(conn, levels, order, position);
+          if (!read.ok()) return StockWriteFailed(conn, levels, read.status());
+          prefetched = *read;
+        }
+        current = stored.Find(s);
+      } else {
+        Statement& f = *select;
+        f.BindStatic(1, s.product_id);
+        f.BindStatic(2, s.store_id);
+        Result<bool> found = f.Step();
+        if (!found.ok()) return found.status();
+        if (*found) current = {f.Int(0), f.Int(1)};
+        f.Reset();
+      }
       // A stale level (measured before the stored one) or the same quantity changes nothing.
-      const bool changed = !*found || (measured_at >= f.Int(1) && s.quantity != f.Int(0));
-      f.Reset();
+      const bool changed =
+          !current || (measured_at >= current->second && s.quantity != current->first);
       if (!changed) continue;
-      Statement& w = *found ? *update : *insert;
-      if (*found) {
+      if (postgres) stored.Remember(s, measured_at);
+      const bool found = current.has_value();
+      Statement& w = found ? *update : *insert;
+      if (found) {
         w.Bind(1, s.quantity);
         w.Bind(2, measured_at);
         w.BindStatic(3, s.product_id);
@@ -929,16 +1011,13 @@ Result<std::vector<WriteOutcome>> SqlDatabase::PutStock(std::span<const StockLev
         w.Bind(3, s.quantity);
         w.Bind(4, measured_at);
       }
-      Status run = w.Run();
-      if (!run.ok()) {
-        const store_internal::SqlConstraint broken = conn.LastConstraint();
-        w.Reset();
-        if (broken != store_internal::SqlConstraint::kForeignKey) return run;
-        VITRINE_RETURN_IF_ERROR(conn.RecoverFromFailedStatement());
-        return MissingStockReference(conn, levels);
-      }
+      Status run = w.RunDeferred();
       w.Reset();
-      outcomes[index] = *found ? WriteOutcome::kUpdated : WriteOutcome::kInserted;
+      if (!run.ok()) return StockWriteFailed(conn, levels, run);
+      outcomes[index] = found ? WriteOutcome::kUpdated : WriteOutcome::kInserted;
+    }
+    if (Status sent = conn.FlushDeferred(); !sent.ok()) {
+      return StockWriteFailed(conn, levels, sent);
     }
     return LogChange(conn, ChangeKind::kStock,
                      ChangedKeys(levels, std::span(outcomes), [](const StockLevel& s) {

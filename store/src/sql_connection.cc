@@ -10,6 +10,14 @@ Status Statement::Run() {
   }
 }
 
+Status StatementImpl::RunDeferred() {
+  for (;;) {
+    Result<bool> row = Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Ok();
+  }
+}
+
 Status SqlConnection::Run(const std::string& sql) {
   Result<Statement> statement = Prepare(sql);
   if (!statement.ok()) return statement.status();

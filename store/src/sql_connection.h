@@ -36,6 +36,9 @@ class StatementImpl {
   virtual void BindDouble(int index, double value) = 0;
   virtual void BindNull(int index) = 0;
   virtual Result<bool> Step() = 0;
+  // Runs a statement whose rows and count are not read; it may be queued with others and
+  // sent in one round trip (see Statement::RunDeferred). By default, at once.
+  virtual Status RunDeferred();
   virtual void Reset() = 0;
   virtual bool IsNull(int column) const = 0;
   virtual int64_t Int(int column) const = 0;
@@ -65,6 +68,10 @@ class Statement {
   Result<bool> Step() { return impl_->Step(); }
   // Steps to the end, ignoring rows.
   Status Run();
+  // Like Run(), but PostgreSQL may queue the statement and send it with the ones after it in
+  // one round trip (pipeline mode). Its error then surfaces at the connection's next
+  // statement that reads, at FlushDeferred() or at COMMIT; Changes() does not count it.
+  Status RunDeferred() { return impl_->RunDeferred(); }
   // Makes the statement ready to run again with new bindings.
   void Reset() { impl_->Reset(); }
 
@@ -94,6 +101,9 @@ class SqlConnection {
   // write. PostgreSQL refuses every statement of a transaction after a failed one until it
   // rolls back to the write's savepoint; SQLite undoes the failed statement alone.
   virtual Status RecoverFromFailedStatement() { return Status::Ok(); }
+  // Sends the statements RunDeferred() queued and waits for them: the first failure among
+  // them, with LastConstraint() saying which constraint it broke.
+  virtual Status FlushDeferred() { return Status::Ok(); }
 
   // Runs one statement that returns no rows, prepared once per connection.
   Status Run(const std::string& sql);

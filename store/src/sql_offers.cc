@@ -3,6 +3,7 @@
 // Transaction().
 
 #include <algorithm>
+#include <bit>
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
@@ -690,10 +691,10 @@ class OfferCountDeltas {
           s->BindStatic(4, availability);
         }
         upsert->Bind(5, deltas[slot]);
-        Status run = upsert->Run();
+        Status run = upsert->RunDeferred();
         upsert->Reset();
         // A decrease may leave nothing of the group: its row goes.
-        if (run.ok() && deltas[slot] < 0) run = drop->Run();
+        if (run.ok() && deltas[slot] < 0) run = drop->RunDeferred();
         drop->Reset();
         if (!run.ok()) return run;
       }
@@ -1200,7 +1201,7 @@ Result<OfferWriteCounts> SqlDatabase::ReplaceOfferBatch(const Scope& scope,
       w.BindStatic(7, hash);
       w.Bind(8, found ? found->version + 1 : int64_t{1});
       if (found) w.Bind(9, found->seq);
-      Status run = w.Run();
+      Status run = w.RunDeferred();
       w.Reset();
       if (!run.ok()) {
         return run.WithContext("offer \"" + o.offer_id + "\" of store \"" + s.store_id + "\"");
@@ -1228,7 +1229,7 @@ Result<OfferWriteCounts> SqlDatabase::ReplaceOfferBatch(const Scope& scope,
       }
       tombstone->Bind(1, next_seq++);
       tombstone->Bind(2, s.seq);
-      VITRINE_RETURN_IF_ERROR(tombstone->Run());
+      VITRINE_RETURN_IF_ERROR(tombstone->RunDeferred());
       tombstone->Reset();
       ++counts.deleted;
       Result<int> group = count_deltas.GroupOfVariant(s.variant);
@@ -1254,6 +1255,96 @@ Result<OfferWriteCounts> SqlDatabase::ReplaceOfferBatch(const Scope& scope,
   }));
   return counts;
 }
+
+namespace {
+
+// PostgreSQL's read of the live offers (and stretches) that UpdateOfferStock patches, for
+// many updates per statement; rows this call rewrites are kept up to date, so a later
+// update of the same offer sees the earlier one.
+class LiveStretches {
+ public:
+  struct Row {
+    int64_t seq;
+    int64_t quantity;
+    std::string availability;
+    std::string hash;
+    int64_t variant;
+  };
+
+  // Reads the rows of updates[from, from + 64) (fewer at the end); returns the position
+  // after the last update read.
+  Result<size_t> Read(store_internal::SqlConnection& conn,
+                      std::span<const OfferStockUpdate> updates, size_t from) {
+    const size_t count = std::bit_floor(std::min<size_t>(kUpdatesPerRead, updates.size() - from));
+    std::string sql =
+        "SELECT o.seq, o.stock_quantity, o.availability, v.variant_hash, o.offer_id, o.variant, "
+        "o.store_id FROM offer_records o JOIN offer_variants v ON v.id = o.variant "
+        "WHERE o.deleted = 0 AND (";
+    for (size_t i = 0; i < count; ++i) {
+      sql += i == 0 ? "" : " OR ";
+      sql += "(o.store_id = ? AND o.offer_id >= ? AND o.offer_id < ?)";
+    }
+    sql += ")";
+    Result<store_internal::Statement> s = conn.Prepare(sql);
+    if (!s.ok()) return s.status();
+    std::vector<std::string> ends;
+    ends.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      const OfferStockUpdate& u = updates[from + i];
+      ends.push_back(u.offer_id + "~\x7f");
+      s->BindStatic(static_cast<int>(3 * i + 1), u.store_id);
+      s->BindStatic(static_cast<int>(3 * i + 2), u.offer_id);
+      s->BindStatic(static_cast<int>(3 * i + 3), ends.back());
+    }
+    for (;;) {
+      Result<bool> row = s->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      rows_[Key(s->Text(6), s->Text(4))] =
+          Row{s->Int(0), s->Int(1), s->Text(2), s->Text(3), s->Int(5)};
+    }
+    return from + count;
+  }
+
+  // The rows of `u`'s offer and its stretches in its store.
+  std::vector<Row*> Of(const OfferStockUpdate& u) {
+    std::vector<Row*> found;
+    const std::string first = Key(u.store_id, u.offer_id);
+    for (auto it = rows_.lower_bound(first); it != rows_.end(); ++it) {
+      const std::string_view offer_id = std::string_view(it->first).substr(u.store_id.size() + 1);
+      if (!it->first.starts_with(first.substr(0, u.store_id.size() + 1)) ||
+          !offer_id.starts_with(u.offer_id)) {
+        break;
+      }
+      if (IsStretchOf(offer_id, u.offer_id)) found.push_back(&it->second);
+    }
+    return found;
+  }
+
+  // The row whose seq was `old_seq` now has `new_seq` and `u`'s stock.
+  void Written(const OfferStockUpdate& u, int64_t old_seq, int64_t new_seq,
+               std::string availability) {
+    for (Row* row : Of(u)) {
+      if (row->seq != old_seq) continue;
+      row->seq = new_seq;
+      row->quantity = u.stock_quantity;
+      row->availability = std::move(availability);
+      return;
+    }
+  }
+
+ private:
+  static constexpr size_t kUpdatesPerRead = 64;
+  static std::string Key(std::string_view store, std::string_view offer) {
+    std::string key(store);
+    key += '\0';
+    key += offer;
+    return key;
+  }
+  std::map<std::string, Row> rows_;  // by store and offer id
+};
+
+}  // namespace
 
 Result<OfferWriteCounts> SqlDatabase::UpdateOfferStock(std::span<const OfferStockUpdate> updates) {
   OfferWriteCounts counts;
@@ -1284,24 +1375,46 @@ Result<OfferWriteCounts> SqlDatabase::UpdateOfferStock(std::span<const OfferStoc
       Availability availability;
     };
     OfferCountDeltas count_deltas(conn);
+    // On PostgreSQL the live offers of 64 updates are read by one statement (a round trip
+    // each would cost more than the writes, which go in pipeline mode); SQLite reads each
+    // update's where it writes them.
+    const bool postgres = conn.dialect() == store_internal::SqlDialect::kPostgres;
+    LiveStretches prefetched;
+    size_t prefetched_until = 0;
     std::vector<Live> live;
-    for (const OfferStockUpdate& u : updates) {
+    for (size_t position = 0; position < updates.size(); ++position) {
+      const OfferStockUpdate& u = updates[position];
       const std::string_view availability = AvailabilityName(u.availability);
-      const std::string stretches_end = u.offer_id + "~\x7f";
-      read->BindStatic(1, u.offer_id);
-      read->BindStatic(2, u.store_id);
-      read->BindStatic(3, stretches_end);
       live.clear();
-      for (;;) {
-        Result<bool> row = read->Step();
-        if (!row.ok()) return row.status();
-        if (!*row) break;
-        if (!IsStretchOf(read->Text(4), u.offer_id)) continue;
-        live.push_back(
-            {read->Int(0), read->Int(1) == u.stock_quantity && read->Text(2) == availability,
-             std::string(read->Text(3)), read->Int(5), StoredAvailability(read->Text(2))});
+      auto add = [&](int64_t row_seq, int64_t quantity, std::string_view stored_availability,
+                     std::string hash, int64_t variant) {
+        live.push_back({row_seq,
+                        quantity == u.stock_quantity && stored_availability == availability,
+                        std::move(hash), variant, StoredAvailability(stored_availability)});
+      };
+      if (postgres) {
+        if (position == prefetched_until) {
+          Result<size_t> read = prefetched.Read(conn, updates, position);
+          if (!read.ok()) return read.status();
+          prefetched_until = *read;
+        }
+        for (LiveStretches::Row* row : prefetched.Of(u)) {
+          add(row->seq, row->quantity, row->availability, row->hash, row->variant);
+        }
+      } else {
+        const std::string stretches_end = u.offer_id + "~\x7f";
+        read->BindStatic(1, u.offer_id);
+        read->BindStatic(2, u.store_id);
+        read->BindStatic(3, stretches_end);
+        for (;;) {
+          Result<bool> row = read->Step();
+          if (!row.ok()) return row.status();
+          if (!*row) break;
+          if (!IsStretchOf(read->Text(4), u.offer_id)) continue;
+          add(read->Int(0), read->Int(1), read->Text(2), read->Text(3), read->Int(5));
+        }
+        read->Reset();
       }
-      read->Reset();
       for (const Live& offer : live) {
         if (offer.same) {
           ++counts.unchanged;
@@ -1314,8 +1427,9 @@ Result<OfferWriteCounts> SqlDatabase::UpdateOfferStock(std::span<const OfferStoc
         write->BindStatic(3, availability);
         write->BindStatic(4, hash);
         write->Bind(5, offer.seq);
-        Status run = write->Run();
+        Status run = write->RunDeferred();
         write->Reset();
+        if (postgres) prefetched.Written(u, offer.seq, seq, std::string(availability));
         if (!run.ok()) {
           return run.WithContext("offer \"" + u.offer_id + "\" of store \"" + u.store_id + "\"");
         }

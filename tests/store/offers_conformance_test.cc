@@ -673,6 +673,32 @@ TEST_P(OffersConformanceTest, ABatchSharesOneVariantBetweenStoresAndReadsBackWho
   EXPECT_EQ(LastSeq(), 4);
 }
 
+TEST_P(OffersConformanceTest, UpdateOfferStockAppliesRepeatsOfAnOfferInTurn) {
+  // More updates than one read of PostgreSQL's batches, the same offer named again later.
+  std::vector<PublishedOffer> offers;
+  for (int s = 0; s < 70; ++s) offers.push_back(MakeOffer("PR1", "P1", "S" + std::to_string(s)));
+  Replace(OfferRepository::Scope{{"PR1"}, {}, {}}, offers);
+  const int64_t before = LastSeq();
+  std::vector<OfferStockUpdate> updates;
+  for (int s = 0; s < 70; ++s) {
+    updates.push_back({"PR1~P1", "S" + std::to_string(s), 3, Availability::kLimited});
+  }
+  updates.push_back({"PR1~P1", "S1", 0, Availability::kOutOfStock});  // again, later
+  updates.push_back({"PR1~P1", "S2", 3, Availability::kLimited});     // again, the same
+  auto counts = offers_->UpdateOfferStock(updates);
+  ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+  EXPECT_EQ(counts->updated, 71);
+  EXPECT_EQ(counts->unchanged, 1);
+  EXPECT_EQ(LastSeq(), before + 71);
+  auto twice = Get("PR1~P1", "S1");
+  ASSERT_TRUE(twice.has_value());
+  EXPECT_EQ(twice->stock_quantity, 0);
+  EXPECT_EQ(twice->availability, Availability::kOutOfStock);
+  EXPECT_EQ(twice->version, 3);
+  EXPECT_EQ(twice->seq, before + 71);
+  EXPECT_EQ(Get("PR1~P1", "S69")->stock_quantity, 3);
+}
+
 TEST_P(OffersConformanceTest, UpdateOfferStockPatchesLiveOffersOnly) {
   const OfferRepository::Scope scope{{"PR1"}, {}, {}};
   Replace(scope, {MakeOffer("PR1", "P1", "S1"), MakeOffer("PR1", "P1", "S2"),
