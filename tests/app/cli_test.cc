@@ -6,11 +6,14 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -18,6 +21,7 @@
 #include <vector>
 
 #include "../adapters/loopback_http_server.h"
+#include "../store/backends.h"
 #include "store/database.h"
 
 namespace vitrine {
@@ -222,27 +226,24 @@ TEST(CliTest, UnopenableDatabaseExitsWithFour) {
 
 // A process killed in the middle of an import leaves every batch whole: the store holds a
 // multiple of the batch size, and passes SQLite's integrity check.
-TEST(CliTest, KilledImportLeavesWholeBatches) {
-  TempDir dir;
-  const fs::path db_path = dir.path() / "v.db";
-  const std::string db = "sqlite:" + db_path.string();
+// Imports 1,000,000 stock rows into `db` in batches of 1,000, kills the import once
+// `count_stock` sees rows landed, and checks that only whole batches did.
+void KillAnImportAndCheckItLeftWholeBatches(const fs::path& dir, const std::string& db,
+                                            const std::function<int64_t()>& count_stock) {
   std::string stores = "id,name,lat,lon,price_zone\n";
   for (int i = 0; i < 500; ++i) stores += "S" + std::to_string(i) + ",Magasin,45.7,4.8,Z1\n";
-  WriteFile(dir.path() / "stores.csv", stores);
+  WriteFile(dir / "stores.csv", stores);
   std::string products = "id,title\n";
   for (int i = 0; i < 2000; ++i) products += "P" + std::to_string(i) + ",Produit\n";
-  WriteFile(dir.path() / "products.csv", products);
-  ASSERT_EQ(
-      Vitrine({"import", "stores", (dir.path() / "stores.csv").string(), "--db", db}, dir.path())
-          .exit_code,
-      0);
-  ASSERT_EQ(Vitrine({"import", "products", (dir.path() / "products.csv").string(), "--db", db},
-                    dir.path())
-                .exit_code,
+  WriteFile(dir / "products.csv", products);
+  ASSERT_EQ(Vitrine({"import", "stores", (dir / "stores.csv").string(), "--db", db}, dir).exit_code,
             0);
+  ASSERT_EQ(
+      Vitrine({"import", "products", (dir / "products.csv").string(), "--db", db}, dir).exit_code,
+      0);
   // 1,000,000 distinct stock rows: far more than can land before the kill below.
   {
-    std::ofstream stock(dir.path() / "stock.csv");
+    std::ofstream stock(dir / "stock.csv");
     stock << "product_id,store_id,quantity\n";
     for (int s = 0; s < 500; ++s) {
       for (int p = 0; p < 2000; ++p) stock << 'P' << p << ",S" << s << ',' << (s + p) % 97 << '\n';
@@ -252,7 +253,7 @@ TEST(CliTest, KilledImportLeavesWholeBatches) {
   const pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    const std::string file = (dir.path() / "stock.csv").string();
+    const std::string file = (dir / "stock.csv").string();
     const std::string batch = std::to_string(kBatch);
     freopen("/dev/null", "w", stdout);
     execl(VITRINE_BINARY, VITRINE_BINARY, "import", "stock", file.c_str(), "--db", db.c_str(),
@@ -263,18 +264,43 @@ TEST(CliTest, KilledImportLeavesWholeBatches) {
   int64_t landed = 0;
   for (int i = 0; i < 3000 && landed <= 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    landed = fs::exists(db_path) ? CountRows(db_path, "stock") : 0;
+    landed = count_stock();
   }
   kill(child, SIGKILL);
   int status = 0;
   waitpid(child, &status, 0);
   ASSERT_TRUE(WIFSIGNALED(status)) << "the import finished before it could be killed";
 
-  EXPECT_EQ(IntegrityCheck(db_path), "ok");
-  const int64_t rows = CountRows(db_path, "stock");
+  const int64_t rows = count_stock();
   EXPECT_GT(rows, 0);
   EXPECT_LT(rows, 1'000'000);
   EXPECT_EQ(rows % kBatch, 0) << rows << " stock rows: a batch landed in part";
+}
+
+TEST(CliTest, KilledImportLeavesWholeBatches) {
+  TempDir dir;
+  const fs::path db_path = dir.path() / "v.db";
+  KillAnImportAndCheckItLeftWholeBatches(dir.path(), "sqlite:" + db_path.string(), [&] {
+    return fs::exists(db_path) ? CountRows(db_path, "stock") : int64_t{0};
+  });
+  EXPECT_EQ(IntegrityCheck(db_path), "ok");
+}
+
+// The same on PostgreSQL: a hub node killed while it imports leaves whole batches, which
+// every other node then serves.
+TEST(CliTest, KilledImportOnPostgresLeavesWholeBatches) {
+  if (testing::TestPostgresUrl().empty())
+    GTEST_SKIP() << "no PostgreSQL cluster (run through ctest)";
+  TempDir dir;
+  const std::string url = testing::FreshPostgresSchema(testing::TestPostgresUrl());
+  PGconn* conn = PQconnectdb(url.c_str());
+  KillAnImportAndCheckItLeftWholeBatches(dir.path(), url, [&]() -> int64_t {
+    PGresult* r = PQexec(conn, "SELECT count(*) FROM stock");
+    const int64_t n = PQresultStatus(r) == PGRES_TUPLES_OK ? std::atoll(PQgetvalue(r, 0, 0)) : 0;
+    PQclear(r);
+    return n;
+  });
+  PQfinish(conn);
 }
 
 // A feed written to a file that fails (here an unknown store) leaves the previous file as it
