@@ -40,7 +40,7 @@ class Client:
     def __init__(self, token):
         self.token = token
 
-    def request(self, url, method="GET", body=None, timeout=30):
+    def request(self, url, method="GET", body=None, timeout=120):
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(url, data=data, method=method)
         req.add_header("Authorization", "Bearer " + self.token)
@@ -62,7 +62,9 @@ class Node:
         self.log = open(os.path.join(workdir, "serve.log"), "w")
         self.proc = subprocess.Popen(
             [VITRINE, "serve", "--db", db, "--address", "127.0.0.1", "--port", str(self.port),
-             "--images", images, "--secrets-key", key],
+             "--images", images, "--secrets-key", key,
+             # Measured at full speed: the per-token rate limit would answer 429.
+             "--rate-limit", "off"],
             cwd=workdir, stdout=self.log, stderr=self.log)
         self.url = f"http://127.0.0.1:{self.port}"
         deadline = time.time() + 300
@@ -119,6 +121,22 @@ http {{
         subprocess.run(["nginx", "-p", self.dir, "-c", self.dir + "/nginx.conf", "-e",
                         self.dir + "/error.log", "-s", "stop"], capture_output=True)
         time.sleep(0.3)
+
+
+def quiesce(client, nodes):
+    """Waits until every node has generated each of its feeds and none regenerates for 2 s:
+    a node busy rebuilding feeds after a write would measure that, not the reads."""
+    def state():
+        return [sorted((f["name"], f.get("etag"), f.get("generated_at"))
+                       for f in client.json(n.url + "/api/v1/feeds")["feeds"]) for n in nodes]
+    deadline = time.time() + 300
+    before = state()
+    while time.time() < deadline:
+        time.sleep(2)
+        now = state()
+        if now == before and all(g for s in now for (_, _, g) in s):
+            return
+        before = now
 
 
 def wrk(url, token, seconds, connections):
@@ -228,6 +246,7 @@ def main():
             cleanup.append(node.stop)
             client = Client(tok)
             written, to_feed = burst_to_feed(client, node, rows)
+            quiesce(client, [node])
             rps, p99, errors = wrk(node.url + "/api/v1/offers?store=S001&limit=50", tok,
                                    args.seconds, args.connections)
             single.append((name, f"{seeded[0]:.1f}", f"{seeded[1]:,} ms ({seeded[2]:,} offers)",
@@ -265,6 +284,7 @@ def main():
             nodes.append(n)
             cleanup.append(n.stop)
         client = Client(token)
+        quiesce(client, nodes)
         scaling = []
         base_rps = {}
         for count in (1, 2, 3):
@@ -283,10 +303,13 @@ def main():
         # Write on node A, seen on node B's change feed.
         delays = []
         a, b = nodes[0], nodes[1]
-        for i in range(20):
+        # Stock levels that are published offers' (a product without a promotion in the
+        # store changes no offer), each written once with a quantity it does not have.
+        offered = client.json(a.url + "/api/v1/offers?store=S002&limit=20")["items"]
+        for i, offer in enumerate(offered):
             last = seq_now(client, b.url)
-            row = rows[i]
-            row = dict(row, quantity=(row["quantity"] + 1 + i) % 97)
+            row = {"product_id": offer["product_id"], "store_id": "S002",
+                   "quantity": offer["stock"]["quantity"] + 1000 + i}
             started = time.time()
             client.request(a.url + "/api/v1/stock", method="PUT", body=[row])
             while True:

@@ -267,7 +267,9 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& conn
   auto connection = std::unique_ptr<PgConnection>(new PgConnection(conn));
   // Text compares and sorts by bytes, as std::string and SQLite do, whatever the database's
   // locale; times are integers, so the session's time zone does not matter.
-  VITRINE_RETURN_IF_ERROR(connection->Exec("SET client_encoding = 'UTF8'"));
+  // A feed's scan sorts every live offer of its channel: 64 MB keeps that sort in memory
+  // for a national chain (PostgreSQL's default of 4 MB spills it to temporary files).
+  VITRINE_RETURN_IF_ERROR(connection->Exec("SET client_encoding = 'UTF8'; SET work_mem = '64MB'"));
   return connection;
 }
 
