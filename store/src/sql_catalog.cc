@@ -892,11 +892,14 @@ class StoredStockLevels {
                       const std::vector<uint32_t>& order, size_t from) {
     const size_t keys = std::min<size_t>(kKeysPerRead, order.size() - from);
     const size_t rows = std::bit_floor(keys);  // a handful of statement shapes
-    std::string sql =
-        "SELECT product_id, store_id, quantity, measured_at FROM stock "
-        "WHERE (product_id, store_id) IN (VALUES ";
+    // One probe of the primary key per key: LIMIT keeps the planner from turning the join
+    // into a hash join over a scan of the whole table, which it prefers for a few hundred
+    // keys (4 ms a statement at 140,000 levels, against 1 ms for the probes).
+    std::string sql = "SELECT k.p, k.s, l.quantity, l.measured_at FROM (VALUES ";
     for (size_t i = 0; i < rows; ++i) sql += i == 0 ? "(?, ?)" : ", (?, ?)";
-    sql += ")";
+    sql +=
+        ") AS k(p, s) CROSS JOIN LATERAL (SELECT quantity, measured_at FROM stock "
+        "WHERE product_id = k.p AND store_id = k.s LIMIT 1) l";
     Result<Statement> s = conn.Prepare(sql);
     if (!s.ok()) return s.status();
     for (size_t i = 0; i < rows; ++i) {

@@ -1099,6 +1099,10 @@ Result<OfferWriteCounts> SqlDatabase::ReplaceOfferBatch(const Scope& scope,
       s.Reset();
       return status;
     };
+    // PostgreSQL reads the offers of many ids per statement: a round trip per id cost more
+    // than the whole write of an assembly.
+    const bool postgres = conn.dialect() == store_internal::SqlDialect::kPostgres;
+    std::vector<std::string> offer_ids;
     for (std::string_view promotion : promotions) {
       if (products.empty()) {
         const std::string begin = std::string(promotion) + "~";
@@ -1109,7 +1113,11 @@ Result<OfferWriteCounts> SqlDatabase::ReplaceOfferBatch(const Scope& scope,
         continue;
       }
       for (std::string_view product : products) {
-        const std::string offer_id = std::string(promotion) + "~" + std::string(product);
+        std::string offer_id = std::string(promotion) + "~" + std::string(product);
+        if (scope.store_ids.empty() && postgres) {
+          offer_ids.push_back(std::move(offer_id));  // read in batches below
+          continue;
+        }
         if (scope.store_ids.empty()) {
           by_offer->Bind(1, offer_id);
           VITRINE_RETURN_IF_ERROR(load(*by_offer));
@@ -1121,6 +1129,18 @@ Result<OfferWriteCounts> SqlDatabase::ReplaceOfferBatch(const Scope& scope,
           VITRINE_RETURN_IF_ERROR(load(*by_key));
         }
       }
+    }
+    for (size_t done = 0; done < offer_ids.size();) {
+      const size_t count = std::bit_floor(std::min<size_t>(256, offer_ids.size() - done));
+      std::string sql = std::string(kStateColumns) + "WHERE offer_id IN (?";
+      for (size_t i = 1; i < count; ++i) sql += ", ?";
+      Result<Statement> by_offers = conn.Prepare(sql + ")");
+      if (!by_offers.ok()) return by_offers.status();
+      for (size_t i = 0; i < count; ++i) {
+        by_offers->BindStatic(static_cast<int>(i + 1), offer_ids[done + i]);
+      }
+      VITRINE_RETURN_IF_ERROR(load(*by_offers));
+      done += count;
     }
     std::sort(stored.begin(), stored.end(),
               [](const StoredOfferState& a, const StoredOfferState& b) {
