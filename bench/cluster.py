@@ -199,7 +199,8 @@ http {{
     location / {{
       proxy_pass http://vitrine; proxy_http_version 1.1; proxy_set_header Connection "";
       proxy_set_header Host $host:$server_port;
-      proxy_buffering off; proxy_request_buffering off;
+      proxy_buffering on; proxy_buffer_size 16k; proxy_buffers 16 16k;
+      proxy_max_temp_file_size 0; proxy_request_buffering off;
       proxy_next_upstream error timeout http_502 http_503; proxy_next_upstream_tries {len(nodes)};
     }}
   }}
@@ -653,7 +654,8 @@ def main():
               [("stock PUTs acknowledged (failed) on nodes 1 / 2 / 3",
                 " / ".join(f"{a} ({f})" for a, f in zip(acked, failed))),
                ("changes mirrored through the balancer", f"{len(seqs):,}"),
-               ("seqs strictly increasing / gaps between consecutive seqs",
+               ("seqs strictly increasing / gaps between consecutive seqs (expected: an offer "
+                "written again keeps only its latest seq)",
                 f"{'yes' if increasing else 'NO'} / {gaps}"),
                ("mirror (offer, store → version) equal to the listing (GET /api/v1/offers paged)",
                 f"{'yes' if not differ else 'NO, ' + str(len(differ)) + ' differ, e.g. ' + str(differ[:3])}"
