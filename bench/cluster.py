@@ -421,16 +421,21 @@ def listing(client, base):
 
 
 def pulls_drained(pg_sql, since, quiet=3.0, limit=600):
-    """Seconds from `since` until feed_pulls stops growing (no new row for `quiet` s), and
-    the rows it then holds."""
-    last, last_change = -1, time.time()
+    """Seconds from `since` until the nodes have written their feed-pull backlog: no session
+    of the database inside a transaction on feed_pulls or waiting for a lock, and the table
+    no longer growing, for `quiet` s in a row. Also the rows the table then holds. (A flush
+    is one transaction: the row count moves only when it commits.)"""
+    busy_sql = ("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction') "
+                "AND (query ILIKE '%feed_pull%' OR wait_event_type = 'Lock')")
+    last, last_busy = -1, time.time()
     while time.time() - since < limit:
         n = int(pg_sql("SELECT count(*) FROM feed_pulls"))
-        if n != last:
-            last, last_change = n, time.time()
-        elif time.time() - last_change >= quiet:
-            return n, last_change - since
-        time.sleep(0.5)
+        if n != last or int(pg_sql(busy_sql)) > 0:
+            last, last_busy = n, time.time()
+        elif time.time() - last_busy >= quiet:
+            return n, max(0.0, last_busy - since)
+        time.sleep(0.25)
     return last, float("inf")
 
 
@@ -598,7 +603,8 @@ def main():
               "anyone else's work. Every feed download is logged in the database "
               "(`feed_pulls`, by each node once a second, under the cluster's write lock); "
               "the last column is how long the nodes took to write the backlog of the feed "
-              "run (counted until `feed_pulls` stops growing for 3 s), during which every "
+              "run (until no session is writing `feed_pulls` or waiting for a lock, for 3 s), "
+              "during which every "
               f"write waits; the next run starts after it. {pulls:,} pulls were logged in all.")
 
         # A write on node A, on node B's change feed (B polled directly, every 5 ms).
