@@ -23,10 +23,9 @@ namespace {
 std::filesystem::path DefaultOutDir(const CommandLine& command_line) {
   auto url = ParseDatabaseUrl(command_line.ValueOr("db", "sqlite:vitrine.db"));
   // Beside a SQLite file; in the working directory for a server database.
-  std::filesystem::path db = url.ok() && url->scheme == DatabaseUrl::Scheme::kSqlite &&
-                                     !url->path.empty()
-                                 ? url->path
-                                 : "vitrine.db";
+  std::filesystem::path db =
+      url.ok() && url->scheme == DatabaseUrl::Scheme::kSqlite && !url->path.empty() ? url->path
+                                                                                    : "vitrine.db";
   return db.parent_path() / "vitrine-data";
 }
 
