@@ -1073,8 +1073,10 @@ Result<OfferWriteCounts> SqlDatabase::ReplaceOfferBatch(const Scope& scope,
     // pass: a first publication then costs no lookup per offer, and the offers left over
     // are the ones to tombstone.
     // A promotion's offers are the offer_id range [promotion "~", promotion "\x7f"): '~' is
-    // 0x7e and appears in no id. With products, the exact offer ids; with stores too, only
-    // their rows (a burst of stock changes touches a few stores of each product).
+    // 0x7e and appears in no id. With products, each product's offer and its later stretches
+    // (its id + "~" + start), the range [id, id "~\x7f") less the ids it merely prefixes
+    // ("P1" of "P10"); with stores too, only their rows (a burst of stock changes touches a
+    // few stores of each product).
     std::vector<StoredOfferState> stored;
     constexpr const char* kStateColumns =
         "SELECT seq, offer_id, store_id, content_hash, version, deleted, variant, availability "
@@ -1082,26 +1084,33 @@ Result<OfferWriteCounts> SqlDatabase::ReplaceOfferBatch(const Scope& scope,
     Result<Statement> by_promotion =
         conn.Prepare(std::string(kStateColumns) + "WHERE offer_id >= ? AND offer_id < ?");
     if (!by_promotion.ok()) return by_promotion.status();
-    Result<Statement> by_offer = conn.Prepare(std::string(kStateColumns) + "WHERE offer_id = ?");
-    if (!by_offer.ok()) return by_offer.status();
-    Result<Statement> by_key =
-        conn.Prepare(std::string(kStateColumns) + "WHERE offer_id = ? AND store_id = ?");
+    Result<Statement> by_key = conn.Prepare(
+        std::string(kStateColumns) + "WHERE offer_id >= ? AND offer_id < ? AND store_id = ?");
     if (!by_key.ok()) return by_key.status();
-    auto load = [&](Statement& s) {
-      Status status = CollectAll<StoredOfferState>(
-          s,
-          [](const Statement& row) -> Result<StoredOfferState> {
-            return StoredOfferState{row.Int(0),  row.Text(1), row.Text(2),
-                                    row.Text(3), row.Int(4),  row.Int(5) != 0,
-                                    false,       row.Int(6),  StoredAvailability(row.Text(7))};
-          },
-          stored);
+    // Appends the rows of `s` whose offer is one of `wanted` (every row when it is empty)
+    // or a stretch of it.
+    auto load = [&](Statement& s, const std::unordered_set<std::string_view>& wanted) {
+      for (;;) {
+        Result<bool> row = s.Step();
+        if (!row.ok()) return row.status();
+        if (!*row) break;
+        std::string offer_id = s.Text(1);
+        if (!wanted.empty()) {
+          const size_t promotion_end = offer_id.find('~');
+          const size_t first_end = offer_id.find('~', promotion_end + 1);
+          if (!wanted.contains(std::string_view(offer_id).substr(0, first_end))) continue;
+        }
+        stored.push_back(StoredOfferState{s.Int(0), std::move(offer_id), s.Text(2), s.Text(3),
+                                          s.Int(4), s.Int(5) != 0, false, s.Int(6),
+                                          StoredAvailability(s.Text(7))});
+      }
       s.Reset();
-      return status;
+      return Status::Ok();
     };
-    // PostgreSQL reads the offers of many ids per statement: a round trip per id cost more
-    // than the whole write of an assembly.
-    const bool postgres = conn.dialect() == store_internal::SqlDialect::kPostgres;
+    // The offers of the scope's products, each with its stretches: on PostgreSQL 64 first
+    // offer ids per statement (a round trip each cost more than an assembly's writes), on
+    // SQLite one, which its B-tree answers fastest.
+    const size_t ids_per_read = conn.dialect() == store_internal::SqlDialect::kPostgres ? 64 : 1;
     std::vector<std::string> offer_ids;
     for (std::string_view promotion : promotions) {
       if (products.empty()) {
@@ -1109,37 +1118,45 @@ Result<OfferWriteCounts> SqlDatabase::ReplaceOfferBatch(const Scope& scope,
         const std::string end = std::string(promotion) + "\x7f";
         by_promotion->Bind(1, begin);
         by_promotion->Bind(2, end);
-        VITRINE_RETURN_IF_ERROR(load(*by_promotion));
+        VITRINE_RETURN_IF_ERROR(load(*by_promotion, {}));
         continue;
       }
       for (std::string_view product : products) {
-        std::string offer_id = std::string(promotion) + "~" + std::string(product);
-        if (scope.store_ids.empty() && postgres) {
-          offer_ids.push_back(std::move(offer_id));  // read in batches below
-          continue;
-        }
-        if (scope.store_ids.empty()) {
-          by_offer->Bind(1, offer_id);
-          VITRINE_RETURN_IF_ERROR(load(*by_offer));
-          continue;
-        }
-        for (const std::string& store_id : scope.store_ids) {
-          by_key->Bind(1, offer_id);
-          by_key->Bind(2, store_id);
-          VITRINE_RETURN_IF_ERROR(load(*by_key));
-        }
+        offer_ids.push_back(std::string(promotion) + "~" + std::string(product));
       }
     }
     for (size_t done = 0; done < offer_ids.size();) {
-      const size_t count = std::bit_floor(std::min<size_t>(256, offer_ids.size() - done));
-      std::string sql = std::string(kStateColumns) + "WHERE offer_id IN (?";
-      for (size_t i = 1; i < count; ++i) sql += ", ?";
-      Result<Statement> by_offers = conn.Prepare(sql + ")");
+      const size_t count = std::bit_floor(std::min(ids_per_read, offer_ids.size() - done));
+      std::unordered_set<std::string_view> wanted;
+      std::vector<std::string> ends;
+      ends.reserve(count);
+      for (size_t i = 0; i < count; ++i) {
+        wanted.insert(offer_ids[done + i]);
+        ends.push_back(offer_ids[done + i] + "~\x7f");
+      }
+      if (!scope.store_ids.empty()) {
+        for (size_t i = 0; i < count; ++i) {
+          for (const std::string& store_id : scope.store_ids) {
+            by_key->BindStatic(1, offer_ids[done + i]);
+            by_key->BindStatic(2, ends[i]);
+            by_key->BindStatic(3, store_id);
+            VITRINE_RETURN_IF_ERROR(load(*by_key, {offer_ids[done + i]}));
+          }
+        }
+        done += count;
+        continue;
+      }
+      std::string sql = std::string(kStateColumns) + "WHERE ";
+      for (size_t i = 0; i < count; ++i) {
+        sql += i == 0 ? "(offer_id >= ? AND offer_id < ?)" : " OR (offer_id >= ? AND offer_id < ?)";
+      }
+      Result<Statement> by_offers = conn.Prepare(sql);
       if (!by_offers.ok()) return by_offers.status();
       for (size_t i = 0; i < count; ++i) {
-        by_offers->BindStatic(static_cast<int>(i + 1), offer_ids[done + i]);
+        by_offers->BindStatic(static_cast<int>(2 * i + 1), offer_ids[done + i]);
+        by_offers->BindStatic(static_cast<int>(2 * i + 2), ends[i]);
       }
-      VITRINE_RETURN_IF_ERROR(load(*by_offers));
+      VITRINE_RETURN_IF_ERROR(load(*by_offers, wanted));
       done += count;
     }
     std::sort(stored.begin(), stored.end(),

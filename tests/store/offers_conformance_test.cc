@@ -673,6 +673,34 @@ TEST_P(OffersConformanceTest, ABatchSharesOneVariantBetweenStoresAndReadsBackWho
   EXPECT_EQ(LastSeq(), 4);
 }
 
+TEST_P(OffersConformanceTest, ReplacingAProductsOffersCoversItsLaterStretches) {
+  // A promotion whose product is published in two stretches (split at a date): replacing
+  // that product's offers (a title changed) finds both, leaves them unchanged, and
+  // withdraws a stretch the new batch no longer has.
+  PublishedOffer first = MakeOffer("PR1", "P1", "S1");
+  PublishedOffer later = MakeOffer("PR1", "P1", "S1");
+  later.offer_id = "PR1~P1~20270115";
+  PublishedOffer other = MakeOffer("PR1", "P10", "S1");  // an id P1 prefixes, not a stretch
+  const OfferRepository::Scope promotion{{"PR1"}, {}, {}};
+  Replace(promotion, {first, later, other});
+  const OfferRepository::Scope product{{"PR1"}, {"P1"}, {}};
+  auto again = offers_->ReplaceOffers(product, std::vector<PublishedOffer>{first, later});
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->unchanged, 2);
+  EXPECT_EQ(again->inserted + again->updated + again->deleted, 0);
+  auto shorter = offers_->ReplaceOffers(product, std::vector<PublishedOffer>{first});
+  ASSERT_TRUE(shorter.ok()) << shorter.status().ToString();
+  EXPECT_EQ(shorter->unchanged, 1);
+  EXPECT_EQ(shorter->deleted, 1);
+  EXPECT_FALSE(Get("PR1~P1~20270115", "S1").has_value());
+  EXPECT_TRUE(Get("PR1~P10", "S1").has_value());
+  const OfferRepository::Scope in_store{{"PR1"}, {"P1"}, {"S1"}};
+  auto by_store = offers_->ReplaceOffers(in_store, std::vector<PublishedOffer>{first, later});
+  ASSERT_TRUE(by_store.ok()) << by_store.status().ToString();
+  EXPECT_EQ(by_store->unchanged, 1);
+  EXPECT_EQ(by_store->inserted, 1);
+}
+
 TEST_P(OffersConformanceTest, UpdateOfferStockAppliesRepeatsOfAnOfferInTurn) {
   // More updates than one read of PostgreSQL's batches, the same offer named again later.
   std::vector<PublishedOffer> offers;
