@@ -53,7 +53,8 @@ inline std::string FreshPostgresSchema(const std::string& url) {
   EXPECT_EQ(PQresultStatus(created), PGRES_COMMAND_OK) << PQerrorMessage(conn);
   PQclear(created);
   PQfinish(conn);
-  return url + "&options=-csearch_path%3D" + schema;
+  // The schema names the test's connections too, so a test can cut its own and no other's.
+  return url + "&options=-csearch_path%3D" + schema + "&application_name=" + schema;
 }
 
 inline std::vector<Backend> BackendList() {

@@ -41,11 +41,13 @@ class PostgresTest : public ::testing::Test {
     PQfinish(conn);
   }
 
-  // What a server restart does to the nodes: every other connection is cut.
+  // What a server restart does to the nodes: every other connection of this test is cut
+  // (only this test's: other test binaries share the cluster at the same time).
   void DropAllConnections() {
     Admin(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+        "WHERE application_name = current_setting('application_name') "
+        "AND pid <> pg_backend_pid()");
   }
 
   std::string base_;
