@@ -312,4 +312,37 @@ HttpResponse WithETag(HttpResponse response, int version) {
   return response;
 }
 
+HttpResponse EntityNotFound(std::string_view entity, std::string_view id) {
+  return HttpResponse::Problem(404, "Not found",
+                               "no " + std::string(entity) + " \"" + std::string(id) + "\"");
+}
+
+HttpResponse DeleteAudited(const HttpRequest& request, const ApiServices& services,
+                           const char* entity,
+                           const std::function<Result<nlohmann::json>(const std::string&)>& load,
+                           const std::function<Result<bool>(const std::string&)>& remove) {
+  if (auto bad = CheckPathId(request, "id")) return *bad;
+  const std::string id(request.PathParam("id"));
+  bool found = true;
+  const Status status = services.catalog->Transaction([&]() -> Status {
+    auto before = load(id);
+    if (!before.ok()) return before.status();
+    if (before->is_null()) {
+      found = false;
+      return Status::NotFound(id);
+    }
+    auto removed = remove(id);
+    if (!removed.ok()) return removed.status();
+    return services.audit
+        ->Append(
+            AuditFor(request, *services.clock, "delete", entity, id, *before, nlohmann::json()))
+        .status();
+  });
+  if (!found) return EntityNotFound(entity, id);
+  if (!status.ok()) return StoreFailure(status);
+  HttpResponse response;
+  response.status = 204;
+  return response;
+}
+
 }  // namespace vitrine::api

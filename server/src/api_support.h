@@ -2,6 +2,7 @@
 // auditing and running JSON bodies through the importer. Private to server/.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -69,6 +70,17 @@ vitrine::Actor WorkflowActor(const HttpRequest& request);
 AuditEntry AuditFor(const HttpRequest& request, const Clock& clock, std::string action,
                     std::string entity, std::string entity_id, nlohmann::json before,
                     nlohmann::json after);
+
+// 404: no `entity` "id".
+HttpResponse EntityNotFound(std::string_view entity, std::string_view id);
+
+// DELETE of `entity` {id}: reads it with `load` (the JSON of its audit entry's "before";
+// null when missing), removes it and appends the audit entry in one catalogue transaction.
+// 204, 404, or the store's failure.
+HttpResponse DeleteAudited(const HttpRequest& request, const ApiServices& services,
+                           const char* entity,
+                           const std::function<Result<nlohmann::json>(const std::string&)>& load,
+                           const std::function<Result<bool>(const std::string&)>& remove);
 
 // Logs a failed Status from a backend into the response: 500/503 problem without internals,
 // and counts it in vitrine_store_errors_total of the registry set below.

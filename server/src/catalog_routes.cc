@@ -104,7 +104,7 @@ class CatalogRoutes {
     const uint64_t generation = pages_->Generation();
     auto product = s_.catalog->GetProduct(id);
     if (!product.ok()) return StoreFailure(product.status());
-    if (!product->has_value()) return NotFound("product", id);
+    if (!product->has_value()) return EntityNotFound("product", id);
     HttpResponse response = HttpResponse::Json(200, ToJson(**product));
     pages_->Keep(id, response.body, generation);
     return response;
@@ -128,14 +128,14 @@ class CatalogRoutes {
       std::string_view id;
       ~ForgetAfter() { pages.Forget(id); }
     } forget_after{*pages_, request.PathParam("id")};
-    return DeleteEntity(
-        request, "product",
-        [this](std::string_view id) -> Result<nlohmann::json> {
+    return DeleteAudited(
+        request, s_, "product",
+        [this](const std::string& id) -> Result<nlohmann::json> {
           auto p = s_.catalog->GetProduct(id);
           if (!p.ok()) return p.status();
           return p->has_value() ? ToJson(**p) : nlohmann::json();
         },
-        [this](std::string_view id) { return s_.catalog->DeleteProduct(id); });
+        [this](const std::string& id) { return s_.catalog->DeleteProduct(id); });
   }
 
   HttpResponse PriceHistory(const HttpRequest& request) const {
@@ -143,13 +143,13 @@ class CatalogRoutes {
     const std::string product_id(request.PathParam("id"));
     auto product = s_.catalog->GetProduct(product_id);
     if (!product.ok()) return StoreFailure(product.status());
-    if (!product->has_value()) return NotFound("product", product_id);
+    if (!product->has_value()) return EntityNotFound("product", product_id);
     std::optional<Store> store;
     if (auto store_id = request.Query("store")) {
       if (!field_rules::IsValidId(*store_id)) return BadParameter("store", "is not a store id");
       auto found = s_.catalog->GetStore(*store_id);
       if (!found.ok()) return StoreFailure(found.status());
-      if (!found->has_value()) return NotFound("store", *store_id);
+      if (!found->has_value()) return EntityNotFound("store", *store_id);
       store = **found;
     }
     auto history = s_.catalog->ListPriceHistory(product_id);
@@ -203,7 +203,7 @@ class CatalogRoutes {
     if (auto bad = CheckPathId(request, "id")) return *bad;
     auto store = s_.catalog->GetStore(request.PathParam("id"));
     if (!store.ok()) return StoreFailure(store.status());
-    if (!store->has_value()) return NotFound("store", request.PathParam("id"));
+    if (!store->has_value()) return EntityNotFound("store", request.PathParam("id"));
     return HttpResponse::Json(200, ToJson(**store));
   }
 
@@ -219,14 +219,14 @@ class CatalogRoutes {
   }
 
   HttpResponse DeleteStore(const HttpRequest& request) const {
-    HttpResponse response = DeleteEntity(
-        request, "store",
-        [this](std::string_view id) -> Result<nlohmann::json> {
+    HttpResponse response = DeleteAudited(
+        request, s_, "store",
+        [this](const std::string& id) -> Result<nlohmann::json> {
           auto st = s_.catalog->GetStore(id);
           if (!st.ok()) return st.status();
           return st->has_value() ? ToJson(**st) : nlohmann::json();
         },
-        [this](std::string_view id) { return s_.catalog->DeleteStore(id); });
+        [this](const std::string& id) { return s_.catalog->DeleteStore(id); });
     stores_->Invalidate();
     if (response.status < 300) Changed({});
     return response;
@@ -377,11 +377,6 @@ class CatalogRoutes {
     if (s_.changes_written) s_.changes_written();
   }
 
-  static HttpResponse NotFound(std::string_view entity, std::string_view id) {
-    return HttpResponse::Problem(404, "Not found",
-                                 "no " + std::string(entity) + " \"" + std::string(id) + "\"");
-  }
-
   HttpResponse PutEntity(const HttpRequest& request, ImportKind kind, const char* entity,
                          const std::function<nlohmann::json(std::string_view)>& load) const {
     if (auto bad = CheckPathId(request, "id")) return *bad;
@@ -400,32 +395,6 @@ class CatalogRoutes {
                      before, [&] { return load(id); });
     if (landing.problem) return *landing.problem;
     return HttpResponse::Json(before.is_null() ? 201 : 200, load(id));
-  }
-
-  HttpResponse DeleteEntity(const HttpRequest& request, const char* entity,
-                            const std::function<Result<nlohmann::json>(std::string_view)>& load,
-                            const std::function<Result<bool>(std::string_view)>& remove) const {
-    if (auto bad = CheckPathId(request, "id")) return *bad;
-    const std::string id(request.PathParam("id"));
-    bool found = true;
-    const Status status = s_.catalog->Transaction([&]() -> Status {
-      auto before = load(id);
-      if (!before.ok()) return before.status();
-      if (before->is_null()) {
-        found = false;
-        return Status::NotFound(id);
-      }
-      auto removed = remove(id);
-      if (!removed.ok()) return removed.status();
-      auto seq = s_.audit->Append(
-          AuditFor(request, *s_.clock, "delete", entity, id, *before, nlohmann::json()));
-      return seq.ok() ? Status::Ok() : seq.status();
-    });
-    if (!found) return NotFound(entity, id);
-    if (!status.ok()) return StoreFailure(status);
-    HttpResponse response;
-    response.status = 204;
-    return response;
   }
 
   HttpResponse ListStoresNear(const HttpRequest& request, std::string_view near,

@@ -25,11 +25,6 @@ HttpResponse Invalid(std::string field, std::string message) {
                                {FieldProblem{std::move(field), std::nullopt, std::move(message)}});
 }
 
-HttpResponse NotFound(std::string_view what, std::string_view id) {
-  return HttpResponse::Problem(404, "Not Found",
-                               "no " + std::string(what) + " \"" + std::string(id) + "\"");
-}
-
 nlohmann::json OptionalTime(const std::optional<Instant>& t) {
   return t ? nlohmann::json(FormatUtc(*t)) : nlohmann::json();
 }
@@ -226,7 +221,7 @@ class OutboundRoutes {
     if (auto bad = CheckPathId(request, "id")) return *bad;
     auto d = s_.outbound->GetDestination(request.PathParam("id"));
     if (!d.ok()) return StoreFailure(d.status());
-    if (!*d) return NotFound("destination", request.PathParam("id"));
+    if (!*d) return EntityNotFound("destination", request.PathParam("id"));
     return WithETag(HttpResponse::Json(200, DestinationJson(**d)), (*d)->version);
   }
 
@@ -263,7 +258,7 @@ class OutboundRoutes {
 
   HttpResponse DeleteDestination(const HttpRequest& request) const {
     return DeleteAudited(
-        request, "destination",
+        request, s_, "destination",
         [this](const std::string& id) -> Result<nlohmann::json> {
           auto d = s_.outbound->GetDestination(id);
           if (!d.ok()) return d.status();
@@ -277,7 +272,7 @@ class OutboundRoutes {
     if (auto bad = CheckPathId(request, "id")) return *bad;
     auto found = s_.outbound->GetDestination(request.PathParam("id"));
     if (!found.ok()) return StoreFailure(found.status());
-    if (!*found) return NotFound("destination", request.PathParam("id"));
+    if (!*found) return EntityNotFound("destination", request.PathParam("id"));
     Destination d = **found;
     if (d.kind != DestinationKind::kWebhook) {
       return HttpResponse::Problem(409, "Conflict", "only a webhook has a signing secret");
@@ -306,7 +301,7 @@ class OutboundRoutes {
     if (auto bad = CheckPathId(request, "id")) return *bad;
     auto found = s_.outbound->GetDestination(request.PathParam("id"));
     if (!found.ok()) return StoreFailure(found.status());
-    if (!*found) return NotFound("destination", request.PathParam("id"));
+    if (!*found) return EntityNotFound("destination", request.PathParam("id"));
     const Instant now = s_.clock->Now();
     Delivery d;
     d.destination_id = (*found)->id;
@@ -351,7 +346,7 @@ class OutboundRoutes {
     if (problem) return *problem;
     auto destination = s_.outbound->GetDestination(query.destination_id);
     if (!destination.ok()) return StoreFailure(destination.status());
-    if (!*destination) return NotFound("destination", query.destination_id);
+    if (!*destination) return EntityNotFound("destination", query.destination_id);
     auto deliveries = s_.outbound->ListDeliveries(query);
     if (!deliveries.ok()) return StoreFailure(deliveries.status());
     nlohmann::json items = nlohmann::json::array();
@@ -425,7 +420,7 @@ class OutboundRoutes {
     if (auto bad = CheckPathId(request, "id")) return *bad;
     auto src = s_.outbound->GetSource(request.PathParam("id"));
     if (!src.ok()) return StoreFailure(src.status());
-    if (!*src) return NotFound("source", request.PathParam("id"));
+    if (!*src) return EntityNotFound("source", request.PathParam("id"));
     return WithETag(HttpResponse::Json(200, SourceJson(**src)), (*src)->version);
   }
 
@@ -443,7 +438,7 @@ class OutboundRoutes {
 
   HttpResponse DeleteSource(const HttpRequest& request) const {
     return DeleteAudited(
-        request, "source",
+        request, s_, "source",
         [this](const std::string& id) -> Result<nlohmann::json> {
           auto src = s_.outbound->GetSource(id);
           if (!src.ok()) return src.status();
@@ -458,7 +453,7 @@ class OutboundRoutes {
     const std::string id(request.PathParam("id"));
     auto src = s_.outbound->GetSource(id);
     if (!src.ok()) return StoreFailure(src.status());
-    if (!*src) return NotFound("source", id);
+    if (!*src) return EntityNotFound("source", id);
     auto run = s_.run_source(id);
     if (run.status().code() == StatusCode::kFailedPrecondition) {
       return HttpResponse::Problem(409, "Conflict", run.status().message());
@@ -486,7 +481,7 @@ class OutboundRoutes {
     const std::string id(request.PathParam("id"));
     auto src = s_.outbound->GetSource(id);
     if (!src.ok()) return StoreFailure(src.status());
-    if (!*src) return NotFound("source", id);
+    if (!*src) return EntityNotFound("source", id);
     auto runs = s_.outbound->ListSourceRuns(id, before_id, limit);
     if (!runs.ok()) return StoreFailure(runs.status());
     nlohmann::json items = nlohmann::json::array();
@@ -515,7 +510,7 @@ class OutboundRoutes {
     if (!body.ok()) return HttpResponse::FromStatus(body.status());
     auto found = get(request.PathParam("id"));
     if (!found.ok()) return StoreFailure(found.status());
-    if (!*found) return NotFound(entity, request.PathParam("id"));
+    if (!*found) return EntityNotFound(entity, request.PathParam("id"));
     T item = **found;
     const nlohmann::json before = to_json(item);
     if (auto bad = apply(*body, item)) return *bad;
@@ -531,38 +526,10 @@ class OutboundRoutes {
     if (status.code() == StatusCode::kFailedPrecondition) {
       return HttpResponse::Problem(412, "Precondition Failed", status.message());
     }
-    if (status.code() == StatusCode::kNotFound) return NotFound(entity, item.id);
+    if (status.code() == StatusCode::kNotFound) return EntityNotFound(entity, item.id);
     if (!status.ok()) return StoreFailure(status);
     s_.outbound_written();
     return WithETag(HttpResponse::Json(200, to_json(*updated)), updated->version);
-  }
-
-  // Deletes `entity` {id} with its audit entry (the JSON `load` gives; null when missing) in
-  // one transaction: 204, or 404.
-  HttpResponse DeleteAudited(const HttpRequest& request, const char* entity,
-                             const std::function<Result<nlohmann::json>(const std::string&)>& load,
-                             const std::function<Result<bool>(const std::string&)>& remove) const {
-    if (auto bad = CheckPathId(request, "id")) return *bad;
-    const std::string id(request.PathParam("id"));
-    bool found = true;
-    const Status status = s_.catalog->Transaction([&]() -> Status {
-      auto before = load(id);
-      if (!before.ok()) return before.status();
-      if (before->is_null()) {
-        found = false;
-        return Status::NotFound(id);
-      }
-      auto removed = remove(id);
-      if (!removed.ok()) return removed.status();
-      return s_.audit
-          ->Append(AuditFor(request, *s_.clock, "delete", entity, id, *before, nlohmann::json()))
-          .status();
-    });
-    if (!found) return NotFound(entity, id);
-    if (!status.ok()) return StoreFailure(status);
-    HttpResponse response;
-    response.status = 204;
-    return response;
   }
 
   // Reads a destination's fields from `body` into `d`. When creating, a webhook's secret is
@@ -744,9 +711,9 @@ class OutboundRoutes {
                                                 : "must be a delivery id, a positive integer");
     }
     if (status.code() == StatusCode::kNotFound) {
-      return NotFound("delivery", std::string(request.PathParam("delivery")) +
-                                      "\" of destination \"" +
-                                      std::string(request.PathParam("id")));
+      return EntityNotFound("delivery", std::string(request.PathParam("delivery")) +
+                                            "\" of destination \"" +
+                                            std::string(request.PathParam("id")));
     }
     return StoreFailure(status);
   }
@@ -754,7 +721,7 @@ class OutboundRoutes {
   HttpResponse DeliveryAnswer(int status, int64_t id, bool with_payload = false) const {
     auto d = s_.outbound->GetDelivery(id);
     if (!d.ok()) return StoreFailure(d.status());
-    if (!*d) return NotFound("delivery", std::to_string(id));
+    if (!*d) return EntityNotFound("delivery", std::to_string(id));
     auto attempts = s_.outbound->ListDeliveryAttempts(id);
     if (!attempts.ok()) return StoreFailure(attempts.status());
     nlohmann::json out = DeliveryJson(**d, *attempts);

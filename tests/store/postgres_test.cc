@@ -186,7 +186,7 @@ TEST_F(PostgresTest, AnotherNodesCommitIsNotifiedAndAReconnectionCatchesUp) {
   EXPECT_TRUE(listener.connected());
 }
 
-TEST_F(PostgresTest, ANewerSchemaIsRefusedWithWhatToDo) {
+TEST_F(PostgresTest, ANewerSchemaIsRefusedNamingItsVersion) {
   ASSERT_TRUE(Node());
   Admin("INSERT INTO schema_migrations(version, applied_at) VALUES (999, 0)");
   auto db = PostgresDatabase::Open(url_);
