@@ -171,25 +171,38 @@ Status ChangeFollower::LoadBoundaries(Instant now) {
   return Status::Ok();
 }
 
+Result<std::optional<Instant>> ChangeFollower::LastBoundary(Instant now) {
+  std::lock_guard lock(boundaries_mu_);
+  // Before the first round (feeds generated at start): load them rather than answer none.
+  if (!boundaries_loaded_at_) VITRINE_RETURN_IF_ERROR(LoadBoundaries(now));
+  auto after = boundaries_.upper_bound(now);
+  if (after == boundaries_.begin()) return std::optional<Instant>();
+  return std::optional<Instant>(*std::prev(after));
+}
+
 Status ChangeFollower::CheckBoundaries() {
   const Instant now = clock_.Now();
-  if (!boundaries_loaded_at_ || now - *boundaries_loaded_at_ >= options_.boundaries_refresh) {
-    VITRINE_RETURN_IF_ERROR(LoadBoundaries(now));
+  std::vector<std::string> gone;
+  {
+    std::lock_guard lock(boundaries_mu_);
+    if (!boundaries_loaded_at_ || now - *boundaries_loaded_at_ >= options_.boundaries_refresh) {
+      VITRINE_RETURN_IF_ERROR(LoadBoundaries(now));
+    }
+    // Crossed since the last round: (time_checked_at_, now]. The first round only sets the
+    // mark: the offers and feeds it starts from were made knowing the time.
+    const Instant since = time_checked_at_.value_or(now);
+    time_checked_at_ = now;
+    if (boundaries_.upper_bound(since) == boundaries_.upper_bound(now)) return Status::Ok();
+    for (auto it = retention_ends_.upper_bound(since); it != retention_ends_.upper_bound(now);
+         ++it) {
+      gone.push_back(it->second);
+    }
   }
-  // Crossed since the last round: (time_checked_at_, now]. The first round only sets the
-  // mark: the offers and feeds it starts from were made knowing the time.
-  const Instant since = time_checked_at_.value_or(now);
-  time_checked_at_ = now;
-  if (boundaries_.upper_bound(since) == boundaries_.upper_bound(now)) return Status::Ok();
   Log({{"type", "campaign_boundary"}, {"at", FormatUtc(now)}});
   for (const OffersObserver& observe : offer_observers_) observe();
   if (!Applying()) return Status::Ok();
   // Offers of a campaign out of retention are withdrawn: a change like any other, logged so
   // every process sees it.
-  std::vector<std::string> gone;
-  for (auto it = retention_ends_.upper_bound(since); it != retention_ends_.upper_bound(now); ++it) {
-    gone.push_back(it->second);
-  }
   return log_.AppendChange(ChangeKind::kCampaign, gone).status();
 }
 
@@ -275,9 +288,15 @@ Status ChangeFollower::Round(bool watch_time, std::optional<ApplyReport>* applie
 
   auto seq = offers_.LastSeq();
   if (!seq.ok()) return seq.status();
-  if (*seq != offers_seq_) {
+  // The publication instant too: the applier records it just after the offers it wrote,
+  // and the feeds carry it (FeedRequest::as_of), so a feed regenerated in between is made
+  // again.
+  auto published = offers_.LastPublishedAt();
+  if (!published.ok()) return published.status();
+  if (*seq != offers_seq_ || *published != published_at_) {
     // The first round too: snapshots made before this process started may predate them.
     offers_seq_ = *seq;
+    published_at_ = *published;
     for (const OffersObserver& observe : offer_observers_) observe();
   }
   return watch_time ? CheckBoundaries() : Status::Ok();

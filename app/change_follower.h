@@ -87,6 +87,10 @@ class ChangeFollower {
   bool Ready() const;
   // Whether this process holds the assembly lease now.
   bool Applying() const;
+  // The latest instant at or before `now` where an approved campaign started, ended or left
+  // its retention in one of the stores' zones (what the feeds' content last changed with,
+  // besides the offers' publication); empty when none. Any thread.
+  Result<std::optional<Instant>> LastBoundary(Instant now);
 
   // Runs one round on the calling thread (tests, and `vitrine import` without a server):
   // applies what is pending when the lease can be taken. Returns the report, or nullopt
@@ -102,7 +106,7 @@ class ChangeFollower {
   // Takes, renews or leaves the assembly lease; true when this process holds it.
   Result<bool> HoldLease();
   Status CheckBoundaries();
-  Status LoadBoundaries(Instant now);
+  Status LoadBoundaries(Instant now);  // with boundaries_mu_ held
   void Log(const nlohmann::json& line) const;
 
   // Constant after construction.
@@ -121,10 +125,12 @@ class ChangeFollower {
   ChangeApplier applier_;
   int64_t observed_id_ = 0;                // entries handed to the observers
   int64_t offers_seq_ = -1;                // the offers' LastSeq last seen
+  std::optional<Instant> published_at_;    // and their LastPublishedAt
   std::optional<bool> role_;               // applying or following, once known
   std::optional<Instant> lease_renew_at_;  // while held: when to renew it
   // Instants where an approved campaign starts or ends in a store's zone; and where one
   // leaves its retention, with its id. Loaded every boundaries_refresh.
+  std::mutex boundaries_mu_;  // guards the three below; LastBoundary() reads from any thread
   std::set<Instant> boundaries_;
   std::multimap<Instant, std::string> retention_ends_;
   std::optional<Instant> boundaries_loaded_at_;

@@ -93,21 +93,24 @@ int RunServe(const CommandLine& command_line) {
   if (!db) return kExitStore;
   const Clock& clock = SystemClock::Instance();
 
-  // Feeds are files (ARCHITECTURE.md §5): snapshots beside the database, made stale when
-  // the offers change and regenerated in the background once changes pause.
-  FeedSnapshotOptions feed_options;
-  feed_options.dir = command_line.ValueOr("feeds-dir", db->local_base() + "-feeds");
-  feed_options.settings.hub_url = command_line.ValueOr(
-      "public-url", "http://localhost:" + std::to_string(options.port == 0 ? 8080 : options.port));
-  auto feeds = std::make_unique<FeedSnapshots>(
-      FeedSources{&db->catalog(), &db->campaigns(), &db->offers()}, feed_options);
-
   // Published offers follow the change log, whoever writes (docs/architecture.md, Threads).
   ChangeFollowerOptions follower_options;
   follower_options.assembly.clock = &clock;
   follower_options.log = options.log_sink;
   auto follower = std::make_unique<ChangeFollower>(db->catalog(), db->campaigns(), db->offers(),
                                                    db->changes(), follower_options);
+
+  // Feeds are files (ARCHITECTURE.md §5): snapshots beside the database, made stale when
+  // the offers change and regenerated in the background once changes pause.
+  FeedSnapshotOptions feed_options;
+  feed_options.dir = command_line.ValueOr("feeds-dir", db->local_base() + "-feeds");
+  feed_options.settings.hub_url = command_line.ValueOr(
+      "public-url", "http://localhost:" + std::to_string(options.port == 0 ? 8080 : options.port));
+  // Their content instant comes from the database and the campaigns' boundaries, so every
+  // node writes the same bytes.
+  feed_options.last_boundary = [f = follower.get()](Instant now) { return f->LastBoundary(now); };
+  auto feeds = std::make_unique<FeedSnapshots>(
+      FeedSources{&db->catalog(), &db->campaigns(), &db->offers()}, feed_options);
   follower->ObserveOffers([f = feeds.get()] { f->MarkStale(); });
   follower->ObserveEntries([f = feeds.get()](const std::vector<ChangeEntry>& entries) {
     for (const ChangeEntry& e : entries) {
@@ -269,6 +272,7 @@ int RunServe(const CommandLine& command_line) {
   server.Stop();
   listener.reset();
   outbound->reset();  // attempts under way finish; claimed ones wait for their lease
+  feeds->Stop();      // its thread asks the follower for campaign boundaries
   follower.reset();   // finishes the batch in progress while the database is still open
   feeds.reset();      // stops regenerating before the database closes
   db.reset();         // checkpoints the WAL and closes the database

@@ -22,7 +22,7 @@ class JsonEmitter final : public LeafletEmitter {
   void Begin(const FeedContext& ctx, std::string& out) override {
     json head = {{"format", "vitrine-leaflet"},
                  {"version", 1},
-                 {"generated_at", FormatUtc(ctx.request.now)},
+                 {"generated_at", FormatUtc(ctx.request.as_of.value_or(ctx.request.now))},
                  {"store", OptionalText(ctx.request.store_id)},
                  {"campaign", OptionalText(ctx.request.campaign_id)}};
     std::string text = Dump(head);

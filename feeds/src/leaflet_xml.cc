@@ -34,7 +34,7 @@ class XmlEmitter final : public LeafletEmitter {
  public:
   void Begin(const FeedContext& ctx, std::string& out) override {
     out += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<leaflet version=\"1\"";
-    Attribute(out, "generated_at", FormatUtc(ctx.request.now));
+    Attribute(out, "generated_at", FormatUtc(ctx.request.as_of.value_or(ctx.request.now)));
     if (!ctx.request.store_id.empty()) {
       Attribute(out, "store", CleanFeedText(ctx.request.store_id));
     }

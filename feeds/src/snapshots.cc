@@ -138,6 +138,21 @@ Instant FeedSnapshots::Now() const {
   return options_.clock ? options_.clock->Now() : SystemClock::Instance().Now();
 }
 
+Result<Instant> FeedSnapshots::ContentInstant(Instant now) const {
+  // Read from the database, not this process's clock: every node regenerating after the
+  // same changes then writes the same bytes (and ETag), whenever it regenerates.
+  auto published = sources_.offers->LastPublishedAt();
+  if (!published.ok()) return published.status();
+  std::optional<Instant> at = *published;
+  if (options_.last_boundary) {
+    auto boundary = options_.last_boundary(now);
+    if (!boundary.ok()) return boundary.status();
+    if (*boundary && (!at || **boundary > *at)) at = *boundary;
+  }
+  // None yet (no offers were ever published), or a clock behind the one that published.
+  return at && *at <= now ? *at : now;
+}
+
 std::string FeedSnapshots::FileBase(const FeedKey& key) const {
   std::string base = Stem(key.format);
   if (!key.store_id.empty()) base += ".store-" + SafeId(key.store_id);
@@ -149,7 +164,10 @@ std::string FeedSnapshots::FileBase(const FeedKey& key) const {
 Result<std::shared_ptr<const FeedSnapshot>> FeedSnapshots::Generate(const FeedKey& key,
                                                                     int64_t generation,
                                                                     const FeedSnapshot* before) {
-  const FeedRequest request{key.format, key.store_id, key.campaign_id, Now(), key.channel};
+  FeedRequest request{key.format, key.store_id, key.campaign_id, Now(), key.channel};
+  auto as_of = ContentInstant(request.now);
+  if (!as_of.ok()) return as_of.status();
+  request.as_of = *as_of;
   const std::string final_path =
       (options_.dir / (FileBase(key) + "." + std::to_string(generation) + Extension(key.format)))
           .string();

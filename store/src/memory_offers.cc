@@ -365,7 +365,13 @@ Status MemoryDatabase::RecordAssemblyRun(const AssemblyRun& run) {
   runs.push_back(run);
   std::erase_if(runs, [&](const AssemblyRun& r) { return r.at < run.at - std::chrono::hours(24); });
   ++state_.assembly_run_count;
+  if (run.offers_written > 0) state_.last_published_at = run.at;
   return Status::Ok();
+}
+
+Result<std::optional<Instant>> MemoryDatabase::LastPublishedAt() {
+  Lock lock(*this);
+  return state_.last_published_at;
 }
 
 Result<int64_t> MemoryDatabase::AssemblyRunCount() {

@@ -1623,8 +1623,30 @@ Status SqlDatabase::RecordAssemblyRun(const AssemblyRun& run) {
     Result<Statement> prune = conn.Prepare("DELETE FROM assembly_runs WHERE at < ?");
     if (!prune.ok()) return prune.status();
     prune->Bind(1, ToUnixSeconds(run.at) - 24 * 3600);
-    return prune->Run();
+    VITRINE_RETURN_IF_ERROR(prune->Run());
+    if (run.offers_written == 0) return Status::Ok();
+    // A counter, not a query over the runs: it outlives their pruning.
+    Result<Statement> published = conn.Prepare(
+        "INSERT INTO counters(name, value) VALUES ('offers_published_at', ?) "
+        "ON CONFLICT(name) DO UPDATE SET value = excluded.value");
+    if (!published.ok()) return published.status();
+    published->Bind(1, ToUnixSeconds(run.at));
+    return published->Run();
   });
+}
+
+Result<std::optional<Instant>> SqlDatabase::LastPublishedAt() {
+  std::optional<Instant> at;
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    Result<Statement> s =
+        conn.Prepare("SELECT value FROM counters WHERE name = 'offers_published_at'");
+    if (!s.ok()) return s.status();
+    Result<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (*row) at = FromUnixSeconds(s->Int(0));
+    return Status::Ok();
+  }));
+  return at;
 }
 
 Result<int64_t> SqlDatabase::AssemblyRunCount() {

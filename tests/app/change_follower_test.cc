@@ -333,10 +333,19 @@ TEST_P(ChangeFollowerTest, TimeIsAChangeFeedsHearOfStartsAndEndsAndOffersLeaveAf
   std::this_thread::sleep_for(100ms);
   const int before = heard.load();
 
+  auto last_boundary = follower->LastBoundary(clock_.Now());
+  ASSERT_TRUE(last_boundary.ok()) << last_boundary.status().ToString();
+  EXPECT_FALSE(last_boundary->has_value());
+
   // 2 December 00:00 in Paris: the campaign starts, the feeds are told.
   clock_.Set(*ParseInstant("2026-12-01T23:00:01Z"));
   EXPECT_TRUE(wait_for([&] { return heard.load() > before; }));
   EXPECT_TRUE(Logged("campaign_boundary"));
+  // The feeds' content instant (FeedSnapshotOptions::last_boundary) is the start itself,
+  // whenever a node regenerates after it.
+  EXPECT_EQ(*follower->LastBoundary(clock_.Now()), *ParseInstant("2026-12-01T23:00:00Z"));
+  EXPECT_EQ(*follower->LastBoundary(*ParseInstant("2026-12-05T10:00:00Z")),
+            *ParseInstant("2026-12-01T23:00:00Z"));
   EXPECT_EQ(Quantity(*server, "P1", "S1"), 10);  // still published while it runs
 
   // Seven days after it ended everywhere, its offers are withdrawn through the change log.

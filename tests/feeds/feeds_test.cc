@@ -623,6 +623,47 @@ TEST_F(HostileFeedsTest, SnapshotsRegenerateInTheBackgroundAndEvictVariants) {
   EXPECT_TRUE(std::filesystem::exists(fdf->path));
 }
 
+// Nodes of one hub regenerate their snapshots at their own instants; the leaflet's
+// generated_at is the content's (the offers' last publication, or a campaign start or end
+// passed since), read from the database, so every node writes the same bytes and ETag.
+TEST_F(HostileFeedsTest, EveryNodeWritesTheSameLeafletWhenItRegenerates) {
+  const Instant published = kNow - std::chrono::hours(1);
+  ASSERT_TRUE(db_.RecordAssemblyRun({published, std::chrono::milliseconds(5), 6}).ok());
+  std::optional<Instant> boundary = kNow - std::chrono::hours(20);
+  auto snapshot_at = [&](Instant now, const std::string& dir, FeedFormat format) {
+    ManualClock clock(now);
+    FeedSnapshotOptions options;
+    options.dir = dir_.File(dir);
+    options.clock = &clock;
+    options.last_boundary = [&](Instant at) -> Result<std::optional<Instant>> {
+      EXPECT_EQ(at, now);
+      return boundary;
+    };
+    FeedSnapshots snapshots(sources_, options);
+    auto snapshot = snapshots.Get({format, "", "", ""});
+    EXPECT_TRUE(snapshot.ok()) << snapshot.status().ToString();
+    std::string bytes;
+    if (snapshot.ok()) std::getline(std::ifstream(snapshot->path), bytes, '\0');
+    return bytes;
+  };
+  for (FeedFormat format : {FeedFormat::kLeafletJson, FeedFormat::kLeafletXml}) {
+    const std::string a = snapshot_at(kNow, "node-a", format);
+    const std::string b = snapshot_at(kNow + std::chrono::minutes(37), "node-b", format);
+    EXPECT_EQ(a, b);
+    EXPECT_THAT(a, HasSubstr(FormatUtc(published))) << a.substr(0, 200);
+  }
+  auto generated_at = [&](Instant now, const std::string& dir) {
+    return nlohmann::json::parse(snapshot_at(now, dir, FeedFormat::kLeafletJson))["generated_at"];
+  };
+  // A campaign boundary after the publication changed the content: it is the instant.
+  boundary = kNow - std::chrono::minutes(10);
+  EXPECT_EQ(generated_at(kNow, "boundary"), FormatUtc(kNow - std::chrono::minutes(10)));
+  // A clock behind the publisher's never says a later instant than its own.
+  boundary.reset();
+  EXPECT_EQ(generated_at(published - std::chrono::minutes(5), "behind"),
+            FormatUtc(published - std::chrono::minutes(5)));
+}
+
 // A regeneration that cannot write its file (here a directory stands where its temporary
 // file goes, as a full or failing disk would refuse it) fails with an I/O error, and the
 // snapshot before it stays served, its file intact.

@@ -1049,6 +1049,23 @@ TEST_P(OffersConformanceTest, AssemblyRunsGiveTheLastRunAndOffersWrittenPerMinut
   EXPECT_EQ(figures->runs, 5);
 }
 
+TEST_P(OffersConformanceTest, TheLastPublicationIsTheNewestRunThatWroteOffers) {
+  auto published = offers_->LastPublishedAt();
+  ASSERT_TRUE(published.ok()) << published.status().ToString();
+  EXPECT_FALSE(published->has_value());
+  ASSERT_TRUE(offers_->RecordAssemblyRun({T(10), std::chrono::milliseconds(1), 0}).ok());
+  EXPECT_FALSE(offers_->LastPublishedAt()->has_value()) << "a run that wrote nothing";
+  ASSERT_TRUE(offers_->RecordAssemblyRun({T(20), std::chrono::milliseconds(1), 3}).ok());
+  EXPECT_EQ(*offers_->LastPublishedAt(), T(20));
+  ASSERT_TRUE(offers_->RecordAssemblyRun({T(30), std::chrono::milliseconds(1), 2}).ok());
+  EXPECT_EQ(*offers_->LastPublishedAt(), T(30));
+  // Runs that write nothing leave it, even once the run that wrote is forgotten.
+  ASSERT_TRUE(
+      offers_->RecordAssemblyRun({T(40 + 3 * 86400), std::chrono::milliseconds(1), 0}).ok());
+  EXPECT_EQ(offers_->ReadOfferFigures(T(0))->last_run->at, T(40 + 3 * 86400));
+  EXPECT_EQ(*offers_->LastPublishedAt(), T(30));
+}
+
 TEST_P(OffersConformanceTest, TransactionRollsBackCampaignAndOfferWrites) {
   Status s = repo_->Transaction([&]() -> Status {
     auto c = campaigns_->CreateCampaign(MakeCampaign("Annulée"), T(0));

@@ -72,6 +72,10 @@ struct FeedRequest {
   Instant now{};            // offers ended before this are left out
   // Offers CSV only: just this channel's offers (a platform's view). Empty: every channel.
   std::string channel;
+  // The leaflet feeds' generated_at: when the content became current (the offers' last
+  // publication or the campaign start or end passed since), so that every hub node writes
+  // the same bytes. Empty: `now`.
+  std::optional<Instant> as_of;
 };
 
 struct FeedSources {

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -82,6 +83,10 @@ struct FeedSnapshotOptions {
   FeedSettings settings;
   // The feeds' "now" and Last-Modified. nullptr (default): the system clock.
   const Clock* clock = nullptr;
+  // The latest campaign start or end at or before `now` in any store's zone (the change
+  // follower knows them): with the offers' last publication, the leaflet's generated_at
+  // (FeedRequest::as_of). Unset: the publication alone.
+  std::function<Result<std::optional<Instant>>(Instant now)> last_boundary;
 };
 
 class FeedSnapshots {
@@ -135,6 +140,8 @@ class FeedSnapshots {
   };
 
   Instant Now() const;
+  // FeedRequest::as_of for a generation at `now`.
+  Result<Instant> ContentInstant(Instant now) const;
   std::string FileBase(const FeedKey& key) const;
   // Writes one generation of `key` and returns it (no lock held).
   Result<std::shared_ptr<const FeedSnapshot>> Generate(const FeedKey& key, int64_t generation,

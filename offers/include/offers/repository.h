@@ -229,8 +229,12 @@ class OfferRepository {
   virtual Result<int64_t> LastSeq() = 0;
 
   // Keeps `run` for the dashboard (the newest one, and its offers in the per-minute counts);
-  // runs older than a day are forgotten.
+  // runs older than a day are forgotten. A run that wrote offers also becomes
+  // LastPublishedAt().
   virtual Status RecordAssemblyRun(const AssemblyRun& run) = 0;
+  // When the newest recorded run that wrote offers finished: the instant the published
+  // offers last changed, the same for every process of the hub. Empty before any.
+  virtual Result<std::optional<Instant>> LastPublishedAt() = 0;
   // The live offers counted by store, campaign, channels and availability (kept up to date
   // by every offer write, in its transaction: the cost does not grow with the offers), the
   // recorded runs' offers per minute since `since`, and the newest run.

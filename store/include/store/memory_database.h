@@ -151,6 +151,7 @@ class MemoryDatabase final : public UnifiedDatabase {
   Result<int64_t> LastSeq() override;
   // The counts are made from the offers at each call: this backend serves tests and demos.
   Status RecordAssemblyRun(const AssemblyRun& run) override;
+  Result<std::optional<Instant>> LastPublishedAt() override;
   Result<OfferFigures> ReadOfferFigures(Instant since) override;
   Result<int64_t> AssemblyRunCount() override;
   Status ScanOffers(const OfferScan& scan,
@@ -214,6 +215,7 @@ class MemoryDatabase final : public UnifiedDatabase {
     std::map<std::string, std::set<OfferKey>, std::less<>> offer_keys_by_promotion;
     int64_t last_offer_seq = 0;
     std::vector<AssemblyRun> assembly_runs;  // of the last day, oldest first
+    std::optional<Instant> last_published_at;
     int64_t assembly_run_count = 0;
 
     std::vector<ChangeEntry> changes;  // the change log, oldest first

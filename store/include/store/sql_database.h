@@ -154,6 +154,7 @@ class SqlDatabase : public UnifiedDatabase {
                                                std::string_view channel) override;
   Result<int64_t> LastSeq() override;
   Status RecordAssemblyRun(const AssemblyRun& run) override;
+  Result<std::optional<Instant>> LastPublishedAt() override;
   Result<OfferFigures> ReadOfferFigures(Instant since) override;
   Result<int64_t> AssemblyRunCount() override;
   Status ScanOffers(const OfferScan& scan,
