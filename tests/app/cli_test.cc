@@ -74,6 +74,82 @@ void WriteFile(const fs::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
+// A `vitrine serve` child on a free loopback port, run in `dir` (its working files go there)
+// with its output in dir/NAME.out and dir/NAME.err; `port` is empty when it never said it.
+struct ServeProcess {
+  pid_t pid = -1;
+  std::string port;
+};
+
+ServeProcess StartServe(const fs::path& dir, const std::string& name,
+                        const std::vector<std::string>& args,
+                        const std::vector<std::pair<std::string, std::string>>& env = {}) {
+  const fs::path out = dir / (name + ".out");
+  std::vector<std::string> argv = {VITRINE_BINARY, "serve",  "--address",
+                                   "127.0.0.1",    "--port", "0"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const pid_t child = fork();
+  if (child == 0) {
+    if (chdir(dir.c_str()) != 0) _exit(126);
+    freopen(out.c_str(), "w", stdout);
+    freopen((dir / (name + ".err")).c_str(), "w", stderr);
+    for (const auto& [variable, value] : env) setenv(variable.c_str(), value.c_str(), 1);
+    std::vector<char*> c_argv;
+    for (std::string& a : argv) c_argv.push_back(a.data());
+    c_argv.push_back(nullptr);
+    execv(VITRINE_BINARY, c_argv.data());
+    _exit(127);
+  }
+  ServeProcess serve{child, ""};
+  for (int i = 0; i < 500 && serve.port.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const std::string text = ReadFile(out);
+    const size_t at = text.find("http://127.0.0.1:");
+    if (at == std::string::npos) continue;
+    const size_t begin = at + std::string("http://127.0.0.1:").size();
+    const size_t end = text.find_first_not_of("0123456789", begin);
+    if (end != std::string::npos) serve.port = text.substr(begin, end - begin);
+  }
+  return serve;
+}
+
+struct HttpResult {
+  int status = 0;  // 0: no answer
+  std::string body;
+};
+
+// One request with curl to a node on 127.0.0.1:`port`, as `token` (empty: anonymous).
+HttpResult Http(const std::string& port, const std::string& method, const std::string& path,
+                const std::string& token = "", const std::string& body = "") {
+  std::string command = "curl -s -m 30 -w '\\n%{http_code}' -X " + method +
+                        " -H 'Content-Type: application/json' http://127.0.0.1:" + port + path;
+  if (!token.empty()) command += " -H 'Authorization: Bearer " + token + "'";
+  if (!body.empty()) command += " -d '" + body + "'";
+  std::string out;
+  FILE* pipe = popen(command.c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while (pipe && (n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+  if (pipe) pclose(pipe);
+  HttpResult result;
+  const size_t last = out.rfind('\n');
+  if (last == std::string::npos) return result;
+  result.status = std::atoi(out.c_str() + last + 1);
+  result.body = out.substr(0, last);
+  return result;
+}
+
+// Polls `done` every 20 ms for up to `timeout`; its last answer.
+bool WaitFor(const std::function<bool()>& done,
+             std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
 int64_t CountRows(const fs::path& db_path, const char* table) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
@@ -303,6 +379,94 @@ TEST(CliTest, KilledImportOnPostgresLeavesWholeBatches) {
   PQfinish(conn);
 }
 
+// A PostgreSQL cluster of the test's own (scripts/pg-cluster), since this test stops and
+// starts its server: the one the other tests share must keep running.
+class OwnPostgres {
+ public:
+  explicit OwnPostgres(const fs::path& dir) : state_((dir / "pg-state").string()) {
+    started_ = Script("start") == 0;
+    url_ = ReadFile(state_);
+    while (!url_.empty() && (url_.back() == '\n' || url_.back() == ' ')) url_.pop_back();
+  }
+  ~OwnPostgres() { Script("stop"); }
+  bool started() const { return started_ && !url_.empty(); }
+  const std::string& url() const { return url_; }
+  int Halt() { return Script("halt"); }
+  int Resume() { return Script("resume"); }
+
+ private:
+  int Script(const std::string& verb) {
+    const std::string command = std::string(VITRINE_SOURCE_DIR) + "/scripts/pg-cluster " + verb +
+                                " '" + state_ + "' >/dev/null";
+    return std::system(command.c_str());
+  }
+  std::string state_;
+  std::string url_;
+  bool started_ = false;
+};
+
+// PostgreSQL restarted under two serving nodes: while it is away both say so on /readyz and
+// refuse writes with 503 (problem+json); once it is back they say in their logs that they
+// listen again and catch up, /readyz is ready, and a write on one node reaches the other.
+TEST(CliTest, NodesRideOutAPostgresRestart) {
+  if (testing::TestPostgresUrl().empty())
+    GTEST_SKIP() << "no PostgreSQL cluster (run through ctest)";
+  TempDir dir;
+  const fs::path root(dir.path());
+  OwnPostgres postgres(root);
+  ASSERT_TRUE(postgres.started());
+  const std::string db = postgres.url();
+  ASSERT_EQ(Vitrine({"migrate", "--db", db}, root).exit_code, 0) << ReadFile(root / "stderr.txt");
+  const RunResult token = Vitrine({"token", "create", "--role", "admin", "--db", db}, root);
+  ASSERT_EQ(token.exit_code, 0);
+  const std::string secret = token.out.substr(0, token.out.find('\n'));
+
+  std::vector<ServeProcess> nodes;
+  for (const char* name : {"a", "b"}) {
+    fs::create_directory(root / name);
+    nodes.push_back(StartServe(root / name, "serve", {"--db", db}));
+    ASSERT_FALSE(nodes.back().port.empty()) << ReadFile(root / name / "serve.err");
+  }
+  const std::string a = nodes[0].port, b = nodes[1].port;
+  auto ready = [&](const std::string& port) { return Http(port, "GET", "/readyz").status; };
+  auto title_on = [&](const std::string& port) {
+    const auto product = nlohmann::json::parse(
+        Http(port, "GET", "/api/v1/products/P-RESTART", secret).body, nullptr, false);
+    return product.is_object() && product.contains("title") ? product["title"].dump() : "";
+  };
+  ASSERT_TRUE(WaitFor([&] { return ready(a) == 200 && ready(b) == 200; }));
+  ASSERT_EQ(Http(a, "PUT", "/api/v1/products/P-RESTART", secret, R"({"title":"Avant"})").status,
+            201);
+  ASSERT_TRUE(WaitFor([&] { return title_on(b) == "\"Avant\""; })) << title_on(b);
+
+  ASSERT_EQ(postgres.Halt(), 0);
+  EXPECT_TRUE(WaitFor([&] { return ready(a) == 503 && ready(b) == 503; }));
+  const HttpResult refused =
+      Http(a, "PUT", "/api/v1/products/P-RESTART", secret, R"({"title":"Pendant"})");
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.body.find("\"status\""), std::string::npos) << refused.body;
+
+  ASSERT_EQ(postgres.Resume(), 0);
+  EXPECT_TRUE(WaitFor([&] { return ready(a) == 200 && ready(b) == 200; }));
+  for (const char* name : {"a", "b"}) {
+    EXPECT_TRUE(WaitFor([&] {
+      const std::string log = ReadFile(root / name / "serve.err");
+      return log.find("lost the PostgreSQL connection") != std::string::npos &&
+             log.find("listening to PostgreSQL again; catching up") != std::string::npos;
+    })) << ReadFile(root / name / "serve.err");
+  }
+  EXPECT_EQ(Http(a, "PUT", "/api/v1/products/P-RESTART", secret, R"({"title":"Après"})").status,
+            200);
+  EXPECT_TRUE(WaitFor([&] { return title_on(b) == "\"Après\""; })) << title_on(b);
+
+  for (const ServeProcess& node : nodes) {
+    kill(node.pid, SIGTERM);
+    int status = 0;
+    waitpid(node.pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+}
+
 // A feed written to a file that fails (here an unknown store) leaves the previous file as it
 // was: whatever serves that file never sends a truncated feed.
 TEST(CliTest, AFailedFeedWriteLeavesThePreviousFileWhole) {
@@ -367,38 +531,11 @@ TEST(CliTest, UserAddGeneratesAPasswordAndRefusesDuplicates) {
 TEST(CliTest, ServeAnswersAndStopsOnSigterm) {
   TempDir dir;
   const std::string db = "sqlite:" + (dir.path() / "v.db").string();
-  const fs::path out_path = dir.path() / "serve.out";
-  const pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    freopen(out_path.c_str(), "w", stdout);
-    freopen((dir.path() / "serve.err").c_str(), "w", stderr);
-    execl(VITRINE_BINARY, VITRINE_BINARY, "serve", "--db", db.c_str(), "--address", "127.0.0.1",
-          "--port", "0", static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  std::string port;
-  for (int i = 0; i < 500 && port.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    const std::string out = ReadFile(out_path);
-    const size_t at = out.find("http://127.0.0.1:");
-    if (at != std::string::npos) {
-      const size_t begin = at + std::string("http://127.0.0.1:").size();
-      const size_t end = out.find_first_not_of("0123456789", begin);
-      if (end != std::string::npos) port = out.substr(begin, end - begin);
-    }
-  }
+  const auto [child, port] = StartServe(dir.path(), "serve", {"--db", db});
   ASSERT_FALSE(port.empty()) << ReadFile(dir.path() / "serve.err");
-  const RunResult health = [&] {
-    RunResult r;
-    FILE* pipe = popen(("curl -s http://127.0.0.1:" + port + "/healthz").c_str(), "r");
-    char buf[256];
-    size_t n;
-    while (pipe && (n = fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
-    r.exit_code = pipe ? pclose(pipe) : -1;
-    return r;
-  }();
-  EXPECT_NE(health.out.find("ok"), std::string::npos);
+  const HttpResult health = Http(port, "GET", "/healthz");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_NE(health.body.find("ok"), std::string::npos);
   kill(child, SIGTERM);
   int status = 0;
   waitpid(child, &status, 0);
@@ -559,50 +696,21 @@ TEST(OutboundCliTest, AWebhookInFlightWhenTheHubIsKilledIsSentAgainWithItsId) {
   ASSERT_EQ(token.exit_code, 0);
   const std::string secret = token.out.substr(0, token.out.find('\n'));
 
-  auto start = [&](const std::string& name) -> std::pair<pid_t, std::string> {
-    const fs::path out = root / (name + ".out");
-    const pid_t child = fork();
-    if (child == 0) {
-      freopen(out.c_str(), "w", stdout);
-      freopen((root / (name + ".err")).c_str(), "w", stderr);
-      setenv("VITRINE_FETCH_ALLOW_LOOPBACK", "1", 1);
-      execl(VITRINE_BINARY, VITRINE_BINARY, "serve", "--db", db.c_str(), "--address", "127.0.0.1",
-            "--port", "0", "--delivery-lease-seconds", "2", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    for (int i = 0; i < 500; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      const std::string text = ReadFile(out);
-      const size_t at = text.find("http://127.0.0.1:");
-      if (at == std::string::npos) continue;
-      const size_t begin = at + std::string("http://127.0.0.1:").size();
-      const size_t end = text.find_first_not_of("0123456789", begin);
-      if (end != std::string::npos) return {child, text.substr(begin, end - begin)};
-    }
-    return {child, ""};
+  auto start = [&](const std::string& name) {
+    return StartServe(root, name, {"--db", db, "--delivery-lease-seconds", "2"},
+                      {{"VITRINE_FETCH_ALLOW_LOOPBACK", "1"}});
   };
   auto curl = [&](const std::string& port, const std::string& method, const std::string& path,
-                  const std::string& body) {
-    std::string command = "curl -s -X " + method + " -H 'Authorization: Bearer " + secret +
-                          "' -H 'Content-Type: application/json' http://127.0.0.1:" + port + path;
-    if (!body.empty()) command += " -d '" + body + "'";
-    RunResult r;
-    FILE* pipe = popen(command.c_str(), "r");
-    char buf[4096];
-    size_t n;
-    while (pipe && (n = fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
-    r.exit_code = pipe ? pclose(pipe) : -1;
-    return r;
-  };
+                  const std::string& body) { return Http(port, method, path, secret, body); };
 
-  auto [first, port] = start("first");
+  const auto [first, port] = start("first");
   ASSERT_FALSE(port.empty()) << ReadFile(root / "first.err");
-  RunResult created = curl(port, "POST", "/api/v1/destinations",
-                           "{\"kind\":\"webhook\",\"url\":\"" + receiver.Url("/hook") + "\"}");
-  const nlohmann::json destination = nlohmann::json::parse(created.out, nullptr, false);
-  ASSERT_TRUE(destination.contains("id")) << created.out;
+  HttpResult created = curl(port, "POST", "/api/v1/destinations",
+                            "{\"kind\":\"webhook\",\"url\":\"" + receiver.Url("/hook") + "\"}");
+  const nlohmann::json destination = nlohmann::json::parse(created.body, nullptr, false);
+  ASSERT_TRUE(destination.contains("id")) << created.body;
   const std::string id = destination["id"];
-  ASSERT_NE(curl(port, "POST", "/api/v1/destinations/" + id + "/ping", "").out.find("msg_"),
+  ASSERT_NE(curl(port, "POST", "/api/v1/destinations/" + id + "/ping", "").body.find("msg_"),
             std::string::npos);
   for (int i = 0; i < 500; ++i) {
     std::lock_guard lock(mu);
@@ -617,13 +725,13 @@ TEST(OutboundCliTest, AWebhookInFlightWhenTheHubIsKilledIsSentAgainWithItsId) {
   waitpid(first, nullptr, 0);
   hang = false;
 
-  auto [second, port2] = start("second");
+  const auto [second, port2] = start("second");
   ASSERT_FALSE(port2.empty()) << ReadFile(root / "second.err");
   std::string state;
   for (int i = 0; i < 500 && state != "delivered"; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     const nlohmann::json page = nlohmann::json::parse(
-        curl(port2, "GET", "/api/v1/destinations/" + id + "/deliveries", "").out, nullptr, false);
+        curl(port2, "GET", "/api/v1/destinations/" + id + "/deliveries", "").body, nullptr, false);
     if (page.contains("items") && !page["items"].empty()) state = page["items"][0]["state"];
   }
   kill(second, SIGTERM);
