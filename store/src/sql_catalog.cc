@@ -938,6 +938,72 @@ class StoredStockLevels {
   std::unordered_map<std::string, std::pair<int64_t, int64_t>> levels_;
 };
 
+// PostgreSQL's stock writes, a few hundred rows per statement: one statement per row costs
+// PostgreSQL more than the row itself, even pipelined. Levels come in key order, so a key
+// written twice in one call is pending at the end of the list and the later write folds into
+// it. Flushed before the next read of stored levels, which must see them.
+class PendingStockWrites {
+ public:
+  void Add(const StockLevel& s, int64_t measured_at, bool update) {
+    std::vector<Row>& rows = update ? updates_ : inserts_;
+    for (std::vector<Row>* list : {&inserts_, &updates_}) {
+      if (!list->empty() && list->back().product == s.product_id &&
+          list->back().store == s.store_id) {
+        list->back().quantity = s.quantity;
+        list->back().measured_at = measured_at;
+        return;
+      }
+    }
+    rows.push_back({s.product_id, s.store_id, s.quantity, measured_at});
+  }
+
+  Status Flush(SqlConnection& conn) {
+    VITRINE_RETURN_IF_ERROR(Send(conn, inserts_,
+                                 "INSERT INTO stock(product_id, store_id, quantity, measured_at) "
+                                 "VALUES ",
+                                 ""));
+    return Send(conn, updates_,
+                "UPDATE stock SET quantity = v.q, measured_at = v.m, revision = revision + 1 "
+                "FROM (VALUES ",
+                ") AS v(p, s, q, m) WHERE stock.product_id = v.p AND stock.store_id = v.s");
+  }
+
+ private:
+  struct Row {
+    std::string_view product;
+    std::string_view store;
+    int64_t quantity;
+    int64_t measured_at;
+  };
+
+  static Status Send(SqlConnection& conn, std::vector<Row>& rows, const char* head,
+                     const char* tail) {
+    for (size_t done = 0; done < rows.size();) {
+      const size_t count = std::bit_floor(rows.size() - done);  // a handful of shapes
+      std::string sql = head;
+      for (size_t i = 0; i < count; ++i) sql += i == 0 ? "(?, ?, ?, ?)" : ", (?, ?, ?, ?)";
+      sql += tail;
+      Result<Statement> w = conn.Prepare(sql);
+      if (!w.ok()) return w.status();
+      for (size_t i = 0; i < count; ++i) {
+        const Row& row = rows[done + i];
+        const int base = static_cast<int>(4 * i);
+        w->BindStatic(base + 1, row.product);
+        w->BindStatic(base + 2, row.store);
+        w->Bind(base + 3, row.quantity);
+        w->Bind(base + 4, row.measured_at);
+      }
+      VITRINE_RETURN_IF_ERROR(w->RunDeferred());
+      done += count;
+    }
+    rows.clear();
+    return Status::Ok();
+  }
+
+  std::vector<Row> inserts_;
+  std::vector<Row> updates_;
+};
+
 }  // namespace
 
 Result<std::vector<WriteOutcome>> SqlDatabase::PutStock(std::span<const StockLevel> levels) {
@@ -969,10 +1035,12 @@ Result<std::vector<WriteOutcome>> SqlDatabase::PutStock(std::span<const StockLev
         "WHERE product_id = ? AND store_id = ?");
     if (!update.ok()) return update.status();
     // On PostgreSQL, where each statement is a round trip, the stored levels are read a
-    // chunk of keys at a time and the writes are sent in pipeline mode; SQLite reads each
-    // level where it writes it, which is what its page cache is fastest at.
+    // chunk of keys at a time and written a chunk of rows per statement (PendingStockWrites)
+    // in pipeline mode; SQLite reads and writes each level in place, which is what its page
+    // cache is fastest at.
     const bool postgres = conn.dialect() == SqlDialect::kPostgres;
     StoredStockLevels stored;
+    PendingStockWrites pending;
     size_t prefetched = 0;  // levels of order[0, prefetched) are in `stored`
     for (size_t position = 0; position < order.size(); ++position) {
       const uint32_t index = order[position];
@@ -982,6 +1050,9 @@ Result<std::vector<WriteOutcome>> SqlDatabase::PutStock(std::span<const StockLev
       if (postgres) {
         if (position == prefetched) {
           // (A write sent before this read may fail here.)
+          if (Status sent = pending.Flush(conn); !sent.ok()) {
+            return StockWriteFailed(conn, levels, sent);
+          }
           Result<size_t> read = stored.Read(conn, levels, order, position);
           if (!read.ok()) return StockWriteFailed(conn, levels, read.status());
           prefetched = *read;
@@ -1000,8 +1071,13 @@ Result<std::vector<WriteOutcome>> SqlDatabase::PutStock(std::span<const StockLev
       const bool changed =
           !current || (measured_at >= current->second && s.quantity != current->first);
       if (!changed) continue;
-      if (postgres) stored.Remember(s, measured_at);
       const bool found = current.has_value();
+      outcomes[index] = found ? WriteOutcome::kUpdated : WriteOutcome::kInserted;
+      if (postgres) {
+        stored.Remember(s, measured_at);
+        pending.Add(s, measured_at, found);
+        continue;
+      }
       Statement& w = found ? *update : *insert;
       if (found) {
         w.Bind(1, s.quantity);
@@ -1014,14 +1090,13 @@ Result<std::vector<WriteOutcome>> SqlDatabase::PutStock(std::span<const StockLev
         w.Bind(3, s.quantity);
         w.Bind(4, measured_at);
       }
-      Status run = w.RunDeferred();
+      Status run = w.Run();
       w.Reset();
       if (!run.ok()) return StockWriteFailed(conn, levels, run);
-      outcomes[index] = found ? WriteOutcome::kUpdated : WriteOutcome::kInserted;
     }
-    if (Status sent = conn.FlushDeferred(); !sent.ok()) {
-      return StockWriteFailed(conn, levels, sent);
-    }
+    Status sent = pending.Flush(conn);
+    if (sent.ok()) sent = conn.FlushDeferred();
+    if (!sent.ok()) return StockWriteFailed(conn, levels, sent);
     return LogChange(conn, ChangeKind::kStock,
                      ChangedKeys(levels, std::span(outcomes), [](const StockLevel& s) {
                        return StockChangeKey(s.product_id, s.store_id);

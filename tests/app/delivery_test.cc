@@ -444,8 +444,10 @@ TEST_P(DeliveryTest, AReceiverThatHangsHoldsOnlyItsOwnWorker) {
   std::condition_variable released_cv;
   bool released = false;
   std::atomic<int> others{0};
+  std::atomic<bool> hanging{false};
   transport.answer = [&](const Destination& d, const Delivery&) {
     if (d.id == "dst_hang") {
+      hanging = true;
       std::unique_lock lock(mu);
       released_cv.wait(lock, [&] { return released; });
     } else {
@@ -459,10 +461,19 @@ TEST_P(DeliveryTest, AReceiverThatHangsHoldsOnlyItsOwnWorker) {
   worker.Start();
   Publish({MakeOffer("P1", "S1")});
   worker.Wake();
-  // The three others are delivered while the hanging one still holds its worker.
-  for (int i = 0; i < 500 && others.load() < 3; ++i) std::this_thread::sleep_for(10ms);
+  // The three others are delivered while the hanging one still holds its worker. (Their
+  // answer comes before the worker records it: wait for the records.)
+  auto delivered = [&](const char* id) {
+    return Deliveries(id)[0].state == DeliveryState::kDelivered;
+  };
+  for (int i = 0;
+       i < 500 && !(hanging && delivered("dst_a") && delivered("dst_b") && delivered("dst_c"));
+       ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(hanging);
   EXPECT_EQ(others.load(), 3);
-  EXPECT_EQ(Deliveries("dst_a")[0].state, DeliveryState::kDelivered);
+  EXPECT_TRUE(delivered("dst_a") && delivered("dst_b") && delivered("dst_c"));
   EXPECT_EQ(Deliveries("dst_hang")[0].state, DeliveryState::kInflight);
   {
     std::lock_guard lock(mu);
