@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <bit>
+#include <functional>
+#include <map>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -682,6 +685,150 @@ Result<std::vector<PriceZone>> SqlDatabase::ListPriceZones() {
 // ---------------------------------------------------------------------------------------------
 // Prices
 
+namespace {
+
+// The price of a key (product, level, level id) in force at an instant: amount, currency and
+// since when.
+struct PriceInForce {
+  int64_t amount_minor = 0;
+  std::string currency;
+  int64_t effective_from = 0;
+};
+
+// What writing `p` does given the price in force at its instant: nothing when it says the
+// same, an update when one starts at the same instant, else a new row of the history.
+WriteOutcome PriceOutcome(const Price& p, const std::optional<PriceInForce>& current) {
+  if (current && current->amount_minor == p.amount.minor_units() &&
+      current->currency == p.amount.currency().code()) {
+    return WriteOutcome::kUnchanged;
+  }
+  return current && current->effective_from == ToUnixSeconds(p.effective_from)
+             ? WriteOutcome::kUpdated
+             : WriteOutcome::kInserted;
+}
+
+// The error for a price whose product, zone or store does not exist, as `exists` tells.
+using IdExists = std::function<Result<bool>(std::string_view table, const std::string& id)>;
+Status MissingPriceReference(const Price& p, const IdExists& exists) {
+  Result<bool> product = exists("products", p.product_id);
+  if (!product.ok()) return product.status();
+  if (!*product) {
+    return Status::FailedPrecondition("price for unknown product \"" + p.product_id + "\"");
+  }
+  if (p.level == PriceLevel::kNational) return Status::Ok();
+  const bool zone = p.level == PriceLevel::kZone;
+  Result<bool> level = exists(zone ? "price_zones" : "stores", p.level_id);
+  if (!level.ok()) return level.status();
+  if (*level) return Status::Ok();
+  return Status::FailedPrecondition("price of product \"" + p.product_id + "\" for unknown " +
+                                    (zone ? "price zone" : "store") + " \"" + p.level_id + "\"");
+}
+
+// Writes `p` as `outcome` says (kInserted or kUpdated) with the call's prepared statements.
+Status WritePrice(Statement& insert, Statement& update, const Price& p, WriteOutcome outcome,
+                  bool deferred) {
+  const int64_t level = static_cast<int64_t>(p.level);
+  const std::string currency = p.amount.currency().code();
+  const int64_t from = ToUnixSeconds(p.effective_from);
+  Statement& w = outcome == WriteOutcome::kUpdated ? update : insert;
+  if (outcome == WriteOutcome::kUpdated) {
+    w.Bind(1, p.amount.minor_units());
+    w.Bind(2, currency);
+    w.BindStatic(3, p.product_id);
+    w.Bind(4, level);
+    w.BindStatic(5, p.level_id);
+    w.Bind(6, from);
+  } else {
+    w.BindStatic(1, p.product_id);
+    w.Bind(2, level);
+    w.BindStatic(3, p.level_id);
+    if (p.level == PriceLevel::kZone) {
+      w.BindStatic(4, p.level_id);
+    } else {
+      w.BindNull(4);
+    }
+    if (p.level == PriceLevel::kStore) {
+      w.BindStatic(5, p.level_id);
+    } else {
+      w.BindNull(5);
+    }
+    w.Bind(6, p.amount.minor_units());
+    w.Bind(7, currency);
+    w.Bind(8, from);
+  }
+  Status run = deferred ? w.RunDeferred() : w.Run();
+  w.Reset();
+  return run.ok() ? run : run.WithContext("price of product \"" + p.product_id + "\"");
+}
+
+std::string PriceKey(const Price& p) {
+  std::string key = p.product_id;
+  key += '\0';
+  key += static_cast<char>('0' + static_cast<int>(p.level));
+  key += p.level_id;
+  return key;
+}
+
+constexpr size_t kPricesPerRead = 256;
+
+// PostgreSQL: of `ids`, those `table` lacks, 256 keys per statement.
+Result<std::unordered_set<std::string>> MissingIds(SqlConnection& conn, std::string_view table,
+                                                   const std::vector<std::string>& ids) {
+  std::unordered_set<std::string> missing;
+  for (size_t done = 0; done < ids.size();) {
+    const size_t count = std::bit_floor(std::min(kPricesPerRead, ids.size() - done));
+    std::string sql = "SELECT k.id FROM (VALUES ";
+    for (size_t i = 0; i < count; ++i) sql += i == 0 ? "(?)" : ", (?)";
+    sql += ") AS k(id) WHERE NOT EXISTS (SELECT 1 FROM ";
+    sql += table;
+    sql += " t WHERE t.id = k.id)";
+    Result<Statement> s = conn.Prepare(sql);
+    if (!s.ok()) return s.status();
+    for (size_t i = 0; i < count; ++i) s->BindStatic(static_cast<int>(i + 1), ids[done + i]);
+    for (;;) {
+      Result<bool> row = s->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      missing.insert(s->Text(0));
+    }
+    done += count;
+  }
+  return missing;
+}
+
+// PostgreSQL: the stored price in force at each of prices[from, from + 256) (fewer at the
+// end), one probe of the history's index per price; returns the position after the last.
+Result<size_t> ReadPricesInForce(SqlConnection& conn, std::span<const Price> prices, size_t from,
+                                 std::vector<std::optional<PriceInForce>>& in_force) {
+  const size_t count = std::bit_floor(std::min(kPricesPerRead, prices.size() - from));
+  std::string sql = "SELECT k.i, l.amount_minor, l.currency, l.effective_from FROM (VALUES ";
+  for (size_t i = 0; i < count; ++i) sql += i == 0 ? "(?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?)";
+  sql +=
+      ") AS k(i, p, lv, li, f) CROSS JOIN LATERAL (SELECT amount_minor, currency, "
+      "effective_from FROM prices WHERE product_id = k.p AND level = k.lv AND level_id = k.li "
+      "AND effective_from <= k.f ORDER BY effective_from DESC LIMIT 1) l";
+  Result<Statement> s = conn.Prepare(sql);
+  if (!s.ok()) return s.status();
+  for (size_t i = 0; i < count; ++i) {
+    const Price& p = prices[from + i];
+    const int base = static_cast<int>(5 * i);
+    s->Bind(base + 1, static_cast<int64_t>(from + i));
+    s->BindStatic(base + 2, p.product_id);
+    s->Bind(base + 3, static_cast<int64_t>(p.level));
+    s->BindStatic(base + 4, p.level_id);
+    s->Bind(base + 5, ToUnixSeconds(p.effective_from));
+  }
+  for (;;) {
+    Result<bool> row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    in_force[static_cast<size_t>(s->Int(0))] = PriceInForce{s->Int(1), s->Text(2), s->Int(3)};
+  }
+  return from + count;
+}
+
+}  // namespace
+
 Result<std::vector<WriteOutcome>> SqlDatabase::PutPrices(std::span<const Price> prices) {
   std::vector<WriteOutcome> outcomes;
   outcomes.reserve(prices.size());
@@ -699,81 +846,84 @@ Result<std::vector<WriteOutcome>> SqlDatabase::PutPrices(std::span<const Price> 
         "INSERT INTO prices(product_id, level, level_id, zone_id, store_id, amount_minor, "
         "currency, effective_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     if (!insert.ok()) return insert.status();
+    // On PostgreSQL, where each statement is a round trip, the references are checked for the
+    // whole call at once, the prices in force read 256 at a time and the writes pipelined;
+    // SQLite looks each up where it writes it.
+    const bool postgres = conn.dialect() == SqlDialect::kPostgres;
+    std::unordered_map<std::string, std::unordered_set<std::string>> missing;  // by table
+    std::vector<std::optional<PriceInForce>> stored_in_force;
+    // This call's writes by key and instant: a later price of the call reads them, which the
+    // stored ones read ahead of the writes do not hold.
+    std::unordered_map<std::string, std::map<int64_t, PriceInForce>> written;
+    size_t prefetched = 0;  // stored_in_force holds prices[0, prefetched)
+    if (postgres) {
+      std::map<std::string_view, std::vector<std::string>> ids;  // table → distinct ids
+      std::unordered_set<std::string> seen;
+      for (const Price& p : prices) {
+        if (seen.insert("p" + p.product_id).second) ids["products"].push_back(p.product_id);
+        if (p.level == PriceLevel::kZone && seen.insert("z" + p.level_id).second) {
+          ids["price_zones"].push_back(p.level_id);
+        } else if (p.level == PriceLevel::kStore && seen.insert("s" + p.level_id).second) {
+          ids["stores"].push_back(p.level_id);
+        }
+      }
+      for (const auto& [table, keys] : ids) {
+        auto absent = MissingIds(conn, table, keys);
+        if (!absent.ok()) return absent.status();
+        missing[std::string(table)] = std::move(absent).value();
+      }
+      stored_in_force.resize(prices.size());
+    }
 
-    for (const Price& p : prices) {
+    for (size_t i = 0; i < prices.size(); ++i) {
+      const Price& p = prices[i];
       // References are checked explicitly (the foreign keys stay as a safety net) so the
       // error names the key that is missing.
-      Result<bool> product = Exists(conn, "SELECT 1 FROM products WHERE id = ?", p.product_id);
-      if (!product.ok()) return product.status();
-      if (!*product) {
-        return Status::FailedPrecondition("price for unknown product \"" + p.product_id + "\"");
-      }
-      if (p.level == PriceLevel::kZone) {
-        Result<bool> zone = Exists(conn, "SELECT 1 FROM price_zones WHERE id = ?", p.level_id);
-        if (!zone.ok()) return zone.status();
-        if (!*zone) {
-          return Status::FailedPrecondition("price of product \"" + p.product_id +
-                                            "\" for unknown price zone \"" + p.level_id + "\"");
-        }
-      } else if (p.level == PriceLevel::kStore) {
-        Result<bool> store = Exists(conn, "SELECT 1 FROM stores WHERE id = ?", p.level_id);
-        if (!store.ok()) return store.status();
-        if (!*store) {
-          return Status::FailedPrecondition("price of product \"" + p.product_id +
-                                            "\" for unknown store \"" + p.level_id + "\"");
-        }
-      }
-      const auto level = static_cast<int64_t>(p.level);
-      const std::string currency = p.amount.currency().code();
-      const int64_t from = ToUnixSeconds(p.effective_from);
+      Status referenced =
+          MissingPriceReference(p, [&](std::string_view table, const std::string& id) {
+            if (postgres) return Result<bool>(!missing[std::string(table)].contains(id));
+            return Exists(conn, "SELECT 1 FROM " + std::string(table) + " WHERE id = ?", id);
+          });
+      if (!referenced.ok()) return referenced;
 
-      Statement& f = *in_force;
-      f.BindStatic(1, p.product_id);
-      f.Bind(2, level);
-      f.BindStatic(3, p.level_id);
-      f.Bind(4, from);
-      Result<bool> found = f.Step();
-      if (!found.ok()) return found.status();
-      const bool has_current = *found;
-      const bool same_amount =
-          has_current && f.Int(0) == p.amount.minor_units() && f.Text(1) == currency;
-      const bool same_instant = has_current && f.Int(2) == from;
-      f.Reset();
-      if (same_amount) {
-        outcomes.push_back(WriteOutcome::kUnchanged);
-        continue;
-      }
-      Statement& w = same_instant ? *update : *insert;
-      if (same_instant) {
-        w.Bind(1, p.amount.minor_units());
-        w.BindStatic(2, currency);
-        w.BindStatic(3, p.product_id);
-        w.Bind(4, level);
-        w.BindStatic(5, p.level_id);
-        w.Bind(6, from);
+      const int64_t from = ToUnixSeconds(p.effective_from);
+      std::optional<PriceInForce> current;
+      if (postgres) {
+        if (i == prefetched) {
+          auto read = ReadPricesInForce(conn, prices, i, stored_in_force);
+          if (!read.ok()) return read.status();
+          prefetched = *read;
+        }
+        current = stored_in_force[i];
+        auto key = written.find(PriceKey(p));
+        if (key != written.end()) {
+          auto after = key->second.upper_bound(from);
+          if (after != key->second.begin() &&
+              (!current || std::prev(after)->first >= current->effective_from)) {
+            current = std::prev(after)->second;
+          }
+        }
       } else {
-        w.BindStatic(1, p.product_id);
-        w.Bind(2, level);
-        w.BindStatic(3, p.level_id);
-        if (p.level == PriceLevel::kZone) {
-          w.BindStatic(4, p.level_id);
-        } else {
-          w.BindNull(4);
-        }
-        if (p.level == PriceLevel::kStore) {
-          w.BindStatic(5, p.level_id);
-        } else {
-          w.BindNull(5);
-        }
-        w.Bind(6, p.amount.minor_units());
-        w.BindStatic(7, currency);
-        w.Bind(8, from);
+        Statement& f = *in_force;
+        f.BindStatic(1, p.product_id);
+        f.Bind(2, static_cast<int64_t>(p.level));
+        f.BindStatic(3, p.level_id);
+        f.Bind(4, from);
+        Result<bool> found = f.Step();
+        if (!found.ok()) return found.status();
+        if (*found) current = PriceInForce{f.Int(0), f.Text(1), f.Int(2)};
+        f.Reset();
       }
-      Status run = w.Run();
-      w.Reset();
-      if (!run.ok()) return run.WithContext("price of product \"" + p.product_id + "\"");
-      outcomes.push_back(same_instant ? WriteOutcome::kUpdated : WriteOutcome::kInserted);
+      const WriteOutcome outcome = PriceOutcome(p, current);
+      outcomes.push_back(outcome);
+      if (outcome == WriteOutcome::kUnchanged) continue;
+      VITRINE_RETURN_IF_ERROR(WritePrice(*insert, *update, p, outcome, postgres));
+      if (postgres) {
+        written[PriceKey(p)][from] =
+            PriceInForce{p.amount.minor_units(), std::string(p.amount.currency().code()), from};
+      }
     }
+    VITRINE_RETURN_IF_ERROR(conn.FlushDeferred());
     return LogChange(
         conn, ChangeKind::kProducts,
         ChangedKeys(prices, std::span(outcomes), [](const Price& p) { return p.product_id; }));

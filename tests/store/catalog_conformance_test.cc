@@ -705,6 +705,33 @@ TEST_P(CatalogConformanceTest, PriceWritesFollowTheHistoryRules) {
   EXPECT_EQ(Counts().price_entries, 4);
 }
 
+// Within one call, a price is compared with the history as the call's earlier prices left
+// it, over more prices than a backend reads ahead at once.
+TEST_P(CatalogConformanceTest, PricesOfOneCallSeeTheCallsEarlierPrices) {
+  PutProducts({MakeProduct("P1", "a")});
+  EXPECT_THAT(
+      PutPrices({NationalPrice("P1", 100, T(100)), NationalPrice("P1", 100, T(200)),
+                 NationalPrice("P1", 120, T(300)), NationalPrice("P1", 90, T(100)),
+                 NationalPrice("P1", 90, T(150))}),
+      ElementsAre(WriteOutcome::kInserted, WriteOutcome::kUnchanged, WriteOutcome::kInserted,
+                  WriteOutcome::kUpdated, WriteOutcome::kUnchanged));
+  auto history = repo_->ListPriceHistory("P1");
+  ASSERT_TRUE(history.ok());
+  EXPECT_THAT(*history,
+              ElementsAre(NationalPrice("P1", 90, T(100)), NationalPrice("P1", 120, T(300))));
+
+  // A year of daily prices alternating between two amounts, then the same again.
+  std::vector<Price> year;
+  for (int day = 0; day < 365; ++day) {
+    year.push_back(NationalPrice("P1", day % 2 == 0 ? 500 : 450, T(1000 + day * 86400)));
+  }
+  std::vector<WriteOutcome> outcomes = PutPrices(year);
+  EXPECT_EQ(std::count(outcomes.begin(), outcomes.end(), WriteOutcome::kInserted), 365);
+  outcomes = PutPrices(year);
+  EXPECT_EQ(std::count(outcomes.begin(), outcomes.end(), WriteOutcome::kUnchanged), 365);
+  EXPECT_EQ(Counts().price_entries, 367);
+}
+
 TEST_P(CatalogConformanceTest, PriceHistoryIsOldestFirstAcrossLevels) {
   PutProducts({MakeProduct("P1", "a"), MakeProduct("P2", "b")});
   PutStores({MakeStore("S1", "Z1")});
