@@ -1219,13 +1219,16 @@ Result<AssemblyReport> Assembler::OnStoresChanged(std::span<const std::string> s
 
 namespace {
 
+// The levels of (product id, store id) pairs, in their order (nullopt: none any more).
+using StockLevelsOf = std::function<Result<std::vector<std::optional<StockLevel>>>(
+    std::span<const std::pair<std::string, std::string>> keys)>;
+
 // The stock path shared by OnStockChanged and OnStockLevelsChanged: `stores_by_product` names
-// the (product, store) pairs whose stock changed; `level_of` gives a selected pair's level
-// (nullopt: none any more). Only the products a promotion selects are read and patched.
+// the (product, store) pairs whose stock changed; `levels_of` gives the selected pairs'
+// levels, all at once. Only the products a promotion selects are read and patched.
 Result<AssemblyReport> PatchStock(
     const Deps& deps, const std::map<std::string, std::vector<std::string>>& stores_by_product,
-    const std::function<Result<std::optional<StockLevel>>(const std::string& product_id,
-                                                          const std::string& store_id)>& level_of) {
+    const StockLevelsOf& levels_of) {
   auto plan = LoadPlan(deps, /*with_inactive=*/false);
   if (!plan.ok()) return plan.status();
   AssemblyReport report;
@@ -1239,18 +1242,24 @@ Result<AssemblyReport> PatchStock(
 
   // Each (promotion, product, store) offer these levels may touch; the repository patches
   // the live ones and leaves the others alone.
-  std::vector<OfferStockUpdate> updates;
+  std::vector<std::pair<std::string, std::string>> keys;
   for (const auto& [product_id, selected] : *selection) {
     for (const std::string& store_id : stores_by_product.at(product_id)) {
-      auto level = level_of(product_id, store_id);
-      if (!level.ok()) return level.status();
-      if (!level->has_value()) continue;
-      const Availability availability =
-          AvailabilityOf((*level)->quantity, deps.options.limited_stock_threshold);
-      for (int promotion : selected.promotions) {
-        updates.push_back({OfferIdOf(plan->promotions[promotion].promotion.id, product_id),
-                           store_id, (*level)->quantity, availability});
-      }
+      keys.emplace_back(product_id, store_id);
+    }
+  }
+  auto levels = levels_of(keys);
+  if (!levels.ok()) return levels.status();
+  std::vector<OfferStockUpdate> updates;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const std::optional<StockLevel>& level = (*levels)[i];
+    if (!level) continue;
+    const auto& [product_id, store_id] = keys[i];
+    const Availability availability =
+        AvailabilityOf(level->quantity, deps.options.limited_stock_threshold);
+    for (int promotion : selection->at(product_id).promotions) {
+      updates.push_back({OfferIdOf(plan->promotions[promotion].promotion.id, product_id), store_id,
+                         level->quantity, availability});
     }
   }
   auto counts = deps.offers.UpdateOfferStock(updates);
@@ -1275,9 +1284,11 @@ Result<AssemblyReport> Assembler::OnStockChanged(std::span<const StockLevel> lev
   }
   return Finish(deps,
                 PatchStock(deps, stores_by_product,
-                           [&](const std::string& product_id,
-                               const std::string& store_id) -> Result<std::optional<StockLevel>> {
-                             return std::optional<StockLevel>(*latest.at({product_id, store_id}));
+                           [&](std::span<const std::pair<std::string, std::string>> keys)
+                               -> Result<std::vector<std::optional<StockLevel>>> {
+                             std::vector<std::optional<StockLevel>> levels;
+                             for (const auto& key : keys) levels.emplace_back(*latest.at(key));
+                             return levels;
                            }),
                 started);
 }
@@ -1293,8 +1304,8 @@ Result<AssemblyReport> Assembler::OnStockLevelsChanged(std::span<const std::stri
   }
   return Finish(deps,
                 PatchStock(deps, stores_by_product,
-                           [&](const std::string& product_id, const std::string& store_id) {
-                             return catalog_.GetStock(product_id, store_id);
+                           [&](std::span<const std::pair<std::string, std::string>> keys) {
+                             return catalog_.GetStockLevels(keys);
                            }),
                 started);
 }

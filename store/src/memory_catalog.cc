@@ -396,6 +396,18 @@ Result<std::optional<StockLevel>> MemoryDatabase::GetStock(std::string_view prod
   return std::optional<StockLevel>(it->second);
 }
 
+Result<std::vector<std::optional<StockLevel>>> MemoryDatabase::GetStockLevels(
+    std::span<const std::pair<std::string, std::string>> keys) {
+  Lock lock(*this);
+  std::vector<std::optional<StockLevel>> levels;
+  levels.reserve(keys.size());
+  for (const auto& [product_id, store_id] : keys) {
+    auto it = state_.stock.find(StockKey{product_id, store_id});
+    levels.push_back(it == state_.stock.end() ? std::nullopt : std::optional(it->second));
+  }
+  return levels;
+}
+
 Result<Page<StockLevel>> MemoryDatabase::ListStock(const StockQuery& query) {
   VITRINE_RETURN_IF_ERROR(CheckLimit(query.limit));
   std::optional<StockKey> after;

@@ -1036,11 +1036,13 @@ Status StockWriteFailed(SqlConnection& conn, std::span<const StockLevel> levels,
 // The stored levels of a PutStock call's keys, read for 256 keys per statement.
 class StoredStockLevels {
  public:
-  // Reads the levels of the keys order[from, from + 256) (fewer at the end); returns the
+  // (product id, store id) of the i-th key.
+  using KeyAt = std::function<std::pair<std::string_view, std::string_view>(size_t i)>;
+
+  // Reads the levels of keys [from, from + 256) of `count` (fewer at the end); returns the
   // position after the last key read.
-  Result<size_t> Read(SqlConnection& conn, std::span<const StockLevel> levels,
-                      const std::vector<uint32_t>& order, size_t from) {
-    const size_t keys = std::min<size_t>(kKeysPerRead, order.size() - from);
+  Result<size_t> Read(SqlConnection& conn, size_t count, const KeyAt& key_at, size_t from) {
+    const size_t keys = std::min<size_t>(kKeysPerRead, count - from);
     const size_t rows = std::bit_floor(keys);  // a handful of statement shapes
     // One probe of the primary key per key: LIMIT keeps the planner from turning the join
     // into a hash join over a scan of the whole table, which it prefers for a few hundred
@@ -1053,9 +1055,9 @@ class StoredStockLevels {
     Result<Statement> s = conn.Prepare(sql);
     if (!s.ok()) return s.status();
     for (size_t i = 0; i < rows; ++i) {
-      const StockLevel& level = levels[order[from + i]];
-      s->BindStatic(static_cast<int>(2 * i + 1), level.product_id);
-      s->BindStatic(static_cast<int>(2 * i + 2), level.store_id);
+      const auto [product_id, store_id] = key_at(from + i);
+      s->BindStatic(static_cast<int>(2 * i + 1), product_id);
+      s->BindStatic(static_cast<int>(2 * i + 2), store_id);
     }
     for (;;) {
       Result<bool> row = s->Step();
@@ -1066,8 +1068,10 @@ class StoredStockLevels {
     return from + rows;
   }
 
-  std::optional<std::pair<int64_t, int64_t>> Find(const StockLevel& s) const {
-    auto it = levels_.find(Key(s.product_id, s.store_id));
+  // The stored quantity and measurement instant (Unix seconds) of a key read.
+  std::optional<std::pair<int64_t, int64_t>> Find(std::string_view product_id,
+                                                  std::string_view store_id) const {
+    auto it = levels_.find(Key(product_id, store_id));
     if (it == levels_.end()) return std::nullopt;
     return it->second;
   }
@@ -1203,11 +1207,18 @@ Result<std::vector<WriteOutcome>> SqlDatabase::PutStock(std::span<const StockLev
           if (Status sent = pending.Flush(conn); !sent.ok()) {
             return StockWriteFailed(conn, levels, sent);
           }
-          Result<size_t> read = stored.Read(conn, levels, order, position);
+          Result<size_t> read = stored.Read(
+              conn, order.size(),
+              [&](size_t i) {
+                const StockLevel& level = levels[order[i]];
+                return std::pair<std::string_view, std::string_view>(level.product_id,
+                                                                     level.store_id);
+              },
+              position);
           if (!read.ok()) return StockWriteFailed(conn, levels, read.status());
           prefetched = *read;
         }
-        current = stored.Find(s);
+        current = stored.Find(s.product_id, s.store_id);
       } else {
         Statement& f = *select;
         f.BindStatic(1, s.product_id);
@@ -1271,6 +1282,47 @@ Result<std::optional<StockLevel>> SqlDatabase::GetStock(std::string_view product
     return Status::Ok();
   }));
   return level;
+}
+
+Result<std::vector<std::optional<StockLevel>>> SqlDatabase::GetStockLevels(
+    std::span<const std::pair<std::string, std::string>> keys) {
+  std::vector<std::optional<StockLevel>> levels(keys.size());
+  VITRINE_RETURN_IF_ERROR(Read([&](Connection& conn) -> Status {
+    auto level_of = [&](size_t i, int64_t quantity, int64_t measured_at) {
+      levels[i] = StockLevel{keys[i].first, keys[i].second, quantity, FromUnixSeconds(measured_at)};
+    };
+    if (conn.dialect() == SqlDialect::kPostgres) {
+      // 256 keys per round trip, as PutStock reads them.
+      StoredStockLevels stored;
+      const StoredStockLevels::KeyAt key_at = [&](size_t i) {
+        return std::pair<std::string_view, std::string_view>(keys[i].first, keys[i].second);
+      };
+      for (size_t done = 0; done < keys.size();) {
+        Result<size_t> read = stored.Read(conn, keys.size(), key_at, done);
+        if (!read.ok()) return read.status();
+        done = *read;
+      }
+      for (size_t i = 0; i < keys.size(); ++i) {
+        if (auto found = stored.Find(keys[i].first, keys[i].second)) {
+          level_of(i, found->first, found->second);
+        }
+      }
+      return Status::Ok();
+    }
+    Result<Statement> s = conn.Prepare(
+        "SELECT quantity, measured_at FROM stock WHERE product_id = ? AND store_id = ?");
+    if (!s.ok()) return s.status();
+    for (size_t i = 0; i < keys.size(); ++i) {
+      s->BindStatic(1, keys[i].first);
+      s->BindStatic(2, keys[i].second);
+      Result<bool> row = s->Step();
+      if (!row.ok()) return row.status();
+      if (*row) level_of(i, s->Int(0), s->Int(1));
+      s->Reset();
+    }
+    return Status::Ok();
+  }));
+  return levels;
 }
 
 Result<Page<StockLevel>> SqlDatabase::ListStock(const StockQuery& query) {

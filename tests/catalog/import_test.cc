@@ -564,6 +564,10 @@ class FailingCatalog : public CatalogRepository {
   Result<std::optional<StockLevel>> GetStock(std::string_view p, std::string_view s) override {
     return inner_.GetStock(p, s);
   }
+  Result<std::vector<std::optional<StockLevel>>> GetStockLevels(
+      std::span<const std::pair<std::string, std::string>> keys) override {
+    return inner_.GetStockLevels(keys);
+  }
   Result<Page<StockLevel>> ListStock(const StockQuery& q) override { return inner_.ListStock(q); }
   Result<CatalogCounts> Counts() override { return inner_.Counts(); }
 

@@ -1600,6 +1600,10 @@ class GatedCatalog final : public CatalogRepository {
                                              std::string_view store_id) override {
     return inner_.GetStock(product_id, store_id);
   }
+  Result<std::vector<std::optional<StockLevel>>> GetStockLevels(
+      std::span<const std::pair<std::string, std::string>> keys) override {
+    return inner_.GetStockLevels(keys);
+  }
   Result<Page<StockLevel>> ListStock(const StockQuery& query) override {
     return inner_.ListStock(query);
   }

@@ -873,6 +873,38 @@ TEST_P(CatalogConformanceTest, OneStockCallActsInTheOrderGiven) {
   EXPECT_EQ(Counts().stock_levels, 3);
 }
 
+// Many keys at once (more than a backend reads in one statement), in the order asked,
+// missing ones and repeats included.
+TEST_P(CatalogConformanceTest, StockLevelsOfManyKeysComeInTheOrderAsked) {
+  std::vector<Product> products;
+  for (int i = 0; i < 150; ++i) products.push_back(MakeProduct("P" + std::to_string(i), "p"));
+  PutProducts(products);
+  PutStores({MakeStore("S1", "Z1"), MakeStore("S2", "Z1")});
+  std::vector<StockLevel> levels;
+  for (int i = 0; i < 150; ++i) levels.push_back({"P" + std::to_string(i), "S1", i, T(100 + i)});
+  PutStock(levels);
+  std::vector<std::pair<std::string, std::string>> keys;
+  for (int i = 149; i >= 0; --i) {
+    keys.emplace_back("P" + std::to_string(i), "S1");
+    keys.emplace_back("P" + std::to_string(i), "S2");  // none
+  }
+  keys.emplace_back("P7", "S1");  // again
+  keys.emplace_back("NOPE", "S1");
+  auto got = repo_->GetStockLevels(keys);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->size(), keys.size());
+  for (int i = 0; i < 150; ++i) {
+    const int product = 149 - i;
+    ASSERT_TRUE((*got)[2 * i].has_value()) << keys[2 * i].first;
+    EXPECT_EQ(*(*got)[2 * i],
+              (StockLevel{"P" + std::to_string(product), "S1", product, T(100 + product)}));
+    EXPECT_FALSE((*got)[2 * i + 1].has_value());
+  }
+  EXPECT_EQ((*got)[300], (StockLevel{"P7", "S1", 7, T(107)}));
+  EXPECT_FALSE((*got)[301].has_value());
+  EXPECT_THAT(*repo_->GetStockLevels({}), IsEmpty());
+}
+
 TEST_P(CatalogConformanceTest, ListStockFiltersAndPages) {
   PutProducts({MakeProduct("A", "a"), MakeProduct("AB", "b"), MakeProduct("B", "c")});
   PutStores({MakeStore("S1", "Z"), MakeStore("S2", "Z"), MakeStore("S3", "Z")});

@@ -139,6 +139,10 @@ class CatalogRepository {
   virtual Result<std::vector<WriteOutcome>> PutStock(std::span<const StockLevel> levels) = 0;
   virtual Result<std::optional<StockLevel>> GetStock(std::string_view product_id,
                                                      std::string_view store_id) = 0;
+  // The stored levels of (product id, store id) `keys`, in their order; empty where none. A
+  // few statements for many keys, where GetStock would be a round trip each.
+  virtual Result<std::vector<std::optional<StockLevel>>> GetStockLevels(
+      std::span<const std::pair<std::string, std::string>> keys) = 0;
   virtual Result<Page<StockLevel>> ListStock(const StockQuery& query) = 0;
 
   virtual Result<CatalogCounts> Counts() = 0;

@@ -66,6 +66,8 @@ class SqlDatabase : public UnifiedDatabase {
   Result<std::vector<WriteOutcome>> PutStock(std::span<const StockLevel> levels) override;
   Result<std::optional<StockLevel>> GetStock(std::string_view product_id,
                                              std::string_view store_id) override;
+  Result<std::vector<std::optional<StockLevel>>> GetStockLevels(
+      std::span<const std::pair<std::string, std::string>> keys) override;
   Result<Page<StockLevel>> ListStock(const StockQuery& query) override;
 
   Result<CatalogCounts> Counts() override;
