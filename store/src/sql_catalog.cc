@@ -779,9 +779,10 @@ Result<std::unordered_set<std::string>> MissingIds(SqlConnection& conn, std::str
     const size_t count = std::bit_floor(std::min(kPricesPerRead, ids.size() - done));
     std::string sql = "SELECT k.id FROM (VALUES ";
     for (size_t i = 0; i < count; ++i) sql += i == 0 ? "(?)" : ", (?)";
-    sql += ") AS k(id) WHERE NOT EXISTS (SELECT 1 FROM ";
+    // An index probe per key (LIMIT keeps the planner from a hash join over the table).
+    sql += ") AS k(id) LEFT JOIN LATERAL (SELECT 1 AS found FROM ";
     sql += table;
-    sql += " t WHERE t.id = k.id)";
+    sql += " t WHERE t.id = k.id LIMIT 1) f ON true WHERE f.found IS NULL";
     Result<Statement> s = conn.Prepare(sql);
     if (!s.ok()) return s.status();
     for (size_t i = 0; i < count; ++i) s->BindStatic(static_cast<int>(i + 1), ids[done + i]);
