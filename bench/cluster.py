@@ -233,6 +233,51 @@ http {{
             time.sleep(0.1)
 
 
+class CpuCaps:
+    """Each node in a cgroup of its own holding it to `cores` of CPU: a machine of its own,
+    on a machine whose cores wrk, nginx and PostgreSQL share with the nodes. cgroup v1's cpu
+    controller or cgroup v2's cpu.max; `error` says why when neither can be written."""
+
+    def __init__(self, procs, cores):
+        self.dirs, self.root, self.error = [], None, None
+        quota = int(cores * 100000)
+        v2 = os.path.exists("/sys/fs/cgroup/cgroup.controllers")
+        base = "/sys/fs/cgroup" if v2 else "/sys/fs/cgroup/cpu"
+        try:
+            if v2:
+                with open(base + "/cgroup.subtree_control", "w") as f:
+                    f.write("+cpu")
+            self.root = base
+            for k, proc in enumerate(procs):
+                d = f"{base}/vitrine-bench-{os.getpid()}-node{k + 1}"
+                os.mkdir(d)
+                self.dirs.append(d)
+                if v2:
+                    with open(d + "/cpu.max", "w") as f:
+                        f.write(f"{quota} 100000")
+                else:
+                    with open(d + "/cpu.cfs_period_us", "w") as f:
+                        f.write("100000")
+                    with open(d + "/cpu.cfs_quota_us", "w") as f:
+                        f.write(str(quota))
+                with open(d + "/cgroup.procs", "w") as f:  # every thread of the process
+                    f.write(str(proc.pid))
+        except OSError as e:
+            self.error = f"{e.strerror}: {e.filename}"
+            self.release()
+
+    def release(self):
+        for d in self.dirs:
+            try:
+                for pid in open(d + "/cgroup.procs").read().split():
+                    with open(self.root + "/cgroup.procs", "w") as f:
+                        f.write(pid)
+                os.rmdir(d)
+            except OSError as e:
+                sys.stderr.write(f"cgroup {d}: {e}\n")
+        self.dirs = []
+
+
 def wrk(url, token, seconds, connections, meter=None):
     proc_holder = []
 
@@ -454,6 +499,8 @@ def main():
     ap.add_argument("--writes", type=int, default=20, help="writes timed from node A to node B")
     ap.add_argument("--mirror-seconds", type=int, default=20)
     ap.add_argument("--rounds", type=int, default=2, help="rounds of the 1-2-3 node reads")
+    ap.add_argument("--node-cpu", type=float, default=0.2,
+                    help="cores each node may use in the capped 1-2-3 node reads (0: skip)")
     args = ap.parse_args()
 
     shutil.rmtree(OUT, ignore_errors=True)
@@ -606,6 +653,53 @@ def main():
               "run (until no session is writing `feed_pulls` or waiting for a lock, for 3 s), "
               "during which every "
               f"write waits; the next run starts after it. {pulls:,} pulls were logged in all.")
+
+        # The same reads with every node held to --node-cpu cores (a machine of its own):
+        # on 2 cores shared with wrk, nginx and PostgreSQL, a second uncapped node only
+        # splits the CPU the first one had; capped, the node tier is what limits, as it is
+        # when each node has its own machine, and adding a node adds capacity.
+        if args.node_cpu > 0:
+            caps = CpuCaps([n.proc for n in nodes], args.node_cpu)
+            cleanup.append(caps.release)
+            capped, rates = [], {}
+            for count in (1, 2, 3):
+                if caps.error:
+                    break
+                lb = Nginx(nodes[:count], os.path.join(OUT, f"nginx-capped-{count}"), lb_port)
+                cells = [str(count)]
+                used = []
+                for route in (API_ROUTE, FEED_ROUTE):
+                    groups = {"nodes": lambda c=count: [n.proc.pid for n in nodes[:c]],
+                              "nginx": lb.master, "postgres": postmaster}
+                    w = wrk(lb.url + route, token, args.seconds, args.connections,
+                            CpuMeter(groups))
+                    if route == FEED_ROUTE:
+                        pulls_drained(pg_sql, time.time())
+                    rates[(count, route)] = w["rps"]
+                    one = rates[(1, route)]
+                    cells.append(f"**{w['rps']:,.0f}** ({w['rps'] / one:.2f}×; p99 {w['p99']}, "
+                                 f"{w['errors']} non-2xx)")
+                    used.append(cpu_text(w["cpu"]))
+                lb.stop()
+                capped.append(cells + used)
+            caps.release()
+            if caps.error:
+                print(f"\n(Capped reads skipped: cgroups cannot be written here: {caps.error}.)")
+            else:
+                table(f"Reads through nginx with each node held to {args.node_cpu:g} cores "
+                      "(a machine of its own): the scaling figure on this machine",
+                      ["nodes", f"GET {API_ROUTE} req/s", f"GET {FEED_ROUTE} req/s",
+                       "cores used (API run)", "cores used (feed run)"], capped,
+                      f"Each node runs in a cgroup of its own with a CPU quota of "
+                      f"{args.node_cpu:g} cores (cpu.cfs_quota_us / cpu.max); wrk, nginx and "
+                      "PostgreSQL are not capped and share the rest of the 2 cores "
+                      f"(2 - 3 × {args.node_cpu:g} = {2 - 3 * args.node_cpu:.1f} cores with 3 "
+                      "nodes). Uncapped, a second node on this machine only splits the CPU "
+                      "the first had (table above); capped, the nodes are the bottleneck, as "
+                      "when each has a machine, and the ratio to 1 node is what adding a "
+                      "node adds, until the uncapped tier (nginx, PostgreSQL, wrk: their cores "
+                      "are in the last columns) runs out of the machine's cores. One round "
+                      f"of {args.seconds} s per cell.")
 
         # A write on node A, on node B's change feed (B polled directly, every 5 ms).
         pairs = list(offer_pairs(client, nodes[0].url, args.writes).items())
