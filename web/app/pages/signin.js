@@ -23,7 +23,7 @@ export function SignIn() {
     <h1>${t('session.title')}</h1>
     <form onSubmit=${submit}>
       <label for="user">${t('session.user')}</label>
-      <input id="user" name="user" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required />
+      <input id="user" name="user" type="text" autocomplete="username" autocapitalize="none" spellcheck=${false} required />
       <label for="password">${t('session.password')}</label>
       <input id="password" name="password" type="password" autocomplete="current-password" required />
       ${error && html`<p class="error" role="alert">${error}</p>`}

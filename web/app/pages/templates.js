@@ -160,7 +160,7 @@ function Editor({ id }) {
   if (text === null) return error ? html`<${Problem} error=${error} />` : html`<${Loading} />`;
   return html`<form class="grid wide" onSubmit=${save}>
       <label for="template-json">${t('templates.json', { id })}</label>
-      <textarea id="template-json" ref=${area} rows="24" spellcheck="false" readOnly=${!can('editor')}
+      <textarea id="template-json" ref=${area} rows="24" spellcheck=${false} readOnly=${!can('editor')}
         value=${text} onInput=${(e) => setText(e.target.value)}></textarea>
       ${error &&
       html`<div class="error" role="alert">
