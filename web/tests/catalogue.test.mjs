@@ -135,8 +135,10 @@ test('administration: an admin sees users, tokens and the audit log; a viewer is
 
 // Puts `text` in a long textarea as one input event, as a paste does. Playwright's fill types
 // it through the browser's editing commands, which for the template's 20 KB of JSON took
-// from 20 s to over 30 s on a loaded 2-core machine.
+// from 20 s to over 30 s on a loaded 2-core machine. Like fill, it refuses a field the user
+// could not edit (an editor's textarea is not read-only).
 async function replaceText(area, text) {
+  assert.ok(await area.isEditable(), 'the text can be edited');
   await area.evaluate((el, value) => {
     el.focus();
     el.value = value;
